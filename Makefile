@@ -1,0 +1,58 @@
+# Service desk — every target installs what it needs first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+PYTEST_ARGS ?=
+
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help deps infra run test test-unit test-integration test-e2e bench docs lint clean
+
+help:
+	@echo "make run    - the whole system with demo data on http://127.0.0.1:8080"
+	@echo "make test   - every test (unit, integration, end-to-end)"
+	@echo "make bench  - end-to-end load benchmark (table + bench-results/*.json)"
+	@echo "make docs   - AsyncAPI, OpenAPI and message JSON Schemas into docs/generated/"
+	@echo "make lint   - ruff and mypy"
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+deps: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
+	$(UV) sync --frozen --python python3 --quiet
+
+# PostgreSQL and RabbitMQ: use the running ones, else start or install them.
+infra:
+	@bash deploy/ensure-infra.sh
+
+run: deps infra
+	DESK_DEMO=$${DESK_DEMO:-1} $(UV) run --frozen desk-run
+
+test: deps infra
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+test-unit: deps
+	$(UV) run --frozen pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+
+test-integration: deps infra
+	$(UV) run --frozen pytest -m integration $(PYTEST_ARGS)
+
+test-e2e: deps infra
+	$(UV) run --frozen pytest -m e2e $(PYTEST_ARGS)
+
+bench: deps infra
+	$(UV) run --frozen python -m tests.bench.load $(BENCH_ARGS)
+
+docs: deps
+	$(UV) run --frozen desk-docs docs/generated
+
+lint: deps
+	$(UV) run --frozen ruff check libs services tests
+	$(UV) run --frozen ruff format --check libs services tests
+	$(UV) run --frozen mypy
+
+clean:
+	rm -rf .venv .tools var test-artifacts bench-results

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Make sure PostgreSQL and RabbitMQ answer where DESK_POSTGRES_URL / DESK_AMQP_URL point:
+# use running servers; else `docker compose` where a Docker engine runs; else, on a
+# Debian-like machine as root, install and start them from the distribution's packages;
+# else say exactly what is missing.
+set -euo pipefail
+
+pg_url=${DESK_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432}
+amqp_url=${DESK_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/}
+
+host_port() { # URL -> "host port" (default port as given)
+  python3 - "$1" "$2" <<'PY'
+import sys
+from urllib.parse import urlsplit
+u = urlsplit(sys.argv[1])
+print(u.hostname or "127.0.0.1", u.port or int(sys.argv[2]))
+PY
+}
+read -r pg_host pg_port < <(host_port "$pg_url" 5432)
+read -r mq_host mq_port < <(host_port "$amqp_url" 5672)
+
+reachable() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+wait_for() { # name host port seconds
+  for _ in $(seq 1 "$4"); do reachable "$2" "$3" && return 0; sleep 1; done
+  return 1
+}
+
+if reachable "$pg_host" "$pg_port" && reachable "$mq_host" "$mq_port"; then
+  exit 0
+fi
+
+if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+  echo "Starting PostgreSQL and RabbitMQ with docker compose…"
+  docker compose up -d postgres rabbitmq
+  wait_for PostgreSQL "$pg_host" "$pg_port" 60 && wait_for RabbitMQ "$mq_host" "$mq_port" 90 && exit 0
+fi
+
+local_host() { [[ $1 == 127.0.0.1 || $1 == localhost || $1 == ::1 ]]; }
+if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1 && local_host "$pg_host" && local_host "$mq_host"; then
+  if ! reachable "$pg_host" "$pg_port"; then
+    if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+      echo "Installing PostgreSQL from the distribution's packages…"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    fi
+    version=$(ls /etc/postgresql | sort -V | tail -1)
+    # The desk connects as `postgres` over TCP without a password, as on the dev machines.
+    hba=/etc/postgresql/$version/main/pg_hba.conf
+    grep -q "desk-local-trust" "$hba" || sed -i '1i host all all 127.0.0.1/32 trust # desk-local-trust\nhost all all ::1/128 trust # desk-local-trust' "$hba"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  fi
+  if ! reachable "$mq_host" "$mq_port"; then
+    if ! command -v rabbitmq-server >/dev/null 2>&1; then
+      echo "Installing RabbitMQ from the distribution's packages…"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null
+    fi
+    rabbitmq-server -detached || true
+  fi
+  wait_for PostgreSQL "$pg_host" "$pg_port" 60 && wait_for RabbitMQ "$mq_host" "$mq_port" 120 && exit 0
+fi
+
+reachable "$pg_host" "$pg_port" || echo "PostgreSQL is not reachable at $pg_host:$pg_port (DESK_POSTGRES_URL)." >&2
+reachable "$mq_host" "$mq_port" || echo "RabbitMQ is not reachable at $mq_host:$mq_port (DESK_AMQP_URL)." >&2
+cat >&2 <<'MSG'
+Start them (e.g. `docker compose up -d postgres rabbitmq`, or install the `postgresql` and
+`rabbitmq-server` packages), or point DESK_POSTGRES_URL / DESK_AMQP_URL at running servers.
+MSG
+exit 1

@@ -1,0 +1,71 @@
+"""PostgreSQL: the service's own database, created if missing, and its connection pool."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+
+from .logging import get_logger
+from .retry import with_backoff
+from .settings import DeskSettings
+
+log = get_logger(__name__)
+
+Connection = asyncpg.Connection
+Pool = asyncpg.Pool
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb columns in and out as Python objects.
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def ensure_database(settings: DeskSettings, service: str) -> None:
+    """CREATE DATABASE if missing; two instances starting together both succeed."""
+    name = settings.database_name(service)
+
+    async def attempt() -> None:
+        conn = await asyncpg.connect(settings.maintenance_url, timeout=5)
+        try:
+            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+            if not exists:
+                try:
+                    await conn.execute(f'CREATE DATABASE "{name}"')
+                    log.info("database_created", database=name)
+                except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+                    pass
+        finally:
+            await conn.close()
+
+    await with_backoff("PostgreSQL", attempt, timeout=settings.connect_timeout_seconds)
+
+
+async def create_pool(
+    settings: DeskSettings, service: str, *, min_size: int = 2, max_size: int = 10, **kwargs: Any
+) -> asyncpg.Pool:
+    async def attempt() -> asyncpg.Pool:
+        pool = await asyncpg.create_pool(
+            settings.database_url(service),
+            min_size=min_size,
+            max_size=max_size,
+            init=_init_connection,
+            timeout=5,
+            **kwargs,
+        )
+        assert pool is not None
+        return pool
+
+    return await with_backoff("PostgreSQL", attempt, timeout=settings.connect_timeout_seconds)
+
+
+async def drop_database(settings: DeskSettings, service: str) -> None:
+    conn = await asyncpg.connect(settings.maintenance_url, timeout=5)
+    try:
+        await conn.execute(
+            f'DROP DATABASE IF EXISTS "{settings.database_name(service)}" WITH (FORCE)'
+        )
+    finally:
+        await conn.close()

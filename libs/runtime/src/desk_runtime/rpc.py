@@ -1,0 +1,121 @@
+"""Request/reply over RabbitMQ with a timeout and many questions in flight at once.
+
+FastStream's `broker.request` serialises requests behind one lock and waits forever by
+default; the gateway asks on its hot path, so it keeps its own reply queue and a table of
+pending futures keyed by correlation id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TypeVar
+from uuid import UUID, uuid4
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
+from desk_contracts import Envelope, Failure, Message, Query, Reply
+from desk_contracts.topology import REPLIES, rpc_queue
+
+from .context import correlation_id_var
+from .logging import get_logger
+
+log = get_logger(__name__)
+ResultT = TypeVar("ResultT", bound=Message)
+
+
+class ServiceUnavailable(Exception):
+    """The service that owns the answer did not reply in time (or is unreachable)."""
+
+    def __init__(self, query: str, timeout: float) -> None:
+        super().__init__(f"no answer to {query} within {timeout:g} s")
+        self.query = query
+        self.timeout = timeout
+
+
+class RemoteFailure(Exception):
+    """The service answered with a failure (not found, invalid, conflict…)."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.detail)
+        self.failure = failure
+
+
+class RpcClient:
+    def __init__(self, amqp_url: str, namespace: str, producer: str, timeout: float) -> None:
+        self._url = amqp_url
+        self._namespace = namespace
+        self._producer = producer
+        self.timeout = timeout
+        self._pending: dict[str, asyncio.Future[bytes]] = {}
+        self._connection: AbstractRobustConnection | None = None
+        self._reply_queue: AbstractQueue | None = None
+
+    async def connect(self, connection: AbstractRobustConnection) -> None:
+        self._connection = connection
+        channel = await connection.channel(publisher_confirms=False)
+        self._channel = channel
+        self._reply_queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await self._reply_queue.consume(self._on_reply, no_ack=True)
+
+    async def close(self) -> None:
+        for future in self._pending.values():
+            future.cancel()
+        self._pending.clear()
+        if self._channel is not None:
+            with contextlib.suppress(Exception):
+                await self._channel.close()
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        future = self._pending.pop(message.correlation_id or "", None)
+        if future is not None and not future.done():
+            future.set_result(message.body)
+
+    async def ask(self, query: Query, timeout: float | None = None) -> Message:
+        """Send a question and wait for its typed answer, or raise."""
+        if self._reply_queue is None:
+            raise ServiceUnavailable(query.ROUTING_KEY, 0)
+        timeout = timeout or self.timeout
+        reply_model = REPLIES[type(query)]
+        request_id = str(uuid4())
+        envelope = Envelope.wrap(
+            query, producer=self._producer, correlation_id=correlation_id_var.get() or uuid4()
+        )
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        try:
+            await self._channel.default_exchange.publish(
+                aio_pika.Message(
+                    envelope.model_dump_json().encode(),
+                    content_type="application/json",
+                    correlation_id=request_id,
+                    message_id=str(envelope.message_id),
+                    reply_to=self._reply_queue.name,
+                    # A question nobody picked up in time is useless: let it vanish.
+                    expiration=timeout,
+                    headers={"x-correlation-id": str(envelope.correlation_id)},
+                ),
+                routing_key=rpc_queue(self._namespace, type(query)),
+            )
+            body = await asyncio.wait_for(future, timeout)
+        except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError) as error:
+            log.warning("rpc_unanswered", query=query.ROUTING_KEY, error=repr(error))
+            raise ServiceUnavailable(query.ROUTING_KEY, timeout) from error
+        finally:
+            self._pending.pop(request_id, None)
+        reply = Reply[reply_model].model_validate_json(body)  # type: ignore[valid-type]
+        if not reply.ok or reply.result is None:
+            raise RemoteFailure(reply.failure or Failure(status=502, detail="empty reply"))
+        return reply.result
+
+    async def ask_as(self, query: Query, result_type: type[ResultT]) -> ResultT:
+        result = await self.ask(query)
+        assert isinstance(result, result_type)
+        return result
+
+
+def correlation_of(value: str | None) -> UUID | None:
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,406 @@
+"""The composition of one service process: database, migrations, broker, outbox relay,
+inbox-guarded consumers, request/reply answers, health and metrics.
+
+A service module creates one `Service`, registers its handlers with `@service.handles`
+and `@service.answers`, and calls `service.run()`. Handlers only translate and persist:
+
+    @service.handles(IncidentRegistered)
+    async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:
+        ...
+        await uow.publish(DeadlinesSet(...))   # committed together with the change
+"""
+
+# No `from __future__ import annotations` here: FastStream reads the consumers'
+# annotations at registration time, and they name types built at run time.
+
+import asyncio
+import contextlib
+import signal
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aio_pika
+import asyncpg
+from aio_pika.abc import AbstractRobustConnection
+from desk_contracts import Envelope, Failure, Message, Query, Reply
+from desk_contracts.topology import (
+    EVENTS_EXCHANGE,
+    QUERIES,
+    SUBSCRIPTIONS,
+    consumer_queue,
+    exchange_name,
+    rpc_queue,
+)
+from faststream import AckPolicy
+from faststream.exceptions import NackMessage
+from faststream.rabbit import (
+    Channel,
+    ExchangeType,
+    QueueType,
+    RabbitBroker,
+    RabbitExchange,
+    RabbitMessage,
+    RabbitQueue,
+)
+from pydantic import ValidationError
+
+from .context import causation_id_var, correlation_id_var
+from .db import create_pool, ensure_database
+from .errors import DomainError, validation_items
+from .logging import configure_logging, get_logger, log_context
+from .metrics import (
+    INBOX_DUPLICATES,
+    MESSAGE_HANDLING_SECONDS,
+    MESSAGES_CONSUMED,
+    QUERIES_ANSWERED,
+)
+from .migrations import RUNTIME_MIGRATIONS, migrate
+from .outbox import OutboxRelay, add_to_outbox
+from .retry import with_backoff
+from .settings import DeskSettings
+from .topology import consumer_queue_arguments, declare_topology
+
+log = get_logger(__name__)
+
+M = TypeVar("M", bound=Message)
+Q = TypeVar("Q", bound=Query)
+
+
+@dataclass
+class UnitOfWork:
+    """One transaction: the change, the inbox row and the outbox rows commit together."""
+
+    conn: asyncpg.Connection
+    service: "Service"
+    envelope: Envelope[Any] | None = None
+    published: list[Envelope[Message]] = field(default_factory=list)
+
+    async def publish(self, payload: Message) -> Envelope[Message]:
+        envelope = await add_to_outbox(self.conn, payload, self.service.name)
+        self.published.append(envelope)
+        return envelope
+
+
+EventHandler = Callable[[Any, UnitOfWork], Awaitable[None]]
+QueryHandler = Callable[[Any, "Service"], Awaitable[Message]]
+BackgroundTask = Callable[["Service"], Awaitable[None]]
+
+
+class Service:
+    def __init__(
+        self,
+        name: str,
+        migrations: Path | None = None,
+        settings: DeskSettings | None = None,
+    ) -> None:
+        self.name = name
+        self.settings = settings or DeskSettings()
+        self._migrations = migrations
+        self._events: dict[type[Message], EventHandler] = {}
+        self._queries: dict[type[Query], QueryHandler] = {}
+        self._startup: list[BackgroundTask] = []
+        self._background: list[BackgroundTask] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pool: asyncpg.Pool | None = None
+        self._connection: AbstractRobustConnection | None = None
+        self.broker = RabbitBroker(
+            self.settings.amqp_url,
+            default_channel=Channel(prefetch_count=self.settings.prefetch),
+            app_id=name,
+            graceful_timeout=10.0,
+        )
+        self.started = asyncio.Event()
+
+    # --- registration ---------------------------------------------------------------
+
+    def handles(
+        self, model: type[M]
+    ) -> Callable[[Callable[[M, UnitOfWork], Awaitable[None]]], Any]:
+        def register(handler: Callable[[M, UnitOfWork], Awaitable[None]]) -> Any:
+            if model in self._events:
+                raise ValueError(f"{self.name} handles {model.__name__} twice")
+            self._events[model] = handler
+            self._subscribe_event(model, handler)
+            return handler
+
+        return register
+
+    def answers(
+        self, query: type[Q]
+    ) -> Callable[[Callable[[Q, "Service"], Awaitable[Message]]], Any]:
+        def register(handler: Callable[[Q, "Service"], Awaitable[Message]]) -> Any:
+            self._queries[query] = handler
+            self._subscribe_query(query, handler)
+            return handler
+
+        return register
+
+    def on_startup(self, task: BackgroundTask) -> BackgroundTask:
+        """Runs once after migrations, before consuming (seed data, reconcile…)."""
+        self._startup.append(task)
+        return task
+
+    def background(self, task: BackgroundTask) -> BackgroundTask:
+        """Runs for the life of the process (schedulers, relays); restarted on crash."""
+        self._background.append(task)
+        return task
+
+    # --- resources ----------------------------------------------------------------------
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError(f"{self.name} is not started")
+        return self._pool
+
+    @property
+    def connection(self) -> AbstractRobustConnection:
+        if self._connection is None:
+            raise RuntimeError(f"{self.name} is not started")
+        return self._connection
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield UnitOfWork(conn, self)
+
+    # --- consumers ----------------------------------------------------------------------
+
+    def _subscribe_event(
+        self, model: type[M], handler: Callable[[M, UnitOfWork], Awaitable[None]]
+    ) -> None:
+        namespace = self.settings.namespace
+        queue_name = consumer_queue(namespace, self.name, model)
+        queue = RabbitQueue(
+            queue_name,
+            queue_type=QueueType.QUORUM,
+            durable=True,
+            arguments=consumer_queue_arguments(namespace, queue_name),  # type: ignore[arg-type]
+            routing_key=model.ROUTING_KEY,
+        )
+        exchange = RabbitExchange(
+            exchange_name(namespace, EVENTS_EXCHANGE), type=ExchangeType.TOPIC, durable=True
+        )
+        envelope_type = Envelope[model]  # type: ignore[valid-type]
+
+        # A body that does not validate is rejected by the ack policy and goes straight to
+        # the dead letters; a handler that fails is retried up to the delivery limit.
+        async def consume(body: envelope_type, message: RabbitMessage) -> None:  # type: ignore[valid-type]
+            await self._process(queue_name, body, handler)
+
+        consume.__doc__ = handler.__doc__
+        self.broker.subscriber(
+            queue,
+            exchange,
+            ack_policy=AckPolicy.REJECT_ON_ERROR,
+            title=f"{queue_name}:consume",
+            description=(handler.__doc__ or "").strip() or None,
+        )(consume)
+
+    async def _process(
+        self, queue_name: str, envelope: Envelope[Any], handler: EventHandler
+    ) -> None:
+        started = time.perf_counter()
+        correlation = correlation_id_var.set(envelope.correlation_id)
+        causation = causation_id_var.set(envelope.message_id)
+        incident = getattr(envelope.payload, "incident_id", None)
+        try:
+            with log_context(
+                correlation_id=envelope.correlation_id,
+                message_id=envelope.message_id,
+                message_type=envelope.type,
+                incident_id=incident,
+            ):
+                try:
+                    async with self.pool.acquire() as conn, conn.transaction():
+                        fresh = await conn.fetchval(
+                            "INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) "
+                            "ON CONFLICT DO NOTHING RETURNING true",
+                            queue_name,
+                            envelope.message_id,
+                        )
+                        if not fresh:
+                            INBOX_DUPLICATES.labels(queue_name).inc()
+                            MESSAGES_CONSUMED.labels(queue_name, "duplicate").inc()
+                            log.info("message_duplicate_skipped", queue=queue_name)
+                            return
+                        await handler(envelope.payload, UnitOfWork(conn, self, envelope))
+                except Exception as error:
+                    MESSAGES_CONSUMED.labels(queue_name, "failed").inc()
+                    log.exception("message_handling_failed", queue=queue_name, error=repr(error))
+                    # Back off a little so a transient cause (a peer's row not there yet,
+                    # a database restart) has a chance before the next delivery.
+                    await asyncio.sleep(0.2)
+                    raise NackMessage() from error
+                MESSAGES_CONSUMED.labels(queue_name, "ok").inc()
+                log.debug("message_handled", queue=queue_name)
+        finally:
+            MESSAGE_HANDLING_SECONDS.labels(queue_name).observe(time.perf_counter() - started)
+            correlation_id_var.reset(correlation)
+            causation_id_var.reset(causation)
+
+    def _subscribe_query(
+        self, query: type[Q], handler: Callable[[Q, "Service"], Awaitable[Message]]
+    ) -> None:
+        queue = RabbitQueue(rpc_queue(self.settings.namespace, query), durable=True)
+
+        async def answer(body: dict[str, Any], message: RabbitMessage) -> dict[str, Any]:
+            return (await self._answer(query, handler, body)).model_dump(mode="json")
+
+        self.broker.subscriber(
+            queue,
+            ack_policy=AckPolicy.ACK_FIRST,
+            title=f"{query.ROUTING_KEY}:answer",
+            description=(handler.__doc__ or "").strip() or None,
+        )(answer)
+
+    async def _answer(
+        self,
+        query: type[Q],
+        handler: Callable[[Q, "Service"], Awaitable[Message]],
+        body: dict[str, Any],
+    ) -> Reply[Message]:
+        try:
+            envelope = Envelope[query].model_validate(body)  # type: ignore[valid-type]
+        except ValidationError as error:
+            QUERIES_ANSWERED.labels(query.ROUTING_KEY, "invalid").inc()
+            return Reply(
+                ok=False,
+                failure=Failure(
+                    status=422,
+                    detail="invalid request",
+                    errors=validation_items(error, strip_prefix=("payload",)),
+                ),
+            )
+        correlation = correlation_id_var.set(envelope.correlation_id)
+        causation = causation_id_var.set(envelope.message_id)
+        try:
+            with log_context(correlation_id=envelope.correlation_id, query=query.ROUTING_KEY):
+                try:
+                    result = await handler(envelope.payload, self)
+                except DomainError as error:
+                    QUERIES_ANSWERED.labels(query.ROUTING_KEY, str(error.status)).inc()
+                    return Reply(ok=False, failure=error.to_failure())
+                except Exception as error:
+                    QUERIES_ANSWERED.labels(query.ROUTING_KEY, "error").inc()
+                    log.exception("query_failed", error=repr(error))
+                    return Reply(
+                        ok=False,
+                        failure=Failure(
+                            status=500, detail=f"{self.name} failed to answer {query.ROUTING_KEY}"
+                        ),
+                    )
+                QUERIES_ANSWERED.labels(query.ROUTING_KEY, "ok").inc()
+                return Reply(ok=True, result=result)
+        finally:
+            correlation_id_var.reset(correlation)
+            causation_id_var.reset(causation)
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    def check_topology(self) -> None:
+        """The handlers registered must be exactly what libs/contracts says we consume."""
+        expected_events = set(SUBSCRIPTIONS.get(self.name, ()))
+        expected_queries = set(QUERIES.get(self.name, ()))
+        if set(self._events) != expected_events or set(self._queries) != expected_queries:
+            raise RuntimeError(
+                f"{self.name}: handlers {sorted(m.__name__ for m in self._events)} / "
+                f"{sorted(q.__name__ for q in self._queries)} do not match the topology "
+                f"{sorted(m.__name__ for m in expected_events)} / "
+                f"{sorted(q.__name__ for q in expected_queries)}"
+            )
+
+    async def start(self) -> None:
+        self.check_topology()
+        settings = self.settings
+        log.info("service_starting", namespace=settings.namespace)
+        await ensure_database(settings, self.name)
+        self._pool = await create_pool(settings, self.name)
+        tracks = [("runtime", RUNTIME_MIGRATIONS)]
+        if self._migrations is not None:
+            tracks.append((self.name, self._migrations))
+        async with self._pool.acquire() as conn:
+            await migrate(conn, tracks)
+        self._connection = await with_backoff(
+            "RabbitMQ",
+            lambda: aio_pika.connect_robust(
+                settings.amqp_url,
+                client_properties={"connection_name": f"{settings.namespace}.{self.name}"},
+            ),
+            timeout=settings.connect_timeout_seconds,
+        )
+        channel = await self._connection.channel()
+        await declare_topology(channel, settings.namespace)
+        for task in self._startup:
+            await task(self)
+        await with_backoff("RabbitMQ", self.broker.start, timeout=settings.connect_timeout_seconds)
+        relay = OutboxRelay(self._pool, channel, settings.namespace)
+        self._spawn("outbox-relay", lambda _: relay.run())
+        for task in self._background:
+            self._spawn(task.__name__, task)
+        self.started.set()
+        log.info("service_started")
+
+    def _spawn(self, name: str, task: BackgroundTask) -> None:
+        async def supervised() -> None:
+            while True:
+                try:
+                    await task(self)
+                    return
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    log.exception("background_task_crashed", task=name, error=repr(error))
+                    await asyncio.sleep(1.0)
+
+        self._tasks.append(asyncio.create_task(supervised(), name=f"{self.name}:{name}"))
+
+    async def stop(self) -> None:
+        log.info("service_stopping")
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection.close()
+        if self._pool is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._pool.close(), 5)
+        log.info("service_stopped")
+
+    async def serve_forever(self, extra: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Start, run until SIGINT/SIGTERM, stop cleanly."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await self.start()
+        extra_task = asyncio.create_task(extra()) if extra else None
+        try:
+            await stop.wait()
+        finally:
+            if extra_task is not None:
+                extra_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await extra_task
+            await self.stop()
+
+    def run(self, extra: Callable[[], Awaitable[None]] | None = None) -> None:
+        """The process entry point; `extra` replaces the plain health server (the gateway
+        serves health next to its API)."""
+        from .health import serve_health
+
+        configure_logging(self.name, self.settings.log_level, self.settings.log_format)
+        try:
+            asyncio.run(self.serve_forever(extra or (lambda: serve_health(self))))
+        except Exception as error:
+            log.error("service_failed", error=str(error))
+            raise SystemExit(1) from error

@@ -1,0 +1,63 @@
+"""Settings read from the environment (SPEC §10), one definition for every service."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DeskSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DESK_", extra="ignore", frozen=True)
+
+    http_port: int = Field(default=8080, ge=1, le=65535)
+    # Services other than the gateway serve health and metrics on ports after it.
+    http_host: str = "127.0.0.1"
+    postgres_url: str = "postgresql://postgres@127.0.0.1:5432"
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    namespace: str = Field(default="desk", pattern=r"^[a-z][a-z0-9_]{0,30}$")
+    admin_password: str | None = None
+    demo: bool = False
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Service Desk <desk@localhost>"
+    sms_url: str | None = None
+    sms_token: str | None = None
+    blob_dir: Path = Path("./var/blobs")
+    portal_url: str = "http://127.0.0.1:8080"
+    # How long the gateway waits for another service's answer before a 503.
+    rpc_timeout_seconds: float = Field(default=5.0, gt=0)
+    # How long a service keeps retrying PostgreSQL and RabbitMQ at start before giving up.
+    connect_timeout_seconds: float = Field(default=60.0, gt=0)
+    prefetch: int = Field(default=32, ge=1, le=10_000)
+    log_level: str = "INFO"
+    log_format: str = Field(default="json", pattern="^(json|console)$")
+
+    @field_validator("postgres_url")
+    @classmethod
+    def _no_database_in_url(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    def database_name(self, service: str) -> str:
+        return f"{self.namespace}_{service.replace('-', '_')}"
+
+    def database_url(self, service: str) -> str:
+        return f"{self.postgres_url}/{self.database_name(service)}"
+
+    @cached_property
+    def maintenance_url(self) -> str:
+        """A database that always exists, to create and drop the services' ones."""
+        return f"{self.postgres_url}/postgres"
+
+    def service_port(self, service: str) -> int:
+        """Health/metrics port: the gateway's port, then one each in SERVICES order."""
+        from desk_contracts.topology import SERVICES
+
+        if service == "portal-gateway":
+            return self.http_port
+        return self.http_port + 1 + SERVICES.index(service)

@@ -1,0 +1,79 @@
+"""One mapping from every failure to the public error shape:
+{"detail": ..., "errors": [{"field": ..., "message": ...}]}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desk_runtime.logging import get_logger
+from desk_runtime.rpc import RemoteFailure, ServiceUnavailable
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+log = get_logger(__name__)
+
+
+def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"detail": detail, "errors": errors or []}
+
+
+def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    items = []
+    for problem in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(problem, dict):
+            items.append(
+                {
+                    "field": str(problem.get("key") or "body"),
+                    "message": str(problem.get("message", "invalid")),
+                }
+            )
+    detail = exc.detail if not items else "invalid request"
+    if not items:
+        items.append({"field": "body", "message": str(exc.detail)})
+    return Response(error_body(detail, items), status_code=422, media_type=MediaType.JSON)
+
+
+def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    return Response(
+        error_body(str(exc.detail)),
+        status_code=exc.status_code,
+        media_type=MediaType.JSON,
+        headers=exc.headers,
+    )
+
+
+def _remote(_: Request[Any, Any, Any], exc: RemoteFailure) -> Response[Any]:
+    failure = exc.failure
+    return Response(
+        error_body(failure.detail, [item.model_dump() for item in failure.errors]),
+        status_code=failure.status,
+        media_type=MediaType.JSON,
+    )
+
+
+def _unavailable(_: Request[Any, Any, Any], exc: ServiceUnavailable) -> Response[Any]:
+    return Response(
+        error_body(f"the service that answers this is not responding ({exc}); try again shortly"),
+        status_code=503,
+        media_type=MediaType.JSON,
+        headers={"Retry-After": "5"},
+    )
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("request_failed", path=request.url.path, error=repr(exc))
+    return Response(
+        error_body("internal error"),
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        media_type=MediaType.JSON,
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    ValidationException: _validation,
+    HTTPException: _http,
+    RemoteFailure: _remote,
+    ServiceUnavailable: _unavailable,
+    Exception: _unexpected,
+}

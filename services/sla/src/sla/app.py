@@ -1,0 +1,17 @@
+"""Composition root of the sla service."""
+
+from __future__ import annotations
+
+from desk_runtime.service import Service
+
+from .handlers import MIGRATIONS, register
+
+
+def build() -> Service:
+    service = Service("sla", MIGRATIONS)
+    register(service)
+    return service
+
+
+def main() -> None:
+    build().run()
