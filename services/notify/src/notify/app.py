@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from desk_runtime.service import Service
+from desk_runtime.settings import DeskSettings
 
 from .handlers import MIGRATIONS, register
 
 
-def build() -> Service:
-    service = Service("notify", MIGRATIONS)
+def build(settings: DeskSettings | None = None) -> Service:
+    service = Service("notify", MIGRATIONS, settings)
     register(service)
     return service
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 import time as clock
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -245,6 +247,17 @@ def test_equal_calendars_compare_and_hash_equal() -> None:
     assert again == office
     assert hash(again) == hash(office)
     assert office != WorkingCalendar.office_hours("Europe/Berlin", time(9), time(18))
+
+
+def test_calendars_pickle_and_copy() -> None:
+    cal = WorkingCalendar.office_hours(
+        "Europe/Berlin", time(9), time(18), holidays=[date(2026, 5, 1)]
+    )
+    for clone in (pickle.loads(pickle.dumps(cal)), copy.deepcopy(cal), copy.copy(cal)):
+        assert clone == cal
+        assert clone.add(berlin(4, 30, 17), 2 * H) == cal.add(berlin(4, 30, 17), 2 * H)
+    assert pickle.loads(pickle.dumps(all_day)) == all_day
+    assert copy.deepcopy(WorkingCalendar.twenty_four_seven()).always_open
 
 
 # -- validation --------------------------------------------------------------------------

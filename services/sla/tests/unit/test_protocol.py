@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -181,6 +183,12 @@ def test_step_rejects_non_string_params() -> None:
         ProtocolStep("contract", {"version": 3})  # type: ignore[dict-item]
     with pytest.raises(ValueError, match="code"):
         ProtocolStep("", {})
+
+
+def test_steps_and_results_pickle_and_copy() -> None:
+    result = full_computation()
+    assert pickle.loads(pickle.dumps(result)) == result
+    assert copy.deepcopy(result) == result
 
 
 def test_step_params_are_read_only() -> None:

@@ -181,6 +181,11 @@ class WorkingCalendar:
         object.__setattr__(self, "_zone", zone)
         object.__setattr__(self, "_by_weekday", tuple(days.get(d, ()) for d in range(7)))
 
+    def __reduce__(self) -> tuple[type[WorkingCalendar], tuple[object, ...]]:
+        # The read-only mapping proxy cannot be pickled or deep-copied; rebuild instead.
+        hours = {day: tuple(intervals) for day, intervals in self.weekly_hours.items()}
+        return type(self), (self.time_zone, hours, self.holidays, self.always_open)
+
     # -- constructors -------------------------------------------------------------------
 
     @classmethod

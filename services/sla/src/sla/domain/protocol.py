@@ -69,6 +69,10 @@ class ProtocolStep:
             raise ValueError(f"params of step {self.code!r} must map str to str, got {bad!r}")
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
+    def __reduce__(self) -> tuple[type[ProtocolStep], tuple[str, dict[str, str]]]:
+        # The read-only mapping proxy cannot be pickled or deep-copied; rebuild instead.
+        return type(self), (self.code, dict(self.params))
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``{"code": ..., "params": {...}}``."""
         return {"code": self.code, "params": dict(self.params)}

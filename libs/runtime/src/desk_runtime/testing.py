@@ -1,0 +1,202 @@
+"""Test support shared by every test suite: a namespace of its own for each test run,
+real PostgreSQL and RabbitMQ (testcontainers where a Docker engine runs, else the
+servers named by DESK_POSTGRES_URL / DESK_AMQP_URL), and a clean-up that removes the
+namespace's databases, queues and exchanges."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email
+import email.policy
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+import aio_pika
+import asyncpg
+from desk_contracts.topology import (
+    DEAD_LETTER_EXCHANGE,
+    EVENTS_EXCHANGE,
+    SERVICES,
+    all_queues,
+    exchange_name,
+)
+
+from .settings import DeskSettings
+
+
+def new_namespace(prefix: str = "t") -> str:
+    return f"{prefix}{secrets.token_hex(5)}"
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    postgres_url: str
+    amqp_url: str
+
+
+def _docker_engine_available() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@contextlib.contextmanager
+def infrastructure() -> Iterator[Infrastructure]:
+    """Servers for the test session. Explicit DESK_* variables win; else testcontainers
+    when a Docker engine answers; else the local defaults of SPEC §10."""
+    defaults = DeskSettings()
+    explicit = "DESK_POSTGRES_URL" in os.environ or "DESK_AMQP_URL" in os.environ
+    if explicit or os.environ.get("DESK_TESTCONTAINERS") == "0" or not _docker_engine_available():
+        yield Infrastructure(defaults.postgres_url, defaults.amqp_url)
+        return
+    from testcontainers.postgres import PostgresContainer
+    from testcontainers.rabbitmq import RabbitMqContainer
+
+    with PostgresContainer("postgres:16-alpine", username="postgres", password="postgres",
+                           driver=None) as postgres, RabbitMqContainer("rabbitmq:3.13") as rabbit:
+        url = postgres.get_connection_url(driver=None)
+        server_url = url.rsplit("/", 1)[0]
+        params = rabbit.get_connection_params()
+        amqp = f"amqp://guest:guest@{params.host}:{params.port}/"
+        yield Infrastructure(server_url, amqp)
+
+
+def settings_for(infra: Infrastructure, namespace: str, **overrides: Any) -> DeskSettings:
+    return DeskSettings(
+        namespace=namespace, postgres_url=infra.postgres_url, amqp_url=infra.amqp_url,
+        **overrides,
+    )
+
+
+def environment_for(settings: DeskSettings) -> dict[str, str]:
+    """The DESK_* variables that make a child process use these settings."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DESK_")}
+    for name, value in settings.model_dump(exclude_none=True).items():
+        env[f"DESK_{name.upper()}"] = str(int(value) if isinstance(value, bool) else value)
+    return env
+
+
+async def drop_namespace(settings: DeskSettings) -> None:
+    """Remove every database, queue and exchange of the namespace."""
+    conn = await asyncpg.connect(settings.maintenance_url)
+    try:
+        for service in SERVICES:
+            await conn.execute(
+                f'DROP DATABASE IF EXISTS "{settings.database_name(service)}" WITH (FORCE)'
+            )
+    finally:
+        await conn.close()
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:
+        for queue in all_queues(settings.namespace):
+            for name in (queue.name, queue.dead_letters):
+                if name is None:
+                    continue
+                channel = await connection.channel()
+                with contextlib.suppress(Exception):
+                    await channel.queue_delete(name)
+                with contextlib.suppress(Exception):
+                    await channel.close()
+        for exchange in (EVENTS_EXCHANGE, DEAD_LETTER_EXCHANGE):
+            channel = await connection.channel()
+            with contextlib.suppress(Exception):
+                await channel.exchange_delete(exchange_name(settings.namespace, exchange))
+            with contextlib.suppress(Exception):
+                await channel.close()
+    finally:
+        await connection.close()
+
+
+def free_port_block(size: int = 6) -> int:
+    """A base port with `size` free ports after it (gateway + one per service)."""
+    for _ in range(50):
+        base = 20000 + secrets.randbelow(30000)
+        sockets = []
+        try:
+            for offset in range(size):
+                sock = socket.socket()
+                sock.bind(("127.0.0.1", base + offset))
+                sockets.append(sock)
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no free block of ports")
+
+
+async def wait_until(predicate: Any, *, timeout: float = 20.0, interval: float = 0.05) -> Any:
+    """Poll an async or sync predicate until it returns something truthy."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = predicate()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise TimeoutError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
+
+
+@dataclass
+class Mailbox:
+    """What a real SMTP server (aiosmtpd) received, plus a script of refusals."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    refuse_next: int = 0
+    refusals: int = 0
+    refuse_always: bool = False
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in str(m.get("To", ""))]
+
+
+class _MailboxHandler:
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.mailbox.refuse_always or self.mailbox.refuse_next > 0:
+            self.mailbox.refuse_next = max(0, self.mailbox.refuse_next - 1)
+            self.mailbox.refusals += 1
+            return "451 Requested action aborted: try again later"
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.mailbox.messages.append(parsed)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def smtp_server() -> Iterator[tuple[int, Mailbox]]:
+    """A real SMTP server on a free local port, collecting what it accepts."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(_MailboxHandler(mailbox), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, mailbox
+    finally:
+        controller.stop()

@@ -1,0 +1,128 @@
+"""The whole desk as real processes in a namespace of its own, for end-to-end tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import httpx
+import pytest
+import pytest_asyncio
+from desk_contracts.topology import SERVICES
+from desk_runtime.settings import DeskSettings
+from desk_runtime.supervisor import ProcessGroup
+from desk_runtime.testing import (
+    Infrastructure,
+    Mailbox,
+    drop_namespace,
+    environment_for,
+    free_port_block,
+    new_namespace,
+    settings_for,
+    smtp_server,
+    wait_until,
+)
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+DEMO_PASSWORD = "demo-desk-2026"
+
+
+def demo_id(name: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"service-desk:demo:{name}")
+
+
+@dataclass
+class RunningDesk:
+    settings: DeskSettings
+    group: ProcessGroup
+    base_url: str
+    log_path: Path
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.base_url, timeout=15)
+
+    async def token(self, username: str, password: str = DEMO_PASSWORD) -> str:
+        async with self.client() as http:
+            response = await http.post(
+                "/api/v1/auth/token", json={"username": username, "password": password}
+            )
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        return token
+
+    async def restart(self, service: str) -> None:
+        await self.group.stop(service)
+        await self.group.start_service(service)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+async def start_desk(
+    infra: Infrastructure, smtp_port: int, **overrides: object
+) -> tuple[RunningDesk, object]:
+    namespace = new_namespace("e")
+    settings = settings_for(
+        infra, namespace, http_port=free_port_block(len(SERVICES)), smtp_port=smtp_port,
+        demo=True, admin_password="admin-e2e-password", connect_timeout_seconds=30,
+        blob_dir=str(ARTIFACTS / namespace / "blobs"), **overrides,
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"{namespace}.log"
+    log_file = log_path.open("w")
+    group = ProcessGroup(env=environment_for(settings), output=log_file)
+    for service in SERVICES:
+        await group.start_service(service)
+    desk = RunningDesk(settings, group, f"http://127.0.0.1:{settings.http_port}", log_path)
+
+    async def ready() -> bool:
+        if group.exited():
+            raise RuntimeError(f"{group.exited()} exited at start:\n{desk.log()[-4000:]}")
+        async with desk.client() as http:
+            try:
+                checks = [
+                    await http.get(f"http://127.0.0.1:{settings.service_port(s)}/readyz")
+                    for s in SERVICES
+                ]
+            except httpx.TransportError:
+                return False
+        return all(r.status_code == 200 for r in checks)
+
+    await wait_until(ready, timeout=60, interval=0.2)
+    return desk, log_file
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def desk(infra: Infrastructure, smtp_module: tuple[int, Mailbox]) -> AsyncIterator[RunningDesk]:
+    running, log_file = await start_desk(infra, smtp_module[0])
+    try:
+        yield running
+    finally:
+        await running.group.stop_all()
+        log_file.close()  # type: ignore[attr-defined]
+        await drop_namespace(running.settings)
+
+
+@pytest.fixture(scope="module")
+def smtp_module() -> Iterator[tuple[int, Mailbox]]:
+    with smtp_server() as server:
+        yield server
+
+
+async def poll_incident(
+    desk: RunningDesk, token: str, incident_id: str, predicate: object, timeout: float = 20
+) -> dict[str, object]:
+    async def check() -> dict[str, object] | None:
+        async with desk.client() as http:
+            response = await http.get(
+                f"/api/v1/incidents/{incident_id}", headers={"authorization": f"Bearer {token}"}
+            )
+        assert response.status_code == 200, response.text
+        body: dict[str, object] = response.json()
+        return body if predicate(body) else None  # type: ignore[operator]
+
+    result: dict[str, object] = await wait_until(check, timeout=timeout, interval=0.1)
+    return result
+
