@@ -65,9 +65,15 @@ async def start_desk(
 ) -> tuple[RunningDesk, object]:
     namespace = new_namespace("e")
     settings = settings_for(
-        infra, namespace, http_port=free_port_block(len(SERVICES)), smtp_port=smtp_port,
-        demo=True, admin_password="admin-e2e-password", connect_timeout_seconds=30,
-        blob_dir=str(ARTIFACTS / namespace / "blobs"), **overrides,
+        infra,
+        namespace,
+        http_port=free_port_block(len(SERVICES)),
+        smtp_port=smtp_port,
+        demo=True,
+        admin_password="admin-e2e-password",
+        connect_timeout_seconds=30,
+        blob_dir=str(ARTIFACTS / namespace / "blobs"),
+        **overrides,
     )
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / f"{namespace}.log"
@@ -95,7 +101,9 @@ async def start_desk(
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def desk(infra: Infrastructure, smtp_module: tuple[int, Mailbox]) -> AsyncIterator[RunningDesk]:
+async def desk(
+    infra: Infrastructure, smtp_module: tuple[int, Mailbox]
+) -> AsyncIterator[RunningDesk]:
     running, log_file = await start_desk(infra, smtp_module[0])
     try:
         yield running
@@ -125,4 +133,3 @@ async def poll_incident(
 
     result: dict[str, object] = await wait_until(check, timeout=timeout, interval=0.1)
     return result
-

@@ -25,9 +25,14 @@ async def test_incident_is_stored_assigned_given_deadlines_and_confirmed_by_mail
     async def create() -> dict[str, str] | None:
         async with desk.client() as http:
             response = await http.post(
-                "/api/v1/incidents", headers=auth,
-                json={"title": "Invoices fail to print", "description": "Since this morning",
-                      "category_id": str(category), "priority": "high"},
+                "/api/v1/incidents",
+                headers=auth,
+                json={
+                    "title": "Invoices fail to print",
+                    "description": "Since this morning",
+                    "category_id": str(category),
+                    "priority": "high",
+                },
             )
         # The demo categories reach intake through the broker right after start.
         if response.status_code == 422 and "category_id" in response.text:
@@ -40,7 +45,9 @@ async def test_incident_is_stored_assigned_given_deadlines_and_confirmed_by_mail
     assert created["number"].startswith("INC-")
 
     incident = await poll_incident(
-        desk, token, created["id"],
+        desk,
+        token,
+        created["id"],
         lambda body: body["status"] == "assigned" and body["resolution_due"] is not None,
     )
     # Both demo agents are online with free capacity and the skill; anna has the lower
@@ -66,18 +73,24 @@ async def test_staff_see_the_internal_assignment_reason(desk: RunningDesk) -> No
     agent_token = await desk.token("anna")
     async with desk.client() as http:
         response = await http.post(
-            "/api/v1/incidents", headers={"authorization": f"Bearer {client_token}"},
-            json={"title": "Question about reports", "category_id":
-                  str(demo_id("category:consultation"))},
+            "/api/v1/incidents",
+            headers={"authorization": f"Bearer {client_token}"},
+            json={
+                "title": "Question about reports",
+                "category_id": str(demo_id("category:consultation")),
+            },
         )
     assert response.status_code == 201, response.text
     incident_id = response.json()["id"]
     staff_view = await poll_incident(
-        desk, agent_token, incident_id,
+        desk,
+        agent_token,
+        incident_id,
         lambda body: any(e["kind"] == "assignment" for e in body["entries"]),
     )
     internal = [e for e in staff_view["entries"] if e["visibility"] == "internal"]  # type: ignore[union-attr]
-    assert internal and "eligible" in internal[0]["text"]
+    assert internal
+    assert "eligible" in internal[0]["text"]
     client_view = await poll_incident(desk, client_token, incident_id, lambda body: True)
     assert all(e["visibility"] == "public" for e in client_view["entries"])  # type: ignore[union-attr]
 
@@ -87,15 +100,18 @@ async def test_bad_input_names_each_field_and_writes_nothing(desk: RunningDesk) 
     auth = {"authorization": f"Bearer {token}"}
     async with desk.client() as http:
         invalid = await http.post(
-            "/api/v1/incidents", headers=auth,
+            "/api/v1/incidents",
+            headers=auth,
             json={"title": "", "category_id": "not-a-uuid", "priority": "urgent", "extra": 1},
         )
         malformed = await http.post(
-            "/api/v1/incidents", headers={**auth, "content-type": "application/json"},
+            "/api/v1/incidents",
+            headers={**auth, "content-type": "application/json"},
             content=b"{not json",
         )
         unknown_category = await http.post(
-            "/api/v1/incidents", headers=auth,
+            "/api/v1/incidents",
+            headers=auth,
             json={"title": "x", "category_id": "00000000-0000-4000-8000-000000000000"},
         )
         anonymous = await http.post("/api/v1/incidents", json={})

@@ -29,11 +29,20 @@ class SinkHandler:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         path = self.folder / f"{stamp}-{self.count:05d}.eml"
         path.write_bytes(raw)
-        print(json.dumps({
-            "event": "mail_received", "service": "mail-sink", "level": "info",
-            "to": envelope.rcpt_tos, "subject": str(parsed.get("Subject", "")),
-            "file": str(path),
-        }, ensure_ascii=False), flush=True)
+        print(
+            json.dumps(
+                {
+                    "event": "mail_received",
+                    "service": "mail-sink",
+                    "level": "info",
+                    "to": envelope.rcpt_tos,
+                    "subject": str(parsed.get("Subject", "")),
+                    "file": str(path),
+                },
+                ensure_ascii=False,
+            ),
+            flush=True,
+        )
         return "250 Message accepted for delivery"
 
 
@@ -44,9 +53,18 @@ async def serve(host: str, port: int, folder: Path) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    print(json.dumps({"event": "mail_sink_listening", "service": "mail-sink",
-                      "level": "info", "address": f"{host}:{port}", "folder": str(folder)}),
-          flush=True)
+    print(
+        json.dumps(
+            {
+                "event": "mail_sink_listening",
+                "service": "mail-sink",
+                "level": "info",
+                "address": f"{host}:{port}",
+                "folder": str(folder),
+            }
+        ),
+        flush=True,
+    )
     try:
         await stop.wait()
     finally:

@@ -32,8 +32,12 @@ MODULES = {
     "portal-gateway": "portal_gateway",
 }
 COLOURS = {
-    "intake": "\033[36m", "sla": "\033[35m", "routing": "\033[33m", "notify": "\033[32m",
-    "portal-gateway": "\033[34m", "mail-sink": "\033[37m",
+    "intake": "\033[36m",
+    "sla": "\033[35m",
+    "routing": "\033[33m",
+    "notify": "\033[32m",
+    "portal-gateway": "\033[34m",
+    "mail-sink": "\033[37m",
 }
 RESET = "\033[0m"
 _SKIP_KEYS = {"event", "service", "level", "timestamp"}
@@ -87,7 +91,8 @@ class ProcessGroup:
         return await self.start(service, [sys.executable, "-m", MODULES[service]])
 
     async def _pump(self, managed: ManagedProcess) -> None:
-        assert managed.process is not None and managed.process.stdout is not None
+        assert managed.process is not None
+        assert managed.process.stdout is not None
         prefix = f"{managed.name:<14}|"
         if self.colour:
             prefix = f"{COLOURS.get(managed.name, '')}{prefix}{RESET}"
@@ -122,7 +127,8 @@ class ProcessGroup:
 
     def exited(self) -> list[str]:
         return [
-            name for name, managed in self.processes.items()
+            name
+            for name, managed in self.processes.items()
             if managed.process is not None and managed.process.returncode is not None
         ]
 
@@ -131,7 +137,7 @@ def wait_ready(url: str, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local URL
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return True
         except OSError:
@@ -149,10 +155,20 @@ async def _run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     if args.mail_sink:
-        await group.start("mail-sink", [
-            sys.executable, "-m", "desk_runtime.mailsink", "--host", settings.smtp_host,
-            "--port", str(settings.smtp_port), "--folder", str(Path("var/mail")),
-        ])
+        await group.start(
+            "mail-sink",
+            [
+                sys.executable,
+                "-m",
+                "desk_runtime.mailsink",
+                "--host",
+                settings.smtp_host,
+                "--port",
+                str(settings.smtp_port),
+                "--folder",
+                str(Path("var/mail")),
+            ],
+        )
     for service in SERVICES:
         await group.start_service(service)
     base = f"http://{settings.http_host}:{settings.http_port}"
@@ -160,8 +176,10 @@ async def _run(args: argparse.Namespace) -> int:
     if ready:
         print(_banner(base, settings), flush=True)
     else:
-        print(f"\n  The gateway did not become ready at {base}/readyz; see the logs above.\n",
-              flush=True)
+        print(
+            f"\n  The gateway did not become ready at {base}/readyz; see the logs above.\n",
+            flush=True,
+        )
     while not stop.is_set():
         if group.exited():
             print(f"\n  Stopping: {', '.join(group.exited())} exited.\n", flush=True)
@@ -192,8 +210,12 @@ def _banner(base: str, settings: DeskSettings) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the whole service desk locally")
-    parser.add_argument("--no-mail-sink", dest="mail_sink", action="store_false",
-                        help="do not start the demo SMTP sink (use DESK_SMTP_* instead)")
+    parser.add_argument(
+        "--no-mail-sink",
+        dest="mail_sink",
+        action="store_false",
+        help="do not start the demo SMTP sink (use DESK_SMTP_* instead)",
+    )
     parser.add_argument("--raw", action="store_true", help="print the JSON log lines as they are")
     args = parser.parse_args()
     raise SystemExit(asyncio.run(_run(args)))

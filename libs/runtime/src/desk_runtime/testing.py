@@ -21,6 +21,7 @@ from typing import Any
 
 import aio_pika
 import asyncpg
+from desk_contracts import Envelope
 from desk_contracts.topology import (
     DEAD_LETTER_EXCHANGE,
     EVENTS_EXCHANGE,
@@ -63,8 +64,12 @@ def infrastructure() -> Iterator[Infrastructure]:
     from testcontainers.postgres import PostgresContainer
     from testcontainers.rabbitmq import RabbitMqContainer
 
-    with PostgresContainer("postgres:16-alpine", username="postgres", password="postgres",
-                           driver=None) as postgres, RabbitMqContainer("rabbitmq:3.13") as rabbit:
+    with (
+        PostgresContainer(
+            "postgres:16-alpine", username="postgres", password="postgres", driver=None
+        ) as postgres,
+        RabbitMqContainer("rabbitmq:3.13") as rabbit,
+    ):
         url = postgres.get_connection_url(driver=None)
         server_url = url.rsplit("/", 1)[0]
         params = rabbit.get_connection_params()
@@ -74,7 +79,9 @@ def infrastructure() -> Iterator[Infrastructure]:
 
 def settings_for(infra: Infrastructure, namespace: str, **overrides: Any) -> DeskSettings:
     return DeskSettings(
-        namespace=namespace, postgres_url=infra.postgres_url, amqp_url=infra.amqp_url,
+        namespace=namespace,
+        postgres_url=infra.postgres_url,
+        amqp_url=infra.amqp_url,
         **overrides,
     )
 
@@ -200,3 +207,45 @@ def smtp_server() -> Iterator[tuple[int, Mailbox]]:
         yield port, mailbox
     finally:
         controller.stop()
+
+
+async def publish_raw(
+    settings: DeskSettings, routing_key: str, body: bytes, *, message_id: str | None = None
+) -> None:
+    """Publish bytes to the namespace's events exchange, as a peer (or an attacker) would."""
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:
+        channel = await connection.channel()
+        exchange = await channel.get_exchange(exchange_name(settings.namespace, EVENTS_EXCHANGE))
+        await exchange.publish(
+            aio_pika.Message(
+                body,
+                message_id=message_id,
+                content_type="application/json",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            routing_key=routing_key,
+        )
+    finally:
+        await connection.close()
+
+
+async def publish(settings: DeskSettings, envelope: Envelope[Any]) -> None:
+    await publish_raw(
+        settings,
+        envelope.payload.ROUTING_KEY,
+        envelope.model_dump_json().encode(),
+        message_id=str(envelope.message_id),
+    )
+
+
+async def queue_depth(settings: DeskSettings, queue: str) -> tuple[int, int]:
+    """(ready messages, consumers) of a queue, by a passive declare."""
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:
+        channel = await connection.channel()
+        declared = await channel.declare_queue(queue, passive=True)
+        result = declared.declaration_result
+        return result.message_count or 0, result.consumer_count or 0
+    finally:
+        await connection.close()

@@ -91,12 +91,15 @@ def register(service: Service) -> None:
                 "SELECT 'INC-' || lpad(nextval('incident_number_seq')::text, 6, '0')"
             )
             path = tuple(category["path"])
-            await uow.conn.execute(
+            # Two deliveries of one request race here: the loser waits for the winner's
+            # commit, inserts nothing and answers with the winner's incident.
+            inserted = await uow.conn.fetchval(
                 """
                 INSERT INTO incidents (id, number, request_id, title, description, category_id,
                     category_path, priority, channel, status, requester_id, organization_id,
                     created_at, updated_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+                ON CONFLICT (request_id) DO NOTHING RETURNING true
                 """,
                 incident_id,
                 number,
@@ -112,6 +115,11 @@ def register(service: Service) -> None:
                 query.organization_id,
                 now,
             )
+            if not inserted:
+                existing = await uow.conn.fetchrow(
+                    "SELECT id, number FROM incidents WHERE request_id = $1", query.request_id
+                )
+                return IncidentCreated(incident_id=existing["id"], number=existing["number"])
             await repo.insert_entry(
                 uow.conn,
                 incident_id,

@@ -91,8 +91,12 @@ async def deliver(service: Service, row: asyncpg.Record) -> None:
 
 async def run_sender(service: Service) -> None:
     wake = asyncio.Event()
+
+    def on_insert(*_: object) -> None:
+        wake.set()
+
     listener = await service.pool.acquire()
-    await listener.add_listener("deliveries", lambda *_: wake.set())
+    await listener.add_listener("deliveries", on_insert)
     try:
         while True:
             async with service.pool.acquire() as conn:
@@ -109,4 +113,6 @@ async def run_sender(service: Service) -> None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), wait)
     finally:
+        with contextlib.suppress(Exception):
+            await listener.remove_listener("deliveries", on_insert)
         await service.pool.release(listener)

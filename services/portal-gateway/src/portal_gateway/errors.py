@@ -37,8 +37,11 @@ def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response
 def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code == 400:
         # Litestar's own 400s are bodies it could not parse: name the body as the field.
-        return Response(error_body("invalid request", [{"field": "body", "message": str(exc.detail)}]),
-                        status_code=422, media_type=MediaType.JSON)
+        return Response(
+            error_body("invalid request", [{"field": "body", "message": str(exc.detail)}]),
+            status_code=422,
+            media_type=MediaType.JSON,
+        )
     return Response(
         error_body(str(exc.detail)),
         status_code=exc.status_code,

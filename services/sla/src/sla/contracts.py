@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 from desk_contracts.enums import Priority
 
-from .domain import TargetRule, WorkingCalendar
+from .domain import END_OF_DAY, TargetRule, WorkingCalendar
 
 
 @dataclass(frozen=True)
@@ -35,13 +35,16 @@ def rule_from_json(raw: dict[str, Any]) -> TargetRule:
     )
 
 
+def wall_time(text: str) -> time:
+    """ "HH:MM" as stored; "24:00" is the end of the day."""
+    return END_OF_DAY if text == "24:00" else time.fromisoformat(text)
+
+
 def calendar_from_row(row: asyncpg.Record) -> WorkingCalendar:
     if row["always_open"]:
         return WorkingCalendar.twenty_four_seven(row["time_zone"])
     weekly = {
-        int(day): tuple(
-            (time.fromisoformat(start), time.fromisoformat(end)) for start, end in spans
-        )
+        int(day): tuple((wall_time(start), wall_time(end)) for start, end in spans)
         for day, spans in row["weekly_hours"].items()
     }
     return WorkingCalendar(

@@ -6,6 +6,7 @@ import copy
 import pickle
 import time as clock
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -306,7 +307,9 @@ def test_calendars_pickle_and_copy() -> None:
         ),
     ],
 )
-def test_invalid_calendars_are_rejected_naming_the_field(kwargs: dict, field: str) -> None:
+def test_invalid_calendars_are_rejected_naming_the_field(
+    kwargs: dict[str, Any], field: str
+) -> None:
     with pytest.raises(CalendarError, match=field):
         WorkingCalendar(**kwargs)
 

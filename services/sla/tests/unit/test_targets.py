@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from desk_contracts.enums import Priority
@@ -112,7 +113,7 @@ def test_reminder_lead() -> None:
         ({"priority": "urgent"}, "priority"),
     ],
 )
-def test_invalid_rules_are_rejected(kwargs: dict, message: str) -> None:
+def test_invalid_rules_are_rejected(kwargs: dict[str, Any], message: str) -> None:
     base = {"category_path": (), "priority": None, "response": H, "resolution": 8 * H}
     with pytest.raises(ValueError, match=message):
         TargetRule(**(base | kwargs))

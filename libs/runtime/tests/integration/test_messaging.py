@@ -1,0 +1,198 @@
+"""The messaging backbone against the real broker and database: inbox dedupe, dead
+letters after the delivery limit, request/reply timeouts, idempotent creation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+import pytest_asyncio
+from desk_contracts import Envelope
+from desk_contracts.enums import Channel, Locale, Priority, Role, Scope
+from desk_contracts.messages import (
+    CreateIncident,
+    GetIncident,
+    IncidentAssigned,
+    IncidentCreated,
+    IncidentRegistered,
+    Principal,
+    UpsertCategory,
+    UserUpserted,
+)
+from desk_contracts.topology import consumer_queue, dead_letter_queue
+from desk_runtime.metrics import INBOX_DUPLICATES
+from desk_runtime.rpc import RemoteFailure, RpcClient, ServiceUnavailable
+from desk_runtime.service import Service
+from desk_runtime.settings import DeskSettings
+from desk_runtime.testing import Mailbox, publish, publish_raw, queue_depth, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+@pytest_asyncio.fixture
+async def notify(desk_settings: DeskSettings, smtp: tuple[int, Mailbox]) -> AsyncIterator[Service]:
+    from notify.app import build
+
+    service = build(desk_settings.model_copy(update={"smtp_port": smtp[0]}))
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+@pytest_asyncio.fixture
+async def intake(desk_settings: DeskSettings) -> AsyncIterator[Service]:
+    from intake.app import build
+
+    service = build(desk_settings)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+def _requester() -> UserUpserted:
+    return UserUpserted(
+        user_id=uuid4(),
+        username="requester",
+        display_name="Rita Requester",
+        email="rita@example.com",
+        locale=Locale.EN,
+        role=Role.CLIENT,
+        organization_id=uuid4(),
+        scope=Scope.OWN,
+    )
+
+
+def _registered(user: UserUpserted) -> IncidentRegistered:
+    assert user.organization_id is not None
+    return IncidentRegistered(
+        incident_id=uuid4(),
+        number="INC-000042",
+        title="Scanner jams",
+        category_id=uuid4(),
+        category_path=("fault",),
+        priority=Priority.NORMAL,
+        channel=Channel.API,
+        requester_id=user.user_id,
+        organization_id=user.organization_id,
+        registered_at=datetime.now(UTC),
+    )
+
+
+async def test_an_event_delivered_twice_sends_one_mail(
+    notify: Service, desk_settings: DeskSettings, smtp: tuple[int, Mailbox]
+) -> None:
+    _, mailbox = smtp
+    user = _requester()
+    await publish(desk_settings, Envelope.wrap(user, producer="test"))
+    registered = Envelope.wrap(_registered(user), producer="test")
+    queue = consumer_queue(desk_settings.namespace, "notify", IncidentRegistered)
+    duplicates_before = INBOX_DUPLICATES.labels(queue)._value.get()
+    await publish(desk_settings, registered)
+    await publish(desk_settings, registered)
+
+    await wait_until(lambda: INBOX_DUPLICATES.labels(queue)._value.get() > duplicates_before)
+    await wait_until(lambda: mailbox.to("rita@example.com"))
+    sent = await notify.pool.fetchval(
+        "SELECT count(*) FROM deliveries WHERE event_id = $1", registered.message_id
+    )
+    assert sent == 1
+    await wait_until(
+        lambda: notify.pool.fetchval("SELECT bool_and(status = 'sent') FROM deliveries")
+    )
+    assert len(mailbox.to("rita@example.com")) == 1
+
+
+async def test_a_message_that_always_fails_ends_in_the_dead_letters(
+    notify: Service, desk_settings: DeskSettings
+) -> None:
+    # notify cannot know an incident it never saw registered: every delivery fails.
+    orphan = IncidentAssigned(
+        incident_id=uuid4(), agent_id=uuid4(), reason="test", assigned_at=datetime.now(UTC)
+    )
+    await publish(desk_settings, Envelope.wrap(orphan, producer="test"))
+    parked = dead_letter_queue(consumer_queue(desk_settings.namespace, "notify", IncidentAssigned))
+
+    async def dead_lettered() -> bool:
+        ready, _ = await queue_depth(desk_settings, parked)
+        return ready == 1
+
+    await wait_until(dead_lettered, timeout=30, interval=0.2)
+
+
+async def test_a_malformed_message_is_dead_lettered_at_once(
+    notify: Service, desk_settings: DeskSettings
+) -> None:
+    await publish_raw(desk_settings, UserUpserted.ROUTING_KEY, b'{"payload": "nonsense"}')
+    parked = dead_letter_queue(consumer_queue(desk_settings.namespace, "notify", UserUpserted))
+
+    async def dead_lettered() -> bool:
+        ready, _ = await queue_depth(desk_settings, parked)
+        return ready == 1
+
+    await wait_until(dead_lettered, timeout=15, interval=0.1)
+    assert await notify.pool.fetchval("SELECT count(*) FROM contacts") == 0
+
+
+async def test_unanswered_question_raises_service_unavailable(
+    desk_settings: DeskSettings,
+) -> None:
+    import aio_pika
+    from desk_runtime.topology import declare_topology
+
+    connection = await aio_pika.connect_robust(desk_settings.amqp_url)
+    try:
+        await declare_topology(await connection.channel(), desk_settings.namespace)
+        client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "test", timeout=0.3)
+        await client.connect(connection)
+        principal = Principal(user_id=uuid4(), role=Role.AGENT)
+        with pytest.raises(ServiceUnavailable):
+            await client.ask(GetIncident(principal=principal, incident_id=uuid4()))
+        await client.close()
+    finally:
+        await connection.close()
+
+
+async def test_create_is_idempotent_by_request_id_and_numbers_are_unique(
+    intake: Service, desk_settings: DeskSettings
+) -> None:
+    category = UpsertCategory(category_id=uuid4(), code="fault", name="Fault")
+    await publish(desk_settings, Envelope.wrap(category, producer="test"))
+    await wait_until(
+        lambda: intake.pool.fetchval("SELECT 1 FROM categories WHERE id = $1", category.category_id)
+    )
+    client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "test", timeout=5)
+    await client.connect(intake.connection)
+    staff = Principal(user_id=uuid4(), role=Role.AGENT)
+
+    def ask(request_id: object) -> CreateIncident:
+        return CreateIncident(
+            request_id=request_id,
+            principal=staff,
+            requester_id=uuid4(),
+            organization_id=uuid4(),
+            title="Broken",
+            category_id=category.category_id,
+        )
+
+    import asyncio
+
+    request_id = uuid4()
+    first, again = await asyncio.gather(client.ask(ask(request_id)), client.ask(ask(request_id)))
+    assert isinstance(first, IncidentCreated)
+    assert isinstance(again, IncidentCreated)
+    assert first == again
+    many = await asyncio.gather(*(client.ask(ask(uuid4())) for _ in range(20)))
+    numbers = {created.number for created in many if isinstance(created, IncidentCreated)}
+    assert len(numbers) == 20
+    assert first.number not in numbers
+
+    with pytest.raises(RemoteFailure) as failure:
+        await client.ask(GetIncident(principal=staff, incident_id=uuid4()))
+    assert failure.value.failure.status == 404
+    await client.close()
