@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -62,12 +62,16 @@ class Envelope(BaseModel, Generic[PayloadT]):
         correlation_id: UUID | None = None,
         causation_id: UUID | None = None,
     ) -> Envelope[PayloadT]:
-        return Envelope[type(payload)](  # type: ignore[misc]
-            producer=producer,
-            type=payload.ROUTING_KEY,
-            payload=payload,
-            correlation_id=correlation_id or uuid4(),
-            causation_id=causation_id,
+        typed: Any = Envelope.__class_getitem__(type(payload))
+        return cast(
+            "Envelope[PayloadT]",
+            typed(
+                producer=producer,
+                type=payload.ROUTING_KEY,
+                payload=payload,
+                correlation_id=correlation_id or uuid4(),
+                causation_id=causation_id,
+            ),
         )
 
 

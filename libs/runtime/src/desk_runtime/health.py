@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -77,13 +78,19 @@ def health_routes(service: Service) -> list[Any]:
     return [healthz, readyz, metrics]
 
 
+class _QuietServer(uvicorn.Server):
+    """The service owns SIGINT/SIGTERM and stops uvicorn itself."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 async def serve_http(app: Litestar, host: str, port: int) -> None:
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
     )
-    server = uvicorn.Server(config)
-    # The service owns the signals; uvicorn must not install its own handlers.
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    server = _QuietServer(config)
     serving = asyncio.create_task(server.serve())
     try:
         await asyncio.shield(serving)

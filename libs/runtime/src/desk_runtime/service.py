@@ -174,21 +174,22 @@ class Service:
     ) -> None:
         namespace = self.settings.namespace
         queue_name = consumer_queue(namespace, self.name, model)
+        arguments: Any = consumer_queue_arguments(namespace, queue_name)
         queue = RabbitQueue(
             queue_name,
             queue_type=QueueType.QUORUM,
             durable=True,
-            arguments=consumer_queue_arguments(namespace, queue_name),  # type: ignore[arg-type]
+            arguments=arguments,
             routing_key=model.ROUTING_KEY,
         )
         exchange = RabbitExchange(
             exchange_name(namespace, EVENTS_EXCHANGE), type=ExchangeType.TOPIC, durable=True
         )
-        envelope_type = Envelope[model]  # type: ignore[valid-type]
+        envelope_type: Any = Envelope.__class_getitem__(model)
 
         # A body that does not validate is rejected by the ack policy and goes straight to
         # the dead letters; a handler that fails is retried up to the delivery limit.
-        async def consume(body: envelope_type, message: RabbitMessage) -> None:  # type: ignore[valid-type]
+        async def consume(body: envelope_type, message: RabbitMessage) -> None:
             await self._process(queue_name, body, handler)
 
         consume.__doc__ = handler.__doc__
@@ -383,7 +384,7 @@ class Service:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await self.start()
-        extra_task = asyncio.create_task(extra()) if extra else None
+        extra_task = asyncio.ensure_future(extra()) if extra else None
         try:
             await stop.wait()
         finally:
