@@ -201,3 +201,115 @@ class IncidentView(Message):
     created_at: datetime
     updated_at: datetime
     entries: tuple[EntryView, ...] = ()
+
+
+# --- shared by several areas: history, reclassification, SLA signals, reassignment -----
+
+
+class EntryAdded(Event):
+    """A history line was written. Internal entries are announced too: every consumer
+    that can reach a client must check `visibility` (notify never tells a client)."""
+
+    ROUTING_KEY: ClassVar[str] = "incident.entry_added"
+
+    incident_id: UUID
+    number: str
+    entry_id: UUID
+    kind: EntryKind
+    visibility: Visibility
+    author_id: UUID | None = None
+    author_role: Role | None = None
+    text: str
+    created_at: datetime
+    requester_id: UUID
+    organization_id: UUID
+    assignee_id: UUID | None = None
+
+
+class IncidentReclassified(Event):
+    """Category or priority changed: the SLA recomputes from registration."""
+
+    ROUTING_KEY: ClassVar[str] = "incident.reclassified"
+
+    incident_id: UUID
+    category_id: UUID
+    category_path: CategoryPath
+    priority: Priority
+    changed_at: datetime
+    actor_id: UUID | None = None
+
+
+class SlaReminderDue(Event):
+    ROUTING_KEY: ClassVar[str] = "sla.reminder_due"
+
+    incident_id: UUID
+    clock: str  # "response" | "resolution"
+    due_at: datetime
+    fired_at: datetime
+
+
+class SlaEscalated(Event):
+    """A step of the escalation ladder fired; `level` 1 reassigns, every level notifies."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.escalated"
+
+    incident_id: UUID
+    level: int = Field(ge=1)
+    # Who must hear of it: "group_head", "department_head" or "escalation_contact".
+    notify: str
+    reassign: bool = False
+    fired_at: datetime
+
+
+class SlaBreached(Event):
+    ROUTING_KEY: ClassVar[str] = "sla.breached"
+
+    incident_id: UUID
+    clock: str  # "response" | "resolution"
+    due_at: datetime
+    fired_at: datetime
+
+
+class AssignIncident(Command):
+    """Staff assign by hand."""
+
+    ROUTING_KEY: ClassVar[str] = "routing.incident.assign"
+
+    incident_id: UUID
+    agent_id: UUID
+    actor_id: UUID
+
+
+class ReassignIncident(Command):
+    """Escalation: give the incident to the least-loaded eligible agent other than the
+    current one (never back to them); none eligible → backlog and the head is told."""
+
+    ROUTING_KEY: ClassVar[str] = "routing.incident.reassign"
+
+    incident_id: UUID
+    reason: str
+
+
+class CategoryUpserted(Event):
+    """Intake applied an UpsertCategory: others keep the tree (names, colours, contacts)."""
+
+    ROUTING_KEY: ClassVar[str] = "category.upserted"
+
+    category_id: UUID
+    parent_id: UUID | None = None
+    path: CategoryPath
+    name: str
+    colour: str
+    escalation_contact_id: UUID | None = None
+
+
+class AgentProfileChanged(Event):
+    """Routing applied a profile change or an agent's load changed."""
+
+    ROUTING_KEY: ClassVar[str] = "agent.profile_changed"
+
+    agent_id: UUID
+    skills: tuple[CategoryPath, ...]
+    capacity: int
+    presence: Presence
+    group_head_id: UUID | None = None

@@ -9,6 +9,7 @@ from uuid import uuid4
 from desk_contracts import utc_now
 from desk_contracts.enums import EntryKind, Role, Status, Visibility
 from desk_contracts.messages import (
+    CategoryUpserted,
     CreateIncident,
     DeadlinesSet,
     EntryView,
@@ -65,6 +66,17 @@ def register(service: Service) -> None:
             command.colour,
             command.escalation_contact_id,
             [*parent_path, command.code],
+        )
+
+        await uow.publish(
+            CategoryUpserted(
+                category_id=command.category_id,
+                parent_id=command.parent_id,
+                path=(*parent_path, command.code),
+                name=command.name,
+                colour=command.colour,
+                escalation_contact_id=command.escalation_contact_id,
+            )
         )
 
     @service.answers(CreateIncident)

@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
-from .api import AuthController, IncidentController, MeController
+from .api import CONTROLLERS
 from .errors import EXCEPTION_HANDLERS
 from .seed import ensure_admin, seed_demo
 
@@ -34,7 +34,7 @@ def build_http(service: Service, rpc: RpcClient) -> Litestar:
         await rpc.close()
 
     app = Litestar(
-        route_handlers=[AuthController, MeController, IncidentController, *health_routes(service)],
+        route_handlers=[*CONTROLLERS, *health_routes(service)],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Service Desk API",

@@ -6,7 +6,12 @@ import json
 from pathlib import Path
 
 from desk_contracts.enums import Status
-from desk_contracts.messages import IncidentRegistered, IncidentStatusChanged, UpsertAgentProfile
+from desk_contracts.messages import (
+    AgentProfileChanged,
+    IncidentRegistered,
+    IncidentStatusChanged,
+    UpsertAgentProfile,
+)
 from desk_runtime.service import Service, UnitOfWork
 
 from . import assignment
@@ -32,6 +37,15 @@ def register(service: Service) -> None:
             command.capacity,
             command.presence.value,
             command.group_head_id,
+        )
+        await uow.publish(
+            AgentProfileChanged(
+                agent_id=command.agent_id,
+                skills=command.skills,
+                capacity=command.capacity,
+                presence=command.presence,
+                group_head_id=command.group_head_id,
+            )
         )
         await assignment.drain_backlog(uow)
 
