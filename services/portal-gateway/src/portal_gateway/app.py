@@ -7,6 +7,7 @@ from pathlib import Path
 from desk_runtime.health import health_routes, serve_http
 from desk_runtime.rpc import RpcClient
 from desk_runtime.service import Service
+from desk_runtime.settings import DeskSettings
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -18,8 +19,8 @@ from .seed import ensure_admin, seed_demo
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def build_service() -> Service:
-    service = Service("portal-gateway", MIGRATIONS)
+def build_service(settings: DeskSettings | None = None) -> Service:
+    service = Service("portal-gateway", MIGRATIONS, settings)
     service.on_startup(ensure_admin)
     if service.settings.demo:
         service.on_startup(seed_demo)

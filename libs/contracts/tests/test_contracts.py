@@ -1,0 +1,73 @@
+"""The contracts are consistent: keys unique, every query answerable, commands owned."""
+
+from __future__ import annotations
+
+import inspect
+from uuid import uuid4
+
+import pytest
+from desk_contracts import Command, Envelope, Event, Message, Query
+from desk_contracts import messages as m
+from desk_contracts.topology import QUERIES, REPLIES, SERVICES, SUBSCRIPTIONS, all_queues
+from pydantic import ValidationError
+
+ALL_MESSAGES = [
+    cls
+    for _, cls in inspect.getmembers(m, inspect.isclass)
+    if issubclass(cls, (Event, Command, Query)) and cls.__module__ == m.__name__
+]
+
+
+def test_routing_keys_are_unique() -> None:
+    keys = [cls.ROUTING_KEY for cls in ALL_MESSAGES]
+    assert all(keys)
+    assert len(keys) == len(set(keys))
+
+
+def test_every_query_has_a_reply_and_one_answering_service() -> None:
+    answered = [q for queries in QUERIES.values() for q in queries]
+    assert len(answered) == len(set(answered))
+    for query in answered:
+        assert issubclass(REPLIES[query], Message)
+
+
+def test_commands_have_exactly_one_consumer_and_topology_names_only_services() -> None:
+    assert set(SUBSCRIPTIONS) == set(SERVICES)
+    assert set(QUERIES) == set(SERVICES)
+    consumers: dict[type[Message], list[str]] = {}
+    for service, consumed in SUBSCRIPTIONS.items():
+        for message in consumed:
+            assert issubclass(message, (Event, Command))
+            consumers.setdefault(message, []).append(service)
+    for message, services in consumers.items():
+        if issubclass(message, Command):
+            assert len(services) == 1, f"{message.__name__} consumed by {services}"
+
+
+def test_queue_names_are_unique_and_namespaced() -> None:
+    names = [q.name for q in all_queues("ns")] + [
+        q.dead_letters for q in all_queues("ns") if q.dead_letters
+    ]
+    assert len(names) == len(set(names))
+    assert all(name.startswith("ns.") for name in names)
+
+
+def test_envelope_round_trip_keeps_type_and_payload() -> None:
+    payload = m.UpsertAgentProfile(agent_id=uuid4(), capacity=4)
+    envelope = Envelope.wrap(payload, producer="test")
+    assert envelope.type == "routing.agent.upsert"
+    again = Envelope[m.UpsertAgentProfile].model_validate_json(envelope.model_dump_json())
+    assert again == envelope
+
+
+def test_unknown_fields_are_refused_with_their_name() -> None:
+    with pytest.raises(ValidationError) as error:
+        m.UpsertAgentProfile.model_validate({"agent_id": str(uuid4()), "capasity": 3})
+    assert error.value.errors()[0]["loc"] == ("capasity",)
+
+
+def test_category_codes_and_colours_are_validated() -> None:
+    with pytest.raises(ValidationError):
+        m.UpsertCategory(category_id=uuid4(), code="Bad Code", name="x")
+    with pytest.raises(ValidationError):
+        m.UpsertCategory(category_id=uuid4(), code="ok", name="x", colour="red")
