@@ -74,13 +74,16 @@ class ProcessGroup:
     raw: bool = False
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
 
-    async def start(self, name: str, argv: Sequence[str]) -> ManagedProcess:
+    async def start(
+        self, name: str, argv: Sequence[str], env: Mapping[str, str] | None = None
+    ) -> ManagedProcess:
+        """`env` adds to (or overrides) the group's environment for this process only."""
         managed = ManagedProcess(name, list(argv))
         managed.process = await asyncio.create_subprocess_exec(
             *argv,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
-            env=dict(self.env),
+            env={**self.env, **(env or {})},
             start_new_session=True,
         )
         managed.pump = asyncio.create_task(self._pump(managed))
@@ -154,7 +157,8 @@ async def _run(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    if args.mail_sink:
+    # The demo sink stands in for a mail server only when none is configured.
+    if args.mail_sink and "DESK_SMTP_HOST" not in os.environ:
         await group.start(
             "mail-sink",
             [
