@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help deps infra run test test-unit test-integration test-e2e bench docs lint clean
+.PHONY: help deps infra browser run test test-unit test-integration test-e2e bench docs lint clean
 
 help:
 	@echo "make run    - the whole system with demo data on http://127.0.0.1:8080"
@@ -28,10 +28,14 @@ deps: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
 infra:
 	@bash deploy/ensure-infra.sh
 
+# Headless Chromium for the portal's browser tests (Debian's package, no downloads).
+browser:
+	@bash deploy/ensure-browser.sh
+
 run: deps infra
 	DESK_DEMO=$${DESK_DEMO:-1} $(UV) run --frozen desk-run
 
-test: deps infra
+test: deps infra browser
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
 test-unit: deps
@@ -40,11 +44,12 @@ test-unit: deps
 test-integration: deps infra
 	$(UV) run --frozen pytest -m integration $(PYTEST_ARGS)
 
-test-e2e: deps infra
+test-e2e: deps infra browser
 	$(UV) run --frozen pytest -m e2e $(PYTEST_ARGS)
 
 bench: deps infra
 	$(UV) run --frozen python -m tests.bench.load $(BENCH_ARGS)
+	$(UV) run --frozen python -m tests.bench.incident_search
 
 docs: deps
 	$(UV) run --frozen desk-docs docs/generated

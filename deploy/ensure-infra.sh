@@ -53,7 +53,8 @@ if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1 && local_host "$pg_
       echo "Installing RabbitMQ from the distribution's packages…"
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null
     fi
-    rabbitmq-server -detached || true
+    # Every queue costs the broker file handles; the default 1024 runs out with tests.
+    (ulimit -n 65536 2>/dev/null || true; rabbitmq-server -detached) || true
   fi
   wait_for PostgreSQL "$pg_host" "$pg_port" 60 && wait_for RabbitMQ "$mq_host" "$mq_port" 120 && exit 0
 fi

@@ -96,7 +96,14 @@ async def start_desk(
                 return False
         return all(r.status_code == 200 for r in checks)
 
-    await wait_until(ready, timeout=60, interval=0.2)
+    try:
+        await wait_until(ready, timeout=60, interval=0.2)
+    except BaseException:
+        # A desk that did not come up must not outlive the test that wanted it.
+        await group.stop_all()
+        log_file.close()
+        await drop_namespace(settings)
+        raise
     return desk, log_file
 
 

@@ -39,6 +39,7 @@ class Role(StrEnum):
     MANAGER = "manager"
     HEAD = "head"
     ADMIN = "admin"
+    OPERATOR = "operator"  # keeps the desk running: queues, dead letters, health
 
     @property
     def is_staff(self) -> bool:

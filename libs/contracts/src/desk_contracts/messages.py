@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
@@ -123,6 +123,307 @@ class DeadlinesSet(Event):
     computed_at: datetime
 
 
+# --- SLA administration and questions (request/reply; sla answers) --------------------
+
+ESCALATION_AUDIENCES = ("group_head", "department_head", "escalation_contact")
+SLA_REPORT_GROUPS = (
+    "none",
+    "organization",
+    "category",
+    "agent",
+    "priority",
+    "day",
+    "week",
+    "month",
+)
+
+
+class CalendarSpec(Message):
+    """A business calendar as an admin writes it: weekday 0 (Monday)..6 to local
+    ["HH:MM", "HH:MM"] windows ("24:00" = midnight), holidays as dates, or 24/7."""
+
+    name: str = Field(min_length=1, max_length=200)
+    time_zone: str = Field(min_length=1, max_length=64)
+    always_open: bool = False
+    weekly_hours: dict[int, tuple[tuple[str, str], ...]] = Field(default_factory=dict)
+    holidays: tuple[date, ...] = Field(default=(), max_length=1000)
+
+
+class CalendarView(CalendarSpec):
+    calendar_id: UUID
+    business_day_seconds: float
+    updated_at: datetime
+
+
+class SaveCalendar(Query):
+    """Creates a calendar (no id) or replaces one; new computations use the new hours."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.save_calendar"
+
+    calendar_id: UUID | None = None
+    calendar: CalendarSpec
+
+
+class GetCalendar(Query):
+    ROUTING_KEY: ClassVar[str] = "sla.get_calendar"
+
+    calendar_id: UUID
+
+
+class ListCalendars(Query):
+    ROUTING_KEY: ClassVar[str] = "sla.list_calendars"
+
+    limit: int = Field(default=100, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+
+class CalendarList(Message):
+    items: tuple[CalendarView, ...]
+    total: int
+
+
+class TargetSpec(Message):
+    """Targets for a category subtree (codes from the root; [] = any) and a priority
+    (None = any), in business seconds; at most one reminder lead."""
+
+    category_path: CategoryPath = Field(default=(), max_length=3)
+    priority: Priority | None = None
+    response_seconds: float = Field(gt=0, le=10 * 365 * 86400)
+    resolution_seconds: float = Field(gt=0, le=10 * 365 * 86400)
+    reminder_before_seconds: float | None = Field(default=None, gt=0)
+    reminder_share: float | None = Field(default=None, gt=0, lt=1)
+
+
+class EscalationStepSpec(Message):
+    """One step of the ladder: business time after registration (seconds, or business
+    days of the contract's calendar), who is told, and whether the incident is reassigned.
+    `priorities` empty = every priority."""
+
+    level: int = Field(ge=1, le=10)
+    after_seconds: float | None = Field(default=None, gt=0)
+    after_business_days: float | None = Field(default=None, gt=0, le=365)
+    notify: str = Field(pattern="^(" + "|".join(ESCALATION_AUDIENCES) + ")$")
+    reassign: bool = False
+    priorities: tuple[Priority, ...] = ()
+
+
+class QuotaSpec(Message):
+    """E.g. 15 e-mail consultations a month."""
+
+    channel: Channel
+    per_month: int = Field(ge=0)
+    category_path: CategoryPath = Field(default=(), max_length=3)
+
+
+class ContractSpec(Message):
+    name: str = Field(min_length=1, max_length=200)
+    calendar_id: UUID
+    targets: tuple[TargetSpec, ...] = Field(min_length=1, max_length=500)
+    # None = the default ladder of the product (1 and 2 business days; critical: 1).
+    escalation: tuple[EscalationStepSpec, ...] | None = Field(default=None, max_length=20)
+    quotas: tuple[QuotaSpec, ...] = Field(default=(), max_length=100)
+    is_default: bool = False
+
+
+class ContractView(Message):
+    contract_id: UUID
+    version: int
+    name: str
+    calendar_id: UUID
+    calendar_name: str
+    targets: tuple[TargetSpec, ...]
+    escalation: tuple[EscalationStepSpec, ...]
+    quotas: tuple[QuotaSpec, ...]
+    is_default: bool
+    created_at: datetime
+
+
+class SaveContract(Query):
+    """Creates a contract (no id, version 1) or adds its next version; incidents keep
+    the version they were registered under."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.save_contract"
+
+    contract_id: UUID | None = None
+    contract: ContractSpec
+
+
+class GetContract(Query):
+    ROUTING_KEY: ClassVar[str] = "sla.get_contract"
+
+    contract_id: UUID
+    version: int | None = Field(default=None, ge=1)
+
+
+class ListContracts(Query):
+    """The latest version of every contract."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.list_contracts"
+
+    limit: int = Field(default=100, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+
+class ContractList(Message):
+    items: tuple[ContractView, ...]
+    total: int
+
+
+class PauseSpec(Message):
+    started_at: datetime
+    ended_at: datetime | None = None
+
+
+class ProtocolStepView(Message):
+    code: str
+    params: dict[str, str]
+
+
+class EscalationDue(Message):
+    level: int
+    notify: str
+    reassign: bool
+    due_at: datetime
+
+
+class PreviewDeadlines(Query):
+    """Due times and protocol for a hypothetical incident; stores nothing."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.preview_deadlines"
+
+    contract_id: UUID
+    version: int | None = Field(default=None, ge=1)
+    registered_at: datetime
+    category_path: CategoryPath = Field(default=(), max_length=3)
+    priority: Priority = Priority.NORMAL
+    pauses: tuple[PauseSpec, ...] = Field(default=(), max_length=200)
+    now: datetime | None = None
+    locale: Locale = Locale.EN
+
+
+class DeadlinePreview(Message):
+    contract_id: UUID
+    contract_version: int
+    contract_name: str
+    time_zone: str
+    registered_at: datetime
+    response_due: datetime
+    resolution_due: datetime
+    response_reminder_at: datetime | None
+    resolution_reminder_at: datetime | None
+    escalations: tuple[EscalationDue, ...]
+    client_delay_seconds: float
+    steps: tuple[ProtocolStepView, ...]
+    protocol: tuple[str, ...]
+
+
+class GetIncidentSla(Query):
+    """Asked only after intake confirmed the principal may see the incident; `staff`
+    adds what clients never see (escalation steps and timers)."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.get_incident_sla"
+
+    incident_id: UUID
+    locale: Locale = Locale.EN
+    staff: bool = False
+
+
+class ClockView(Message):
+    """One clock of an incident: planned against actual."""
+
+    clock: str  # "response" | "resolution"
+    state: str  # "running" | "paused" | "met" | "breached" | "stopped"
+    target_seconds: float
+    due_at: datetime
+    actual_at: datetime | None
+    # Business seconds early (negative) or late (positive) against the due time.
+    difference_seconds: float | None
+    paused_seconds: float
+    breached_at: datetime | None
+    reminder_at: datetime | None
+
+
+class PauseView(Message):
+    kind: str  # "client" (waiting on the client) | "resolved" (until a reopen)
+    started_at: datetime
+    ended_at: datetime | None
+    business_seconds: float
+
+
+class TimerView(Message):
+    kind: str
+    due_at: datetime
+    state: str  # "armed" | "fired" | "cancelled"
+    fired_at: datetime | None
+
+
+class ComputationView(Message):
+    reason: str
+    computed_at: datetime
+
+
+class IncidentSla(Message):
+    incident_id: UUID
+    contract_id: UUID
+    contract_name: str
+    contract_version: int
+    time_zone: str
+    status: str
+    registered_at: datetime
+    category_path: CategoryPath
+    priority: Priority
+    response_due: datetime
+    resolution_due: datetime
+    client_delay_seconds: float
+    reopen_count: int
+    clocks: tuple[ClockView, ...]
+    pauses: tuple[PauseView, ...]
+    escalations: tuple[EscalationDue, ...] = ()
+    timers: tuple[TimerView, ...] = ()
+    computations: tuple[ComputationView, ...] = ()
+    steps: tuple[ProtocolStepView, ...]
+    protocol: tuple[str, ...]
+
+
+class SlaReport(Query):
+    """Statistics of incidents registered in [since, until), filtered and grouped."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.report"
+
+    since: datetime | None = None
+    until: datetime | None = None
+    organization_id: UUID | None = None
+    category_path: CategoryPath = Field(default=(), max_length=3)
+    agent_id: UUID | None = None
+    priority: Priority | None = None
+    group_by: str = Field(default="none", pattern="^(" + "|".join(SLA_REPORT_GROUPS) + ")$")
+
+
+class SlaReportRow(Message):
+    key: str
+    incidents: int
+    responded: int
+    resolved: int
+    response_breaches: int
+    resolution_breaches: int
+    breached: int
+    breach_rate: float
+    response_median_seconds: float | None
+    response_p90_seconds: float | None
+    resolution_median_seconds: float | None
+    resolution_p90_seconds: float | None
+    client_delay_seconds: float
+    reopens: int
+
+
+class SlaReportView(Message):
+    group_by: str
+    since: datetime | None
+    until: datetime | None
+    total: SlaReportRow
+    groups: tuple[SlaReportRow, ...]
+
+
 # --- routing (routing owns agent profiles) --------------------------------------------
 
 
@@ -153,6 +454,8 @@ class CreateIncident(Query):
     category_id: UUID
     priority: Priority = Priority.NORMAL
     channel: Channel = Channel.API
+    # Files filed with the incident (stored by the gateway already) form its first entry.
+    attachments: tuple[AttachmentMeta, ...] = Field(default=(), max_length=20)
 
     @field_validator("title")
     @classmethod
@@ -174,6 +477,20 @@ class GetIncident(Query):
     incident_id: UUID
 
 
+class AttachmentView(Message):
+    """Metadata of a stored file; the bytes stay in the gateway's blob store."""
+
+    attachment_id: UUID
+    entry_id: UUID
+    incident_id: UUID
+    filename: str
+    size: int
+    sha256: str
+    declared_type: str
+    sniffed_type: str
+    created_at: datetime
+
+
 class EntryView(Message):
     entry_id: UUID
     kind: EntryKind
@@ -181,6 +498,8 @@ class EntryView(Message):
     author_id: UUID | None
     text: str
     created_at: datetime
+    author_role: Role | None = None
+    attachments: tuple[AttachmentView, ...] = ()
 
 
 class IncidentView(Message):
@@ -201,6 +520,10 @@ class IncidentView(Message):
     created_at: datetime
     updated_at: datetime
     entries: tuple[EntryView, ...] = ()
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    rating: int | None = None
+    rating_comment: str | None = None
 
 
 # --- shared by several areas: history, reclassification, SLA signals, reassignment -----
@@ -313,3 +636,404 @@ class AgentProfileChanged(Event):
     capacity: int
     presence: Presence
     group_head_id: UUID | None = None
+
+
+class IncidentBacklogged(Event):
+    """No eligible agent: the incident waits in routing's backlog. `escalated` means an
+    escalation found nobody but the current assignee — the group head should be told."""
+
+    ROUTING_KEY: ClassVar[str] = "incident.backlogged"
+
+    incident_id: UUID
+    reason: str
+    escalated: bool = False
+    current_agent_id: UUID | None = None
+    group_head_id: UUID | None = None
+    backlogged_at: datetime
+
+
+# --- routing: load board, backlog, profile changes, assignment by hand (request/reply) --
+
+AGENT_PROFILE_FIELDS = ("skills", "capacity", "presence", "group_head_id")
+
+
+class AgentView(Message):
+    agent_id: UUID
+    skills: tuple[CategoryPath, ...]
+    capacity: int
+    presence: Presence
+    group_head_id: UUID | None = None
+    load: int
+    last_assigned_at: datetime | None = None
+    updated_at: datetime
+
+
+class ListAgents(Query):
+    """The load board; `agent_ids` narrows it to the named agents."""
+
+    ROUTING_KEY: ClassVar[str] = "routing.list_agents"
+
+    agent_ids: tuple[UUID, ...] | None = None
+    limit: int = Field(default=100, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+
+class AgentList(Message):
+    items: tuple[AgentView, ...]
+    total: int
+
+
+class ChangeAgentProfile(Query):
+    """Applies the profile fields named in `fields`; a missing profile is created from
+    UpsertAgentProfile's defaults only when `create` is set."""
+
+    ROUTING_KEY: ClassVar[str] = "routing.change_agent_profile"
+
+    agent_id: UUID
+    fields: tuple[str, ...]
+    create: bool = False
+    skills: tuple[CategoryPath, ...] = ((),)
+    capacity: int = Field(default=10, ge=0, le=1000)
+    presence: Presence = Presence.OFFLINE
+    group_head_id: UUID | None = None
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = set(value) - set(AGENT_PROFILE_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown profile fields {sorted(unknown)}")
+        return value
+
+
+class GetBacklog(Query):
+    ROUTING_KEY: ClassVar[str] = "routing.get_backlog"
+
+    limit: int = Field(default=100, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+
+class BacklogItem(Message):
+    position: int
+    incident_id: UUID
+    priority: Priority
+    resolution_due: datetime | None = None
+    registered_at: datetime
+    category_path: CategoryPath
+    waiting_since: datetime
+    # The assignee an escalation could not move the incident away from (never chosen).
+    escalated_from: UUID | None = None
+
+
+class Backlog(Message):
+    items: tuple[BacklogItem, ...]
+    total: int
+
+
+class AssignByHand(Query):
+    """Staff give an incident to a named agent; decided under the agent's row lock so the
+    answer says what really happened. `override` lets a head exceed capacity or pick an
+    agent who is not online. The incident's facts come from intake's view of it."""
+
+    ROUTING_KEY: ClassVar[str] = "routing.assign_by_hand"
+
+    incident_id: UUID
+    agent_id: UUID
+    actor_id: UUID
+    override: bool = False
+    category_path: CategoryPath
+    priority: Priority
+    registered_at: datetime
+
+
+class AssignmentMade(Message):
+    incident_id: UUID
+    agent_id: UUID
+    previous_agent_id: UUID | None = None
+    changed: bool
+    reason: str
+    load: int
+    capacity: int
+
+
+# --- notifications (notify owns preferences, templates and deliveries) ----------------
+
+NOTIFICATION_KINDS = (
+    "incident_registered",
+    "incident_assigned",
+    "public_reply",
+    "waiting_on_client",
+    "resolved",
+    "reminder",
+    "escalation",
+    "breach",
+)
+NOTIFICATION_CHANNELS = ("email", "sms")
+DELIVERY_STATUSES = ("pending", "sending", "sent", "failed")
+
+
+class NotificationPreference(Message):
+    event_kind: str = Field(pattern="^(" + "|".join(NOTIFICATION_KINDS) + ")$")
+    channel: str = Field(pattern="^(" + "|".join(NOTIFICATION_CHANNELS) + ")$")
+    enabled: bool
+    # True when the user chose it; False when it is the default for the user's role.
+    chosen: bool = False
+
+
+class NotificationPreferences(Message):
+    user_id: UUID
+    preferences: tuple[NotificationPreference, ...]
+
+
+class GetNotificationPreferences(Query):
+    """The principal's own preferences: every kind its role can receive × channel."""
+
+    ROUTING_KEY: ClassVar[str] = "notify.get_preferences"
+
+    principal: Principal
+
+
+class SetNotificationPreferences(Query):
+    """Changes the listed (kind, channel) pairs of the principal's own preferences."""
+
+    ROUTING_KEY: ClassVar[str] = "notify.set_preferences"
+
+    principal: Principal
+    preferences: tuple[NotificationPreference, ...] = Field(max_length=64)
+
+
+class NotificationAttempt(Message):
+    attempt: int
+    attempted_at: datetime
+    outcome: str  # "sent" | "failed"
+    answer: str | None = None
+
+
+class NotificationView(Message):
+    notification_id: UUID
+    event_id: UUID
+    event_kind: str
+    incident_id: UUID | None
+    recipient_id: UUID
+    channel: str
+    address: str
+    locale: Locale
+    subject: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    failed_at: datetime | None
+    body_text: str | None = None
+    log: tuple[NotificationAttempt, ...] = ()
+
+
+class NotificationPage(Message):
+    total: int
+    items: tuple[NotificationView, ...]
+
+
+class ListNotifications(Query):
+    """Staff's view of the delivery log, newest first."""
+
+    ROUTING_KEY: ClassVar[str] = "notify.list_notifications"
+
+    principal: Principal
+    incident_id: UUID | None = None
+    recipient_id: UUID | None = None
+    status: str | None = Field(default=None, pattern="^(" + "|".join(DELIVERY_STATUSES) + ")$")
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class GetNotification(Query):
+    """One delivery with every attempt and the provider's answers."""
+
+    ROUTING_KEY: ClassVar[str] = "notify.get_notification"
+
+    principal: Principal
+    notification_id: UUID
+
+
+class RetryNotification(Query):
+    """Admin: send a failed (dead-lettered) delivery again."""
+
+    ROUTING_KEY: ClassVar[str] = "notify.retry_notification"
+
+    principal: Principal
+    notification_id: UUID
+
+
+# --- incident work and search (gateway asks intake) ------------------------------------
+
+INCIDENT_SORTS = ("created", "-created", "updated", "-updated", "due", "-due")
+
+
+class AttachmentMeta(Message):
+    """A file the gateway already stored by content hash, sent with its entry."""
+
+    attachment_id: UUID
+    filename: str = Field(min_length=1, max_length=255)
+    size: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    declared_type: str = Field(max_length=255)
+    sniffed_type: str = Field(max_length=255)
+
+
+class ListIncidents(Query):
+    """A page of the incidents the principal may see; `q` searches title, description
+    and the entries the principal may read (Russian and English stemming)."""
+
+    ROUTING_KEY: ClassVar[str] = "intake.list_incidents"
+
+    principal: Principal
+    statuses: tuple[Status, ...] = ()
+    category_id: UUID | None = None
+    priorities: tuple[Priority, ...] = ()
+    assignee_id: UUID | None = None
+    unassigned: bool = False
+    organization_id: UUID | None = None
+    q: str | None = Field(default=None, max_length=500)
+    overdue: bool | None = None
+    sort: str = Field(default="-created", pattern="^(" + "|".join(INCIDENT_SORTS) + ")$")
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class IncidentListItem(Message):
+    incident_id: UUID
+    number: str
+    title: str
+    category_id: UUID
+    category_path: CategoryPath
+    priority: Priority
+    channel: Channel
+    status: Status
+    requester_id: UUID
+    organization_id: UUID
+    assignee_id: UUID | None
+    response_due: datetime | None
+    resolution_due: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class IncidentPage(Message):
+    # Counted exactly up to a cap; beyond it `total` is the cap and `total_exact` false
+    # ("10,000+"): an exact count of a huge match set costs more than the page itself.
+    total: int
+    items: tuple[IncidentListItem, ...]
+    total_exact: bool = True
+
+
+class AddEntry(Query):
+    """A history line by the principal (+ files); a client's reply to an incident that
+    waits on it moves it back to in_progress. `request_id` makes a retry harmless."""
+
+    ROUTING_KEY: ClassVar[str] = "intake.add_entry"
+
+    request_id: UUID
+    principal: Principal
+    incident_id: UUID
+    text: str = Field(max_length=1_000_000)
+    visibility: Visibility | None = None
+    attachments: tuple[AttachmentMeta, ...] = Field(default=(), max_length=20)
+
+
+class EntryCreated(Message):
+    entry_id: UUID
+    incident_id: UUID
+    status: Status
+
+
+class ChangeStatus(Query):
+    ROUTING_KEY: ClassVar[str] = "intake.change_status"
+
+    principal: Principal
+    incident_id: UUID
+    status: Status
+    reason: str = Field(default="", max_length=10_000)
+
+
+class UpdateIncident(Query):
+    """Staff change title, category or priority; category/priority announce a
+    reclassification so the SLA recomputes."""
+
+    ROUTING_KEY: ClassVar[str] = "intake.update_incident"
+
+    principal: Principal
+    incident_id: UUID
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    category_id: UUID | None = None
+    priority: Priority | None = None
+
+
+class RateIncident(Query):
+    ROUTING_KEY: ClassVar[str] = "intake.rate_incident"
+
+    principal: Principal
+    incident_id: UUID
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=10_000)
+
+
+class CountIncidents(Query):
+    """Staff's tree: counts by category × priority × status."""
+
+    ROUTING_KEY: ClassVar[str] = "intake.count_incidents"
+
+    principal: Principal
+    organization_id: UUID | None = None
+
+
+class IncidentCount(Message):
+    category_id: UUID
+    category_path: CategoryPath
+    priority: Priority
+    status: Status
+    count: int
+
+
+class IncidentCounts(Message):
+    total: int
+    groups: tuple[IncidentCount, ...]
+
+
+class GetAttachment(Query):
+    ROUTING_KEY: ClassVar[str] = "intake.get_attachment"
+
+    principal: Principal
+    attachment_id: UUID
+
+
+class CategoryView(Message):
+    category_id: UUID
+    parent_id: UUID | None
+    code: str
+    path: CategoryPath
+    name: str
+    colour: str
+    escalation_contact_id: UUID | None
+
+
+class CategoryList(Message):
+    items: tuple[CategoryView, ...]
+
+
+class ListCategories(Query):
+    ROUTING_KEY: ClassVar[str] = "intake.list_categories"
+
+    principal: Principal
+
+
+class SaveCategory(Query):
+    """Admin: create or change a node of the category tree and hear the outcome
+    (the seed sends UpsertCategory as a command instead)."""
+
+    ROUTING_KEY: ClassVar[str] = "intake.save_category"
+
+    principal: Principal
+    category: UpsertCategory
+    create: bool

@@ -1,29 +1,139 @@
-"""Prometheus metrics shared by every service (each process has its own registry)."""
+"""Prometheus metrics shared by every service (each process has its own registry).
+
+Every metric a service may need is defined here, once, so names and labels stay the same
+across the five services and an operator's dashboards work for all of them. A process
+only exposes the series it actually touched (plus the unlabelled ones), so the sla
+service's /metrics shows timer lateness and notify's shows deliveries.
+
+Naming follows Prometheus conventions: `desk_` prefix, base units (seconds), `_total`
+for counters. The `queue` label names one consumer queue, which is one handler
+(`<namespace>.<service>.<routing key>`).
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
+
+# Handling of one message takes milliseconds to seconds.
+_HANDLING_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+# HTTP requests of the gateway: fast reads up to slow uploads.
+_HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+# SLA timers promise to fire within 1 s of their due time.
+_LATENESS_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60)
+
+# --- messaging (wired in desk_runtime.service and desk_runtime.outbox) ------------------
 
 MESSAGES_CONSUMED = Counter(
     "desk_messages_consumed_total",
-    "Messages handled, by queue and outcome",
+    "Messages handled, by queue (one queue per handler) and outcome: ok, failed, duplicate",
     ["queue", "outcome"],
 )
 MESSAGE_HANDLING_SECONDS = Histogram(
     "desk_message_handling_seconds",
-    "Time spent handling one message",
+    "Time spent handling one message, by queue",
     ["queue"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    buckets=_HANDLING_BUCKETS,
 )
 INBOX_DUPLICATES = Counter(
     "desk_inbox_duplicates_total", "Redelivered messages recognised and skipped", ["queue"]
+)
+MESSAGES_PUBLISHED = Counter(
+    "desk_messages_published_total",
+    "Messages the outbox relay published and the broker confirmed, by routing key",
+    ["routing_key"],
 )
 OUTBOX_PUBLISHED = Counter("desk_outbox_published_total", "Outbox messages confirmed by the broker")
 OUTBOX_PUBLISH_FAILURES = Counter(
     "desk_outbox_publish_failures_total", "Outbox batches that failed to publish"
 )
+OUTBOX_BACKLOG = Gauge(
+    "desk_outbox_backlog_messages", "Outbox rows written but not yet confirmed by the broker"
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "desk_outbox_oldest_age_seconds",
+    "Age of the oldest outbox row not yet published (0 when the outbox is empty)",
+)
 QUERIES_ANSWERED = Counter(
     "desk_queries_answered_total",
     "Request/reply questions answered, by query and outcome",
     ["query", "outcome"],
+)
+
+# --- consumers and readiness (wired in desk_runtime.health) -----------------------------
+
+CONSUMERS_MISSING = Gauge(
+    "desk_consumers_missing",
+    "Queues of this service that have no consumer attached at the last check",
+)
+CONSUMER_REATTACHMENTS = Counter(
+    "desk_consumer_reattachments_total",
+    "Times the watchdog restarted the subscribers because consumers did not come back",
+)
+READY = Gauge("desk_ready", "1 when the last readiness check passed, else 0")
+
+# --- broker state as the gateway samples it (desk_runtime.deadletters) ------------------
+
+QUEUE_MESSAGES = Gauge(
+    "desk_queue_messages", "Messages waiting in a queue (dead-letter queues included)", ["queue"]
+)
+QUEUE_CONSUMERS = Gauge("desk_queue_consumers", "Consumers attached to a queue", ["queue"])
+
+# --- gateway HTTP (desk_runtime.health.HttpMetricsMiddleware) ---------------------------
+
+HTTP_REQUESTS = Counter(
+    "desk_http_requests_total",
+    "HTTP requests answered, by method, route template and status code",
+    ["method", "route", "status"],
+)
+HTTP_REQUEST_SECONDS = Histogram(
+    "desk_http_request_duration_seconds",
+    "Time to answer one HTTP request, by method and route template",
+    ["method", "route"],
+    buckets=_HTTP_BUCKETS,
+)
+RPC_REQUEST_SECONDS = Histogram(
+    "desk_rpc_request_duration_seconds",
+    "Time the gateway waited for another service's answer, by query and outcome",
+    ["query", "outcome"],
+    buckets=_HTTP_BUCKETS,
+)
+
+# --- sla: durable timers ----------------------------------------------------------------
+
+SLA_TIMER_LATENESS = Histogram(
+    "desk_sla_timer_lateness_seconds",
+    "How long after its due time a timer fired, by timer kind (reminder, escalation, breach…)",
+    ["kind"],
+    buckets=_LATENESS_BUCKETS,
+)
+SLA_TIMERS_ARMED = Gauge("desk_sla_timers_armed", "Timers armed and not yet fired")
+SLA_TIMERS_FIRED = Counter("desk_sla_timers_fired_total", "Timers fired, by kind", ["kind"])
+
+# --- routing: backlog and load ----------------------------------------------------------
+
+ROUTING_BACKLOG = Gauge("desk_routing_backlog_incidents", "Incidents waiting for an eligible agent")
+ROUTING_AGENT_LOAD = Gauge(
+    "desk_routing_agent_load", "Open incidents assigned to an agent", ["agent_id"]
+)
+ROUTING_AGENT_CAPACITY = Gauge(
+    "desk_routing_agent_capacity", "Open incidents an agent may hold at most", ["agent_id"]
+)
+ROUTING_ASSIGNMENTS = Counter(
+    "desk_routing_assignments_total",
+    "Assignments made, by reason (auto, manual, escalation, backlog)",
+    ["reason"],
+)
+
+# --- notify: deliveries -----------------------------------------------------------------
+
+NOTIFY_DELIVERIES = Counter(
+    "desk_notify_deliveries_total",
+    "Delivery attempts, by channel (email, sms) and outcome (sent, retry, failed)",
+    ["channel", "outcome"],
+)
+NOTIFY_DELIVERY_SECONDS = Histogram(
+    "desk_notify_delivery_duration_seconds",
+    "Time one delivery attempt took against the SMTP server or SMS provider, by channel",
+    ["channel"],
+    buckets=_HTTP_BUCKETS,
 )

@@ -19,7 +19,7 @@ from desk_contracts import Envelope, Message
 
 from .context import causation_id_var, correlation_id_var
 from .logging import get_logger
-from .metrics import OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
+from .metrics import MESSAGES_PUBLISHED, OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
 from .topology import declare_events_exchange
 
 log = get_logger(__name__)
@@ -121,6 +121,8 @@ class OutboxRelay:
                 "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [row["id"] for row in rows]
             )
         OUTBOX_PUBLISHED.inc(len(rows))
+        for row in rows:
+            MESSAGES_PUBLISHED.labels(row["routing_key"]).inc()
         return len(rows)
 
 

@@ -8,6 +8,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import asyncpg
+
 from .logging import get_logger
 
 T = TypeVar("T")
@@ -16,6 +18,13 @@ log = get_logger(__name__)
 
 class DependencyUnavailable(RuntimeError):
     """A dependency stayed unreachable for the whole start-up budget."""
+
+
+# A server that is up but full or still starting answers with these: worth waiting for.
+TRANSIENT_SERVER_ERRORS: tuple[type[Exception], ...] = (
+    asyncpg.TooManyConnectionsError,
+    asyncpg.CannotConnectNowError,
+)
 
 
 async def with_backoff(
@@ -33,7 +42,7 @@ async def with_backoff(
         tries += 1
         try:
             return await attempt()
-        except (TimeoutError, OSError, ConnectionError) as error:
+        except (TimeoutError, OSError, ConnectionError, *TRANSIENT_SERVER_ERRORS) as error:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DependencyUnavailable(

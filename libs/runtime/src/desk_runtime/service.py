@@ -15,6 +15,7 @@ and `@service.answers`, and calls `service.run()`. Handlers only translate and p
 
 import asyncio
 import contextlib
+import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -46,10 +47,13 @@ from faststream.rabbit import (
     RabbitQueue,
 )
 from pydantic import ValidationError
+from yarl import URL
 
 from .context import causation_id_var, correlation_id_var
 from .db import create_pool, ensure_database
 from .errors import DomainError, validation_items
+from .failures import record_failure
+from .health import consumer_watchdog
 from .logging import configure_logging, get_logger, log_context
 from .metrics import (
     INBOX_DUPLICATES,
@@ -107,10 +111,19 @@ class Service:
         self._pool: asyncpg.Pool | None = None
         self._connection: AbstractRobustConnection | None = None
         self.broker = RabbitBroker(
-            self.settings.amqp_url,
+            # Named so an operator (and a test) can tell the consuming connection apart.
+            str(
+                URL(self.settings.amqp_url).update_query(
+                    name=f"{self.settings.namespace}.{name}.consumers"
+                )
+            ),
             default_channel=Channel(prefetch_count=self.settings.prefetch),
             app_id=name,
             graceful_timeout=10.0,
+            # FastStream's per-message access lines go to DEBUG: our consumer wrapper
+            # already logs each message with its correlation id.
+            logger=logging.getLogger("faststream.access"),
+            log_level=logging.DEBUG,
         )
         self.started = asyncio.Event()
 
@@ -232,12 +245,13 @@ class Service:
                 except Exception as error:
                     MESSAGES_CONSUMED.labels(queue_name, "failed").inc()
                     log.exception("message_handling_failed", queue=queue_name, error=repr(error))
+                    await record_failure(self.pool, queue_name, envelope.message_id, error)
                     # Back off a little so a transient cause (a peer's row not there yet,
                     # a database restart) has a chance before the next delivery.
                     await asyncio.sleep(0.2)
                     raise NackMessage() from error
                 MESSAGES_CONSUMED.labels(queue_name, "ok").inc()
-                log.debug("message_handled", queue=queue_name)
+                log.info("message_handled", queue=queue_name)
         finally:
             MESSAGE_HANDLING_SECONDS.labels(queue_name).observe(time.perf_counter() - started)
             correlation_id_var.reset(correlation)
@@ -340,6 +354,7 @@ class Service:
         await with_backoff("RabbitMQ", self.broker.start, timeout=settings.connect_timeout_seconds)
         relay = OutboxRelay(self._pool, channel, settings.namespace)
         self._spawn("outbox-relay", lambda _: relay.run())
+        self._spawn("consumer-watchdog", consumer_watchdog)
         for task in self._background:
             self._spawn(task.__name__, task)
         self.started.set()
@@ -361,6 +376,7 @@ class Service:
 
     async def stop(self) -> None:
         log.info("service_stopping")
+        self.started.clear()
         with contextlib.suppress(Exception):
             await self.broker.stop()
         for task in self._tasks:

@@ -15,8 +15,12 @@ class DeskSettings(BaseSettings):
     http_port: int = Field(default=8080, ge=1, le=65535)
     # Services other than the gateway serve health and metrics on ports after it.
     http_host: str = "127.0.0.1"
+    # A second instance of a service needs a health port of its own (gateway excluded).
+    health_port: int | None = Field(default=None, ge=1, le=65535)
     postgres_url: str = "postgresql://postgres@127.0.0.1:5432"
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    # RabbitMQ management API (e.g. http://guest:guest@127.0.0.1:15672) for queue rates.
+    rabbitmq_management_url: str | None = None
     namespace: str = Field(default="desk", pattern=r"^[a-z][a-z0-9_]{0,30}$")
     admin_password: str | None = None
     demo: bool = False
@@ -30,6 +34,23 @@ class DeskSettings(BaseSettings):
     sms_token: str | None = None
     blob_dir: Path = Path("./var/blobs")
     portal_url: str = "http://127.0.0.1:8080"
+    # Incidents: resolved ones close themselves after this many days; a client may reopen
+    # within the window (fractions allowed so tests can use seconds); upload size limit.
+    auto_close_days: float = Field(default=7.0, ge=0)
+    reopen_window_days: float = Field(default=14.0, ge=0)
+    max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    # Web sessions and login throttling (failures per window, per account and per address).
+    session_idle_minutes: float = Field(default=30.0, gt=0)
+    session_absolute_hours: float = Field(default=12.0, gt=0)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: float = Field(default=300.0, gt=0)
+    # Behind TLS (or a TLS-terminating proxy): __Host- cookies with Secure.
+    secure_cookies: bool = False
+    # Notifications: first retry delay (doubled per attempt, with jitter), attempts before
+    # a delivery is failed and dead-lettered, and a folder of operators' template overrides.
+    notify_retry_base_seconds: float = Field(default=30.0, gt=0)
+    notify_max_attempts: int = Field(default=8, ge=1, le=50)
+    template_dir: Path | None = None
     # How long the gateway waits for another service's answer before a 503.
     rpc_timeout_seconds: float = Field(default=5.0, gt=0)
     # How long a service keeps retrying PostgreSQL and RabbitMQ at start before giving up.
@@ -60,4 +81,6 @@ class DeskSettings(BaseSettings):
 
         if service == "portal-gateway":
             return self.http_port
+        if self.health_port is not None:
+            return self.health_port
         return self.http_port + 1 + SERVICES.index(service)

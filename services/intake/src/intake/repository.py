@@ -1,13 +1,17 @@
-"""SQL for incidents, entries and categories; no business rules here."""
+"""SQL for incidents, entries, attachments and categories; no business rules here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from desk_contracts.enums import EntryKind, Visibility
+from desk_contracts.enums import EntryKind, Role, Visibility
+from desk_contracts.messages import AttachmentMeta
+
+Db = asyncpg.Connection | asyncpg.Pool
 
 
 async def insert_entry(
@@ -19,38 +23,72 @@ async def insert_entry(
     text: str,
     at: datetime,
     author_id: UUID | None = None,
+    author_role: Role | None = None,
+    request_id: UUID | None = None,
 ) -> UUID:
     entry_id = uuid4()
     await conn.execute(
-        "INSERT INTO entries (id, incident_id, kind, visibility, author_id, text, created_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO entries (id, incident_id, kind, visibility, author_id, author_role, text, "
+        "created_at, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         entry_id,
         incident_id,
         kind.value,
         visibility.value,
         author_id,
+        author_role.value if author_role else None,
         text,
         at,
+        request_id,
     )
     return entry_id
 
 
-async def category(conn: asyncpg.Connection, category_id: UUID) -> asyncpg.Record | None:
+async def insert_attachments(
+    conn: asyncpg.Connection,
+    incident_id: UUID,
+    entry_id: UUID,
+    files: Sequence[AttachmentMeta],
+    at: datetime,
+) -> None:
+    await conn.executemany(
+        "INSERT INTO attachments (id, incident_id, entry_id, filename, size, sha256, "
+        "declared_type, sniffed_type, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        [
+            (
+                f.attachment_id,
+                incident_id,
+                entry_id,
+                f.filename,
+                f.size,
+                f.sha256,
+                f.declared_type,
+                f.sniffed_type,
+                at,
+            )
+            for f in files
+        ],
+    )
+
+
+async def category(conn: Db, category_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM categories WHERE id = $1", category_id)
+
+
+async def categories(conn: Db) -> list[asyncpg.Record]:
+    rows: list[Any] = await conn.fetch("SELECT * FROM categories ORDER BY path")
+    return rows
 
 
 async def incident_for_update(conn: asyncpg.Connection, incident_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM incidents WHERE id = $1 FOR UPDATE", incident_id)
 
 
-async def incident(
-    conn: asyncpg.Connection | asyncpg.Pool, incident_id: UUID
-) -> asyncpg.Record | None:
+async def incident(conn: Db, incident_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM incidents WHERE id = $1", incident_id)
 
 
 async def entries(
-    conn: asyncpg.Connection | asyncpg.Pool, incident_id: UUID, visibilities: tuple[Visibility, ...]
+    conn: Db, incident_id: UUID, visibilities: tuple[Visibility, ...]
 ) -> list[asyncpg.Record]:
     rows: list[Any] = await conn.fetch(
         "SELECT * FROM entries WHERE incident_id = $1 AND visibility = ANY($2::text[]) "
@@ -59,3 +97,29 @@ async def entries(
         [v.value for v in visibilities],
     )
     return rows
+
+
+async def attachments_of_incident(
+    conn: Db, incident_id: UUID, visibilities: tuple[Visibility, ...]
+) -> list[asyncpg.Record]:
+    rows: list[Any] = await conn.fetch(
+        "SELECT a.* FROM attachments a JOIN entries e ON e.id = a.entry_id "
+        "WHERE a.incident_id = $1 AND e.visibility = ANY($2::text[]) ORDER BY a.created_at, a.id",
+        incident_id,
+        [v.value for v in visibilities],
+    )
+    return rows
+
+
+async def attachment_with_scope(conn: Db, attachment_id: UUID) -> asyncpg.Record | None:
+    """The attachment with what decides who may see it: its entry and incident."""
+    return await conn.fetchrow(
+        "SELECT a.*, e.visibility, i.requester_id, i.organization_id FROM attachments a "
+        "JOIN entries e ON e.id = a.entry_id JOIN incidents i ON i.id = a.incident_id "
+        "WHERE a.id = $1",
+        attachment_id,
+    )
+
+
+async def rating(conn: Db, incident_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM ratings WHERE incident_id = $1", incident_id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import socket
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -10,7 +13,24 @@ from desk_runtime.settings import DeskSettings
 
 
 class DeliveryFailed(Exception):
-    """The provider refused or could not be reached; the answer is kept in the log."""
+    """The provider refused or could not be reached; the answer is kept in the log.
+    `permanent` means trying again cannot help (a 5xx reply, a refused request)."""
+
+    def __init__(self, answer: str, *, permanent: bool = False) -> None:
+        super().__init__(answer)
+        self.answer = answer
+        self.permanent = permanent
+
+
+@functools.cache
+def _local_hostname() -> str:
+    return socket.getfqdn()
+
+
+async def local_hostname() -> str:
+    """The name we greet SMTP servers with. aiosmtplib would look it up again for every
+    connection, blocking the event loop on a DNS query each time: look it up once."""
+    return await asyncio.to_thread(_local_hostname)
 
 
 async def send_email(
@@ -22,6 +42,9 @@ async def send_email(
     html: str | None,
     message_key: str,
 ) -> str:
+    """Send one message; the answer of the server is returned for the delivery log.
+    The Message-ID is derived from the delivery, so a resend after a crash between the
+    server's acceptance and our record of it can be recognised as the same mail."""
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = to
@@ -39,8 +62,19 @@ async def send_email(
             username=settings.smtp_user,
             password=settings.smtp_password,
             start_tls=settings.smtp_starttls,
+            local_hostname=await local_hostname(),
             timeout=15,
         )
+    except aiosmtplib.SMTPResponseException as error:
+        raise DeliveryFailed(
+            f"{error.code} {error.message}", permanent=500 <= error.code < 600
+        ) from error
+    except aiosmtplib.SMTPRecipientsRefused as error:
+        codes = [refusal.code for refusal in error.recipients]
+        raise DeliveryFailed(
+            "; ".join(f"{r.code} {r.message}" for r in error.recipients),
+            permanent=all(500 <= code < 600 for code in codes),
+        ) from error
     except (aiosmtplib.SMTPException, OSError) as error:
-        raise DeliveryFailed(str(error)) from error
+        raise DeliveryFailed(str(error) or type(error).__name__) from error
     return answer

@@ -1,64 +1,170 @@
-"""Notify handlers: who hears of what, queued once per (event, recipient, channel)."""
+"""Notify handlers: keep the facts needed to address people, and queue one delivery per
+(event, recipient, channel) — the unique key is written in the event's own transaction,
+before anything is sent, so a redelivered event or a restart never sends twice."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
-from desk_contracts.enums import Locale
-from desk_contracts.messages import IncidentAssigned, IncidentRegistered, UserUpserted
+import asyncpg
+from desk_contracts.enums import Locale, Role
+from desk_contracts.messages import (
+    AgentProfileChanged,
+    CategoryUpserted,
+    DeadlinesSet,
+    EntryAdded,
+    IncidentAssigned,
+    IncidentReclassified,
+    IncidentRegistered,
+    IncidentStatusChanged,
+    OrganizationUpserted,
+    SlaBreached,
+    SlaEscalated,
+    SlaReminderDue,
+    UserUpserted,
+)
+from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
 
+from . import preferences, recipients
+from .queries import register_queries
+from .recipients import Recipient
 from .sender import run_sender
+from .sms import sms_enabled
 from .templates import Templates
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
+log = get_logger(__name__)
 
-async def queue_email(
-    uow: UnitOfWork,
-    templates: Templates,
-    *,
-    kind: str,
-    recipient_id: UUID,
-    incident: dict[str, object],
-) -> bool:
-    """Render and queue one e-mail; False when the recipient has no address."""
-    contact = await uow.conn.fetchrow("SELECT * FROM contacts WHERE user_id = $1", recipient_id)
-    if contact is None:
-        # The user's own event may still be on its way: let the broker redeliver.
-        raise LookupError(f"no contact point for user {recipient_id} yet")
-    if not contact["email"] or not contact["active"]:
-        return False
-    locale = Locale(contact["locale"])
-    link = f"{uow.service.settings.portal_url}/incidents/{incident['incident_id']}"
-    rendered = templates.render(
-        kind, locale, {**incident, "recipient_name": contact["display_name"], "link": link}
+
+class Notifier:
+    """Turns (event kind, incident, recipients) into queued deliveries."""
+
+    def __init__(self, service: Service) -> None:
+        self.settings = service.settings
+        self.templates = Templates(service.settings.template_dir)
+
+    def links(self, incident_id: UUID) -> dict[str, str]:
+        base = f"{self.settings.portal_url.rstrip('/')}/incidents/{incident_id}"
+        return {"link": base, "rating_link": f"{base}#rating"}
+
+    async def queue(
+        self,
+        uow: UnitOfWork,
+        kind: str,
+        incident: asyncpg.Record,
+        people: list[Recipient],
+        values: dict[str, Any] | None = None,
+    ) -> int:
+        """Queue this event's deliveries; returns how many were new."""
+        assert uow.envelope is not None
+        queued = 0
+        for person in people:
+            contact = await uow.conn.fetchrow(
+                "SELECT * FROM contacts WHERE user_id = $1", person.user_id
+            )
+            if contact is None:
+                # The user's own event may still be on its way: let the broker redeliver.
+                raise LookupError(f"no contact point for user {person.user_id} yet")
+            if not contact["active"]:
+                continue
+            choices = {
+                (row["event_kind"], row["channel"]): row["enabled"]
+                for row in await uow.conn.fetch(
+                    "SELECT event_kind, channel, enabled FROM notification_preferences "
+                    "WHERE user_id = $1 AND event_kind = $2",
+                    person.user_id,
+                    kind,
+                )
+            }
+            locale = Locale(contact["locale"])
+            context = {
+                "incident_id": incident["incident_id"],
+                "number": incident["number"],
+                "title": incident["title"],
+                "priority": incident["priority"],
+                "response_due": incident["response_due"],
+                "resolution_due": incident["resolution_due"],
+                "recipient_name": contact["display_name"],
+                **self.links(incident["incident_id"]),
+                **(values or {}),
+            }
+            for channel in preferences.channels_for(Role(contact["role"]), kind, choices):
+                if channel == "sms":
+                    address = contact["phone"] if sms_enabled(self.settings) else None
+                else:
+                    address = contact["email"]
+                if not address:
+                    continue
+                if channel == "sms":
+                    subject, text = "", self.templates.sms(kind, locale, context)
+                    html = None
+                else:
+                    mail = self.templates.email(kind, locale, context)
+                    subject, text, html = mail.subject, mail.text, mail.html
+                inserted = await uow.conn.fetchval(
+                    """
+                    INSERT INTO deliveries (id, event_id, event_kind, incident_id, recipient_id,
+                        channel, address, locale, subject, body_text, body_html, reason)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                    ON CONFLICT (event_id, recipient_id, channel) DO NOTHING RETURNING true
+                    """,
+                    uuid4(),
+                    uow.envelope.message_id,
+                    kind,
+                    incident["incident_id"],
+                    person.user_id,
+                    channel,
+                    address,
+                    locale.value,
+                    subject,
+                    text,
+                    html,
+                    person.reason,
+                )
+                queued += bool(inserted)
+        log.info("notifications_queued", event_kind=kind, deliveries=queued)
+        return queued
+
+
+async def known_incident(uow: UnitOfWork, incident_id: UUID) -> asyncpg.Record:
+    row: asyncpg.Record | None = await uow.conn.fetchrow(
+        "SELECT * FROM incidents WHERE incident_id = $1", incident_id
     )
-    assert uow.envelope is not None
-    await uow.conn.execute(
-        """
-        INSERT INTO deliveries (id, event_id, event_kind, incident_id, recipient_id, channel,
-            address, locale, subject, body_text, body_html)
-        VALUES ($1, $2, $3, $4, $5, 'email', $6, $7, $8, $9, $10)
-        ON CONFLICT (event_id, recipient_id, channel) DO NOTHING
-        """,
-        uuid4(),
-        uow.envelope.message_id,
-        kind,
-        incident["incident_id"],
-        recipient_id,
-        contact["email"],
-        locale.value,
-        rendered.subject,
-        rendered.text,
-        rendered.html,
+    if row is None:
+        # Its registration travels on another queue and may come a moment later.
+        raise LookupError(f"incident {incident_id} not known yet")
+    return row
+
+
+async def group_head_of(uow: UnitOfWork, agent_id: UUID | None) -> UUID | None:
+    if agent_id is None:
+        return None
+    head: UUID | None = await uow.conn.fetchval(
+        "SELECT group_head_id FROM agents WHERE agent_id = $1", agent_id
     )
-    return True
+    return head
+
+
+async def escalation_contact_of(uow: UnitOfWork, incident: asyncpg.Record) -> UUID | None:
+    path = tuple(incident["category_path"])
+    rows = await uow.conn.fetch(
+        "SELECT path, escalation_contact_id FROM categories "
+        "WHERE escalation_contact_id IS NOT NULL AND path <@ $1::text[]",
+        list(path),
+    )
+    return recipients.escalation_contact(
+        path, ((tuple(row["path"]), row["escalation_contact_id"]) for row in rows)
+    )
 
 
 def register(service: Service) -> None:
-    templates = Templates()
+    notifier = Notifier(service)
+
+    # --- facts ------------------------------------------------------------------------
 
     @service.handles(UserUpserted)
     async def on_user(event: UserUpserted, uow: UnitOfWork) -> None:
@@ -85,45 +191,206 @@ def register(service: Service) -> None:
             event.active,
         )
 
+    @service.handles(OrganizationUpserted)
+    async def on_organization(event: OrganizationUpserted, uow: UnitOfWork) -> None:
+        """Keeps each organization's account manager, who hears of its reminders."""
+        await uow.conn.execute(
+            """
+            INSERT INTO organizations (organization_id, name, account_manager_id)
+            VALUES ($1, $2, $3)
+            ON CONFLICT (organization_id) DO UPDATE SET name = EXCLUDED.name,
+                account_manager_id = EXCLUDED.account_manager_id, updated_at = now()
+            """,
+            event.organization_id,
+            event.name,
+            event.account_manager_id,
+        )
+
+    @service.handles(CategoryUpserted)
+    async def on_category(event: CategoryUpserted, uow: UnitOfWork) -> None:
+        """Keeps the category tree's escalation contacts."""
+        await uow.conn.execute(
+            """
+            INSERT INTO categories (category_id, path, name, escalation_contact_id)
+            VALUES ($1, $2, $3, $4)
+            ON CONFLICT (category_id) DO UPDATE SET path = EXCLUDED.path,
+                name = EXCLUDED.name, escalation_contact_id = EXCLUDED.escalation_contact_id,
+                updated_at = now()
+            """,
+            event.category_id,
+            list(event.path),
+            event.name,
+            event.escalation_contact_id,
+        )
+
+    @service.handles(AgentProfileChanged)
+    async def on_agent(event: AgentProfileChanged, uow: UnitOfWork) -> None:
+        """Keeps each agent's group head, who hears of escalations and breaches."""
+        await uow.conn.execute(
+            """
+            INSERT INTO agents (agent_id, group_head_id) VALUES ($1, $2)
+            ON CONFLICT (agent_id) DO UPDATE SET group_head_id = EXCLUDED.group_head_id,
+                updated_at = now()
+            """,
+            event.agent_id,
+            event.group_head_id,
+        )
+
+    @service.handles(DeadlinesSet)
+    async def on_deadlines(event: DeadlinesSet, uow: UnitOfWork) -> None:
+        """Keeps the due times that the messages quote."""
+        await known_incident(uow, event.incident_id)
+        await uow.conn.execute(
+            "UPDATE incidents SET response_due = $2, resolution_due = $3 WHERE incident_id = $1",
+            event.incident_id,
+            event.response_due,
+            event.resolution_due,
+        )
+
+    @service.handles(IncidentReclassified)
+    async def on_reclassified(event: IncidentReclassified, uow: UnitOfWork) -> None:
+        """Keeps category and priority, which choose the escalation contact."""
+        await known_incident(uow, event.incident_id)
+        await uow.conn.execute(
+            "UPDATE incidents SET category_id = $2, category_path = $3, priority = $4 "
+            "WHERE incident_id = $1",
+            event.incident_id,
+            event.category_id,
+            list(event.category_path),
+            event.priority.value,
+        )
+
+    # --- events that notify -----------------------------------------------------------
+
     @service.handles(IncidentRegistered)
     async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:
         """Confirms the registration to the requester, with the incident's number."""
         await uow.conn.execute(
-            "INSERT INTO incidents (incident_id, number, title, requester_id, organization_id) "
-            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (incident_id) DO NOTHING",
+            """
+            INSERT INTO incidents (incident_id, number, title, requester_id, organization_id,
+                category_id, category_path, priority)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (incident_id) DO NOTHING
+            """,
             event.incident_id,
             event.number,
             event.title,
             event.requester_id,
             event.organization_id,
+            event.category_id,
+            list(event.category_path),
+            event.priority.value,
         )
-        await queue_email(
-            uow,
-            templates,
-            kind="incident_registered",
-            recipient_id=event.requester_id,
-            incident={
-                "incident_id": event.incident_id,
-                "number": event.number,
-                "title": event.title,
-            },
+        incident = await known_incident(uow, event.incident_id)
+        await notifier.queue(
+            uow, "incident_registered", incident, recipients.on_registered(event.requester_id)
         )
 
     @service.handles(IncidentAssigned)
     async def on_assigned(event: IncidentAssigned, uow: UnitOfWork) -> None:
         """Tells the agent an incident is now theirs."""
-        incident = await uow.conn.fetchrow(
-            "SELECT incident_id, number, title FROM incidents WHERE incident_id = $1",
+        incident = await known_incident(uow, event.incident_id)
+        await uow.conn.execute(
+            "UPDATE incidents SET assignee_id = $2 WHERE incident_id = $1",
             event.incident_id,
+            event.agent_id,
         )
-        if incident is None:
-            raise LookupError(f"incident {event.incident_id} not known yet")
-        await queue_email(
-            uow,
-            templates,
-            kind="incident_assigned",
-            recipient_id=event.agent_id,
-            incident=dict(incident),
+        await notifier.queue(
+            uow, "incident_assigned", incident, recipients.on_assigned(event.agent_id)
         )
 
+    @service.handles(IncidentStatusChanged)
+    async def on_status_changed(event: IncidentStatusChanged, uow: UnitOfWork) -> None:
+        """Tells the requester when we wait on them and when the incident is resolved."""
+        kind = recipients.status_kind(event.status)
+        if kind is None:
+            await uow.conn.execute(
+                "UPDATE incidents SET status = $2 WHERE incident_id = $1",
+                event.incident_id,
+                event.status.value,
+            )
+            return
+        incident = await known_incident(uow, event.incident_id)
+        await uow.conn.execute(
+            "UPDATE incidents SET status = $2 WHERE incident_id = $1",
+            event.incident_id,
+            event.status.value,
+        )
+        await notifier.queue(
+            uow, kind, incident, recipients.on_status(event.status, event.requester_id)
+        )
+
+    @service.handles(EntryAdded)
+    async def on_entry(event: EntryAdded, uow: UnitOfWork) -> None:
+        """A public reply is sent to the other side; internal entries never leave."""
+        author_is_staff: bool | None = None
+        author_name = ""
+        if event.author_id is not None:
+            author = await uow.conn.fetchrow(
+                "SELECT display_name, role FROM contacts WHERE user_id = $1", event.author_id
+            )
+            author_name = author["display_name"] if author else ""
+            if event.author_role is not None:
+                author_is_staff = event.author_role.is_staff
+            elif author is not None:
+                author_is_staff = Role(author["role"]).is_staff
+            elif event.author_id == event.requester_id:
+                author_is_staff = False
+        people = recipients.on_entry(
+            visibility=event.visibility,
+            kind=event.kind,
+            author_id=event.author_id,
+            author_is_staff=author_is_staff,
+            requester_id=event.requester_id,
+            assignee_id=event.assignee_id,
+        )
+        if not people:
+            return
+        incident = await known_incident(uow, event.incident_id)
+        await notifier.queue(
+            uow,
+            "public_reply",
+            incident,
+            people,
+            {"entry_text": event.text, "author_name": author_name or "Service Desk"},
+        )
+
+    @service.handles(SlaReminderDue)
+    async def on_reminder(event: SlaReminderDue, uow: UnitOfWork) -> None:
+        """Reminds the assignee and the organization's account manager of a due time."""
+        incident = await known_incident(uow, event.incident_id)
+        manager = await uow.conn.fetchval(
+            "SELECT account_manager_id FROM organizations WHERE organization_id = $1",
+            incident["organization_id"],
+        )
+        await notifier.queue(
+            uow,
+            "reminder",
+            incident,
+            recipients.on_reminder(incident["assignee_id"], manager),
+            {"clock": event.clock, "due_at": event.due_at},
+        )
+
+    @service.handles(SlaEscalated)
+    async def on_escalated(event: SlaEscalated, uow: UnitOfWork) -> None:
+        """Tells the group head, department head or escalation contact the ladder names."""
+        incident = await known_incident(uow, event.incident_id)
+        people = recipients.on_escalation(
+            event.notify,
+            await group_head_of(uow, incident["assignee_id"]),
+            await escalation_contact_of(uow, incident),
+        )
+        await notifier.queue(uow, "escalation", incident, people, {"level": event.level})
+
+    @service.handles(SlaBreached)
+    async def on_breached(event: SlaBreached, uow: UnitOfWork) -> None:
+        """Tells the assignee and the group head a due time was missed."""
+        incident = await known_incident(uow, event.incident_id)
+        people = recipients.on_breach(
+            incident["assignee_id"], await group_head_of(uow, incident["assignee_id"])
+        )
+        await notifier.queue(
+            uow, "breach", incident, people, {"clock": event.clock, "due_at": event.due_at}
+        )
+
+    register_queries(service)
     service.background(run_sender)

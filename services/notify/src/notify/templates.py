@@ -1,39 +1,121 @@
-"""Message texts from Jinja2 templates, chosen by event kind and the recipient's locale."""
+"""Message texts from Jinja2 templates, chosen by event kind and the recipient's locale.
+
+Files are named `<locale>.<kind>.<part>`: `subject.txt`, `txt` (plain e-mail body),
+`html` (HTML e-mail body, autoescaped) and `sms.txt`. Operators override any of them
+without a code change by putting a file of the same name in the folder named by
+DESK_TEMPLATE_DIR: it is looked up there first, and a changed file is picked up at the
+next message (Jinja2 checks the file's modification time).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from desk_contracts.enums import Locale
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
+from jinja2.loaders import split_template_path
+
+from . import sms_segments
 
 TEMPLATES = Path(__file__).parent / "templates"
 
+# Long texts are cut to this many concatenated segments (about 450 Latin characters).
+SMS_MAX_SEGMENTS = 3
+
+PRIORITY_LABELS = {
+    Locale.EN: {"critical": "critical", "high": "high", "normal": "normal", "low": "low"},
+    Locale.RU: {"critical": "критический", "high": "высокий", "normal": "обычный", "low": "низкий"},
+}
+
+
+def when(value: datetime | None) -> str:
+    """A due time as people read it; UTC, since users carry no time zone of their own."""
+    if value is None:
+        return "—"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+class OverridableLoader(BaseLoader):
+    """The operator's folder first, then the packaged templates. A packaged template
+    stays cached only while no override of the same name exists, so a file dropped in
+    the folder takes effect at the next message, and removing it falls back again."""
+
+    def __init__(self, override_dir: Path | None, packaged: Path) -> None:
+        self._override_dir = override_dir
+        self._override = FileSystemLoader(override_dir) if override_dir else None
+        self._packaged = FileSystemLoader(packaged)
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        if self._override is not None:
+            try:
+                return self._override.get_source(environment, template)
+            except TemplateNotFound:
+                pass
+        source, filename, uptodate = self._packaged.get_source(environment, template)
+        if self._override_dir is None:
+            return source, filename, uptodate
+        candidate = self._override_dir.joinpath(*split_template_path(template))
+
+        def still_current() -> bool:
+            return (uptodate is None or uptodate()) and not candidate.exists()
+
+        return source, filename, still_current
+
 
 @dataclass(frozen=True)
-class RenderedMessage:
+class RenderedEmail:
     subject: str
     text: str
     html: str
 
 
 class Templates:
-    def __init__(self, folder: Path = TEMPLATES) -> None:
+    def __init__(self, override_dir: Path | None = None, packaged: Path = TEMPLATES) -> None:
         self._env = Environment(
-            loader=FileSystemLoader(folder),
+            loader=OverridableLoader(override_dir, packaged),
             autoescape=select_autoescape(enabled_extensions=("html",), default=False),
             undefined=StrictUndefined,
-            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=True,
         )
+        self._env.filters["when"] = when
 
-    def render(self, kind: str, locale: Locale, values: dict[str, Any]) -> RenderedMessage:
+    def _render(self, name: str, values: dict[str, Any]) -> str:
+        return self._env.get_template(name).render(values)
+
+    @staticmethod
+    def _values(locale: Locale, values: dict[str, Any]) -> dict[str, Any]:
+        priority = values.get("priority")
+        label = PRIORITY_LABELS[locale].get(str(priority), str(priority)) if priority else ""
+        return {**values, "locale": locale.value, "priority": label, "priority_code": priority}
+
+    def email(self, kind: str, locale: Locale, values: dict[str, Any]) -> RenderedEmail:
+        values = self._values(locale, values)
         prefix = f"{locale.value}.{kind}"
-        subject = self._env.get_template(f"{prefix}.subject.txt").render(values)
-        return RenderedMessage(
+        subject = self._render(f"{prefix}.subject.txt", values)
+        return RenderedEmail(
             # A header must be one line, whatever the title holds.
             subject=" ".join(subject.split()),
-            text=self._env.get_template(f"{prefix}.txt").render(values),
-            html=self._env.get_template(f"{prefix}.html").render(values),
+            text=self._render(f"{prefix}.txt", values),
+            html=self._render(f"{prefix}.html", values),
         )
+
+    def sms(self, kind: str, locale: Locale, values: dict[str, Any]) -> str:
+        rendered = self._render(f"{locale.value}.{kind}.sms.txt", self._values(locale, values))
+        # One line: a text message has no room for the layout of a template file.
+        text = " ".join(rendered.split())
+        return sms_segments.fit(text, SMS_MAX_SEGMENTS)

@@ -14,6 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from desk_contracts.enums import Locale, Role, Scope
 from desk_contracts.messages import Principal, UserUpserted
 
+from .security import Network, retry_after, session_alive
+
 # OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
 PASSWORDS = PasswordHasher(memory_cost=19 * 1024, time_cost=2, parallelism=1)
 # Verifying against this when the user does not exist keeps timing uniform.
@@ -104,15 +106,119 @@ async def issue_token(conn: asyncpg.Connection, user_id: UUID, kind: str = "bear
     return token
 
 
+@dataclass(frozen=True)
+class Session:
+    """Who a bearer token or a web session cookie stands for, and what guards it."""
+
+    user: User
+    kind: str
+    csrf_token: str | None
+    allow_list: tuple[Network, ...]
+
+
 async def user_for_token(pool: asyncpg.Pool, token: str) -> User | None:
+    session = await session_for_token(pool, token, "bearer")
+    return session.user if session else None
+
+
+async def session_for_token(
+    pool: asyncpg.Pool,
+    token: str,
+    kind: str,
+    *,
+    idle: timedelta | None = None,
+    absolute: timedelta | None = None,
+) -> Session | None:
+    """The live session of `kind` behind a secret; web sessions also die when idle and
+    are touched on each use. Deactivated users lose every session at once."""
+    digest = token_digest(token)
     row = await pool.fetchrow(
         """
-        SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
+        SELECT u.*, s.kind AS session_kind, s.csrf_token, s.created_at AS session_created_at,
+            s.last_seen_at, now() AS db_now, coalesce(o.ip_allow_list, '{}') AS allow_list
+        FROM sessions s JOIN users u ON u.id = s.user_id
+        LEFT JOIN organizations o ON o.id = u.organization_id
         WHERE s.token_hash = $1 AND s.expires_at > now() AND u.active
         """,
-        token_digest(token),
+        digest,
     )
-    return User.from_row(row) if row else None
+    if row is None or row["session_kind"] != kind:
+        return None
+    if kind == "web" and idle is not None and absolute is not None:
+        if not session_alive(
+            row["session_created_at"],
+            row["last_seen_at"],
+            row["db_now"],
+            idle=idle,
+            absolute=absolute,
+        ):
+            await pool.execute("DELETE FROM sessions WHERE token_hash = $1", digest)
+            return None
+        await pool.execute("UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1", digest)
+    return Session(
+        user=User.from_row(row),
+        kind=kind,
+        csrf_token=row["csrf_token"],
+        allow_list=tuple(row["allow_list"]),
+    )
+
+
+async def issue_web_session(
+    conn: asyncpg.Connection, user_id: UUID, absolute: timedelta
+) -> tuple[str, str]:
+    """A fresh session id and its synchronizer CSRF token (a new pair at every login)."""
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    await conn.execute(
+        "INSERT INTO sessions (token_hash, user_id, kind, expires_at, csrf_token) "
+        "VALUES ($1, $2, 'web', now() + $3::interval, $4)",
+        token_digest(token),
+        user_id,
+        absolute,
+        csrf,
+    )
+    return token, csrf
+
+
+async def end_session(conn: asyncpg.Connection | asyncpg.Pool, token: str) -> None:
+    await conn.execute("DELETE FROM sessions WHERE token_hash = $1", token_digest(token))
+
+
+async def login_wait(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    subjects: dict[str, int],
+    window: timedelta,
+) -> float | None:
+    """The longest wait any subject ("user:…", "addr:…") owes, given its failure limit."""
+    rows = await conn.fetch(
+        "SELECT subject, failed_at, now() AS db_now FROM login_failures "
+        "WHERE subject = ANY($1::text[]) AND failed_at > now() - $2::interval",
+        list(subjects),
+        window,
+    )
+    if not rows:
+        return None
+    now = rows[0]["db_now"]
+    waits = [
+        retry_after([r["failed_at"] for r in rows if r["subject"] == subject], now, window, limit)
+        for subject, limit in subjects.items()
+    ]
+    known = [w for w in waits if w is not None]
+    return max(known) if known else None
+
+
+async def record_login_failure(
+    conn: asyncpg.Connection | asyncpg.Pool, subjects: list[str]
+) -> None:
+    await conn.executemany(
+        "INSERT INTO login_failures (subject) VALUES ($1)", [(s,) for s in subjects]
+    )
+    # Keep the table small: nothing older than a day matters to any window.
+    await conn.execute("DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'")
+
+
+async def clear_login_failures(conn: asyncpg.Connection | asyncpg.Pool, subject: str) -> None:
+    await conn.execute("DELETE FROM login_failures WHERE subject = $1", subject)
 
 
 async def user_by_username(

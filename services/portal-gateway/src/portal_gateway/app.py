@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desk_runtime.health import health_routes, serve_http
+from desk_runtime.health import health_routes, http_metrics_middleware, serve_http
 from desk_runtime.rpc import RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
@@ -15,6 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from .api import CONTROLLERS
 from .errors import EXCEPTION_HANDLERS
 from .seed import ensure_admin, seed_demo
+from .web import WEB_ROUTES
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -35,8 +36,9 @@ def build_http(service: Service, rpc: RpcClient) -> Litestar:
         await rpc.close()
 
     app = Litestar(
-        route_handlers=[*CONTROLLERS, *health_routes(service)],
+        route_handlers=[*CONTROLLERS, *WEB_ROUTES, *health_routes(service)],
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[http_metrics_middleware],
         openapi_config=OpenAPIConfig(
             title="Service Desk API",
             version="1.0.0",

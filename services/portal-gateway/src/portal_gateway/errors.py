@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from desk_runtime.logging import get_logger
 from desk_runtime.rpc import RemoteFailure, ServiceUnavailable
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from .blobs import UploadTooLarge
 
 log = get_logger(__name__)
 
@@ -42,11 +45,27 @@ def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
             status_code=422,
             media_type=MediaType.JSON,
         )
+    items = [
+        {"field": str(item["key"]), "message": str(item.get("message", ""))}
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict) and "key" in item
+    ]
     return Response(
-        error_body(str(exc.detail)),
+        error_body(str(exc.detail), items),
         status_code=exc.status_code,
         media_type=MediaType.JSON,
         headers=exc.headers,
+    )
+
+
+def _too_large(_: Request[Any, Any, Any], exc: UploadTooLarge) -> Response[Any]:
+    return Response(
+        error_body(
+            f"file too large: {exc.filename} exceeds the limit of {exc.limit} bytes",
+            [{"field": "files", "message": f"larger than {exc.limit} bytes"}],
+        ),
+        status_code=413,
+        media_type=MediaType.JSON,
     )
 
 
@@ -68,6 +87,16 @@ def _unavailable(_: Request[Any, Any, Any], exc: ServiceUnavailable) -> Response
     )
 
 
+def _database_busy(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.warning("database_unavailable", path=request.url.path, error=repr(exc))
+    return Response(
+        error_body("the database is busy or unreachable; try again shortly"),
+        status_code=503,
+        media_type=MediaType.JSON,
+        headers={"Retry-After": "5"},
+    )
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("request_failed", path=request.url.path, error=repr(exc))
     return Response(
@@ -82,5 +111,11 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: _http,
     RemoteFailure: _remote,
     ServiceUnavailable: _unavailable,
+    UploadTooLarge: _too_large,
+    # Refused or lost connections are a temporary outage, not a bug: 503, not 500.
+    asyncpg.TooManyConnectionsError: _database_busy,
+    asyncpg.CannotConnectNowError: _database_busy,
+    asyncpg.ConnectionDoesNotExistError: _database_busy,
+    ConnectionError: _database_busy,
     Exception: _unexpected,
 }

@@ -1,26 +1,37 @@
-"""Assignment under row locks: every online agent's row is locked (in id order, so two
-instances never deadlock) before the choice, which makes the load we compare the load we
-write — no agent exceeds capacity and no incident gets two assignees."""
+"""Assignment under row locks.
+
+Every decision first locks the rows of all online agents (plus any other agent it will
+touch) in agent-id order, in one statement. Two instances therefore never deadlock and
+never decide on the same loads: the load we compare is the load we write, so no agent
+exceeds capacity and no incident gets two assignees, however many consumers run.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 from desk_contracts import utc_now
 from desk_contracts.enums import Presence, Priority
-from desk_contracts.messages import IncidentAssigned
+from desk_contracts.messages import IncidentAssigned, IncidentBacklogged
+from desk_runtime.logging import get_logger
 from desk_runtime.service import UnitOfWork
 
-from .domain import AgentState, Choice, WaitingIncident, choose_agent, plan_backlog
+from .domain import AgentState, WaitingIncident, choose_agent, plan_backlog
+
+log = get_logger(__name__)
 
 
-async def lock_online_agents(conn: asyncpg.Connection) -> list[AgentState]:
+async def lock_agents(conn: asyncpg.Connection, also: Collection[UUID] = ()) -> list[AgentState]:
+    """Lock every online agent and the agents in `also`, always in id order."""
     rows = await conn.fetch(
-        "SELECT * FROM agents WHERE presence = $1 ORDER BY agent_id FOR UPDATE",
+        "SELECT * FROM agents WHERE presence = $1 OR agent_id = ANY($2::uuid[]) "
+        "ORDER BY agent_id FOR UPDATE",
         Presence.ONLINE.value,
+        list(also),
     )
     return [agent_state(row) for row in rows]
 
@@ -36,152 +47,317 @@ def agent_state(row: asyncpg.Record) -> AgentState:
     )
 
 
+@dataclass(frozen=True)
+class IncidentFacts:
+    """What routing needs to know about an incident to place it."""
+
+    incident_id: UUID
+    category_path: tuple[str, ...]
+    priority: Priority
+    registered_at: datetime
+
+
 async def record_assignment(
     uow: UnitOfWork,
+    incident: IncidentFacts,
     *,
-    incident_id: UUID,
-    choice: Choice,
-    category_path: Sequence[str],
-    priority: Priority,
-    registered_at: datetime,
+    agent_id: UUID,
+    reason: str,
     at: datetime,
     previous_agent_id: UUID | None = None,
     manual: bool = False,
 ) -> None:
-    conn = uow.conn
-    await conn.execute(
-        "UPDATE agents SET load = load + 1, last_assigned_at = $2 WHERE agent_id = $1",
-        choice.agent_id,
-        at,
-    )
-    await conn.execute(
+    """Book the incident on `agent_id` (rows already locked by the caller): the previous
+    open assignee, if any, is relieved; the backlog forgets it; intake is told."""
+    # One statement: relieve the previous assignee, charge the new one, book the
+    # incident and take it off the backlog (round trips are what an assignment costs).
+    await uow.conn.execute(
         """
+        WITH relieved AS (
+            UPDATE agents SET load = greatest(load - 1, 0) WHERE agent_id = $9
+        ), charged AS (
+            UPDATE agents SET load = load + 1, last_assigned_at = $6 WHERE agent_id = $2
+        ), unqueued AS (
+            DELETE FROM backlog WHERE incident_id = $1
+        )
         INSERT INTO assignments (incident_id, agent_id, category_path, priority, registered_at,
-            assigned_at, reason)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
+            assigned_at, reason, manual)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
         ON CONFLICT (incident_id) DO UPDATE SET agent_id = EXCLUDED.agent_id,
-            assigned_at = EXCLUDED.assigned_at, reason = EXCLUDED.reason, is_open = true
+            assigned_at = EXCLUDED.assigned_at, reason = EXCLUDED.reason, is_open = true,
+            manual = EXCLUDED.manual
         """,
-        incident_id,
-        choice.agent_id,
-        list(category_path),
-        priority.value,
-        registered_at,
+        incident.incident_id,
+        agent_id,
+        list(incident.category_path),
+        incident.priority.value,
+        incident.registered_at,
         at,
-        choice.reason,
+        reason,
+        manual,
+        previous_agent_id,
     )
-    await conn.execute("DELETE FROM backlog WHERE incident_id = $1", incident_id)
     await uow.publish(
         IncidentAssigned(
-            incident_id=incident_id,
-            agent_id=choice.agent_id,
+            incident_id=incident.incident_id,
+            agent_id=agent_id,
             previous_agent_id=previous_agent_id,
-            reason=choice.reason,
+            reason=reason,
             assigned_at=at,
             manual=manual,
         )
     )
 
 
-async def assign_new(
+async def put_in_backlog(
     uow: UnitOfWork,
+    incident: IncidentFacts,
     *,
-    incident_id: UUID,
-    category_path: Sequence[str],
-    priority: Priority,
-    registered_at: datetime,
-) -> Choice | None:
+    reason: str,
+    escalated_from: UUID | None = None,
+    group_head_id: UUID | None = None,
+) -> None:
+    """Let the incident wait for a free, skilled agent; announce it once."""
+    inserted = await uow.conn.fetchval(
+        """
+        INSERT INTO backlog (incident_id, category_path, priority, priority_rank,
+            registered_at, resolution_due, escalated_from)
+        VALUES ($1, $2, $3, $4, $5,
+            (SELECT resolution_due FROM incident_deadlines WHERE incident_id = $1), $6)
+        ON CONFLICT (incident_id) DO UPDATE SET escalated_from = EXCLUDED.escalated_from
+        RETURNING (xmax = 0)
+        """,
+        incident.incident_id,
+        list(incident.category_path),
+        incident.priority.value,
+        incident.priority.rank,
+        incident.registered_at,
+        escalated_from,
+    )
+    log.info("incident_backlogged", reason=reason, escalated=escalated_from is not None)
+    if inserted or escalated_from is not None:
+        await uow.publish(
+            IncidentBacklogged(
+                incident_id=incident.incident_id,
+                reason=reason,
+                escalated=escalated_from is not None,
+                current_agent_id=escalated_from,
+                group_head_id=group_head_id,
+                backlogged_at=utc_now(),
+            )
+        )
+
+
+async def assign_new(uow: UnitOfWork, incident: IncidentFacts) -> UUID | None:
     """Assign to the least-loaded eligible agent, or put the incident in the backlog."""
-    agents = await lock_online_agents(uow.conn)
+    agents = await lock_agents(uow.conn)
+    # Checked after the locks: an assignment by hand that raced ahead of this event has
+    # committed by now.
     already = await uow.conn.fetchval(
-        "SELECT 1 FROM assignments WHERE incident_id = $1", incident_id
+        "SELECT 1 FROM assignments WHERE incident_id = $1", incident.incident_id
     )
     if already:
         return None
-    choice = choose_agent(agents, category_path)
+    choice = choose_agent(agents, incident.category_path)
     if choice is None:
-        await uow.conn.execute(
-            """
-            INSERT INTO backlog (incident_id, category_path, priority, priority_rank,
-                registered_at)
-            VALUES ($1, $2, $3, $4, $5) ON CONFLICT (incident_id) DO NOTHING
-            """,
-            incident_id,
-            list(category_path),
-            priority.value,
-            priority.rank,
-            registered_at,
-        )
+        await put_in_backlog(uow, incident, reason="no eligible agent")
         return None
     await record_assignment(
-        uow,
-        incident_id=incident_id,
-        choice=choice,
-        category_path=category_path,
-        priority=priority,
-        registered_at=registered_at,
-        at=utc_now(),
+        uow, incident, agent_id=choice.agent_id, reason=choice.reason, at=utc_now()
     )
-    return choice
+    return choice.agent_id
 
 
 async def drain_backlog(uow: UnitOfWork) -> int:
     """Give waiting incidents to agents who can take them now, in backlog order."""
-    agents = await lock_online_agents(uow.conn)
-    rows = await uow.conn.fetch(
+    conn = uow.conn
+    escalated = await conn.fetch(
+        "SELECT DISTINCT escalated_from FROM backlog WHERE escalated_from IS NOT NULL"
+    )
+    agents = await lock_agents(conn, also=[row["escalated_from"] for row in escalated])
+    if not any(agent.presence is Presence.ONLINE for agent in agents):
+        return 0
+    locked = {agent.agent_id for agent in agents}
+    rows = await conn.fetch(
         "SELECT * FROM backlog ORDER BY priority_rank, resolution_due NULLS LAST, registered_at "
         "FOR UPDATE SKIP LOCKED"
     )
-    if not rows or not agents:
-        return 0
-    waiting = {
-        row["incident_id"]: WaitingIncident(
-            incident_id=row["incident_id"],
-            priority=Priority(row["priority"]),
-            resolution_due=row["resolution_due"],
-            registered_at=row["registered_at"],
-            category_path=tuple(row["category_path"]),
+    waiting: dict[UUID, tuple[WaitingIncident, UUID | None]] = {}
+    for row in rows:
+        escalated_from = row["escalated_from"]
+        # Moving an escalated incident relieves its assignee, whose row must be locked
+        # already; one that escalated in the meantime waits for the next drain.
+        if escalated_from is not None and escalated_from not in locked:
+            continue
+        waiting[row["incident_id"]] = (
+            WaitingIncident(
+                incident_id=row["incident_id"],
+                priority=Priority(row["priority"]),
+                resolution_due=row["resolution_due"],
+                registered_at=row["registered_at"],
+                category_path=tuple(row["category_path"]),
+                excluded=frozenset({escalated_from}) if escalated_from else frozenset(),
+            ),
+            escalated_from,
         )
-        for row in rows
-    }
+    if not waiting:
+        return 0
     now = utc_now()
-    plan = plan_backlog(waiting.values(), agents, now)
+    plan = plan_backlog((item for item, _ in waiting.values()), agents, now)
     for incident_id, choice in plan:
-        item = waiting[incident_id]
+        item, escalated_from = waiting[incident_id]
+        previous = None
+        if escalated_from is not None:
+            # Still the open assignee? (It may have been resolved while waiting.)
+            previous = await conn.fetchval(
+                "SELECT agent_id FROM assignments WHERE incident_id = $1 AND is_open "
+                "AND agent_id = $2",
+                incident_id,
+                escalated_from,
+            )
+        reason = choice.reason if previous is None else f"escalation: {choice.reason}"
         await record_assignment(
             uow,
-            incident_id=incident_id,
-            choice=choice,
-            category_path=item.category_path,
-            priority=item.priority,
-            registered_at=item.registered_at,
+            IncidentFacts(incident_id, item.category_path, item.priority, item.registered_at),
+            agent_id=choice.agent_id,
+            reason=f"from the backlog: {reason}",
             at=now,
+            previous_agent_id=previous,
         )
+    if plan:
+        log.info("backlog_drained", assigned=len(plan), waiting=len(rows) - len(plan))
     return len(plan)
 
 
 async def release(uow: UnitOfWork, incident_id: UUID) -> bool:
     """The incident stopped counting towards its agent's load (resolved or closed)."""
-    agent_id = await uow.conn.fetchval(
-        "UPDATE assignments SET is_open = false WHERE incident_id = $1 AND is_open "
-        "RETURNING agent_id",
-        incident_id,
+    conn = uow.conn
+    # Resolved while waiting (unassigned, or for an escalation): it waits no longer.
+    await conn.execute("DELETE FROM backlog WHERE incident_id = $1", incident_id)
+    agent_id = await conn.fetchval(
+        "SELECT agent_id FROM assignments WHERE incident_id = $1 AND is_open", incident_id
     )
     if agent_id is None:
         return False
-    await uow.conn.execute(
+    await lock_agents(conn, also=[agent_id])
+    released = await conn.fetchval(
+        "UPDATE assignments SET is_open = false WHERE incident_id = $1 AND is_open "
+        "AND agent_id = $2 RETURNING agent_id",
+        incident_id,
+        agent_id,
+    )
+    if released is None:
+        return False
+    await conn.execute(
         "UPDATE agents SET load = greatest(load - 1, 0) WHERE agent_id = $1", agent_id
     )
     return True
 
 
 async def reopen(uow: UnitOfWork, incident_id: UUID) -> bool:
-    agent_id = await uow.conn.fetchval(
-        "UPDATE assignments SET is_open = true WHERE incident_id = $1 AND NOT is_open "
-        "RETURNING agent_id",
-        incident_id,
+    """A reopened incident counts again for the agent who had it."""
+    conn = uow.conn
+    agent_id = await conn.fetchval(
+        "SELECT agent_id FROM assignments WHERE incident_id = $1 AND NOT is_open", incident_id
     )
     if agent_id is None:
         return False
-    await uow.conn.execute("UPDATE agents SET load = load + 1 WHERE agent_id = $1", agent_id)
+    await lock_agents(conn, also=[agent_id])
+    reopened = await conn.fetchval(
+        "UPDATE assignments SET is_open = true WHERE incident_id = $1 AND NOT is_open "
+        "AND agent_id = $2 RETURNING agent_id",
+        incident_id,
+        agent_id,
+    )
+    if reopened is None:
+        return False
+    await conn.execute("UPDATE agents SET load = load + 1 WHERE agent_id = $1", agent_id)
     return True
+
+
+async def reassign(uow: UnitOfWork, incident_id: UUID, why: str) -> UUID | None:
+    """Escalation: the least-loaded eligible agent other than the current assignee; with
+    nobody eligible the incident waits in the backlog and the group head is told."""
+    conn = uow.conn
+    current = await conn.fetchval(
+        "SELECT agent_id FROM assignments WHERE incident_id = $1 AND is_open", incident_id
+    )
+    if current is None:
+        log.info("reassign_skipped", reason="not assigned or no longer open")
+        return None
+    agents = await lock_agents(conn, also=[current])
+    row = await conn.fetchrow(
+        "SELECT * FROM assignments WHERE incident_id = $1 AND is_open AND agent_id = $2 FOR UPDATE",
+        incident_id,
+        current,
+    )
+    if row is None:
+        return None
+    incident = IncidentFacts(
+        incident_id, tuple(row["category_path"]), Priority(row["priority"]), row["registered_at"]
+    )
+    choice = choose_agent(agents, incident.category_path, exclude={current})
+    if choice is None:
+        head = await conn.fetchval("SELECT group_head_id FROM agents WHERE agent_id = $1", current)
+        await put_in_backlog(
+            uow,
+            incident,
+            reason=f"escalation ({why}): no eligible agent other than the current assignee",
+            escalated_from=current,
+            group_head_id=head,
+        )
+        return None
+    await record_assignment(
+        uow,
+        incident,
+        agent_id=choice.agent_id,
+        reason=f"escalation ({why}): {choice.reason}",
+        at=utc_now(),
+        previous_agent_id=current,
+    )
+    return choice.agent_id
+
+
+async def reconcile_loads(conn: asyncpg.Connection) -> list[tuple[UUID, int, int]]:
+    """Recompute every agent's load from routing's own open assignments.
+
+    Intake offers no query for its open incidents' assignees, so the assignments table
+    is the truth here; it is written in the same transactions as the loads, so a drift
+    can only come from manual database edits or a bug. Returns (agent, old, new) of
+    every corrected agent.
+    """
+    async with conn.transaction():
+        await conn.execute("SELECT 1 FROM agents ORDER BY agent_id FOR UPDATE")
+        rows = await conn.fetch(
+            """
+            WITH counted AS (
+                SELECT a.agent_id, a.load AS old,
+                    (SELECT count(*) FROM assignments s
+                     WHERE s.agent_id = a.agent_id AND s.is_open)::int AS new
+                FROM agents a
+            )
+            UPDATE agents SET load = counted.new FROM counted
+            WHERE agents.agent_id = counted.agent_id AND counted.old <> counted.new
+            RETURNING agents.agent_id, counted.old, counted.new
+            """
+        )
+    changes = [(row["agent_id"], row["old"], row["new"]) for row in rows]
+    for agent_id, old, new in changes:
+        log.warning("agent_load_corrected", agent_id=str(agent_id), old=old, new=new)
+    return changes
+
+
+def short(agent_id: UUID) -> str:
+    return str(agent_id)[:8]
+
+
+def describe_manual(actor_id: UUID, agent: AgentState, notes: str) -> str:
+    text = (
+        f"assigned by hand by {short(actor_id)} to {short(agent.agent_id)} "
+        f"{agent.load}/{agent.capacity}"
+    )
+    return f"{text}; {notes}" if notes else text
+
+
+def skills_json(skills: Sequence[Sequence[str]]) -> list[list[str]]:
+    return [list(skill) for skill in skills]

@@ -19,8 +19,10 @@ from desk_contracts.enums import Presence, Priority
 __all__ = [
     "AgentState",
     "Choice",
+    "ManualCheck",
     "WaitingIncident",
     "backlog_key",
+    "check_manual",
     "choose_agent",
     "covers",
     "is_eligible",
@@ -121,8 +123,7 @@ def _short(agent_id: UUID) -> str:
     return str(agent_id)[:8]
 
 
-def _describe(agent: AgentState) -> str:
-    ratio = load_ratio(agent)
+def _describe(agent: AgentState, ratio: Fraction) -> str:
     return f"{_short(agent.agent_id)} {agent.load}/{agent.capacity} ({float(ratio):.2f})"
 
 
@@ -132,26 +133,26 @@ def _when(agent: AgentState) -> str:
     return f"last assigned {agent.last_assigned_at.isoformat()}"
 
 
-def _reason(ranked: Sequence[AgentState], excluded: int) -> str:
+def _reason(ranked: Sequence[AgentState], ratios: Sequence[Fraction], excluded: int) -> str:
     best = ranked[0]
     count = len(ranked)
-    listing = ", ".join(_describe(a) for a in ranked)
+    listing = ", ".join(_describe(a, r) for a, r in zip(ranked, ratios, strict=True))
     if count == 1:
         text = f"only eligible agent: {listing}"
     else:
         text = f"least loaded of {count} eligible: {listing}"
-        tied = [a for a in ranked[1:] if load_ratio(a) == load_ratio(best)]
+        tied = [a for a, r in zip(ranked[1:], ratios[1:], strict=True) if r == ratios[0]]
         if tied:
             runner_up = tied[0]
             if best.last_assigned_at != runner_up.last_assigned_at:
                 text += (
-                    f"; tie at {float(load_ratio(best)):.2f} broken by least recent "
+                    f"; tie at {float(ratios[0]):.2f} broken by least recent "
                     f"assignment ({_short(best.agent_id)} {_when(best)}, "
                     f"{_short(runner_up.agent_id)} {_when(runner_up)})"
                 )
             else:
                 text += (
-                    f"; tie at {float(load_ratio(best)):.2f} with equal assignment "
+                    f"; tie at {float(ratios[0]):.2f} with equal assignment "
                     f"history broken by agent id"
                 )
     if excluded:
@@ -185,10 +186,13 @@ def choose_agent(
     allowed = [a for a in eligible if a.agent_id not in exclude]
     if not allowed:
         return None
-    ranked = sorted(allowed, key=_rank_key)
+    # Each ratio is computed once: exact fractions are the costly part of a decision.
+    keyed = sorted(((_rank_key(a), a) for a in allowed), key=lambda pair: pair[0])
+    ranked = [agent for _, agent in keyed]
+    ratios = [key[0] for key, _ in keyed]
     return Choice(
         agent_id=ranked[0].agent_id,
-        reason=_reason(ranked, excluded=len(eligible) - len(allowed)),
+        reason=_reason(ranked, ratios, excluded=len(eligible) - len(allowed)),
         candidates=tuple((a.agent_id, a.load, a.capacity) for a in ranked),
     )
 
@@ -202,6 +206,8 @@ class WaitingIncident:
     resolution_due: datetime | None
     registered_at: datetime
     category_path: tuple[str, ...]
+    # Agents it must not go to: the assignee an escalation is moving it away from.
+    excluded: frozenset[UUID] = frozenset()
 
 
 def backlog_key(
@@ -240,9 +246,43 @@ def plan_backlog(
     state = {a.agent_id: a for a in _unique(agents)}
     plan: list[tuple[UUID, Choice]] = []
     for item in items:
-        choice = choose_agent(state.values(), item.category_path)
+        choice = choose_agent(state.values(), item.category_path, exclude=item.excluded)
         if choice is None:
             continue
         state[choice.agent_id] = state[choice.agent_id].with_assignment(now)
         plan.append((item.incident_id, choice))
     return plan
+
+
+@dataclass(frozen=True)
+class ManualCheck:
+    """What stands against giving an incident to a named agent by hand.
+
+    ``blockers`` (not online, no free slot) refuse the assignment unless a head
+    overrides them; ``warnings`` (outside the agent's skills) are recorded in the reason
+    but never refuse: staff assigning by hand may know better than the skill table.
+    """
+
+    blockers: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+    def allowed(self, override: bool) -> bool:
+        return override or not self.blockers
+
+    def describe(self, override: bool) -> str:
+        notes = [*(f"{b} (overridden)" if override else b for b in self.blockers)]
+        notes += self.warnings
+        return "; ".join(notes)
+
+
+def check_manual(agent: AgentState, category_path: Sequence[str]) -> ManualCheck:
+    """Blockers and warnings for assigning ``agent`` by hand (SPEC §5, staff may assign)."""
+    blockers: list[str] = []
+    if agent.presence is not Presence.ONLINE:
+        blockers.append(f"agent is {agent.presence.value}")
+    if agent.load >= agent.capacity:
+        blockers.append(f"agent is at capacity ({agent.load}/{agent.capacity})")
+    warnings: list[str] = []
+    if not any(covers(skill, category_path) for skill in agent.skills):
+        warnings.append("category outside the agent's skills")
+    return ManualCheck(tuple(blockers), tuple(warnings))

@@ -1,63 +1,107 @@
-"""Routing handlers: profiles in, assignments out."""
+"""Routing handlers: profiles and incident events in, assignments and answers out."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from desk_contracts.enums import Status
+import asyncpg
+from desk_contracts import utc_now
+from desk_contracts.enums import Presence, Status
 from desk_contracts.messages import (
+    AgentList,
     AgentProfileChanged,
+    AgentView,
+    AssignByHand,
+    AssignmentMade,
+    Backlog,
+    BacklogItem,
+    ChangeAgentProfile,
+    DeadlinesSet,
+    GetBacklog,
+    IncidentReclassified,
     IncidentRegistered,
     IncidentStatusChanged,
+    ListAgents,
+    ReassignIncident,
     UpsertAgentProfile,
 )
+from desk_runtime.errors import Conflict, Invalid
+from desk_runtime.errors import NotFound as NotFoundError
+from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
 
 from . import assignment
+from .assignment import IncidentFacts, lock_agents
+from .domain import check_manual
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
+log = get_logger(__name__)
+
+
+def agent_view(row: asyncpg.Record) -> AgentView:
+    return AgentView(
+        agent_id=row["agent_id"],
+        skills=tuple(tuple(skill) for skill in row["skills"]),
+        capacity=row["capacity"],
+        presence=Presence(row["presence"]),
+        group_head_id=row["group_head_id"],
+        load=row["load"],
+        last_assigned_at=row["last_assigned_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def save_profile(uow: UnitOfWork, profile: UpsertAgentProfile) -> None:
+    """Write the profile (its row already locked), announce it and offer the backlog to
+    whoever can take more now (came online, gained a skill or capacity)."""
+    await uow.conn.execute(
+        """
+        INSERT INTO agents (agent_id, skills, capacity, presence, group_head_id)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (agent_id) DO UPDATE SET skills = EXCLUDED.skills,
+            capacity = EXCLUDED.capacity, presence = EXCLUDED.presence,
+            group_head_id = EXCLUDED.group_head_id, updated_at = now()
+        """,
+        profile.agent_id,
+        assignment.skills_json(profile.skills),
+        profile.capacity,
+        profile.presence.value,
+        profile.group_head_id,
+    )
+    await uow.publish(
+        AgentProfileChanged(
+            agent_id=profile.agent_id,
+            skills=profile.skills,
+            capacity=profile.capacity,
+            presence=profile.presence,
+            group_head_id=profile.group_head_id,
+        )
+    )
+    await assignment.drain_backlog(uow)
+
 
 def register(service: Service) -> None:
+    @service.on_startup
+    async def reconcile_at_start(service: Service) -> None:
+        """Loads are recounted from the assignments before consuming anything."""
+        async with service.pool.acquire() as conn:
+            await assignment.reconcile_loads(conn)
+
     @service.handles(UpsertAgentProfile)
     async def upsert_profile(command: UpsertAgentProfile, uow: UnitOfWork) -> None:
-        """Creates or changes an agent's skills, capacity, presence and group; the backlog
-        is offered to agents who can now take more."""
-        await uow.conn.execute(
-            """
-            INSERT INTO agents (agent_id, skills, capacity, presence, group_head_id)
-            VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (agent_id) DO UPDATE SET skills = EXCLUDED.skills,
-                capacity = EXCLUDED.capacity, presence = EXCLUDED.presence,
-                group_head_id = EXCLUDED.group_head_id, updated_at = now()
-            """,
-            command.agent_id,
-            json.loads(json.dumps(command.skills)),
-            command.capacity,
-            command.presence.value,
-            command.group_head_id,
-        )
-        await uow.publish(
-            AgentProfileChanged(
-                agent_id=command.agent_id,
-                skills=command.skills,
-                capacity=command.capacity,
-                presence=command.presence,
-                group_head_id=command.group_head_id,
-            )
-        )
-        await assignment.drain_backlog(uow)
+        """Creates or replaces an agent's skills, capacity, presence and group head."""
+        await lock_agents(uow.conn, also=[command.agent_id])
+        await save_profile(uow, command)
 
     @service.handles(IncidentRegistered)
     async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:
         """Assigns the new incident to the least-loaded eligible agent, or backlogs it."""
         await assignment.assign_new(
             uow,
-            incident_id=event.incident_id,
-            category_path=event.category_path,
-            priority=event.priority,
-            registered_at=event.registered_at,
+            IncidentFacts(
+                event.incident_id, event.category_path, event.priority, event.registered_at
+            ),
         )
 
     @service.handles(IncidentStatusChanged)
@@ -68,3 +112,209 @@ def register(service: Service) -> None:
                 await assignment.drain_backlog(uow)
         elif event.previous is Status.RESOLVED:
             await assignment.reopen(uow, event.incident_id)
+
+    @service.handles(DeadlinesSet)
+    async def on_deadlines(event: DeadlinesSet, uow: UnitOfWork) -> None:
+        """Learns the resolution due time, which orders the backlog within a priority."""
+        newest = await uow.conn.fetchval(
+            """
+            INSERT INTO incident_deadlines (incident_id, resolution_due, computed_at)
+            VALUES ($1, $2, $3)
+            ON CONFLICT (incident_id) DO UPDATE SET resolution_due = EXCLUDED.resolution_due,
+                computed_at = EXCLUDED.computed_at
+            WHERE incident_deadlines.computed_at <= EXCLUDED.computed_at
+            RETURNING true
+            """,
+            event.incident_id,
+            event.resolution_due,
+            event.computed_at,
+        )
+        if newest:
+            await uow.conn.execute(
+                "UPDATE backlog SET resolution_due = $2 WHERE incident_id = $1",
+                event.incident_id,
+                event.resolution_due,
+            )
+
+    @service.handles(IncidentReclassified)
+    async def on_reclassified(event: IncidentReclassified, uow: UnitOfWork) -> None:
+        """A new category or priority changes who may take a waiting incident and where
+        it waits; an assigned one stays with its agent."""
+        await uow.conn.execute(
+            "UPDATE assignments SET category_path = $2, priority = $3 WHERE incident_id = $1",
+            event.incident_id,
+            list(event.category_path),
+            event.priority.value,
+        )
+        waiting = await uow.conn.fetchval(
+            "UPDATE backlog SET category_path = $2, priority = $3, priority_rank = $4 "
+            "WHERE incident_id = $1 RETURNING true",
+            event.incident_id,
+            list(event.category_path),
+            event.priority.value,
+            event.priority.rank,
+        )
+        if waiting:
+            await assignment.drain_backlog(uow)
+
+    @service.handles(ReassignIncident)
+    async def on_reassign(command: ReassignIncident, uow: UnitOfWork) -> None:
+        """Escalation: never back to the current assignee; nobody else → backlog, and
+        the group head hears of it through IncidentBacklogged."""
+        await assignment.reassign(uow, command.incident_id, command.reason)
+
+    @service.answers(ListAgents)
+    async def list_agents(query: ListAgents, service: Service) -> AgentList:
+        """The load board: load, capacity, presence and last assignment of each agent."""
+        ids = list(query.agent_ids) if query.agent_ids is not None else None
+        rows = await service.pool.fetch(
+            "SELECT *, count(*) OVER () AS total FROM agents "
+            "WHERE $1::uuid[] IS NULL OR agent_id = ANY($1::uuid[]) "
+            "ORDER BY agent_id LIMIT $2 OFFSET $3",
+            ids,
+            query.limit,
+            query.offset,
+        )
+        if rows:
+            total = rows[0]["total"]
+        else:
+            total = await service.pool.fetchval(
+                "SELECT count(*) FROM agents WHERE $1::uuid[] IS NULL OR agent_id = ANY($1)", ids
+            )
+        return AgentList(items=tuple(agent_view(row) for row in rows), total=total)
+
+    @service.answers(GetBacklog)
+    async def get_backlog(query: GetBacklog, service: Service) -> Backlog:
+        """Waiting incidents in the order they will be assigned."""
+        rows = await service.pool.fetch(
+            "SELECT *, count(*) OVER () AS total FROM backlog "
+            "ORDER BY priority_rank, resolution_due NULLS LAST, registered_at, incident_id "
+            "LIMIT $1 OFFSET $2",
+            query.limit,
+            query.offset,
+        )
+        total = (
+            rows[0]["total"]
+            if rows
+            else await service.pool.fetchval("SELECT count(*) FROM backlog")
+        )
+        return Backlog(
+            items=tuple(
+                BacklogItem(
+                    position=query.offset + index + 1,
+                    incident_id=row["incident_id"],
+                    priority=row["priority"],
+                    resolution_due=row["resolution_due"],
+                    registered_at=row["registered_at"],
+                    category_path=tuple(row["category_path"]),
+                    waiting_since=row["enqueued_at"],
+                    escalated_from=row["escalated_from"],
+                )
+                for index, row in enumerate(rows)
+            ),
+            total=total,
+        )
+
+    @service.answers(ChangeAgentProfile)
+    async def change_profile(query: ChangeAgentProfile, service: Service) -> AgentView:
+        """Applies the named profile fields under the agent's lock, then drains the
+        backlog; answers the profile as it stands after that."""
+        async with service.transaction() as uow:
+            await lock_agents(uow.conn, also=[query.agent_id])
+            row = await uow.conn.fetchrow(
+                "SELECT * FROM agents WHERE agent_id = $1", query.agent_id
+            )
+            if row is None and not query.create:
+                raise NotFoundError("no agent profile")
+            current = (
+                UpsertAgentProfile(agent_id=query.agent_id)
+                if row is None
+                else UpsertAgentProfile(
+                    agent_id=query.agent_id,
+                    skills=tuple(tuple(skill) for skill in row["skills"]),
+                    capacity=row["capacity"],
+                    presence=Presence(row["presence"]),
+                    group_head_id=row["group_head_id"],
+                )
+            )
+            changed = current.model_copy(
+                update={name: getattr(query, name) for name in query.fields}
+            )
+            await save_profile(uow, changed)
+            saved = await uow.conn.fetchrow(
+                "SELECT * FROM agents WHERE agent_id = $1", query.agent_id
+            )
+        log.info("agent_profile_changed", agent_id=str(query.agent_id), fields=query.fields)
+        return agent_view(saved)
+
+    @service.answers(AssignByHand)
+    async def assign_by_hand(query: AssignByHand, service: Service) -> AssignmentMade:
+        """Staff assignment: refused (409) when the agent is not online or is full,
+        unless overridden; outside the agent's skills is allowed and noted."""
+        incident = IncidentFacts(
+            query.incident_id, query.category_path, query.priority, query.registered_at
+        )
+        async with service.transaction() as uow:
+            conn = uow.conn
+            current = await conn.fetchval(
+                "SELECT agent_id FROM assignments WHERE incident_id = $1 AND is_open",
+                query.incident_id,
+            )
+            also = [query.agent_id] + ([current] if current else [])
+            agents = {a.agent_id: a for a in await lock_agents(conn, also=also)}
+            target = agents.get(query.agent_id)
+            if target is None:
+                raise Invalid.field("agent_id", "no agent profile")
+            row = await conn.fetchrow(
+                "SELECT agent_id, is_open FROM assignments WHERE incident_id = $1 FOR UPDATE",
+                query.incident_id,
+            )
+            if row is not None and not row["is_open"]:
+                raise Conflict("the incident is resolved or closed")
+            previous = row["agent_id"] if row is not None else None
+            if previous is not None and previous not in agents:
+                # Reassigned between our read and our lock; the asker may simply retry.
+                raise Conflict("the incident was reassigned meanwhile; try again")
+            if previous == query.agent_id:
+                return AssignmentMade(
+                    incident_id=query.incident_id,
+                    agent_id=query.agent_id,
+                    previous_agent_id=previous,
+                    changed=False,
+                    reason="already assigned to this agent",
+                    load=target.load,
+                    capacity=target.capacity,
+                )
+            check = check_manual(target, query.category_path)
+            if not check.allowed(query.override):
+                raise Conflict(
+                    f"cannot assign: {'; '.join(check.blockers)}; a head or admin may override",
+                    data={"blockers": list(check.blockers)},
+                )
+            reason = assignment.describe_manual(
+                query.actor_id, target, check.describe(query.override)
+            )
+            await assignment.record_assignment(
+                uow,
+                incident,
+                agent_id=query.agent_id,
+                reason=reason,
+                at=utc_now(),
+                previous_agent_id=previous,
+                manual=True,
+            )
+            if previous is not None:
+                await assignment.drain_backlog(uow)
+            load = await conn.fetchval(
+                "SELECT load FROM agents WHERE agent_id = $1", query.agent_id
+            )
+        log.info("assigned_by_hand", agent_id=str(query.agent_id), override=query.override)
+        return AssignmentMade(
+            incident_id=query.incident_id,
+            agent_id=query.agent_id,
+            previous_agent_id=previous,
+            changed=True,
+            reason=reason,
+            load=load,
+            capacity=target.capacity,
+        )

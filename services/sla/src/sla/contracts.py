@@ -1,16 +1,33 @@
-"""Loading contracts and calendars from rows into the pure domain objects."""
+"""Contracts and calendars: rows in, pure domain objects and admin views out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 from desk_contracts.enums import Priority
+from desk_contracts.messages import (
+    CalendarSpec,
+    CalendarView,
+    ContractSpec,
+    ContractView,
+    EscalationStepSpec,
+    QuotaSpec,
+    TargetSpec,
+)
+from desk_runtime.errors import Invalid, NotFound
 
-from .domain import END_OF_DAY, TargetRule, WorkingCalendar
+from .domain import END_OF_DAY, CalendarError, TargetRule, WorkingCalendar
+from .domain.ladder import DEFAULT_LADDER, EscalationStep
+
+CONTRACT_COLUMNS = """
+    c.id, c.version, c.name, c.calendar_id, c.rules, c.escalation, c.quotas, c.is_default,
+    c.created_at, cal.name AS calendar_name, cal.time_zone, cal.always_open,
+    cal.weekly_hours, cal.holidays
+"""
 
 
 @dataclass(frozen=True)
@@ -21,6 +38,9 @@ class ContractVersion:
     calendar_name: str
     calendar: WorkingCalendar
     rules: tuple[TargetRule, ...]
+    ladder: tuple[EscalationStep, ...] = DEFAULT_LADDER
+    # The calendar as stored, copied onto each incident registered under this version.
+    calendar_snapshot: dict[str, Any] | None = None
 
 
 def rule_from_json(raw: dict[str, Any]) -> TargetRule:
@@ -40,34 +60,35 @@ def wall_time(text: str) -> time:
     return END_OF_DAY if text == "24:00" else time.fromisoformat(text)
 
 
-def calendar_from_row(row: asyncpg.Record) -> WorkingCalendar:
-    if row["always_open"]:
-        return WorkingCalendar.twenty_four_seven(row["time_zone"])
+def calendar_from_json(data: dict[str, Any]) -> WorkingCalendar:
+    """A calendar from its stored form (a row of `calendars` or an incident's snapshot)."""
+    if data["always_open"]:
+        return WorkingCalendar.twenty_four_seven(data["time_zone"])
     weekly = {
         int(day): tuple((wall_time(start), wall_time(end)) for start, end in spans)
-        for day, spans in row["weekly_hours"].items()
+        for day, spans in data["weekly_hours"].items()
     }
-    return WorkingCalendar(
-        time_zone=row["time_zone"], weekly_hours=weekly, holidays=frozenset(row["holidays"])
+    holidays = frozenset(
+        day if isinstance(day, date) else date.fromisoformat(day) for day in data["holidays"]
     )
+    return WorkingCalendar(time_zone=data["time_zone"], weekly_hours=weekly, holidays=holidays)
 
 
-async def contract_for(conn: asyncpg.Connection, organization_id: UUID) -> ContractVersion:
-    """The latest version of the organization's contract, else of the default one."""
-    row = await conn.fetchrow(
-        """
-        SELECT c.*, cal.name AS calendar_name, cal.time_zone, cal.always_open,
-               cal.weekly_hours, cal.holidays
-        FROM contracts c JOIN calendars cal ON cal.id = c.calendar_id
-        WHERE c.id = COALESCE(
-            (SELECT contract_id FROM organization_contracts WHERE organization_id = $1),
-            (SELECT id FROM contracts WHERE is_default ORDER BY created_at DESC LIMIT 1))
-        ORDER BY c.version DESC LIMIT 1
-        """,
-        organization_id,
-    )
-    if row is None:
-        raise LookupError("no contract applies and no default contract exists")
+def calendar_from_row(row: asyncpg.Record) -> WorkingCalendar:
+    return calendar_from_json(dict(row))
+
+
+def calendar_snapshot(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "name": row["calendar_name"],
+        "time_zone": row["time_zone"],
+        "always_open": row["always_open"],
+        "weekly_hours": row["weekly_hours"],
+        "holidays": [day.isoformat() for day in row["holidays"]],
+    }
+
+
+def version_from_row(row: asyncpg.Record) -> ContractVersion:
     return ContractVersion(
         contract_id=row["id"],
         version=row["version"],
@@ -75,4 +96,255 @@ async def contract_for(conn: asyncpg.Connection, organization_id: UUID) -> Contr
         calendar_name=row["calendar_name"],
         calendar=calendar_from_row(row),
         rules=tuple(rule_from_json(raw) for raw in row["rules"]),
+        ladder=tuple(EscalationStep.from_json(raw) for raw in row["escalation"]),
+        calendar_snapshot=calendar_snapshot(row),
     )
+
+
+async def contract_for(conn: asyncpg.Connection, organization_id: UUID) -> ContractVersion:
+    """The latest version of the organization's contract, else of the default one."""
+    row = await conn.fetchrow(
+        f"""
+        SELECT {CONTRACT_COLUMNS}
+        FROM contracts c JOIN calendars cal ON cal.id = c.calendar_id
+        WHERE c.id = COALESCE(
+            (SELECT oc.contract_id FROM organization_contracts oc
+             WHERE oc.organization_id = $1
+               AND EXISTS (SELECT 1 FROM contracts x WHERE x.id = oc.contract_id)),
+            (SELECT d.id FROM contracts d
+             WHERE d.version = (SELECT max(v.version) FROM contracts v WHERE v.id = d.id)
+             ORDER BY d.is_default DESC, d.created_at DESC LIMIT 1))
+        ORDER BY c.version DESC LIMIT 1
+        """,
+        organization_id,
+    )
+    if row is None:
+        raise LookupError("no contract applies and no default contract exists")
+    return version_from_row(row)
+
+
+async def contract_version(
+    conn: asyncpg.Connection | asyncpg.Pool, contract_id: UUID, version: int | None = None
+) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        f"""
+        SELECT {CONTRACT_COLUMNS}
+        FROM contracts c JOIN calendars cal ON cal.id = c.calendar_id
+        WHERE c.id = $1 AND ($2::int IS NULL OR c.version = $2)
+        ORDER BY c.version DESC LIMIT 1
+        """,
+        contract_id,
+        version,
+    )
+    if row is None:
+        raise NotFound("contract not found")
+    return row
+
+
+# --- calendars: admin ------------------------------------------------------------------
+
+
+def validate_calendar(spec: CalendarSpec) -> WorkingCalendar:
+    """The spec as a working calendar, or a 422 naming the field."""
+    weekly: dict[int, tuple[tuple[time, time], ...]] = {}
+    for day, spans in spec.weekly_hours.items():
+        if not 0 <= day <= 6:
+            raise Invalid.field("calendar.weekly_hours", f"weekday {day} is not 0 (Mon)..6 (Sun)")
+        try:
+            weekly[day] = tuple((wall_time(start), wall_time(end)) for start, end in spans)
+        except ValueError:
+            raise Invalid.field(
+                f"calendar.weekly_hours.{day}", "times must look like HH:MM (24:00 = midnight)"
+            ) from None
+    try:
+        if spec.always_open:
+            if weekly or spec.holidays:
+                raise CalendarError("weekly_hours and holidays must be empty for a 24/7 calendar")
+            return WorkingCalendar.twenty_four_seven(spec.time_zone)
+        return WorkingCalendar(
+            time_zone=spec.time_zone, weekly_hours=weekly, holidays=frozenset(spec.holidays)
+        )
+    except CalendarError as error:
+        text = str(error)
+        field = next(
+            (
+                f"calendar.{name}"
+                for name in ("time_zone", "weekly_hours", "holidays", "always_open")
+                if name in text
+            ),
+            "calendar",
+        )
+        raise Invalid.field(field, text) from None
+
+
+def calendar_view(row: asyncpg.Record) -> CalendarView:
+    calendar = calendar_from_row(row)
+    return CalendarView(
+        calendar_id=row["id"],
+        name=row["name"],
+        time_zone=row["time_zone"],
+        always_open=row["always_open"],
+        weekly_hours={int(d): tuple(tuple(s) for s in v) for d, v in row["weekly_hours"].items()},
+        holidays=tuple(sorted(row["holidays"])),
+        business_day_seconds=calendar.business_day().total_seconds(),
+        updated_at=row["updated_at"],
+    )
+
+
+async def save_calendar(
+    conn: asyncpg.Connection, calendar_id: UUID | None, spec: CalendarSpec
+) -> CalendarView:
+    validate_calendar(spec)
+    weekly = {
+        str(day): [list(span) for span in spans]
+        for day, spans in spec.weekly_hours.items()
+        if spans
+    }
+    if calendar_id is not None:
+        row = await conn.fetchrow(
+            """
+            UPDATE calendars SET name = $2, time_zone = $3, always_open = $4,
+                weekly_hours = $5, holidays = $6, updated_at = now()
+            WHERE id = $1 RETURNING *
+            """,
+            calendar_id,
+            spec.name,
+            spec.time_zone,
+            spec.always_open,
+            weekly,
+            sorted(set(spec.holidays)),
+        )
+        if row is None:
+            raise NotFound("calendar not found")
+    else:
+        row = await conn.fetchrow(
+            """
+            INSERT INTO calendars (id, name, time_zone, always_open, weekly_hours, holidays)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING *
+            """,
+            uuid4(),
+            spec.name,
+            spec.time_zone,
+            spec.always_open,
+            weekly,
+            sorted(set(spec.holidays)),
+        )
+    return calendar_view(row)
+
+
+# --- contracts: admin ------------------------------------------------------------------
+
+
+def target_spec(raw: dict[str, Any]) -> TargetSpec:
+    return TargetSpec(
+        category_path=tuple(raw.get("category_path") or ()),
+        priority=raw.get("priority"),
+        response_seconds=raw["response_seconds"],
+        resolution_seconds=raw["resolution_seconds"],
+        reminder_before_seconds=raw.get("reminder_before_seconds"),
+        reminder_share=raw.get("reminder_share"),
+    )
+
+
+def contract_view(row: asyncpg.Record) -> ContractView:
+    return ContractView(
+        contract_id=row["id"],
+        version=row["version"],
+        name=row["name"],
+        calendar_id=row["calendar_id"],
+        calendar_name=row["calendar_name"],
+        targets=tuple(target_spec(raw) for raw in row["rules"]),
+        escalation=tuple(
+            EscalationStepSpec.model_validate(EscalationStep.from_json(raw).to_json())
+            for raw in row["escalation"]
+        ),
+        quotas=tuple(QuotaSpec.model_validate(raw) for raw in row["quotas"]),
+        is_default=row["is_default"],
+        created_at=row["created_at"],
+    )
+
+
+def _validated_rules(spec: ContractSpec) -> list[dict[str, Any]]:
+    rules = []
+    for index, target in enumerate(spec.targets):
+        try:
+            TargetRule(
+                category_path=target.category_path,
+                priority=target.priority,
+                response=timedelta(seconds=target.response_seconds),
+                resolution=timedelta(seconds=target.resolution_seconds),
+                reminder_before=timedelta(seconds=target.reminder_before_seconds)
+                if target.reminder_before_seconds is not None
+                else None,
+                reminder_share=target.reminder_share,
+            )
+        except ValueError as error:
+            raise Invalid.field(f"contract.targets.{index}", str(error)) from None
+        rules.append(target.model_dump(mode="json"))
+    keys = [(tuple(t.category_path), t.priority) for t in spec.targets]
+    if len(set(keys)) != len(keys):
+        raise Invalid.field("contract.targets", "two targets name the same category and priority")
+    if not any(not t.category_path and t.priority is None for t in spec.targets):
+        # Without a catch-all an incident could match nothing and get no deadlines.
+        raise Invalid.field(
+            "contract.targets", "a default target (no category, any priority) is required"
+        )
+    return rules
+
+
+def _validated_ladder(spec: ContractSpec) -> list[dict[str, Any]]:
+    if spec.escalation is None:
+        return [step.to_json() for step in DEFAULT_LADDER]
+    ladder = []
+    for index, raw in enumerate(spec.escalation):
+        if (raw.after_seconds is None) == (raw.after_business_days is None):
+            raise Invalid.field(
+                f"contract.escalation.{index}",
+                "give exactly one of after_seconds or after_business_days",
+            )
+        step = EscalationStep.from_json(raw.model_dump(mode="json"))
+        ladder.append(step.to_json())
+    kinds = [
+        EscalationStep.from_json(raw).timer_kind for raw in ladder
+    ]  # one timer per (level, audience)
+    if len(set(kinds)) != len(kinds):
+        raise Invalid.field("contract.escalation", "two steps share a level and an audience")
+    return ladder
+
+
+async def save_contract(
+    conn: asyncpg.Connection, contract_id: UUID | None, spec: ContractSpec
+) -> ContractView:
+    rules = _validated_rules(spec)
+    ladder = _validated_ladder(spec)
+    if not await conn.fetchval("SELECT 1 FROM calendars WHERE id = $1", spec.calendar_id):
+        raise Invalid.field("contract.calendar_id", "no such calendar")
+    if contract_id is None:
+        contract_id, version = uuid4(), 1
+    else:
+        # Serialise concurrent revisions of one contract: each gets its own version.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1::text))", str(contract_id))
+        latest = await conn.fetchval(
+            "SELECT max(version) FROM contracts WHERE id = $1", contract_id
+        )
+        if latest is None:
+            raise NotFound("contract not found")
+        version = latest + 1
+    if spec.is_default:
+        await conn.execute("UPDATE contracts SET is_default = false WHERE id <> $1", contract_id)
+    await conn.execute(
+        """
+        INSERT INTO contracts (id, version, name, calendar_id, rules, escalation, quotas,
+            is_default)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        """,
+        contract_id,
+        version,
+        spec.name,
+        spec.calendar_id,
+        rules,
+        ladder,
+        [quota.model_dump(mode="json") for quota in spec.quotas],
+        spec.is_default,
+    )
+    return contract_view(await contract_version(conn, contract_id, version))

@@ -1,47 +1,66 @@
-"""SLA handlers: deadlines for each registered incident, from its contract."""
+"""SLA event handlers: each translates an incident's change into stored facts and lets
+`clocks.refresh` recompute deadlines, protocol and timers."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import asyncpg
 from desk_contracts import utc_now
-from desk_contracts.messages import DeadlinesSet, IncidentRegistered
+from desk_contracts.enums import EntryKind, Status, Visibility
+from desk_contracts.messages import (
+    EntryAdded,
+    IncidentAssigned,
+    IncidentReclassified,
+    IncidentRegistered,
+    IncidentStatusChanged,
+    OrganizationUpserted,
+)
+from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
 
+from . import clocks, queries
 from .contracts import contract_for
-from .domain import DeadlineInput, compute_deadlines, select_rule
+from .domain import business_elapsed
+from .timers import TimerScheduler
+
+log = get_logger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
+# Entries that answer the client; status and assignment lines are bookkeeping.
+RESPONSE_KINDS = (EntryKind.COMMENT, EntryKind.ATTACHMENT)
+
 
 def register(service: Service) -> None:
+    queries.register(service)
+
+    @service.background
+    async def timer_scheduler(service: Service) -> None:
+        await TimerScheduler(service.pool, service.name).run()
+
     @service.handles(IncidentRegistered)
     async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:
         """Picks the contract version and the most specific target, computes both due
-        times in business time and keeps the protocol of the computation."""
+        times in business time, keeps the protocol and arms the timers."""
         contract = await contract_for(uow.conn, event.organization_id)
-        rule = select_rule(contract.rules, event.category_path, event.priority)
-        if rule is None:
-            raise LookupError(f"contract {contract.name} has no rule for this incident")
-        deadlines = compute_deadlines(
-            DeadlineInput(
-                registered_at=event.registered_at,
-                calendar=contract.calendar,
-                calendar_name=contract.calendar_name,
-                rule=rule,
-                contract_name=contract.name,
-                contract_version=contract.version,
-                category_path=event.category_path,
-                priority=event.priority,
-            )
+        first = clocks.compute(
+            contract,
+            contract.calendar,
+            event.registered_at,
+            event.category_path,
+            event.priority,
+            (),
+            None,
         )
-        computed_at = utc_now()
-        await uow.conn.execute(
+        inserted = await uow.conn.fetchval(
             """
             INSERT INTO incident_clocks (incident_id, organization_id, contract_id,
                 contract_version, registered_at, category_path, priority, response_due,
-                resolution_due, reminder_at, paused_seconds, protocol, computed_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                resolution_due, reminder_at, paused_seconds, protocol, computed_at, number,
+                category_id, calendar_name, calendar)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13, $14, $15, $16)
+            ON CONFLICT (incident_id) DO NOTHING RETURNING true
             """,
             event.incident_id,
             event.organization_id,
@@ -50,21 +69,170 @@ def register(service: Service) -> None:
             event.registered_at,
             list(event.category_path),
             event.priority.value,
-            deadlines.response_due,
-            deadlines.resolution_due,
-            deadlines.reminder_at,
-            deadlines.paused_business.total_seconds(),
-            [{"code": s.code, "params": dict(s.params)} for s in deadlines.steps],
-            computed_at,
+            first.deadlines.response_due,
+            first.deadlines.resolution_due,
+            first.deadlines.reminder_at,
+            [],
+            utc_now(),
+            event.number,
+            event.category_id,
+            contract.calendar_name,
+            clocks.snapshot_of(contract),
         )
-        await uow.publish(
-            DeadlinesSet(
-                incident_id=event.incident_id,
-                contract_id=contract.contract_id,
-                contract_name=contract.name,
-                contract_version=contract.version,
-                response_due=deadlines.response_due,
-                resolution_due=deadlines.resolution_due,
-                computed_at=computed_at,
+        if inserted:
+            await clocks.refresh(uow, event.incident_id, "registered", announce=True)
+
+    @service.handles(IncidentStatusChanged)
+    async def on_status_changed(event: IncidentStatusChanged, uow: UnitOfWork) -> None:
+        """Waiting on the client stops the clocks (client-caused delay); resolving stops
+        them until a reopen; leaving either state resumes them, moving the due times."""
+        conn = uow.conn
+        row = await clocks.require_clock(conn, event.incident_id)
+        status = event.status.value
+        at = event.changed_at
+        # Close a stop that no longer applies, open one the new state calls for. Closing
+        # a resolved incident keeps its resolved stop: the plan stays as it was resolved.
+        if event.status is not Status.CLOSED:
+            await _move_pauses(conn, event)
+        reopened = row["status"] in clocks.STOPPED and status not in clocks.STOPPED
+        await conn.execute(
+            """
+            UPDATE incident_clocks SET status = $2,
+                reopen_count = reopen_count + $3::int,
+                resolved_at = CASE WHEN $3::int = 1 THEN NULL ELSE resolved_at END,
+                resolution_business_seconds = CASE WHEN $3::int = 1 THEN NULL
+                    ELSE resolution_business_seconds END,
+                closed_at = CASE WHEN $2 = 'closed' THEN $4 ELSE closed_at END
+            WHERE incident_id = $1
+            """,
+            event.incident_id,
+            status,
+            1 if reopened and event.status is Status.REOPENED else 0,
+            at,
+        )
+        if reopened and event.status is not Status.REOPENED:
+            await conn.execute(
+                "UPDATE incident_clocks SET resolved_at = NULL, "
+                "resolution_business_seconds = NULL WHERE incident_id = $1",
+                event.incident_id,
             )
+        if status == Status.RESOLVED.value and row["resolved_at"] is None:
+            await _record_resolution(uow, event)
+        await clocks.refresh(uow, event.incident_id, f"status:{status}")
+
+    @service.handles(EntryAdded)
+    async def on_entry_added(event: EntryAdded, uow: UnitOfWork) -> None:
+        """The first public staff reply stops the first-response clock."""
+        if (
+            event.visibility is not Visibility.PUBLIC
+            or event.author_role is None
+            or not event.author_role.is_staff
+            or event.kind not in RESPONSE_KINDS
+        ):
+            return
+        conn = uow.conn
+        row = await clocks.require_clock(conn, event.incident_id)
+        if row["first_response_at"] is not None:
+            return
+        result = await clocks.computation_for(conn, row, event.created_at)
+        at = max(event.created_at, row["registered_at"])
+        elapsed = business_elapsed(result.calendar, row["registered_at"], at, result.pauses)
+        await conn.execute(
+            """
+            UPDATE incident_clocks SET first_response_at = $2, response_business_seconds = $3,
+                response_breached_at = CASE WHEN $2 > response_due
+                    THEN coalesce(response_breached_at, response_due)
+                    ELSE response_breached_at END
+            WHERE incident_id = $1
+            """,
+            event.incident_id,
+            at,
+            elapsed.total_seconds(),
+        )
+        await clocks.refresh(uow, event.incident_id, "first_response")
+
+    @service.handles(IncidentReclassified)
+    async def on_reclassified(event: IncidentReclassified, uow: UnitOfWork) -> None:
+        """A new category or priority: the deadlines are recomputed from registration."""
+        await clocks.require_clock(uow.conn, event.incident_id)
+        await uow.conn.execute(
+            "UPDATE incident_clocks SET category_id = $2, category_path = $3, priority = $4 "
+            "WHERE incident_id = $1",
+            event.incident_id,
+            event.category_id,
+            list(event.category_path),
+            event.priority.value,
+        )
+        await clocks.refresh(uow, event.incident_id, "reclassified", announce=True)
+
+    @service.handles(IncidentAssigned)
+    async def on_assigned(event: IncidentAssigned, uow: UnitOfWork) -> None:
+        """Keeps the assignee for the statistics per agent."""
+        await clocks.require_clock(uow.conn, event.incident_id)
+        await uow.conn.execute(
+            "UPDATE incident_clocks SET assignee_id = $2 WHERE incident_id = $1",
+            event.incident_id,
+            event.agent_id,
+        )
+
+    @service.handles(OrganizationUpserted)
+    async def on_organization(event: OrganizationUpserted, uow: UnitOfWork) -> None:
+        """Which contract an organization's new incidents are registered under."""
+        if event.contract_id is None:
+            await uow.conn.execute(
+                "DELETE FROM organization_contracts WHERE organization_id = $1",
+                event.organization_id,
+            )
+            return
+        await uow.conn.execute(
+            """
+            INSERT INTO organization_contracts (organization_id, contract_id) VALUES ($1, $2)
+            ON CONFLICT (organization_id) DO UPDATE
+                SET contract_id = EXCLUDED.contract_id, updated_at = now()
+            """,
+            event.organization_id,
+            event.contract_id,
+        )
+
+
+async def _record_resolution(uow: UnitOfWork, event: IncidentStatusChanged) -> None:
+    """The resolution clock's actual time, its business length and a late resolution."""
+    conn = uow.conn
+    row = await clocks.require_clock(conn, event.incident_id)
+    result = await clocks.computation_for(conn, row, event.changed_at)
+    at = max(event.changed_at, row["registered_at"])
+    elapsed = business_elapsed(result.calendar, row["registered_at"], at, result.pauses)
+    await conn.execute(
+        """
+        UPDATE incident_clocks SET resolved_at = $2, resolution_business_seconds = $3,
+            resolution_breached_at = CASE WHEN $2::timestamptz > $4::timestamptz
+                THEN coalesce(resolution_breached_at, $4::timestamptz)
+                ELSE resolution_breached_at END
+        WHERE incident_id = $1
+        """,
+        event.incident_id,
+        at,
+        elapsed.total_seconds(),
+        result.deadlines.resolution_due,
+    )
+
+
+async def _move_pauses(conn: asyncpg.Connection, event: IncidentStatusChanged) -> None:
+    kind = clocks.pause_kind_for(event.status.value)
+    at = event.changed_at
+    await conn.execute(
+        "UPDATE incident_pauses SET ended_at = greatest(started_at, $2) "
+        "WHERE incident_id = $1 AND ended_at IS NULL AND kind IS DISTINCT FROM $3",
+        event.incident_id,
+        at,
+        kind,
+    )
+    if kind is not None:
+        await conn.execute(
+            "INSERT INTO incident_pauses (incident_id, kind, started_at) "
+            "SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM incident_pauses "
+            "WHERE incident_id = $1 AND ended_at IS NULL)",
+            event.incident_id,
+            kind,
+            at,
         )

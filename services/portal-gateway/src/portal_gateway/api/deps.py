@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from desk_runtime.rpc import RpcClient
 from desk_runtime.service import Service
+from desk_runtime.settings import DeskSettings
 from litestar import Request
 from litestar.exceptions import (
     NotAuthorizedException,
@@ -13,27 +15,97 @@ from litestar.exceptions import (
     ValidationException,
 )
 
-from ..accounts import User, user_for_token
+from ..accounts import Session, User, session_for_token
+from ..security import address_allowed, csrf_matches
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+
+
+def session_cookie(settings: DeskSettings) -> str:
+    """`__Host-` pins the cookie to this host and path / and requires Secure (TLS)."""
+    return "__Host-desk_session" if settings.secure_cookies else "desk_session"
+
+
+def csrf_cookie(settings: DeskSettings) -> str:
+    return "__Host-desk_csrf" if settings.secure_cookies else "desk_csrf"
+
+
+def client_address(request: Request[Any, Any, Any]) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def authenticate(request: Request[Any, Any, Any]) -> Session | None:
+    """The session behind the bearer header, else behind the web cookie."""
+    service: Service = request.app.state.service
+    settings = service.settings
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return await session_for_token(service.pool, token.strip(), "bearer")
+    cookie = request.cookies.get(session_cookie(settings))
+    if not cookie:
+        return None
+    return await session_for_token(
+        service.pool,
+        cookie,
+        "web",
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+    )
+
+
+def check_address(request: Request[Any, Any, Any], session: Session) -> None:
+    """An organization's allow-list binds its clients' every request, login included."""
+    if session.user.role.is_staff:
+        return
+    if not address_allowed(client_address(request), session.allow_list):
+        raise PermissionDeniedException("your organization does not allow access from this address")
+
+
+async def check_csrf(request: Request[Any, Any, Any], session: Session) -> None:
+    """Cookie-authenticated changes must echo the session's CSRF token (header, or a
+    form field); bearer tokens are not sent by browsers on their own, so they are exempt.
+    A multipart body is checked by its reader (see `csrf_pending`)."""
+    if session.kind != "web" or request.method in SAFE_METHODS:
+        return
+    presented = request.headers.get(CSRF_HEADER)
+    content_type = request.headers.get("content-type", "")
+    if presented is None and content_type.startswith("application/x-www-form-urlencoded"):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        presented = value if isinstance(value, str) else None
+    if presented is None and content_type.startswith("multipart/form-data"):
+        request.state.csrf_pending = session.csrf_token
+        return
+    if not csrf_matches(session.csrf_token, presented):
+        raise PermissionDeniedException("missing or wrong CSRF token")
 
 
 async def current_user(request: Request[Any, Any, Any]) -> User:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise NotAuthorizedException("missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-    service: Service = request.app.state.service
-    user = await user_for_token(service.pool, token.strip())
-    if user is None:
+    session = await authenticate(request)
+    if session is None:
         raise NotAuthorizedException(
-            "invalid or expired token", headers={"WWW-Authenticate": "Bearer"}
+            "missing, invalid or expired credentials", headers={"WWW-Authenticate": "Bearer"}
         )
-    return user
+    check_address(request, session)
+    await check_csrf(request, session)
+    request.state.session = session
+    return session.user
 
 
 def require_staff(user: User) -> None:
     """Staff-only routes answer 403 to clients (they know such routes exist)."""
     if not user.role.is_staff:
         raise PermissionDeniedException("staff only")
+
+
+def require_admin(user: User) -> None:
+    if user.role.value != "admin":
+        raise PermissionDeniedException("admins only")
 
 
 def rpc(request: Request[Any, Any, Any]) -> RpcClient:

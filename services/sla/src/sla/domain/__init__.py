@@ -4,7 +4,16 @@ No I/O, database or asyncio here, so every rule of SPEC §4 is testable in isola
 """
 
 from .calendar import END_OF_DAY, CalendarError, Interval, WorkingCalendar
-from .deadlines import DeadlineInput, Deadlines, Pause, compute_deadlines
+from .deadlines import (
+    CLIENT_WAIT,
+    RESOLVED_SPAN,
+    DeadlineInput,
+    Deadlines,
+    Pause,
+    business_elapsed,
+    clock_instant,
+    compute_deadlines,
+)
 from .protocol import (
     ProtocolStep,
     format_duration,
@@ -18,7 +27,9 @@ from .protocol import (
 from .targets import TargetRule, select_rule
 
 __all__ = [
+    "CLIENT_WAIT",
     "END_OF_DAY",
+    "RESOLVED_SPAN",
     "CalendarError",
     "DeadlineInput",
     "Deadlines",
@@ -27,6 +38,8 @@ __all__ = [
     "ProtocolStep",
     "TargetRule",
     "WorkingCalendar",
+    "business_elapsed",
+    "clock_instant",
     "compute_deadlines",
     "format_duration",
     "format_instant",

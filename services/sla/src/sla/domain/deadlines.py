@@ -22,19 +22,40 @@ from .calendar import WorkingCalendar, ensure_aware
 from .protocol import ProtocolStep, iso_duration, iso_instant
 from .targets import TargetRule
 
-__all__ = ["DeadlineInput", "Deadlines", "Pause", "compute_deadlines"]
+__all__ = [
+    "CLIENT_WAIT",
+    "RESOLVED_SPAN",
+    "DeadlineInput",
+    "Deadlines",
+    "Pause",
+    "business_elapsed",
+    "clock_instant",
+    "compute_deadlines",
+]
 
 _ZERO = timedelta(0)
+
+CLIENT_WAIT = "client"
+"""A wait on the client: stops the clocks and is booked as client-caused delay."""
+RESOLVED_SPAN = "resolved"
+"""Time spent resolved before a reopen: stops the clocks but is nobody's delay."""
+_PAUSE_KINDS = (CLIENT_WAIT, RESOLVED_SPAN)
 
 
 @dataclass(frozen=True)
 class Pause:
-    """A wait on the client, ``[started_at, ended_at)``; ``ended_at`` None = still waiting."""
+    """A stopped clock, ``[started_at, ended_at)``; ``ended_at`` None = still stopped.
+
+    ``kind`` is :data:`CLIENT_WAIT` (waiting on the client) or :data:`RESOLVED_SPAN`
+    (resolved, then reopened)."""
 
     started_at: datetime
     ended_at: datetime | None
+    kind: str = CLIENT_WAIT
 
     def __post_init__(self) -> None:
+        if self.kind not in _PAUSE_KINDS:
+            raise ValueError(f"pause kind must be one of {_PAUSE_KINDS}, got {self.kind!r}")
         ensure_aware(self.started_at, "pause started_at")
         if self.ended_at is not None:
             ensure_aware(self.ended_at, "pause ended_at")
@@ -89,6 +110,8 @@ class Deadlines:
     response_reminder_at: datetime | None
     paused_business: timedelta
     steps: tuple[ProtocolStep, ...]
+    # The part of ``paused_business`` spent waiting on the client (SPEC: client-caused).
+    client_delay: timedelta = _ZERO
 
 
 @dataclass(frozen=True)
@@ -99,9 +122,10 @@ class _Window:
     end: datetime
     open: bool
     clipped: bool
+    kind: str = CLIENT_WAIT
 
 
-def _windows(inp: DeadlineInput) -> tuple[list[_Window], list[Pause]]:
+def _windows(inp: DeadlineInput | _WindowSource) -> tuple[list[_Window], list[Pause]]:
     """Waits that count (clipped at registration, merged) and those wholly before it.
 
     An open wait ends at ``now``; if ``now`` precedes its start (clock skew between
@@ -121,17 +145,22 @@ def _windows(inp: DeadlineInput) -> tuple[list[_Window], list[Pause]]:
             ignored.append(pause)
             continue
         clipped_start = max(start, registered)
-        raw.append(_Window(clipped_start, max(end, clipped_start), is_open, start < registered))
+        raw.append(
+            _Window(clipped_start, max(end, clipped_start), is_open, start < registered, pause.kind)
+        )
     raw.sort(key=lambda w: (w.start, w.end))
     merged: list[_Window] = []
     for window in raw:
-        if merged and window.start <= merged[-1].end:  # overlapping or touching
+        if (
+            merged and window.start <= merged[-1].end and window.kind == merged[-1].kind
+        ):  # overlapping or touching waits of one kind
             last = merged[-1]
             merged[-1] = _Window(
                 last.start,
                 max(last.end, window.end),
                 last.open or window.open,
                 last.clipped or window.clipped,
+                last.kind,
             )
         else:
             merged.append(window)
@@ -195,6 +224,10 @@ def compute_deadlines(inp: DeadlineInput) -> Deadlines:
     )
     window_business = [calendar.between(w.start, w.end) for w in windows]
     paused_business = sum(window_business, _ZERO)
+    client_delay = sum(
+        (b for w, b in zip(windows, window_business, strict=True) if w.kind == CLIENT_WAIT),
+        _ZERO,
+    )
 
     rule_params = {
         "category": "/".join(rule.category_path),
@@ -237,26 +270,24 @@ def compute_deadlines(inp: DeadlineInput) -> Deadlines:
             )
         )
     for window, business in zip(windows, window_business, strict=True):
-        steps.append(
-            ProtocolStep(
-                "pause",
-                {
-                    "started_at": iso_instant(window.start),
-                    "ended_at": iso_instant(window.end),
-                    "business": iso_duration(business),
-                    "open": "true" if window.open else "false",
-                    "clipped": "true" if window.clipped else "false",
-                },
-            )
-        )
+        pause_params = {
+            "started_at": iso_instant(window.start),
+            "ended_at": iso_instant(window.end),
+            "business": iso_duration(business),
+            "open": "true" if window.open else "false",
+            "clipped": "true" if window.clipped else "false",
+        }
+        if window.kind != CLIENT_WAIT:
+            pause_params["kind"] = window.kind
+        steps.append(ProtocolStep("pause", pause_params))
     computed = [response_due, resolution_due, *filter(None, (reminder_at, response_reminder_at))]
     if any(w.open and w.start < max(computed) for w in windows):
         # Only when the open wait precedes something computed: a wait that began after
         # every due time cannot move them, so those results are final.
         assert inp.now is not None
         steps.append(ProtocolStep("provisional", {"now": iso_instant(inp.now)}))
-    if windows:
-        steps.append(ProtocolStep("paused_total", {"business": iso_duration(paused_business)}))
+    if any(w.kind == CLIENT_WAIT for w in windows):
+        steps.append(ProtocolStep("paused_total", {"business": iso_duration(client_delay)}))
     for code, target, paused, due in (
         ("response_due", rule.response, response_paused, response_due),
         ("resolution_due", rule.resolution, resolution_paused, resolution_due),
@@ -290,4 +321,52 @@ def compute_deadlines(inp: DeadlineInput) -> Deadlines:
         response_reminder_at=response_reminder_at,
         paused_business=paused_business,
         steps=tuple(steps),
+        client_delay=client_delay,
     )
+
+
+def clock_instant(
+    calendar: WorkingCalendar,
+    registered_at: datetime,
+    pauses: Sequence[Pause],
+    amount: timedelta,
+    now: datetime | None = None,
+) -> datetime:
+    """The instant at which a clock started at ``registered_at`` has accrued ``amount``
+    of unpaused business time (used for the steps of the escalation ladder)."""
+    if amount < _ZERO:
+        raise ValueError(f"amount must not be negative, got {amount}")
+    registered = ensure_aware(registered_at, "registered_at").astimezone(UTC)
+    if now is None and any(p.ended_at is None for p in pauses):
+        raise ValueError("now is required to measure an open pause (ended_at=None)")
+    windows, _ = _windows(_WindowSource(registered, tuple(pauses), now))
+    return _accumulate(calendar, registered, windows, amount)[0]
+
+
+def business_elapsed(
+    calendar: WorkingCalendar,
+    registered_at: datetime,
+    until: datetime,
+    pauses: Sequence[Pause],
+    *,
+    kinds: tuple[str, ...] = _PAUSE_KINDS,
+) -> timedelta:
+    """Unpaused business time from ``registered_at`` to ``until`` (an actual response or
+    resolution), not counting the pauses of ``kinds``; what the statistics measure."""
+    registered = ensure_aware(registered_at, "registered_at").astimezone(UTC)
+    end = ensure_aware(until, "until").astimezone(UTC)
+    windows, _ = _windows(_WindowSource(registered, tuple(pauses), end))
+    total = calendar.between(registered, end)
+    for window in windows:
+        if window.kind in kinds:
+            total -= calendar.between(window.start, min(window.end, end))
+    return max(total, _ZERO)
+
+
+@dataclass(frozen=True)
+class _WindowSource:
+    """The part of :class:`DeadlineInput` that :func:`_windows` reads."""
+
+    registered_at: datetime
+    pauses: tuple[Pause, ...]
+    now: datetime | None

@@ -17,7 +17,9 @@ Step codes and their params:
                       business_day, holidays (count), holidays_applied (ISO dates, ",")
 ``registered``        at
 ``pause``             started_at, ended_at, business, open ("true"/"false"),
-                      clipped ("true" when it began before registration)
+                      clipped ("true" when it began before registration),
+                      kind ("resolved" for time spent resolved before a reopen;
+                      absent for a wait on the client)
 ``pause_ignored``     started_at, ended_at (a wait wholly before registration)
 ``provisional``       now (a wait is still open; deadlines assume it ends now)
 ``paused_total``      business
@@ -317,6 +319,20 @@ def _registered(c: _Ctx) -> str:
 
 
 def _pause(c: _Ctx) -> str:
+    if c.params.get("kind") == "resolved":
+        if c.flag("open"):
+            return c.t(
+                f"Resolved since {c.instant('started_at')}: the clocks stand still unless "
+                f"the incident is reopened.",
+                f"Решён с {c.instant('started_at')}: сроки остановлены, пока инцидент не "
+                f"переоткрыт.",
+            )
+        return c.t(
+            f"Resolved from {c.instant('started_at')} until the reopen at "
+            f"{c.instant('ended_at')}: {c.duration('business')} of business time not counted.",
+            f"Решён с {c.instant('started_at')} до переоткрытия {c.instant('ended_at')}: "
+            f"{c.duration('business')} рабочего времени не учитывается.",
+        )
     clipped = (
         c.t(" (counted from registration)", " (учтено с момента регистрации)")
         if c.flag("clipped")

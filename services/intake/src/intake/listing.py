@@ -1,0 +1,104 @@
+"""The WHERE / ORDER BY of an incident list, built from the query and the principal.
+
+Pure: it only assembles SQL text and parameters, so the scope rules (which are the
+security boundary of every list, search and count) are unit-tested without a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from desk_contracts.enums import Scope, Status
+from desk_contracts.messages import ListIncidents
+
+from .domain import visibility
+
+OPEN_STATUSES = tuple(s.value for s in Status if s.is_open)
+
+# Stable orders: the id breaks ties so pages never overlap or skip.
+SORTS = {
+    "created": "created_at ASC, id ASC",
+    "-created": "created_at DESC, id DESC",
+    "updated": "updated_at ASC, id ASC",
+    "-updated": "updated_at DESC, id DESC",
+    "due": "resolution_due ASC NULLS LAST, id ASC",
+    "-due": "resolution_due DESC NULLS LAST, id DESC",
+}
+
+
+@dataclass
+class Filter:
+    clauses: list[str] = field(default_factory=list)
+    args: list[Any] = field(default_factory=list)
+
+    def add(self, template: str, *values: Any) -> None:
+        """`template` names its parameters {0}, {1}… relative to this call."""
+        numbers = []
+        for value in values:
+            self.args.append(value)
+            numbers.append(f"${len(self.args)}")
+        self.clauses.append(template.format(*numbers))
+
+    @property
+    def where(self) -> str:
+        return " AND ".join(self.clauses) if self.clauses else "true"
+
+
+def scope_filter(principal: visibility.Principal, into: Filter | None = None) -> Filter:
+    """Rows the principal may see at all (the same rule as visibility.can_see_incident)."""
+    where = into or Filter()
+    if principal.is_staff:
+        return where
+    where.add("organization_id = {0}", principal.organization_id)
+    if principal.scope is not Scope.ORGANIZATION:
+        where.add("requester_id = {0}", principal.user_id)
+    return where
+
+
+def search_column(principal: visibility.Principal) -> str:
+    """Clients search the vector without internal entries; staff the full one."""
+    return "search_all" if principal.is_staff else "search_public"
+
+
+def list_filter(
+    query: ListIncidents,
+    principal: visibility.Principal,
+    *,
+    category_path: tuple[str, ...] | None,
+    now: datetime,
+) -> Filter:
+    where = scope_filter(principal)
+    if query.statuses:
+        where.add("status = ANY({0}::text[])", [s.value for s in query.statuses])
+    if category_path is not None:
+        # The whole subtree: a type matches its categories and subcategories.
+        where.add("category_path[1:{0}] = {1}::text[]", len(category_path), list(category_path))
+    if query.priorities:
+        where.add("priority = ANY({0}::text[])", [p.value for p in query.priorities])
+    if query.unassigned:
+        where.add("assignee_id IS NULL")
+    elif query.assignee_id is not None:
+        where.add("assignee_id = {0}", query.assignee_id)
+    if query.organization_id is not None:
+        where.add("organization_id = {0}", query.organization_id)
+    if query.overdue is True:
+        where.add("status = ANY({0}::text[]) AND resolution_due < {1}", list(OPEN_STATUSES), now)
+    elif query.overdue is False:
+        where.add(
+            "NOT (status = ANY({0}::text[]) AND coalesce(resolution_due < {1}, false))",
+            list(OPEN_STATUSES),
+            now,
+        )
+    if query.q and query.q.strip():
+        where.add(
+            "id IN (SELECT incident_id FROM incident_search "
+            f"WHERE {search_column(principal)} @@ desk_tsquery({{0}}))",
+            query.q.strip(),
+        )
+    return where
+
+
+def order_by(sort: str) -> str:
+    return SORTS[sort]

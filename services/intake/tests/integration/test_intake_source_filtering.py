@@ -1,0 +1,186 @@
+"""Intake itself — asked directly over the broker, with no gateway in between — never
+hands a client an internal entry, an attachment of one, a search hit made by one, or
+an incident outside the client's scope; and a retried entry is written once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from uuid import uuid4
+
+import aio_pika
+import pytest
+import pytest_asyncio
+from desk_contracts import Envelope
+from desk_contracts.enums import Role, Scope, Status, Visibility
+from desk_contracts.messages import (
+    AddEntry,
+    AttachmentMeta,
+    ChangeStatus,
+    CreateIncident,
+    GetAttachment,
+    GetIncident,
+    IncidentView,
+    ListIncidents,
+    Principal,
+    UpsertCategory,
+)
+from desk_runtime.rpc import RemoteFailure, RpcClient
+from desk_runtime.settings import DeskSettings
+from desk_runtime.testing import publish, wait_until
+from intake.app import build
+
+pytestmark = pytest.mark.integration
+
+ORG, OTHER_ORG = uuid4(), uuid4()
+REQUESTER = Principal(user_id=uuid4(), role=Role.CLIENT, organization_id=ORG, scope=Scope.OWN)
+COLLEAGUE = Principal(
+    user_id=uuid4(), role=Role.CLIENT, organization_id=ORG, scope=Scope.ORGANIZATION
+)
+STRANGER = Principal(
+    user_id=uuid4(), role=Role.CLIENT, organization_id=OTHER_ORG, scope=Scope.ORGANIZATION
+)
+AGENT = Principal(user_id=uuid4(), role=Role.AGENT)
+SECRET = "quokka-internal-4411"
+
+
+@pytest_asyncio.fixture
+async def ask(desk_settings: DeskSettings) -> AsyncIterator[RpcClient]:
+    service = build(desk_settings)
+    await service.start()
+    connection = await aio_pika.connect_robust(desk_settings.amqp_url)
+    client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "test", 10)
+    await client.connect(connection)
+    try:
+        yield client
+    finally:
+        await client.close()
+        await connection.close()
+        await service.stop()
+
+
+async def test_clients_never_get_internal_history_from_intake(
+    ask: RpcClient, desk_settings: DeskSettings
+) -> None:
+    category = uuid4()
+    await publish(
+        desk_settings,
+        Envelope.wrap(
+            UpsertCategory(category_id=category, code="fault", name="Fault"), producer="test"
+        ),
+    )
+
+    async def create() -> str | None:
+        try:
+            created = await ask.ask(
+                CreateIncident(
+                    request_id=uuid4(),
+                    principal=REQUESTER,
+                    requester_id=REQUESTER.user_id,
+                    organization_id=ORG,
+                    title="Conveyor stops",
+                    category_id=category,
+                )
+            )
+        except RemoteFailure:
+            return None  # the category command is still on its way
+        return str(created.incident_id)  # type: ignore[attr-defined]
+
+    incident = await wait_until(create, timeout=20, interval=0.2)
+    note = AddEntry(
+        request_id=uuid4(),
+        principal=AGENT,
+        incident_id=incident,
+        text=f"Supplier says {SECRET}",
+        visibility=Visibility.INTERNAL,
+        attachments=(
+            AttachmentMeta(
+                attachment_id=uuid4(),
+                filename="quote.pdf",
+                size=3,
+                sha256="a" * 64,
+                declared_type="application/pdf",
+                sniffed_type="application/pdf",
+            ),
+        ),
+    )
+    await ask.ask(note)
+    await ask.ask(note)  # a retried request adds nothing
+
+    staff_view = await ask.ask(GetIncident(principal=AGENT, incident_id=incident))
+    assert isinstance(staff_view, IncidentView)
+    assert sum(SECRET in e.text for e in staff_view.entries) == 1
+    for client in (REQUESTER, COLLEAGUE):
+        view = await ask.ask(GetIncident(principal=client, incident_id=incident))
+        assert SECRET not in view.model_dump_json()
+        assert "quote.pdf" not in view.model_dump_json()
+        hits = await ask.ask(ListIncidents(principal=client, q="quokka"))
+        assert hits.total == 0  # type: ignore[attr-defined]
+        with pytest.raises(RemoteFailure) as hidden:
+            await ask.ask(
+                GetAttachment(principal=client, attachment_id=note.attachments[0].attachment_id)
+            )
+        assert hidden.value.failure.status == 404
+    staff_hits = await ask.ask(ListIncidents(principal=AGENT, q="quokka"))
+    assert staff_hits.total == 1  # type: ignore[attr-defined]
+
+    with pytest.raises(RemoteFailure) as outside:
+        await ask.ask(GetIncident(principal=STRANGER, incident_id=incident))
+    assert outside.value.failure.status == 404
+    with pytest.raises(RemoteFailure) as refused:
+        await ask.ask(
+            AddEntry(
+                request_id=uuid4(),
+                principal=REQUESTER,
+                incident_id=incident,
+                text="let me hide this",
+                visibility=Visibility.INTERNAL,
+            )
+        )
+    assert refused.value.failure.status == 422
+    with pytest.raises(RemoteFailure) as illegal:
+        await ask.ask(ChangeStatus(principal=AGENT, incident_id=incident, status=Status.CLOSED))
+    assert illegal.value.failure.status == 409
+    assert illegal.value.failure.data["allowed"] == [
+        "assigned",
+        "in_progress",
+        "waiting_on_client",
+        "resolved",
+    ]
+
+
+async def test_large_match_sets_report_a_capped_total(
+    ask: RpcClient, desk_settings: DeskSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import intake.handlers
+
+    category = uuid4()
+    await publish(
+        desk_settings,
+        Envelope.wrap(
+            UpsertCategory(category_id=category, code="misc", name="Misc"), producer="test"
+        ),
+    )
+
+    async def create(title: str) -> bool:
+        try:
+            await ask.ask(
+                CreateIncident(
+                    request_id=uuid4(),
+                    principal=REQUESTER,
+                    requester_id=REQUESTER.user_id,
+                    organization_id=ORG,
+                    title=title,
+                    category_id=category,
+                )
+            )
+        except RemoteFailure:
+            return False
+        return True
+
+    for title in ("one", "two", "three"):
+        await wait_until(lambda title=title: create(title), timeout=20, interval=0.2)
+    exact = await ask.ask(ListIncidents(principal=AGENT, limit=1))
+    assert (exact.total, exact.total_exact, len(exact.items)) == (3, True, 1)  # type: ignore[attr-defined]
+    monkeypatch.setattr(intake.handlers, "COUNT_CAP", 2)
+    capped = await ask.ask(ListIncidents(principal=AGENT, limit=1))
+    assert (capped.total, capped.total_exact) == (2, False)  # type: ignore[attr-defined]

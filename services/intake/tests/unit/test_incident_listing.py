@@ -1,0 +1,82 @@
+"""The scope part of every list, search and count: a client's filter always pins its
+organization (and itself for scope `own`) and searches the public vector only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from desk_contracts.enums import Priority, Role, Scope, Status
+from desk_contracts.messages import ListIncidents, Principal
+from intake.domain.visibility import Principal as ViewPrincipal
+from intake.listing import SORTS, list_filter, order_by, scope_filter
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+ORG = uuid4()
+
+
+def _principal(role: Role, scope: Scope | None = None) -> tuple[Principal, ViewPrincipal]:
+    user = uuid4()
+    org = ORG if role is Role.CLIENT else None
+    return (
+        Principal(user_id=user, role=role, organization_id=org, scope=scope),
+        ViewPrincipal(user_id=user, role=role, organization_id=org, scope=scope),
+    )
+
+
+def test_staff_see_everything() -> None:
+    _, staff = _principal(Role.AGENT)
+    assert scope_filter(staff).where == "true"
+
+
+def test_client_with_own_scope_is_pinned_to_itself_and_its_organization() -> None:
+    _, client = _principal(Role.CLIENT, Scope.OWN)
+    where = scope_filter(client)
+    assert where.where == "organization_id = $1 AND requester_id = $2"
+    assert where.args == [ORG, client.user_id]
+
+
+def test_client_with_organization_scope_is_pinned_to_its_organization() -> None:
+    _, client = _principal(Role.CLIENT, Scope.ORGANIZATION)
+    where = scope_filter(client)
+    assert where.where == "organization_id = $1"
+
+
+@pytest.mark.parametrize("role", [Role.CLIENT, Role.AGENT])
+def test_search_uses_the_vector_the_principal_may_read(role: Role) -> None:
+    message, view = _principal(role, Scope.ORGANIZATION if role is Role.CLIENT else None)
+    query = ListIncidents(principal=message, q=" принтер ")
+    where = list_filter(query, view, category_path=None, now=NOW)
+    column = "search_public" if role is Role.CLIENT else "search_all"
+    assert f"WHERE {column} @@ desk_tsquery(${len(where.args)}))" in where.where
+    assert where.args[-1] == "принтер"
+
+
+def test_every_filter_gets_its_own_numbered_parameter() -> None:
+    message, view = _principal(Role.CLIENT, Scope.OWN)
+    query = ListIncidents(
+        principal=message,
+        statuses=(Status.NEW, Status.ASSIGNED),
+        priorities=(Priority.HIGH,),
+        assignee_id=uuid4(),
+        organization_id=uuid4(),
+        overdue=True,
+        q="x",
+    )
+    where = list_filter(query, view, category_path=("fault", "software"), now=NOW)
+    for n in range(1, len(where.args) + 1):
+        assert f"${n}" in where.where
+    assert f"${len(where.args) + 1}" not in where.where
+    assert "category_path[1:$4] = $5::text[]" in where.where
+
+
+def test_unassigned_wins_over_an_assignee() -> None:
+    message, view = _principal(Role.AGENT)
+    query = ListIncidents(principal=message, unassigned=True, assignee_id=uuid4())
+    assert list_filter(query, view, category_path=None, now=NOW).where == "assignee_id IS NULL"
+
+
+def test_every_sort_is_stable() -> None:
+    for sort in SORTS:
+        assert order_by(sort).endswith(("id ASC", "id DESC"))

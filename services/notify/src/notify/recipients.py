@@ -1,0 +1,112 @@
+"""Who is told of each event (SPEC §6). Pure: the handlers look the facts up and persist
+the outcome. Internal entries reach nobody from here, so never a client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from uuid import UUID
+
+from desk_contracts.enums import EntryKind, Status, Visibility
+
+CategoryPath = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: UUID
+    # Why this person hears of it; kept in the delivery log for operators.
+    reason: str
+
+
+def unique(candidates: Iterable[tuple[UUID | None, str]]) -> list[Recipient]:
+    """One recipient per person (the first reason wins); unknown people are skipped."""
+    seen: set[UUID] = set()
+    result = []
+    for user_id, reason in candidates:
+        if user_id is None or user_id in seen:
+            continue
+        seen.add(user_id)
+        result.append(Recipient(user_id, reason))
+    return result
+
+
+def on_registered(requester_id: UUID) -> list[Recipient]:
+    return unique([(requester_id, "requester")])
+
+
+def on_assigned(agent_id: UUID) -> list[Recipient]:
+    return unique([(agent_id, "assignee")])
+
+
+def on_entry(
+    *,
+    visibility: Visibility,
+    kind: EntryKind,
+    author_id: UUID | None,
+    author_is_staff: bool | None,
+    requester_id: UUID,
+    assignee_id: UUID | None,
+) -> list[Recipient]:
+    """A public reply goes to the other side: staff → requester, client → assignee.
+    Internal entries, system lines and status/assignment lines notify nobody here
+    (status changes have their own notifications)."""
+    if visibility is not Visibility.PUBLIC or kind is not EntryKind.COMMENT:
+        return []
+    if author_id is None or author_is_staff is None:
+        return []
+    target: UUID | None = requester_id if author_is_staff else assignee_id
+    reason = "requester" if author_is_staff else "assignee"
+    if target == author_id:
+        return []
+    return unique([(target, reason)])
+
+
+STATUS_KINDS = {Status.WAITING_ON_CLIENT: "waiting_on_client", Status.RESOLVED: "resolved"}
+
+
+def status_kind(status: Status) -> str | None:
+    """The notification a status change causes, if any."""
+    return STATUS_KINDS.get(status)
+
+
+def on_status(status: Status, requester_id: UUID) -> list[Recipient]:
+    return unique([(requester_id, "requester")]) if status_kind(status) else []
+
+
+def on_reminder(assignee_id: UUID | None, account_manager_id: UUID | None) -> list[Recipient]:
+    return unique([(assignee_id, "assignee"), (account_manager_id, "account_manager")])
+
+
+# SlaEscalated.notify → whom: the department head is the category's escalation contact,
+# else the group head; the escalation contact falls back to the group head likewise.
+ESCALATION_TARGETS = ("group_head", "department_head", "escalation_contact")
+
+
+def on_escalation(
+    target: str, group_head_id: UUID | None, escalation_contact_id: UUID | None
+) -> list[Recipient]:
+    if target == "group_head":
+        return unique([(group_head_id, "group_head")])
+    if target in ("department_head", "escalation_contact"):
+        if escalation_contact_id is not None:
+            return unique([(escalation_contact_id, target)])
+        return unique([(group_head_id, "group_head")])
+    raise ValueError(f"unknown escalation target {target!r}")
+
+
+def on_breach(assignee_id: UUID | None, group_head_id: UUID | None) -> list[Recipient]:
+    return unique([(assignee_id, "assignee"), (group_head_id, "group_head")])
+
+
+def escalation_contact(
+    category_path: CategoryPath, contacts: Iterable[tuple[CategoryPath, UUID | None]]
+) -> UUID | None:
+    """The contact of the deepest node on the incident's category path that has one."""
+    best: tuple[int, UUID] | None = None
+    for path, contact in contacts:
+        if contact is None or tuple(category_path[: len(path)]) != tuple(path):
+            continue
+        if best is None or len(path) > best[0]:
+            best = (len(path), contact)
+    return best[1] if best else None

@@ -1,0 +1,137 @@
+"""Who is told of what (SPEC §6): one table per event, and the rule that internal
+entries reach nobody — so never a client."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import pytest
+from desk_contracts.enums import EntryKind, Status, Visibility
+from notify import recipients
+from notify.recipients import Recipient
+
+REQUESTER, AGENT, OTHER_AGENT, MANAGER, HEAD, CONTACT = (UUID(int=n) for n in range(1, 7))
+
+
+def ids(people: list[Recipient]) -> list[UUID]:
+    return [p.user_id for p in people]
+
+
+def test_registration_confirms_to_the_requester_and_assignment_tells_the_agent() -> None:
+    assert recipients.on_registered(REQUESTER) == [Recipient(REQUESTER, "requester")]
+    assert recipients.on_assigned(AGENT) == [Recipient(AGENT, "assignee")]
+
+
+@pytest.mark.parametrize(
+    ("author", "staff", "assignee", "expected"),
+    [
+        (AGENT, True, AGENT, [REQUESTER]),  # the assignee replies → the requester
+        (OTHER_AGENT, True, AGENT, [REQUESTER]),  # any staff member replies → the requester
+        (REQUESTER, False, AGENT, [AGENT]),  # the client replies → the assignee
+        (REQUESTER, False, None, []),  # nobody assigned yet: nobody to tell
+        (UUID(int=77), False, AGENT, [AGENT]),  # a colleague of the requester replies
+        (REQUESTER, True, AGENT, []),  # nobody is told of their own words
+        (None, None, AGENT, []),  # a system line
+        (AGENT, None, AGENT, []),  # author unknown: tell nobody rather than the wrong side
+    ],
+)
+def test_a_public_reply_goes_to_the_other_side(
+    author: UUID | None, staff: bool | None, assignee: UUID | None, expected: list[UUID]
+) -> None:
+    people = recipients.on_entry(
+        visibility=Visibility.PUBLIC,
+        kind=EntryKind.COMMENT,
+        author_id=author,
+        author_is_staff=staff,
+        requester_id=REQUESTER,
+        assignee_id=assignee,
+    )
+    assert ids(people) == expected
+
+
+@pytest.mark.parametrize("kind", list(EntryKind))
+@pytest.mark.parametrize("staff", [True, False])
+def test_internal_entries_reach_nobody(kind: EntryKind, staff: bool) -> None:
+    people = recipients.on_entry(
+        visibility=Visibility.INTERNAL,
+        kind=kind,
+        author_id=AGENT if staff else REQUESTER,
+        author_is_staff=staff,
+        requester_id=REQUESTER,
+        assignee_id=AGENT,
+    )
+    assert people == []
+
+
+@pytest.mark.parametrize("kind", [k for k in EntryKind if k is not EntryKind.COMMENT])
+def test_only_comments_notify_as_replies(kind: EntryKind) -> None:
+    people = recipients.on_entry(
+        visibility=Visibility.PUBLIC,
+        kind=kind,
+        author_id=AGENT,
+        author_is_staff=True,
+        requester_id=REQUESTER,
+        assignee_id=AGENT,
+    )
+    assert people == []
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_status_changes_tell_the_requester_of_waiting_and_resolved_only(status: Status) -> None:
+    people = recipients.on_status(status, REQUESTER)
+    if status in (Status.WAITING_ON_CLIENT, Status.RESOLVED):
+        assert ids(people) == [REQUESTER]
+        assert recipients.status_kind(status) == status.value
+    else:
+        assert people == []
+        assert recipients.status_kind(status) is None
+
+
+def test_reminders_go_to_the_assignee_and_the_account_manager_once_each() -> None:
+    assert ids(recipients.on_reminder(AGENT, MANAGER)) == [AGENT, MANAGER]
+    assert ids(recipients.on_reminder(None, MANAGER)) == [MANAGER]
+    assert ids(recipients.on_reminder(AGENT, None)) == [AGENT]
+    assert ids(recipients.on_reminder(MANAGER, MANAGER)) == [MANAGER]
+
+
+@pytest.mark.parametrize(
+    ("target", "head", "contact", "expected"),
+    [
+        ("group_head", HEAD, CONTACT, [HEAD]),
+        ("group_head", None, CONTACT, []),
+        ("department_head", HEAD, CONTACT, [CONTACT]),
+        ("department_head", HEAD, None, [HEAD]),
+        ("escalation_contact", HEAD, CONTACT, [CONTACT]),
+        ("escalation_contact", HEAD, None, [HEAD]),
+        ("escalation_contact", None, None, []),
+    ],
+)
+def test_escalation_targets(
+    target: str, head: UUID | None, contact: UUID | None, expected: list[UUID]
+) -> None:
+    assert ids(recipients.on_escalation(target, head, contact)) == expected
+
+
+def test_an_unknown_escalation_target_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown escalation target"):
+        recipients.on_escalation("everyone", HEAD, CONTACT)
+
+
+def test_breach_tells_the_assignee_and_the_group_head() -> None:
+    assert ids(recipients.on_breach(AGENT, HEAD)) == [AGENT, HEAD]
+    assert ids(recipients.on_breach(None, HEAD)) == [HEAD]
+
+
+def test_the_deepest_category_with_a_contact_names_the_escalation_contact() -> None:
+    tree = [
+        (("fault",), UUID(int=10)),
+        (("fault", "software"), UUID(int=11)),
+        (("fault", "software", "crash"), None),
+        (("order",), UUID(int=12)),
+    ]
+    assert recipients.escalation_contact(("fault", "software", "crash"), tree) == UUID(int=11)
+    assert recipients.escalation_contact(("fault", "hardware"), tree) == UUID(int=10)
+    assert recipients.escalation_contact(("order", "development"), tree) == UUID(int=12)
+    assert recipients.escalation_contact(("consultation",), tree) is None
+    # A sibling whose code is a prefix of the path's string is not an ancestor.
+    assert recipients.escalation_contact(("faults",), tree) is None

@@ -1,0 +1,341 @@
+"""Operations: every service's health, the broker's queues, the dead letters (list, replay,
+discard — each action recorded with who did it) and a small auto-refreshing page.
+
+Admins and operators only. The broker is read through the gateway's own connection, so
+nobody needs a shell on the broker; the services' health and recorded failures come from
+their health ports (`settings.service_port(name)`), the same ones /readyz is served on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+from desk_contracts.enums import Role
+from desk_contracts.topology import SERVICES, all_queues
+from desk_runtime.deadletters import (
+    DeadLetter,
+    DeadLetterNotFound,
+    QueueLocks,
+    dead_letter_queues,
+    discard_dead_letters,
+    queue_states,
+    read_dead_letters,
+    replay_dead_letters,
+)
+from desk_runtime.health import readiness
+from desk_runtime.logging import get_logger
+from desk_runtime.service import Service
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.di import Provide
+from litestar.exceptions import (
+    NotFoundException,
+    PermissionDeniedException,
+    ServiceUnavailableException,
+)
+from litestar.params import Parameter
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..accounts import User
+from .deps import current_user, field_error
+
+log = get_logger(__name__)
+# The views ask every service's health port; one INFO line per request is noise.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+OPS_ROLES = frozenset({Role.ADMIN, Role.OPERATOR})
+HEALTH_TIMEOUT_SECONDS = 3.0
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+# One drain of a dead-letter queue at a time (see desk_runtime.deadletters).
+_LOCKS = QueueLocks()
+
+
+def require_operator(user: User) -> User:
+    if user.role not in OPS_ROLES:
+        raise PermissionDeniedException("admins and operators only")
+    return user
+
+
+async def operator(request: Request[Any, Any, Any]) -> User:
+    return require_operator(await current_user(request))
+
+
+class DeadLetterAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    queue: str = Field(min_length=1, max_length=255, description="the dead-letter queue")
+    message_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="the dead letter's key (its message id); omit to act on the whole queue",
+    )
+
+
+def _service(request: Request[Any, Any, Any]) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+# --- the views, shared by the JSON API and the page -------------------------------------
+
+
+async def health_view(service: Service) -> dict[str, Any]:
+    """Every service's /readyz by its health port; the gateway answers for itself."""
+    settings = service.settings
+
+    async def one(name: str, http: httpx.AsyncClient) -> dict[str, Any]:
+        port = settings.service_port(name)
+        if name == service.name:
+            report = await readiness(service)
+        else:
+            try:
+                response = await http.get(f"http://{settings.http_host}:{port}/readyz")
+                report = response.json()
+            except (httpx.HTTPError, ValueError) as error:
+                report = {
+                    "service": name,
+                    "ready": False,
+                    "checks": {"reachable": f"no answer on port {port}: {error!r}"},
+                }
+        return {"port": port, **report}
+
+    async with httpx.AsyncClient(timeout=HEALTH_TIMEOUT_SECONDS) as http:
+        services = await asyncio.gather(*(one(name, http) for name in SERVICES))
+    return {"ready": all(s.get("ready") for s in services), "services": services}
+
+
+async def queues_view(service: Service) -> dict[str, Any]:
+    settings = service.settings
+    source, states = await queue_states(
+        service.connection,
+        settings.namespace,
+        management_url=settings.rabbitmq_management_url,
+        amqp_url=settings.amqp_url,
+    )
+    queues = [state.to_dict() for state in states]
+    dead = sum(q["messages_ready"] or 0 for q in queues if q["kind"] == "dead-letters")
+    return {"source": source, "dead_letters": dead, "total": len(queues), "items": queues}
+
+
+async def dead_letters_view(
+    service: Service, queue: str | None, limit: int, offset: int
+) -> dict[str, Any]:
+    names = [queue] if queue else dead_letter_queues(service.settings.namespace)
+    letters: list[DeadLetter] = []
+    total = 0
+    for name in names:
+        async with _LOCKS(name):
+            found, held = await read_dead_letters(service.connection, name)
+        letters.extend(found)
+        total += held
+    page = letters[offset : offset + limit]
+    errors = await _recorded_errors(service, {letter.original_queue for letter in page})
+    items = []
+    for letter in page:
+        recorded = errors.get((letter.original_queue, letter.message_id or ""))
+        items.append(
+            {
+                **letter.to_dict(),
+                "error": recorded["last_error"] if recorded else letter.validation_error,
+                "error_source": (
+                    "consumer" if recorded else "validation" if letter.validation_error else None
+                ),
+                "attempts": recorded["attempts"] if recorded else None,
+            }
+        )
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+
+async def _recorded_errors(
+    service: Service, queues: set[str]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The consuming services' last error per message (their /failures on the health port)."""
+    owners = {q.name: q.service for q in all_queues(service.settings.namespace)}
+    settings = service.settings
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+
+    async def fetch(queue: str, http: httpx.AsyncClient) -> None:
+        owner = owners.get(queue)
+        if owner is None:
+            return
+        try:
+            response = await http.get(
+                f"http://{settings.http_host}:{settings.service_port(owner)}/failures",
+                params={"queue": queue},
+            )
+            failures = response.json().get("failures", [])
+        except (httpx.HTTPError, ValueError, AttributeError):
+            return  # the service is down: the dead letter is still shown, without the error
+        for failure in failures:
+            found[(queue, failure["message_id"])] = failure
+
+    async with httpx.AsyncClient(timeout=HEALTH_TIMEOUT_SECONDS) as http:
+        await asyncio.gather(*(fetch(queue, http) for queue in queues))
+    return found
+
+
+async def _act(service: Service, user: User, action: str, data: DeadLetterAction) -> dict[str, Any]:
+    if data.queue not in dead_letter_queues(service.settings.namespace):
+        raise field_error("queue", "not a dead-letter queue of this desk")
+    work = replay_dead_letters if action == "replay" else discard_dead_letters
+    outcome, detail = "ok", None
+    done: Sequence[DeadLetter] = []
+    try:
+        async with _LOCKS(data.queue):
+            done = await work(service.connection, data.queue, data.message_id)
+    except DeadLetterNotFound as missing:
+        raise NotFoundException(f"no dead letter {data.message_id} in {data.queue}") from missing
+    except Exception as error:
+        # Whatever was confirmed before the failure stays done; record the partial result.
+        outcome, detail = "failed", repr(error)
+        log.warning("dead_letter_action_failed", action=action, queue=data.queue, error=detail)
+    keys = [letter.key for letter in done]
+    await service.pool.execute(
+        "INSERT INTO ops_actions (actor_id, actor_username, action, queue, message_key, "
+        "affected, message_keys, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        user.id,
+        user.username,
+        action,
+        data.queue,
+        data.message_id,
+        len(done),
+        keys,
+        outcome,
+        detail,
+    )
+    log.info(
+        "dead_letters_" + ("replayed" if action == "replay" else "discarded"),
+        queue=data.queue,
+        count=len(done),
+        actor=user.username,
+    )
+    if outcome != "ok":
+        raise ServiceUnavailableException(
+            f"{action} stopped after {len(done)} message(s): {detail}; the rest are untouched"
+        )
+    return {"action": action, "queue": data.queue, "affected": len(done), "message_ids": keys}
+
+
+async def actions_view(service: Service, limit: int, offset: int) -> dict[str, Any]:
+    rows = await service.pool.fetch(
+        "SELECT id, at, actor_id, actor_username, action, queue, message_key, affected, "
+        "message_keys, outcome, detail FROM ops_actions ORDER BY id DESC LIMIT $1 OFFSET $2",
+        limit,
+        offset,
+    )
+    total = await service.pool.fetchval("SELECT count(*) FROM ops_actions")
+    return {"total": total, "limit": limit, "offset": offset, "items": [_plain(r) for r in rows]}
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    return {
+        key: (
+            value.isoformat()
+            if isinstance(value, datetime)
+            else str(value)
+            if isinstance(value, UUID)
+            else value
+        )
+        for key, value in dict(row).items()
+    }
+
+
+# --- routes -----------------------------------------------------------------------------
+
+Limit = Parameter(ge=1, le=500, default=50)
+Offset = Parameter(ge=0, default=0)
+
+
+class OpsController(Controller):
+    path = "/api/v1/ops"
+    tags = ["operations"]
+    dependencies = {"user": Provide(operator)}
+
+    @get("/health", operation_id="getOpsHealth")
+    async def health(self, request: Request[Any, Any, Any], user: User) -> dict[str, Any]:
+        """Every service's readiness: database, broker, consumers attached, outbox backlog."""
+        return await health_view(_service(request))
+
+    @get("/queues", operation_id="listOpsQueues")
+    async def queues(self, request: Request[Any, Any, Any], user: User) -> dict[str, Any]:
+        """Every queue of the desk with depth and consumers (and unacked messages and rates
+        when the RabbitMQ management API is configured), dead-letter queues included."""
+        return await queues_view(_service(request))
+
+    @get("/dead-letters", operation_id="listDeadLetters")
+    async def dead_letters(
+        self,
+        request: Request[Any, Any, Any],
+        user: User,
+        queue: str | None = None,
+        limit: int = Limit,
+        offset: int = Offset,
+    ) -> dict[str, Any]:
+        """Dead letters in queue order: original queue and routing key, the broker's reason,
+        the error the consumer recorded (or why the body does not validate), the payload."""
+        service = _service(request)
+        if queue is not None and queue not in dead_letter_queues(service.settings.namespace):
+            raise field_error("queue", "not a dead-letter queue of this desk")
+        return await dead_letters_view(service, queue, limit, offset)
+
+    @post("/dead-letters/replay", operation_id="replayDeadLetters", status_code=200)
+    async def replay(
+        self, request: Request[Any, Any, Any], user: User, data: DeadLetterAction
+    ) -> dict[str, Any]:
+        """Send one dead letter (or the whole queue) back to the queue it died in."""
+        return await _act(_service(request), user, "replay", data)
+
+    @post("/dead-letters/discard", operation_id="discardDeadLetters", status_code=200)
+    async def discard(
+        self, request: Request[Any, Any, Any], user: User, data: DeadLetterAction
+    ) -> dict[str, Any]:
+        """Drop one dead letter (or the whole queue) for good; recorded like a replay."""
+        return await _act(_service(request), user, "discard", data)
+
+    @get("/actions", operation_id="listOpsActions")
+    async def actions(
+        self,
+        request: Request[Any, Any, Any],
+        user: User,
+        limit: int = Limit,
+        offset: int = Offset,
+    ) -> dict[str, Any]:
+        """Who replayed or discarded what, newest first."""
+        return await actions_view(_service(request), limit, offset)
+
+
+class OpsPageController(Controller):
+    path = "/ops"
+    include_in_schema = False
+    dependencies = {"user": Provide(operator)}
+
+    @get("/", media_type=MediaType.HTML)
+    async def page(self, request: Request[Any, Any, Any], user: User) -> Response[str]:
+        """The operator's page: health, queues, dead letters; reloads every 5 s."""
+        service = _service(request)
+        health, queues, dead, actions = await asyncio.gather(
+            health_view(service),
+            queues_view(service),
+            dead_letters_view(service, None, 100, 0),
+            actions_view(service, 20, 0),
+        )
+        html = _TEMPLATES.get_template("ops.html").render(
+            user=user,
+            namespace=service.settings.namespace,
+            health=health,
+            queues=queues,
+            dead=dead,
+            actions=actions,
+        )
+        return Response(html, media_type=MediaType.HTML, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,405 @@
+"""Routing against the real broker and database: loads kept from events exactly once,
+backlog ordered by priority and resolution due, escalation never back to the assignee,
+reconcile, and the request/reply answers the gateway uses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import aio_pika
+import asyncpg
+import pytest
+import pytest_asyncio
+from desk_contracts import Envelope, Message
+from desk_contracts.enums import Channel, Presence, Priority, Status
+from desk_contracts.messages import (
+    AgentList,
+    AgentView,
+    AssignByHand,
+    AssignmentMade,
+    Backlog,
+    ChangeAgentProfile,
+    DeadlinesSet,
+    GetBacklog,
+    IncidentBacklogged,
+    IncidentRegistered,
+    IncidentStatusChanged,
+    ListAgents,
+    ReassignIncident,
+    UpsertAgentProfile,
+)
+from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
+from desk_runtime.rpc import RemoteFailure, RpcClient
+from desk_runtime.service import Service
+from desk_runtime.settings import DeskSettings
+from desk_runtime.testing import publish, wait_until
+from routing.assignment import reconcile_loads
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+PATH = ("fault", "software")
+HEAD = UUID(int=500)
+
+
+@pytest_asyncio.fixture
+async def backlogged(routing: Service, desk_settings: DeskSettings) -> AsyncIterator[list[Any]]:
+    """The IncidentBacklogged events routing publishes, as a subscriber receives them."""
+    connection = await aio_pika.connect(desk_settings.amqp_url)
+    try:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await queue.bind(
+            exchange_name(desk_settings.namespace, EVENTS_EXCHANGE),
+            IncidentBacklogged.ROUTING_KEY,
+        )
+        heard: list[dict[str, Any]] = []
+
+        async def collect(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            heard.append(json.loads(message.body))
+
+        await queue.consume(collect, no_ack=True)
+        yield heard
+    finally:
+        await connection.close()
+
+
+@pytest_asyncio.fixture
+async def routing(desk_settings: DeskSettings) -> AsyncIterator[Service]:
+    from routing.app import build
+
+    service = build(desk_settings)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+@pytest_asyncio.fixture
+async def ask(routing: Service, desk_settings: DeskSettings) -> AsyncIterator[RpcClient]:
+    client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "test", 5)
+    await client.connect(routing.connection)
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+async def send(settings: DeskSettings, payload: Message) -> Envelope[Any]:
+    envelope = Envelope.wrap(payload, producer="test")
+    await publish(settings, envelope)
+    return envelope
+
+
+def registered(
+    incident_id: UUID, *, priority: Priority = Priority.NORMAL, path: tuple[str, ...] = PATH
+) -> IncidentRegistered:
+    return IncidentRegistered(
+        incident_id=incident_id,
+        number="INC-1",
+        title="t",
+        category_id=uuid4(),
+        category_path=path,
+        priority=priority,
+        channel=Channel.API,
+        requester_id=uuid4(),
+        organization_id=uuid4(),
+        registered_at=T0,
+    )
+
+
+def status(incident_id: UUID, previous: Status, new: Status) -> IncidentStatusChanged:
+    return IncidentStatusChanged(
+        incident_id=incident_id,
+        number="INC-1",
+        previous=previous,
+        status=new,
+        changed_at=T0,
+        requester_id=uuid4(),
+        category_path=PATH,
+        priority=Priority.NORMAL,
+    )
+
+
+async def loads(service: Service) -> dict[UUID, int]:
+    rows = await service.pool.fetch("SELECT agent_id, load FROM agents")
+    return {row["agent_id"]: row["load"] for row in rows}
+
+
+async def assignee(service: Service, incident_id: UUID) -> UUID | None:
+    value: UUID | None = await service.pool.fetchval(
+        "SELECT agent_id FROM assignments WHERE incident_id = $1 AND is_open", incident_id
+    )
+    return value
+
+
+async def backlog_ids(service: Service) -> list[UUID]:
+    rows = await service.pool.fetch(
+        "SELECT incident_id FROM backlog "
+        "ORDER BY priority_rank, resolution_due NULLS LAST, registered_at, incident_id"
+    )
+    return [row["incident_id"] for row in rows]
+
+
+async def profile(
+    settings: DeskSettings,
+    service: Service,
+    agent_id: UUID,
+    *,
+    capacity: int,
+    presence: Presence = Presence.ONLINE,
+    skills: tuple[tuple[str, ...], ...] = (("fault",),),
+) -> None:
+    await send(
+        settings,
+        UpsertAgentProfile(
+            agent_id=agent_id,
+            skills=skills,
+            capacity=capacity,
+            presence=presence,
+            group_head_id=HEAD,
+        ),
+    )
+
+    async def applied() -> bool:
+        row = await service.pool.fetchrow(
+            "SELECT capacity, presence FROM agents WHERE agent_id = $1", agent_id
+        )
+        return row is not None and (row["capacity"], row["presence"]) == (capacity, presence)
+
+    await wait_until(applied)
+
+
+async def test_loads_follow_events_once_each_and_a_freed_slot_drains_the_backlog(
+    routing: Service, desk_settings: DeskSettings
+) -> None:
+    anna = UUID(int=1)
+    await profile(desk_settings, routing, anna, capacity=2)
+    first, second, third = uuid4(), uuid4(), uuid4()
+    for incident in (first, second, third):
+        await send(desk_settings, registered(incident))
+    await wait_until(lambda: backlog_ids(routing))
+    assert await backlog_ids(routing) == [third]
+    assert await loads(routing) == {anna: 2}
+
+    resolved = await send(desk_settings, status(first, Status.IN_PROGRESS, Status.RESOLVED))
+    await publish(desk_settings, resolved)  # the broker delivers the same message again
+    # …and intake announces the close later: a second release of the same incident.
+    await send(desk_settings, status(first, Status.RESOLVED, Status.CLOSED))
+    await wait_until(lambda: assignee(routing, third))
+    assert await assignee(routing, third) == anna
+    assert await backlog_ids(routing) == []
+
+    async def settled() -> bool:
+        return (
+            await routing.pool.fetchval(
+                "SELECT count(*) FROM inbox WHERE consumer LIKE '%status_changed'"
+            )
+            == 2
+        )
+
+    await wait_until(settled)
+    assert await loads(routing) == {anna: 2}  # second and third; first counted off once
+
+    # A reopen takes the incident back even beyond capacity (it is that agent's work);
+    # a second announcement of the same reopen does not count it twice.
+    await send(desk_settings, status(first, Status.RESOLVED, Status.REOPENED))
+    await send(desk_settings, status(first, Status.RESOLVED, Status.REOPENED))
+
+    async def all_four() -> bool:
+        return (
+            await routing.pool.fetchval(
+                "SELECT count(*) FROM inbox WHERE consumer LIKE '%status_changed'"
+            )
+            == 4
+        )
+
+    await wait_until(all_four)
+    assert await assignee(routing, first) == anna
+    assert await loads(routing) == {anna: 3}
+
+
+async def test_backlog_orders_by_priority_then_resolution_due(
+    routing: Service, desk_settings: DeskSettings
+) -> None:
+    low, late, early, critical = uuid4(), uuid4(), uuid4(), uuid4()
+    await send(desk_settings, registered(low, priority=Priority.LOW))
+    await send(desk_settings, registered(late))
+    await send(desk_settings, registered(early))
+    await send(desk_settings, registered(critical, priority=Priority.CRITICAL))
+    await wait_until(lambda: len_is(backlog_ids(routing), 4))
+    for incident, hours in ((late, 9), (early, 3)):
+        await send(
+            desk_settings,
+            DeadlinesSet(
+                incident_id=incident,
+                contract_id=uuid4(),
+                contract_name="Standard",
+                contract_version=1,
+                response_due=T0,
+                resolution_due=T0 + timedelta(hours=hours),
+                computed_at=T0,
+            ),
+        )
+
+    async def ordered() -> bool:
+        return await backlog_ids(routing) == [critical, early, late, low]
+
+    await wait_until(ordered)
+    # An agent with two slots takes the two most urgent, in that order of urgency.
+    boris = UUID(int=2)
+    await profile(desk_settings, routing, boris, capacity=2)
+    await wait_until(lambda: len_is(backlog_ids(routing), 2))
+    assert await assignee(routing, critical) == boris
+    assert await assignee(routing, early) == boris
+    assert await backlog_ids(routing) == [late, low]
+    # Resolved while still waiting (e.g. answered by phone): it waits no longer.
+    await send(desk_settings, status(low, Status.NEW, Status.RESOLVED))
+    await wait_until(lambda: len_is(backlog_ids(routing), 1))
+    assert await backlog_ids(routing) == [late]
+
+
+async def len_is(items: Any, n: int) -> bool:
+    return len(await items) == n
+
+
+async def test_escalation_moves_work_elsewhere_or_waits_without_returning_it(
+    routing: Service, desk_settings: DeskSettings, backlogged: list[dict[str, Any]]
+) -> None:
+    anna, boris = UUID(int=1), UUID(int=2)
+    await profile(desk_settings, routing, anna, capacity=5)
+    incident = uuid4()
+    await send(desk_settings, registered(incident))
+    await wait_until(lambda: assignee(routing, incident))
+    await profile(desk_settings, routing, boris, capacity=5)
+
+    await send(desk_settings, ReassignIncident(incident_id=incident, reason="level 1"))
+
+    async def with_boris() -> bool:
+        return await assignee(routing, incident) == boris
+
+    await wait_until(with_boris)
+    assert await loads(routing) == {anna: 0, boris: 1}
+    reason = await routing.pool.fetchval(
+        "SELECT reason FROM assignments WHERE incident_id = $1", incident
+    )
+    assert reason.startswith("escalation (level 1)")
+
+    # Nobody but the current assignee is eligible: it waits, still with boris, and is
+    # never handed back to him when the backlog drains.
+    await profile(desk_settings, routing, anna, capacity=5, presence=Presence.OFFLINE)
+    await send(desk_settings, ReassignIncident(incident_id=incident, reason="level 1"))
+    await wait_until(lambda: backlog_ids(routing))
+    assert await assignee(routing, incident) == boris
+    assert (
+        await routing.pool.fetchval(
+            "SELECT escalated_from FROM backlog WHERE incident_id = $1", incident
+        )
+        == boris
+    )
+    told = await wait_until(lambda: [e for e in backlogged if e["payload"]["escalated"]])
+    assert told[0]["payload"]["current_agent_id"] == str(boris)
+    assert told[0]["payload"]["group_head_id"] == str(HEAD)
+    # Boris gaining capacity drains the backlog, but it never goes back to him.
+    await profile(desk_settings, routing, boris, capacity=6)
+    assert await backlog_ids(routing) == [incident]
+
+    await profile(desk_settings, routing, anna, capacity=5)
+    await wait_until(lambda: len_is(backlog_ids(routing), 0))
+    assert await assignee(routing, incident) == anna
+    assert await loads(routing) == {anna: 1, boris: 0}
+
+
+async def test_reconcile_recounts_loads_from_open_assignments(
+    routing: Service, desk_settings: DeskSettings
+) -> None:
+    anna = UUID(int=1)
+    await profile(desk_settings, routing, anna, capacity=5)
+    for _ in range(3):
+        await send(desk_settings, registered(uuid4()))
+
+    async def three() -> bool:
+        return (await loads(routing)).get(anna) == 3
+
+    await wait_until(three)
+    await routing.pool.execute("UPDATE agents SET load = 7")
+    conn: asyncpg.Connection = await asyncpg.connect(desk_settings.database_url("routing"))
+    try:
+        assert await reconcile_loads(conn) == [(anna, 7, 3)]
+        assert await reconcile_loads(conn) == []
+    finally:
+        await conn.close()
+    assert await loads(routing) == {anna: 3}
+
+
+async def test_profile_changes_board_backlog_and_assignment_by_hand(
+    routing: Service, desk_settings: DeskSettings, ask: RpcClient
+) -> None:
+    anna, boris = UUID(int=1), UUID(int=2)
+    with pytest.raises(RemoteFailure) as missing:
+        await ask.ask(ChangeAgentProfile(agent_id=anna, fields=("presence",)))
+    assert missing.value.failure.status == 404
+    created = await ask.ask(
+        ChangeAgentProfile(
+            agent_id=anna, fields=("skills", "capacity"), create=True, skills=(), capacity=1
+        )
+    )
+    assert isinstance(created, AgentView)
+    assert (created.presence, created.capacity, created.skills) == (Presence.OFFLINE, 1, ())
+
+    incident = uuid4()
+    await send(desk_settings, registered(incident))
+    await wait_until(lambda: backlog_ids(routing))
+    waiting = await ask.ask(GetBacklog())
+    assert isinstance(waiting, Backlog)
+    assert [(i.position, i.incident_id) for i in waiting.items] == [(1, incident)]
+    assert waiting.total == 1
+
+    by_hand = AssignByHand(
+        incident_id=incident,
+        agent_id=anna,
+        actor_id=UUID(int=99),
+        category_path=PATH,
+        priority=Priority.NORMAL,
+        registered_at=T0,
+    )
+    with pytest.raises(RemoteFailure) as refused:
+        await ask.ask(by_hand)
+    assert refused.value.failure.status == 409
+    assert "offline" in refused.value.failure.detail
+    made = await ask.ask(by_hand.model_copy(update={"override": True}))
+    assert isinstance(made, AssignmentMade)
+    assert (made.changed, made.load, made.capacity) == (True, 1, 1)
+    assert "overridden" in made.reason
+    assert "outside the agent's skills" in made.reason
+    again = await ask.ask(by_hand)
+    assert isinstance(again, AssignmentMade)
+    assert again.changed is False
+    assert await backlog_ids(routing) == []
+
+    online = await ask.ask(
+        ChangeAgentProfile(agent_id=anna, fields=("presence",), presence=Presence.ONLINE)
+    )
+    assert isinstance(online, AgentView)
+    assert (online.presence, online.skills, online.load) == (Presence.ONLINE, (), 1)
+    await ask.ask(ChangeAgentProfile(agent_id=boris, fields=("capacity",), create=True, capacity=2))
+    moved = await ask.ask(by_hand.model_copy(update={"agent_id": boris, "override": True}))
+    assert isinstance(moved, AssignmentMade)
+    assert moved.previous_agent_id == anna
+    with pytest.raises(RemoteFailure) as unknown:
+        await ask.ask(by_hand.model_copy(update={"agent_id": UUID(int=7)}))
+    assert unknown.value.failure.status == 422
+    assert unknown.value.failure.errors[0].field == "agent_id"
+
+    board = await ask.ask(ListAgents())
+    assert isinstance(board, AgentList)
+    assert [(a.agent_id, a.load) for a in board.items] == [(anna, 0), (boris, 1)]
+    assert board.total == 2
+    one = await ask.ask(ListAgents(agent_ids=(boris,)))
+    assert isinstance(one, AgentList)
+    assert [a.agent_id for a in one.items] == [boris]

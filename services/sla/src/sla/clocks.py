@@ -1,0 +1,232 @@
+"""An incident's clocks: stored state, recomputation after every change, timers.
+
+Every change (registration, a status change, the first response, a reclassification)
+updates the stored facts (pauses, actual times) and then calls `refresh`, which
+recomputes the deadlines from registration with the contract version and calendar the
+incident was registered under, keeps the protocol, re-arms the timers and announces new
+due times. History that already happened (a fired breach, a recorded response) is never
+rewritten by a later computation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from desk_contracts import utc_now
+from desk_contracts.enums import Priority, Status
+from desk_contracts.messages import DeadlinesSet
+from desk_runtime.service import UnitOfWork
+
+from . import timers
+from .contracts import ContractVersion, calendar_from_json, contract_version, version_from_row
+from .domain import (
+    CLIENT_WAIT,
+    RESOLVED_SPAN,
+    DeadlineInput,
+    Deadlines,
+    Pause,
+    TargetRule,
+    WorkingCalendar,
+    compute_deadlines,
+    select_rule,
+)
+from .domain.ladder import LadderDue, ladder_dues
+
+STOPPED = (Status.RESOLVED.value, Status.CLOSED.value)
+
+
+@dataclass(frozen=True)
+class Computation:
+    """Everything one computation of an incident yields."""
+
+    contract: ContractVersion
+    calendar: WorkingCalendar
+    rule: TargetRule
+    pauses: tuple[Pause, ...]
+    deadlines: Deadlines
+    ladder: tuple[LadderDue, ...]
+
+
+def pause_kind_for(status: str) -> str | None:
+    if status == Status.WAITING_ON_CLIENT.value:
+        return CLIENT_WAIT
+    if status == Status.RESOLVED.value:
+        return RESOLVED_SPAN
+    return None
+
+
+async def load_clock(conn: asyncpg.Connection, incident_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM incident_clocks WHERE incident_id = $1 FOR UPDATE", incident_id
+    )
+
+
+async def require_clock(conn: asyncpg.Connection, incident_id: UUID) -> asyncpg.Record:
+    row = await load_clock(conn, incident_id)
+    if row is None:
+        # The registration travels on another queue and may still be on its way.
+        raise LookupError(f"incident {incident_id} is not registered with sla yet")
+    return row
+
+
+async def pauses_of(conn: asyncpg.Connection | asyncpg.Pool, incident_id: UUID) -> list[Pause]:
+    rows = await conn.fetch(
+        "SELECT kind, started_at, ended_at FROM incident_pauses "
+        "WHERE incident_id = $1 ORDER BY started_at, id",
+        incident_id,
+    )
+    return [Pause(row["started_at"], row["ended_at"], row["kind"]) for row in rows]
+
+
+def compute(
+    contract: ContractVersion,
+    calendar: WorkingCalendar,
+    registered_at: datetime,
+    category_path: tuple[str, ...],
+    priority: Priority,
+    pauses: tuple[Pause, ...],
+    now: datetime | None,
+) -> Computation:
+    """The pure part: target, due times, reminders, ladder and protocol."""
+    rule = select_rule(contract.rules, category_path, priority)
+    if rule is None:
+        raise LookupError(f"contract {contract.name} has no target for this incident")
+    deadlines = compute_deadlines(
+        DeadlineInput(
+            registered_at=registered_at,
+            calendar=calendar,
+            calendar_name=contract.calendar_name,
+            rule=rule,
+            contract_name=contract.name,
+            contract_version=contract.version,
+            category_path=category_path,
+            priority=priority,
+            pauses=pauses,
+            now=now,
+        )
+    )
+    ladder = ladder_dues(contract.ladder, calendar, priority, registered_at, pauses, now)
+    return Computation(contract, calendar, rule, pauses, deadlines, ladder)
+
+
+async def computation_for(
+    conn: asyncpg.Connection | asyncpg.Pool, row: asyncpg.Record, now: datetime
+) -> Computation:
+    contract = version_from_row(
+        await contract_version(conn, row["contract_id"], row["contract_version"])
+    )
+    calendar = calendar_from_json(row["calendar"]) if row["calendar"] else contract.calendar
+    # An open "resolved" stop means the incident is resolved now: the plan is what it was
+    # when it was resolved, so that stop only counts once a reopen has closed it.
+    pauses = tuple(
+        pause
+        for pause in await pauses_of(conn, row["incident_id"])
+        if not (pause.kind == RESOLVED_SPAN and pause.ended_at is None)
+    )
+    return compute(
+        contract,
+        calendar,
+        row["registered_at"],
+        tuple(row["category_path"]),
+        Priority(row["priority"]),
+        pauses,
+        now,
+    )
+
+
+def wanted_timers(row: asyncpg.Record, result: Computation) -> list[timers.TimerSpec]:
+    """The timers an incident in this state needs; none while a clock stands still."""
+    status = row["status"]
+    if status in STOPPED or any(p.ended_at is None for p in result.pauses):
+        return []
+    deadlines = result.deadlines
+    wanted: list[timers.TimerSpec] = []
+    if row["first_response_at"] is None:
+        if deadlines.response_reminder_at is not None:
+            wanted.append(
+                timers.reminder("response", deadlines.response_reminder_at, deadlines.response_due)
+            )
+        wanted.append(timers.breach("response", deadlines.response_due))
+    if deadlines.reminder_at is not None:
+        wanted.append(
+            timers.reminder("resolution", deadlines.reminder_at, deadlines.resolution_due)
+        )
+    wanted.append(timers.breach("resolution", deadlines.resolution_due))
+    for due in result.ladder:
+        step = due.step
+        wanted.append(
+            timers.escalation(step.timer_kind, due.due_at, step.level, step.notify, step.reassign)
+        )
+    return wanted
+
+
+async def refresh(
+    uow: UnitOfWork, incident_id: UUID, reason: str, *, announce: bool = False
+) -> Computation:
+    """Recompute from registration, store the protocol, re-arm timers, announce changes."""
+    conn = uow.conn
+    row = await require_clock(conn, incident_id)
+    now = utc_now()
+    result = await computation_for(conn, row, now)
+    deadlines = result.deadlines
+    # An answered first response keeps the due time it was measured against.
+    response_due = (
+        row["response_due"] if row["first_response_at"] is not None else deadlines.response_due
+    )
+    resolution_due = deadlines.resolution_due
+    steps = [step.as_dict() for step in deadlines.steps]
+    await conn.execute(
+        """
+        UPDATE incident_clocks SET response_due = $2, resolution_due = $3, reminder_at = $4,
+            response_reminder_at = $5, paused_seconds = $6, client_delay_seconds = $7,
+            protocol = $8, computed_at = $9
+        WHERE incident_id = $1
+        """,
+        incident_id,
+        response_due,
+        resolution_due,
+        deadlines.reminder_at,
+        deadlines.response_reminder_at,
+        deadlines.paused_business.total_seconds(),
+        deadlines.client_delay.total_seconds(),
+        steps,
+        now,
+    )
+    await conn.execute(
+        "INSERT INTO computations (incident_id, reason, computed_at, steps) "
+        "VALUES ($1, $2, $3, $4)",
+        incident_id,
+        reason,
+        now,
+        steps,
+    )
+    await timers.sync_timers(conn, incident_id, wanted_timers(row, result))
+    if announce or (response_due, resolution_due) != (row["response_due"], row["resolution_due"]):
+        await uow.publish(
+            DeadlinesSet(
+                incident_id=incident_id,
+                contract_id=row["contract_id"],
+                contract_name=result.contract.name,
+                contract_version=row["contract_version"],
+                response_due=response_due,
+                resolution_due=resolution_due,
+                computed_at=now,
+            )
+        )
+    return result
+
+
+def signed_business(calendar: WorkingCalendar, due: datetime, actual: datetime) -> timedelta:
+    """Business time late (positive) or early (negative) against the due time."""
+    if actual >= due:
+        return calendar.between(due, actual)
+    return -calendar.between(actual, due)
+
+
+def snapshot_of(contract: ContractVersion) -> dict[str, Any]:
+    assert contract.calendar_snapshot is not None
+    return contract.calendar_snapshot

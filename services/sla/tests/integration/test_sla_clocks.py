@@ -1,0 +1,600 @@
+"""The sla service against the real PostgreSQL and RabbitMQ: deadlines from contracts,
+pauses, first response, reclassification, resolve/reopen, timers that fire once (across
+restarts and with two instances), and the request/reply answers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import aio_pika
+import pytest
+import pytest_asyncio
+from desk_contracts import Envelope, Message, utc_now
+from desk_contracts.enums import Channel, EntryKind, Priority, Role, Status, Visibility
+from desk_contracts.messages import (
+    CalendarSpec,
+    ContractSpec,
+    EntryAdded,
+    EscalationStepSpec,
+    GetIncidentSla,
+    IncidentAssigned,
+    IncidentReclassified,
+    IncidentRegistered,
+    IncidentSla,
+    IncidentStatusChanged,
+    OrganizationUpserted,
+    SaveCalendar,
+    SaveContract,
+    SlaReport,
+    SlaReportView,
+    TargetSpec,
+)
+from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
+from desk_runtime.rpc import RemoteFailure, RpcClient
+from desk_runtime.service import Service
+from desk_runtime.settings import DeskSettings
+from desk_runtime.testing import publish, wait_until
+from sla.app import build
+
+pytestmark = pytest.mark.integration
+
+S = timedelta(seconds=1)
+
+
+class Collector:
+    """Every event sla publishes, as the broker delivers it."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def of(self, kind: str, incident_id: UUID | None = None) -> list[dict[str, Any]]:
+        return [
+            e["payload"]
+            for e in self.events
+            if e["type"] == kind
+            and (incident_id is None or e["payload"]["incident_id"] == str(incident_id))
+        ]
+
+
+@pytest_asyncio.fixture
+async def sla(desk_settings: DeskSettings) -> AsyncIterator[Service]:
+    service = build(desk_settings)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+@pytest_asyncio.fixture
+async def events(sla: Service, desk_settings: DeskSettings) -> AsyncIterator[Collector]:
+    collector = Collector()
+    connection = await aio_pika.connect(desk_settings.amqp_url)
+    channel = await connection.channel()
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(exchange_name(desk_settings.namespace, EVENTS_EXCHANGE), routing_key="sla.#")
+
+    async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        collector.events.append(json.loads(message.body))
+
+    await queue.consume(on_message, no_ack=True)
+    try:
+        yield collector
+    finally:
+        await connection.close()
+
+
+@pytest_asyncio.fixture
+async def rpc(sla: Service, desk_settings: DeskSettings) -> AsyncIterator[RpcClient]:
+    connection = await aio_pika.connect_robust(desk_settings.amqp_url)
+    client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "tests", 10)
+    await client.connect(connection)
+    try:
+        yield client
+    finally:
+        await client.close()
+        await connection.close()
+
+
+async def send(settings: DeskSettings, payload: Message) -> None:
+    await publish(settings, Envelope.wrap(payload, producer="tests"))
+
+
+async def seconds_contract(
+    rpc: RpcClient,
+    *,
+    response: float = 3,
+    resolution: float = 8,
+    reminder_before: float | None = 1,
+    ladder: tuple[EscalationStepSpec, ...] = (),
+) -> UUID:
+    calendar = await rpc.ask(
+        SaveCalendar(calendar=CalendarSpec(name="Always", time_zone="UTC", always_open=True))
+    )
+    contract = await rpc.ask(
+        SaveContract(
+            contract=ContractSpec(
+                name="Seconds",
+                calendar_id=calendar.calendar_id,  # type: ignore[attr-defined]
+                targets=(
+                    TargetSpec(
+                        response_seconds=response,
+                        resolution_seconds=resolution,
+                        reminder_before_seconds=reminder_before,
+                    ),
+                ),
+                escalation=ladder,
+            )
+        )
+    )
+    return contract.contract_id  # type: ignore[attr-defined, no-any-return]
+
+
+async def register(
+    settings: DeskSettings,
+    organization_id: UUID,
+    *,
+    at: datetime | None = None,
+    priority: Priority = Priority.NORMAL,
+    path: tuple[str, ...] = ("fault", "software"),
+) -> tuple[UUID, datetime]:
+    incident_id = uuid4()
+    registered_at = at or utc_now()
+    await send(
+        settings,
+        IncidentRegistered(
+            incident_id=incident_id,
+            number="INC-000001",
+            title="Printer on fire",
+            category_id=uuid4(),
+            category_path=path,
+            priority=priority,
+            channel=Channel.PORTAL,
+            requester_id=uuid4(),
+            organization_id=organization_id,
+            registered_at=registered_at,
+        ),
+    )
+    return incident_id, registered_at
+
+
+def status_change(
+    incident_id: UUID, previous: Status, status: Status, at: datetime
+) -> IncidentStatusChanged:
+    return IncidentStatusChanged(
+        incident_id=incident_id,
+        number="INC-000001",
+        previous=previous,
+        status=status,
+        changed_at=at,
+        requester_id=uuid4(),
+        category_path=("fault",),
+        priority=Priority.NORMAL,
+    )
+
+
+async def organization_on(settings: DeskSettings, contract_id: UUID) -> UUID:
+    organization_id = uuid4()
+    await send(
+        settings,
+        OrganizationUpserted(organization_id=organization_id, name="Acme", contract_id=contract_id),
+    )
+    return organization_id
+
+
+async def clock_row(service: Service, incident_id: UUID) -> Any:
+    return await service.pool.fetchrow(
+        "SELECT * FROM incident_clocks WHERE incident_id = $1", incident_id
+    )
+
+
+async def wait_registered(service: Service, organization_id: UUID, contract_id: UUID) -> None:
+    async def mapped() -> bool:
+        found = await service.pool.fetchval(
+            "SELECT contract_id FROM organization_contracts WHERE organization_id = $1",
+            organization_id,
+        )
+        return bool(found == contract_id)
+
+    await wait_until(mapped, timeout=10)
+
+
+async def test_default_contract_gives_due_times_and_announces_them(
+    sla: Service, events: Collector, desk_settings: DeskSettings
+) -> None:
+    incident_id, registered = await register(desk_settings, uuid4(), priority=Priority.HIGH)
+    announced = await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+    # The seeded Standard contract is 24/7: high = 2 h response, 24 h resolution.
+    assert datetime.fromisoformat(announced[0]["response_due"]) == registered + 2 * 3600 * S
+    assert datetime.fromisoformat(announced[0]["resolution_due"]) == registered + 24 * 3600 * S
+    row = await clock_row(sla, incident_id)
+    assert row["contract_version"] == 1
+    timers = await sla.pool.fetch(
+        "SELECT kind, due_at FROM timers WHERE incident_id = $1 AND state = 'armed'", incident_id
+    )
+    kinds = {t["kind"]: t["due_at"] for t in timers}
+    assert kinds["response_breach"] == registered + 2 * 3600 * S
+    assert kinds["resolution_breach"] == registered + 24 * 3600 * S
+    # The default ladder: one and two business days (24 h each on 24/7); not critical.
+    assert kinds["escalation:1:group_head"] == registered + 24 * 3600 * S
+    assert kinds["escalation:2:department_head"] == registered + 48 * 3600 * S
+    assert "escalation:3:escalation_contact" not in kinds
+
+
+async def test_reminder_then_breach_at_the_due_times_each_once(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    contract_id = await seconds_contract(rpc, response=3, resolution=60, reminder_before=1)
+    organization_id = await organization_on(desk_settings, contract_id)
+    await wait_registered(sla, organization_id, contract_id)
+    incident_id, registered = await register(desk_settings, organization_id)
+
+    breach = await wait_until(lambda: events.of("sla.breached", incident_id), timeout=15)
+    reminders = events.of("sla.reminder_due", incident_id)
+    assert [r["clock"] for r in reminders] == ["response"]
+    assert datetime.fromisoformat(reminders[0]["due_at"]) == registered + 3 * S
+    assert datetime.fromisoformat(reminders[0]["fired_at"]) >= registered + 2 * S
+    assert breach[0]["clock"] == "response"
+    assert datetime.fromisoformat(breach[0]["due_at"]) == registered + 3 * S
+    assert datetime.fromisoformat(breach[0]["fired_at"]) >= registered + 3 * S
+    row = await clock_row(sla, incident_id)
+    assert row["response_breached_at"] == registered + 3 * S
+    await asyncio.sleep(0.5)
+    assert len(events.of("sla.breached", incident_id)) == 1
+
+
+async def test_a_wait_on_the_client_moves_the_breach_by_the_paused_time(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    contract_id = await seconds_contract(rpc, response=3, resolution=60, reminder_before=None)
+    organization_id = await organization_on(desk_settings, contract_id)
+    await wait_registered(sla, organization_id, contract_id)
+    incident_id, registered = await register(desk_settings, organization_id)
+    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+    await send(
+        desk_settings,
+        status_change(
+            incident_id, Status.IN_PROGRESS, Status.WAITING_ON_CLIENT, registered + 0.5 * S
+        ),
+    )
+
+    async def paused() -> bool:
+        return bool(
+            await sla.pool.fetchval(
+                "SELECT count(*) FROM incident_pauses WHERE incident_id = $1", incident_id
+            )
+        )
+
+    await wait_until(paused)
+    await send(
+        desk_settings,
+        status_change(
+            incident_id, Status.WAITING_ON_CLIENT, Status.IN_PROGRESS, registered + 2.5 * S
+        ),
+    )
+    breach = await wait_until(lambda: events.of("sla.breached", incident_id), timeout=15)
+    assert datetime.fromisoformat(breach[0]["due_at"]) == registered + 5 * S
+    moved = [
+        datetime.fromisoformat(e["response_due"])
+        for e in events.of("sla.deadlines_set", incident_id)
+    ]
+    assert moved[0] == registered + 3 * S
+    assert moved[-1] == registered + 5 * S
+    row = await clock_row(sla, incident_id)
+    assert row["client_delay_seconds"] == pytest.approx(2.0)
+    view = await rpc.ask(GetIncidentSla(incident_id=incident_id, staff=True))
+    assert isinstance(view, IncidentSla)
+    assert [p.kind for p in view.pauses] == ["client"]
+    assert view.pauses[0].business_seconds == pytest.approx(2.0)
+    assert any("Client-caused delay in total: 2 s" in line for line in view.protocol)
+
+
+async def test_first_public_staff_reply_stops_the_response_clock(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    contract_id = await seconds_contract(rpc, response=30, resolution=60, reminder_before=None)
+    organization_id = await organization_on(desk_settings, contract_id)
+    await wait_registered(sla, organization_id, contract_id)
+    incident_id, registered = await register(desk_settings, organization_id)
+    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+
+    def entry(visibility: Visibility, role: Role, offset: float) -> EntryAdded:
+        return EntryAdded(
+            incident_id=incident_id,
+            number="INC-000001",
+            entry_id=uuid4(),
+            kind=EntryKind.COMMENT,
+            visibility=visibility,
+            author_id=uuid4(),
+            author_role=role,
+            text="Looking into it",
+            created_at=registered + offset * S,
+            requester_id=uuid4(),
+            organization_id=organization_id,
+        )
+
+    # An internal note and a client's message do not answer the client.
+    await send(desk_settings, entry(Visibility.INTERNAL, Role.AGENT, 1))
+    await send(desk_settings, entry(Visibility.PUBLIC, Role.CLIENT, 2))
+    await send(desk_settings, entry(Visibility.PUBLIC, Role.AGENT, 4))
+    await send(desk_settings, entry(Visibility.PUBLIC, Role.HEAD, 6))
+
+    async def responded() -> Any:
+        row = await clock_row(sla, incident_id)
+        return row if row["first_response_at"] else None
+
+    row = await wait_until(responded)
+    assert row["first_response_at"] == registered + 4 * S
+    assert row["response_business_seconds"] == pytest.approx(4.0)
+
+    async def response_timers_cancelled() -> bool:
+        states = await sla.pool.fetch(
+            "SELECT kind, state FROM timers WHERE incident_id = $1", incident_id
+        )
+        found = {r["kind"]: r["state"] for r in states}
+        return found.get("response_breach") == "cancelled"
+
+    await wait_until(response_timers_cancelled)
+    view = await rpc.ask(GetIncidentSla(incident_id=incident_id))
+    assert isinstance(view, IncidentSla)
+    response = next(c for c in view.clocks if c.clock == "response")
+    assert response.state == "met"
+    assert response.difference_seconds == pytest.approx(-26.0)
+    # Clients are not shown the escalation plan or the timers.
+    assert view.escalations == ()
+    assert view.timers == ()
+
+
+async def test_reclassification_recomputes_from_registration(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    incident_id, registered = await register(desk_settings, uuid4(), priority=Priority.LOW)
+    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+    await send(
+        desk_settings,
+        IncidentReclassified(
+            incident_id=incident_id,
+            category_id=uuid4(),
+            category_path=("fault",),
+            priority=Priority.CRITICAL,
+            changed_at=registered + 10 * S,
+        ),
+    )
+    announced = await wait_until(
+        lambda: [
+            e for e in events.of("sla.deadlines_set", incident_id) if e["resolution_due"] != ""
+        ][1:]
+    )
+    # Standard critical: 30 min response, 48 h resolution, counted from registration.
+    assert datetime.fromisoformat(announced[-1]["response_due"]) == registered + 1800 * S
+    assert datetime.fromisoformat(announced[-1]["resolution_due"]) == registered + 48 * 3600 * S
+    armed = {
+        r["kind"]
+        for r in await sla.pool.fetch(
+            "SELECT kind FROM timers WHERE incident_id = $1 AND state = 'armed'", incident_id
+        )
+    }
+    # Critical incidents also reach the category's escalation contact after one day.
+    assert "escalation:3:escalation_contact" in armed
+    view = await rpc.ask(GetIncidentSla(incident_id=incident_id, staff=True))
+    assert isinstance(view, IncidentSla)
+    assert [c.reason for c in view.computations] == ["registered", "reclassified"]
+
+
+async def test_resolve_and_reopen_do_not_count_the_time_spent_resolved(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    contract_id = await seconds_contract(rpc, response=100, resolution=70, reminder_before=None)
+    organization_id = await organization_on(desk_settings, contract_id)
+    await wait_registered(sla, organization_id, contract_id)
+    registered = utc_now() - 60 * S  # history told after the fact
+    incident_id, _ = await register(desk_settings, organization_id, at=registered)
+    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+    await send(
+        desk_settings,
+        IncidentAssigned(
+            incident_id=incident_id,
+            agent_id=(agent := uuid4()),
+            reason="least loaded",
+            assigned_at=registered + S,
+        ),
+    )
+    await send(
+        desk_settings,
+        status_change(incident_id, Status.IN_PROGRESS, Status.RESOLVED, registered + 4 * S),
+    )
+    await send(
+        desk_settings,
+        status_change(incident_id, Status.RESOLVED, Status.REOPENED, registered + 24 * S),
+    )
+
+    async def reopened() -> Any:
+        row = await clock_row(sla, incident_id)
+        return row if row["reopen_count"] == 1 else None
+
+    row = await wait_until(reopened)
+    assert row["assignee_id"] == agent
+    # 20 s spent resolved do not count: the 70 s target ends 90 s after registration.
+    assert row["resolution_due"] == registered + 90 * S
+    assert row["client_delay_seconds"] == 0
+    await send(
+        desk_settings,
+        status_change(incident_id, Status.REOPENED, Status.RESOLVED, registered + 27 * S),
+    )
+
+    async def resolved() -> Any:
+        found = await clock_row(sla, incident_id)
+        return found if found["resolved_at"] is not None else None
+
+    row = await wait_until(resolved)
+    assert row["resolution_business_seconds"] == pytest.approx(7.0)
+    assert row["resolution_breached_at"] is None
+    report = await rpc.ask(SlaReport(agent_id=agent, group_by="agent"))
+    assert isinstance(report, SlaReportView)
+    assert report.total.incidents == 1
+    assert report.total.resolved == 1
+    assert report.total.reopens == 1
+    assert report.total.resolution_median_seconds == pytest.approx(7.0)
+    assert report.groups[0].key == str(agent)
+
+
+async def test_invalid_calendar_names_the_field(rpc: RpcClient) -> None:
+    with pytest.raises(RemoteFailure) as caught:
+        await rpc.ask(
+            SaveCalendar(
+                calendar=CalendarSpec(
+                    name="Nowhere",
+                    time_zone="Mars/Olympus",
+                    weekly_hours={0: (("09:00", "18:00"),)},
+                )
+            )
+        )
+    assert caught.value.failure.status == 422
+    assert caught.value.failure.errors[0].field == "calendar.time_zone"
+    with pytest.raises(RemoteFailure) as caught:
+        await rpc.ask(
+            SaveCalendar(
+                calendar=CalendarSpec(
+                    name="Upside down", time_zone="UTC", weekly_hours={0: (("18:00", "09:00"),)}
+                )
+            )
+        )
+    assert caught.value.failure.status == 422
+    assert caught.value.failure.errors[0].field == "calendar.weekly_hours"
+
+
+# --- durability and concurrency of the timers ------------------------------------------
+
+
+def fired_counts(events: Collector) -> Counter[tuple[str, str, str]]:
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for event in events.events:
+        if event["type"] in ("sla.breached", "sla.reminder_due", "sla.escalated"):
+            payload = event["payload"]
+            what = payload.get("clock") or str(payload.get("level"))
+            counts[(payload["incident_id"], event["type"], what)] += 1
+    return counts
+
+
+async def test_timers_due_while_sla_was_down_fire_once_after_restart(
+    desk_settings: DeskSettings,
+) -> None:
+    first = build(desk_settings)
+    await first.start()
+    collector = Collector()
+    connection = await aio_pika.connect(desk_settings.amqp_url)
+    try:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(exclusive=True)
+        await queue.bind(
+            exchange_name(desk_settings.namespace, EVENTS_EXCHANGE), routing_key="sla.#"
+        )
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            collector.events.append(json.loads(message.body))
+
+        await queue.consume(on_message, no_ack=True)
+        connection_rpc = await aio_pika.connect_robust(desk_settings.amqp_url)
+        client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "tests", 10)
+        await client.connect(connection_rpc)
+        ladder = (EscalationStepSpec(level=1, after_seconds=5, notify="group_head", reassign=True),)
+        contract_id = await seconds_contract(
+            client, response=4, resolution=5, reminder_before=1, ladder=ladder
+        )
+        await client.close()
+        await connection_rpc.close()
+        organization_id = await organization_on(desk_settings, contract_id)
+        await wait_registered(first, organization_id, contract_id)
+        incidents = [(await register(desk_settings, organization_id))[0] for _ in range(20)]
+
+        async def all_armed() -> bool:
+            count = await first.pool.fetchval("SELECT count(*) FROM timers")
+            return bool(count == 20 * 5)
+
+        await wait_until(all_armed)
+        waiting = await first.pool.fetchval("SELECT count(*) FROM timers WHERE state = 'armed'")
+        await first.stop()  # down while the timers wait
+        assert waiting > 0
+        await asyncio.sleep(5.5)  # every timer falls due while nobody runs
+        second = build(desk_settings)
+        await second.start()
+        try:
+            expected = {
+                (str(i), kind, what)
+                for i in incidents
+                for kind, what in (
+                    ("sla.reminder_due", "response"),
+                    ("sla.reminder_due", "resolution"),
+                    ("sla.breached", "response"),
+                    ("sla.breached", "resolution"),
+                    ("sla.escalated", "1"),
+                )
+            }
+            await wait_until(lambda: set(fired_counts(collector)) >= expected, timeout=20)
+            await asyncio.sleep(1.0)  # room for a duplicate to show up, if there were one
+            counts = fired_counts(collector)
+            assert {key: counts[key] for key in expected} == dict.fromkeys(expected, 1)
+            escalated = [e for e in collector.of("sla.escalated")]
+            assert all(e["reassign"] and e["notify"] == "group_head" for e in escalated)
+        finally:
+            await second.stop()
+    finally:
+        with contextlib.suppress(Exception):
+            await connection.close()
+
+
+async def test_two_instances_never_fire_one_timer_twice(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    other = build(desk_settings.model_copy(update={"health_port": None}))
+    await other.start()
+    try:
+        contract_id = await seconds_contract(rpc, response=2, resolution=3, reminder_before=1)
+        organization_id = await organization_on(desk_settings, contract_id)
+        await wait_registered(sla, organization_id, contract_id)
+        incidents = [(await register(desk_settings, organization_id))[0] for _ in range(60)]
+        expected = {
+            (str(i), kind, what)
+            for i in incidents
+            for kind, what in (
+                ("sla.reminder_due", "response"),
+                ("sla.reminder_due", "resolution"),
+                ("sla.breached", "response"),
+                ("sla.breached", "resolution"),
+            )
+        }
+        await wait_until(lambda: set(fired_counts(events)) >= expected, timeout=30)
+        await asyncio.sleep(1.0)
+        counts = fired_counts(events)
+        assert {key: counts[key] for key in expected} == dict.fromkeys(expected, 1)
+        states = await sla.pool.fetch(
+            "SELECT state, count(*) FROM timers WHERE incident_id = ANY($1::uuid[]) "
+            "AND kind NOT LIKE 'escalation%' GROUP BY state",
+            incidents,
+        )
+        assert {r["state"]: r["count"] for r in states} == {"fired": 60 * 4}
+    finally:
+        await other.stop()
+
+
+async def test_naive_instants_are_refused_in_preview(
+    rpc: RpcClient, sla: Service, desk_settings: DeskSettings
+) -> None:
+    from desk_contracts.messages import PreviewDeadlines
+
+    with pytest.raises(RemoteFailure) as caught:
+        await rpc.ask(
+            PreviewDeadlines(
+                contract_id=UUID("00000000-0000-4000-8000-000000000010"),
+                registered_at=datetime(2026, 3, 9, 9, 0),
+            )
+        )
+    assert caught.value.failure.status == 422
+    assert caught.value.failure.errors[0].field == "registered_at"

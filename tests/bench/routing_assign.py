@@ -1,0 +1,499 @@
+"""Assignment latency: incidents are filed through the HTTP API at fixed, rising rates
+(open loop: one request every 1/rate seconds whatever the answers do) with every service
+running; for each rate it reports p50/p95/p99/max of registered → assigned (intake's
+registration time to routing's committed decision, both from routing's records) and of
+POST sent → IncidentAssigned seen on the broker.
+
+    python -m tests.bench.routing_assign --rates 50 100 200 300 --duration 10
+
+It starts the five services as processes in a namespace of its own (plus extra routing
+instances with --routing-instances), prints a table, writes
+bench-results/routing_assign.json and removes the namespace at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+import aio_pika
+import asyncpg
+import httpx
+from desk_contracts import Envelope
+from desk_contracts.enums import Channel, Presence, Priority
+from desk_contracts.messages import IncidentAssigned, IncidentRegistered, UpsertAgentProfile
+from desk_contracts.topology import EVENTS_EXCHANGE, SERVICES, consumer_queue, exchange_name
+from desk_runtime.settings import DeskSettings
+from desk_runtime.supervisor import ProcessGroup
+from desk_runtime.testing import (
+    drop_namespace,
+    environment_for,
+    free_port,
+    free_port_block,
+    infrastructure,
+    new_namespace,
+    publish,
+    settings_for,
+    smtp_server,
+    wait_until,
+)
+
+RESULTS = Path("bench-results")
+DEMO_PASSWORD = "demo-desk-2026"
+ADMIN_PASSWORD = "bench-admin-password"
+AGENTS = 10
+CATEGORIES = ("fault/software", "order/development", "consultation")
+# Requests in flight at most; beyond that the generator falls behind its schedule and
+# the achieved rate shows it.
+IN_FLIGHT = 256
+
+
+def demo_id(name: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"service-desk:demo:{name}")
+
+
+@dataclass
+class Step:
+    rate: float
+    duration: float
+    sent_at: dict[str, float] = field(default_factory=dict)
+    errors: int = 0
+    elapsed: float = 0.0
+    max_queue_depth: int = 0
+
+
+def percentiles(values: list[float]) -> dict[str, float | None]:
+    """Milliseconds, from seconds."""
+    if not values:
+        return {"p50": None, "p95": None, "p99": None, "max": None}
+    ordered = sorted(values)
+    q = (
+        [ordered[0]] * 99
+        if len(ordered) == 1
+        else statistics.quantiles(ordered, n=100, method="inclusive")
+    )
+    return {
+        "p50": round(q[49] * 1000, 1),
+        "p95": round(q[94] * 1000, 1),
+        "p99": round(q[98] * 1000, 1),
+        "max": round(ordered[-1] * 1000, 1),
+    }
+
+
+async def watch_assignments(
+    settings: DeskSettings, seen: dict[str, float]
+) -> aio_pika.abc.AbstractConnection:
+    """A probe queue of the benchmark's own on IncidentAssigned."""
+    connection = await aio_pika.connect_robust(settings.amqp_url)
+    channel = await connection.channel()
+    await channel.set_qos(prefetch_count=1000)
+    exchange = await channel.get_exchange(exchange_name(settings.namespace, EVENTS_EXCHANGE))
+    queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+    await queue.bind(exchange, IncidentAssigned.ROUTING_KEY)
+
+    async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        seen.setdefault(json.loads(message.body)["payload"]["incident_id"], time.perf_counter())
+        await message.ack()
+
+    await queue.consume(on_message)
+    return connection
+
+
+def cpu_seconds(group: ProcessGroup, prefix: str) -> float:
+    """User + system CPU time the named processes have used so far (Linux /proc)."""
+    total = 0
+    for name, managed in group.processes.items():
+        if name.startswith(prefix) and managed.process is not None:
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{managed.process.pid}/stat").read_text().rsplit(")", 1)[1]
+                values = fields.split()
+                total += int(values[11]) + int(values[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def sample_queue(settings: DeskSettings, step: Step, stop: asyncio.Event) -> None:
+    """The deepest routing's registration queue got: whether routing kept up."""
+    queue = consumer_queue(settings.namespace, "routing", IncidentRegistered)
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:
+        channel = await connection.channel()
+        while not stop.is_set():
+            declared = await channel.declare_queue(queue, passive=True)
+            depth = declared.declaration_result.message_count or 0
+            step.max_queue_depth = max(step.max_queue_depth, depth)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.25)
+    finally:
+        await connection.close()
+
+
+async def drive(http: httpx.AsyncClient, token: str, step: Step) -> None:
+    """Open loop: request n leaves at start + n/rate unless IN_FLIGHT are pending."""
+    headers = {"authorization": f"Bearer {token}"}
+    gate = asyncio.Semaphore(IN_FLIGHT)
+    total = int(step.rate * step.duration)
+    start = time.perf_counter()
+
+    async def one(n: int) -> None:
+        try:
+            sent = time.perf_counter()
+            response = await http.post(
+                "/api/v1/incidents",
+                headers=headers,
+                json={
+                    "title": f"Routing benchmark {step.rate:g}/s #{n}",
+                    "category_id": str(demo_id(f"category:{CATEGORIES[n % len(CATEGORIES)]}")),
+                    "priority": "normal",
+                },
+            )
+            if response.status_code == 201:
+                step.sent_at[response.json()["id"]] = sent
+            else:
+                step.errors += 1
+        except httpx.HTTPError:
+            step.errors += 1
+        finally:
+            gate.release()
+
+    tasks = []
+    for n in range(total):
+        delay = start + n / step.rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await gate.acquire()
+        tasks.append(asyncio.create_task(one(n)))
+    await asyncio.gather(*tasks)
+    step.elapsed = time.perf_counter() - start
+
+
+async def start_desk(
+    settings: DeskSettings, group: ProcessGroup, routing_instances: int, routing_only: bool
+) -> None:
+    services = ("routing",) if routing_only else SERVICES
+    for service in services:
+        await group.start_service(service)
+    ports = [settings.service_port(s) for s in services]
+    for n in range(2, routing_instances + 1):
+        port = free_port()
+        ports.append(port)
+        await group.start(
+            f"routing-{n}", [sys.executable, "-m", "routing"], env={"DESK_HEALTH_PORT": str(port)}
+        )
+    async with httpx.AsyncClient(timeout=5) as http:
+
+        async def ready() -> bool:
+            if group.exited():
+                raise RuntimeError(f"{group.exited()} exited at start")
+            try:
+                answers = [await http.get(f"http://127.0.0.1:{p}/readyz") for p in ports]
+            except httpx.TransportError:
+                return False
+            return all(a.status_code == 200 for a in answers)
+
+        await wait_until(ready, timeout=90, interval=0.3)
+
+
+async def drive_events(settings: DeskSettings, step: Step) -> None:
+    """Routing alone: IncidentRegistered published straight to the broker on the same
+    open-loop schedule, as intake's outbox relay would."""
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:
+        channel = await connection.channel()
+        exchange = await channel.get_exchange(exchange_name(settings.namespace, EVENTS_EXCHANGE))
+        gate = asyncio.Semaphore(IN_FLIGHT)
+        start = time.perf_counter()
+
+        async def one(n: int) -> None:
+            try:
+                incident_id = uuid4()
+                payload = IncidentRegistered(
+                    incident_id=incident_id,
+                    number=f"INC-{n:06d}",
+                    title="Routing benchmark",
+                    category_id=uuid4(),
+                    category_path=tuple(CATEGORIES[n % len(CATEGORIES)].split("/")),
+                    priority=Priority.NORMAL,
+                    channel=Channel.API,
+                    requester_id=uuid4(),
+                    organization_id=uuid4(),
+                    registered_at=datetime.now(UTC),
+                )
+                envelope = Envelope.wrap(payload, producer="bench")
+                sent = time.perf_counter()
+                await exchange.publish(
+                    aio_pika.Message(
+                        envelope.model_dump_json().encode(),
+                        message_id=str(envelope.message_id),
+                        content_type="application/json",
+                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    ),
+                    routing_key=payload.ROUTING_KEY,
+                )
+                step.sent_at[str(incident_id)] = sent
+            except aio_pika.exceptions.AMQPError:
+                step.errors += 1
+            finally:
+                gate.release()
+
+        tasks = []
+        for n in range(int(step.rate * step.duration)):
+            delay = start + n / step.rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await gate.acquire()
+            tasks.append(asyncio.create_task(one(n)))
+        await asyncio.gather(*tasks)
+        step.elapsed = time.perf_counter() - start
+    finally:
+        await connection.close()
+
+
+async def prepare_bare_agents(settings: DeskSettings, routing: asyncpg.Connection) -> None:
+    """Routing alone has no gateway: the profiles arrive as the command the gateway sends."""
+    for n in range(AGENTS):
+        await publish(
+            settings,
+            Envelope.wrap(
+                UpsertAgentProfile(
+                    agent_id=demo_id(f"bench:agent:{n}"),
+                    skills=((),),
+                    capacity=1000,
+                    presence=Presence.ONLINE,
+                ),
+                producer="bench",
+            ),
+        )
+    await wait_until(
+        lambda: routing.fetchval("SELECT count(*) = $1 FROM agents", AGENTS),
+        timeout=30,
+        interval=0.2,
+    )
+
+
+async def prepare_agents(http: httpx.AsyncClient, routing: asyncpg.Connection) -> None:
+    """Ten online agents covering everything with room for the whole run, set up as an
+    admin would: staff users, then their profiles."""
+    response = await http.post(
+        "/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}
+    )
+    response.raise_for_status()
+    headers = {"authorization": f"Bearer {response.json()['access_token']}"}
+    agents = [demo_id("user:anna"), demo_id("user:boris")]
+    for n in range(AGENTS - len(agents)):
+        user = await http.post(
+            "/api/v1/users",
+            headers=headers,
+            json={
+                "username": f"bench-agent-{n}",
+                "password": "bench-agent-password",
+                "display_name": f"Bench agent {n}",
+                "email": f"bench-agent-{n}@example.com",
+                "role": "agent",
+            },
+        )
+        user.raise_for_status()
+        agents.append(UUID(user.json()["id"]))
+    # The demo seed sends anna's and boris's profiles through the broker; ours come after.
+    await wait_until(
+        lambda: routing.fetchval("SELECT count(*) = 2 FROM agents"), timeout=30, interval=0.2
+    )
+    for agent_id in agents:
+        answer = await http.put(
+            f"/api/v1/agents/{agent_id}",
+            headers=headers,
+            json={
+                "skills": [[]],
+                "capacity": 1000,
+                "presence": "online",
+                "group_head_id": str(demo_id("user:helen")),
+            },
+        )
+        answer.raise_for_status()
+
+
+async def login_and_warm_up(http: httpx.AsyncClient) -> str:
+    response = await http.post(
+        "/api/v1/auth/token", json={"username": "alice", "password": DEMO_PASSWORD}
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+
+    async def categories_known() -> bool:
+        for category in CATEGORIES:
+            answer = await http.post(
+                "/api/v1/incidents",
+                headers={"authorization": f"Bearer {token}"},
+                json={"title": "warm-up", "category_id": str(demo_id(f"category:{category}"))},
+            )
+            if answer.status_code != 201:
+                return False
+        return True
+
+    await wait_until(categories_known, timeout=30, interval=0.2)
+    return token
+
+
+async def measure(
+    step: Step, routing: asyncpg.Connection, seen: dict[str, float], settle: float
+) -> dict[str, Any]:
+    ids = [UUID(i) for i in step.sent_at]
+
+    async def all_assigned() -> bool:
+        count = await routing.fetchval(
+            "SELECT count(*) FROM assignments WHERE incident_id = ANY($1)", ids
+        )
+        return bool(count == len(ids)) and all(i in seen for i in step.sent_at)
+
+    with contextlib.suppress(TimeoutError):
+        await wait_until(all_assigned, timeout=settle, interval=0.2)
+    rows = await routing.fetch(
+        "SELECT registered_at, assigned_at FROM assignments WHERE incident_id = ANY($1)", ids
+    )
+    decided = [_seconds(row["assigned_at"], row["registered_at"]) for row in rows]
+    observed = [seen[i] - sent for i, sent in step.sent_at.items() if i in seen]
+    return {
+        "target_rate": step.rate,
+        "achieved_rate": round(len(step.sent_at) / step.elapsed, 1) if step.elapsed else 0,
+        "incidents": len(step.sent_at),
+        "http_errors": step.errors,
+        "assigned": len(rows),
+        "registered_to_assigned_ms": percentiles(decided),
+        "post_to_assigned_event_ms": percentiles(observed),
+    }
+
+
+def _seconds(later: datetime, earlier: datetime) -> float:
+    return (later - earlier).total_seconds()
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    with infrastructure() as infra, smtp_server() as (smtp_port, _):
+        settings = settings_for(
+            infra,
+            new_namespace("rb"),
+            http_port=free_port_block(len(SERVICES)),
+            smtp_port=smtp_port,
+            demo=True,
+            admin_password=ADMIN_PASSWORD,
+            log_level="WARNING",
+        )
+        log = (RESULTS / "routing_assign-services.log").open("w")
+        group = ProcessGroup(env=environment_for(settings), output=log)
+        seen: dict[str, float] = {}
+        probe = None
+        routing = None
+        steps: list[dict[str, Any]] = []
+        try:
+            await start_desk(settings, group, args.routing_instances, args.routing_only)
+            routing = await asyncpg.connect(settings.database_url("routing"))
+            probe = await watch_assignments(settings, seen)
+            base = f"http://127.0.0.1:{settings.http_port}"
+            limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+            async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+                if args.routing_only:
+                    await prepare_bare_agents(settings, routing)
+                else:
+                    await prepare_agents(http, routing)
+                    token = await login_and_warm_up(http)
+                for rate in args.rates:
+                    step = Step(rate=rate, duration=args.duration)
+                    cpu_before = cpu_seconds(group, "routing")
+                    stop = asyncio.Event()
+                    sampler = asyncio.create_task(sample_queue(settings, step, stop))
+                    if args.routing_only:
+                        await drive_events(settings, step)
+                    else:
+                        await drive(http, token, step)
+                    result = await measure(step, routing, seen, args.settle)
+                    stop.set()
+                    await sampler
+                    result["routing_queue_max_depth"] = step.max_queue_depth
+                    # CPU per incident does not depend on what else runs on the machine.
+                    used = cpu_seconds(group, "routing") - cpu_before
+                    result["routing_cpu_ms_per_incident"] = (
+                        round(used * 1000 / len(step.sent_at), 2) if step.sent_at else None
+                    )
+                    # Other work on the machine skews every number; say how busy it was.
+                    result["load_average_1m"] = round(os.getloadavg()[0], 2)
+                    steps.append(result)
+                    print_row(result)
+                    await asyncio.sleep(args.pause)
+        finally:
+            if probe is not None:
+                await probe.close()
+            if routing is not None:
+                await routing.close()
+            await group.stop_all()
+            log.close()
+            await drop_namespace(settings)
+    return {
+        "benchmark": "routing assignment latency",
+        "source": "broker (routing alone)" if args.routing_only else "HTTP API (every service)",
+        "routing_instances": args.routing_instances,
+        "agents": AGENTS,
+        "duration_per_rate_s": args.duration,
+        "steps": steps,
+    }
+
+
+HEADER = (
+    f"{'rate/s':>7}{'sent/s':>8}{'n':>6}{'err':>5}{'asgn':>6}{'queue':>6}{'load':>6}"
+    f"{'cpu ms':>7} | "
+    f"registered→assigned ms {'p50':>7}{'p95':>8}{'p99':>8}{'max':>8} | "
+    f"POST→event ms {'p50':>8}{'p99':>8}"
+)
+
+
+def print_row(step: dict[str, Any]) -> None:
+    def cell(value: float | None, width: int) -> str:
+        return f"{'-' if value is None else value:>{width}}"
+
+    decided = step["registered_to_assigned_ms"]
+    observed = step["post_to_assigned_event_ms"]
+    print(
+        f"{step['target_rate']:>7g}{step['achieved_rate']:>8}{step['incidents']:>6}"
+        f"{step['http_errors']:>5}{step['assigned']:>6}{step['routing_queue_max_depth']:>6}"
+        f"{step['load_average_1m']:>6}{cell(step['routing_cpu_ms_per_incident'], 7)} | "
+        f"{'':22}{cell(decided['p50'], 8)}{cell(decided['p95'], 8)}{cell(decided['p99'], 8)}"
+        f"{cell(decided['max'], 8)} | {'':13}{cell(observed['p50'], 8)}"
+        f"{cell(observed['p99'], 8)}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--rates", type=float, nargs="+", default=[50, 100, 200, 300])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per rate")
+    parser.add_argument("--pause", type=float, default=2.0, help="seconds between rates")
+    parser.add_argument(
+        "--settle", type=float, default=60.0, help="seconds to wait for a rate's assignments"
+    )
+    parser.add_argument("--routing-instances", type=int, default=1, choices=range(1, 5))
+    parser.add_argument(
+        "--routing-only",
+        action="store_true",
+        help="start routing alone and publish IncidentRegistered to the broker directly",
+    )
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    print(HEADER, flush=True)
+    result = asyncio.run(run(args))
+    path = RESULTS / ("routing_assign_alone.json" if args.routing_only else "routing_assign.json")
+    path.write_text(json.dumps(result, indent=2))
+    print(f"\nWritten to {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""Working an incident through the real API: life cycle with its 409s, a client's reply
+resuming work, reopen and rating, reclassification, files in and out, filters, Russian
+and English full-text search, staff's counts, and bad input that writes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from desk_runtime.testing import wait_until
+
+from .conftest import RunningDesk, demo_id
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
+
+
+async def _call(
+    desk: RunningDesk, token: str, method: str, path: str, status: int = 200, **kwargs: Any
+) -> Any:
+    async with desk.client() as http:
+        r = await http.request(method, path, headers={"authorization": f"Bearer {token}"}, **kwargs)
+    assert r.status_code == status, r.text
+    return r.json() if r.content else None
+
+
+async def _file(desk: RunningDesk, token: str, **body: Any) -> dict[str, Any]:
+    body.setdefault("category_id", str(demo_id("category:fault/software")))
+
+    async def attempt() -> dict[str, Any] | None:
+        async with desk.client() as http:
+            r = await http.post(
+                "/api/v1/incidents", headers={"authorization": f"Bearer {token}"}, json=body
+            )
+        if r.status_code == 422 and "category" in r.text:
+            return None
+        assert r.status_code == 201, r.text
+        result: dict[str, Any] = r.json()
+        return result
+
+    created: dict[str, Any] = await wait_until(attempt, timeout=20, interval=0.2)
+    return created
+
+
+async def test_life_cycle_reply_reopen_and_rating(desk: RunningDesk) -> None:
+    alice, anna = await desk.token("alice"), await desk.token("anna")
+    incident = (await _file(desk, alice, title="Report export hangs"))["id"]
+    path = f"/api/v1/incidents/{incident}"
+
+    # Clients cannot move an open incident; the 409 names what is allowed.
+    refused = await _call(desk, alice, "POST", f"{path}/status", 409, json={"status": "resolved"})
+    assert refused["errors"][0]["field"] == "status"
+    await _call(desk, anna, "POST", f"{path}/status", json={"status": "in_progress"})
+    await _call(
+        desk,
+        anna,
+        "POST",
+        f"{path}/status",
+        json={"status": "waiting_on_client", "reason": "Which report?"},
+    )
+    bad = await _call(desk, anna, "POST", f"{path}/status", 409, json={"status": "closed"})
+    assert "allowed: in_progress, resolved" in bad["detail"]
+
+    reply = await _call(
+        desk, alice, "POST", f"{path}/entries", 201, json={"text": "The monthly one"}
+    )
+    assert reply["status"] == "in_progress"
+    await _call(desk, alice, "POST", f"{path}/rating", 409, json={"score": 5})
+    await _call(desk, anna, "POST", f"{path}/status", json={"status": "resolved"})
+    reopened = await _call(
+        desk, alice, "POST", f"{path}/status", json={"status": "reopened", "reason": "Still hangs"}
+    )
+    assert reopened["status"] == "reopened"
+    await _call(desk, anna, "POST", f"{path}/status", json={"status": "resolved"})
+    rated = await _call(
+        desk, alice, "POST", f"{path}/rating", json={"score": 4, "comment": "Quick"}
+    )
+    assert (rated["rating"], rated["rating_comment"]) == (4, "Quick")
+    await _call(desk, alice, "POST", f"{path}/rating", 422, json={"score": 6})
+    closed = await _call(desk, alice, "POST", f"{path}/status", json={"status": "closed"})
+    assert closed["status"] == "closed"
+    assert closed["closed_at"]
+
+    texts = [e["text"] for e in closed["entries"] if e["kind"] == "status"]
+    assert any("waiting_on_client to in_progress" in t for t in texts)
+    assert any("Still hangs" in t for t in texts)
+    # Every transition is an entry, in order.
+    kinds = [e["kind"] for e in closed["entries"]]
+    assert kinds.count("status") >= 7
+    await _call(desk, alice, "POST", f"{path}/entries", 409, json={"text": "late"})
+
+
+async def test_reclassification_and_bad_input_write_nothing(desk: RunningDesk) -> None:
+    alice, anna = await desk.token("alice"), await desk.token("anna")
+    incident = (await _file(desk, alice, title="Wrong bucket", priority="low"))["id"]
+    path = f"/api/v1/incidents/{incident}"
+    before = await _call(desk, anna, "GET", path)
+    await _call(desk, anna, "PATCH", path, 422, json={"category_id": str(demo_id("nothing"))})
+    await _call(desk, anna, "PATCH", path, 422, json={"priority": "urgent", "title": ""})
+    await _call(desk, anna, "PATCH", path, 422, json={})
+    await _call(
+        desk, anna, "POST", f"{path}/entries", 422, json={"text": "x", "visibility": "secret"}
+    )
+    await _call(desk, anna, "POST", f"{path}/entries", 422, json={"text": "   "})
+    await _call(desk, anna, "POST", f"{path}/status", 422, json={"status": "done"})
+    after = await _call(desk, anna, "GET", path)
+    assert after["entries"] == before["entries"]
+    assert after["priority"] == "low"
+
+    changed = await _call(
+        desk,
+        anna,
+        "PATCH",
+        path,
+        json={"priority": "critical", "category_id": str(demo_id("category:consultation"))},
+    )
+    assert changed["priority"] == "critical"
+    assert changed["category_path"] == ["consultation"]
+    assert "priority from low to critical" in changed["entries"][-1]["text"]
+
+
+async def test_files_are_stored_by_hash_sniffed_and_downloaded_safely(desk: RunningDesk) -> None:
+    alice = await desk.token("alice")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    name = "Схема цеха №1.png"
+    async with desk.client() as http:
+        r = await http.post(
+            "/api/v1/incidents",
+            headers={"authorization": f"Bearer {alice}"},
+            data={
+                "title": "Drawing attached",
+                "category_id": str(demo_id("category:fault/hardware")),
+            },
+            files=[
+                ("files", (name, png, "application/msword")),
+                ("files", ("notes.html", b"<script>alert(1)</script>", "text/html")),
+            ],
+        )
+    assert r.status_code == 201, r.text
+    detail = await _call(desk, alice, "GET", f"/api/v1/incidents/{r.json()['id']}")
+    files = [a for e in detail["entries"] for a in e["attachments"]]
+    assert {(f["filename"], f["declared_type"], f["sniffed_type"]) for f in files} == {
+        (name, "application/msword", "image/png"),
+        ("notes.html", "text/html", "text/plain"),
+    }
+    drawing = next(f for f in files if f["filename"] == name)
+    assert drawing["size"] == len(png)
+    blob = desk.settings.blob_dir / drawing["sha256"][:2] / drawing["sha256"]
+    assert blob.read_bytes() == png
+    async with desk.client() as http:
+        download = await http.get(drawing["url"], headers={"authorization": f"Bearer {alice}"})
+        html = await http.get(
+            next(f["url"] for f in files if f["filename"] == "notes.html"),
+            headers={"authorization": f"Bearer {alice}"},
+        )
+    assert download.status_code == 200
+    assert download.content == png
+    assert download.headers["x-content-type-options"] == "nosniff"
+    disposition = download.headers["content-disposition"]
+    assert disposition.startswith("attachment;")
+    assert f"filename*=UTF-8''{quote(name)}" in disposition
+    assert html.headers["content-type"].startswith("application/octet-stream")
+    assert html.headers["content-disposition"].startswith("attachment;")
+
+
+async def test_filters_search_sorting_and_counts(desk: RunningDesk) -> None:
+    carl, anna = await desk.token("carl"), await desk.token("anna")
+    ru = (await _file(desk, carl, title="Принтеры не печатают накладные", priority="high"))["id"]
+    en = (
+        await _file(
+            desk,
+            carl,
+            title="Printing invoices fails",
+            category_id=str(demo_id("category:order/development")),
+        )
+    )["id"]
+
+    async def ids(token: str, **params: Any) -> list[str]:
+        page = await _call(desk, token, "GET", "/api/v1/incidents", params=params)
+        return [i["id"] for i in page["items"]]
+
+    # Stemming: "принтер" finds "Принтеры", "printed invoice" finds "Printing invoices".
+    assert ru in await ids(carl, q="принтер")
+    assert en in await ids(carl, q="printed invoice")
+    assert ru not in await ids(carl, q="printed invoice")
+    assert en in await ids(carl, category=str(demo_id("category:order")))
+    assert ru not in await ids(carl, category=str(demo_id("category:order")))
+    assert ru in await ids(carl, priority="high")
+    assert en not in await ids(carl, priority="high")
+    await _call(desk, anna, "POST", f"/api/v1/incidents/{en}/status", json={"status": "resolved"})
+    assert en in await ids(anna, status="resolved")
+    assert en not in await ids(anna, status=["new", "assigned"])
+    assert en not in await ids(anna, overdue="true")
+    await _call(desk, anna, "GET", "/api/v1/incidents", 422, params={"status": "nope"})
+    await _call(desk, anna, "GET", "/api/v1/incidents", 422, params={"limit": 0})
+    await _call(desk, anna, "GET", "/api/v1/incidents", 422, params={"sort": "title"})
+
+    # Stable pagination: pages of one never repeat or skip.
+    everything = await ids(anna, sort="created", limit=500)
+    paged = [
+        x
+        for offset in range(len(everything))
+        for x in await ids(anna, sort="created", limit=1, offset=offset)
+    ]
+    assert paged == everything
+    newest_first = await ids(anna, sort="-created", limit=500)
+    assert newest_first == list(reversed(everything))
+
+    summary = await _call(desk, anna, "GET", "/api/v1/incidents/summary")
+    assert summary["total"] == len(everything)
+    dev = [g for g in summary["groups"] if g["category_path"] == ["order", "development"]]
+    assert {(g["status"], g["count"]) for g in dev} >= {("resolved", 1)}

@@ -1,0 +1,396 @@
+"""The web portal in a real headless Chromium against the whole desk: a client files an
+incident with a file, follows it to its resolution and rates it; the assigned agent works
+it from the staff pages; a client of another organization cannot open it by URL.
+
+Screenshots of the main pages land in test-artifacts/screens/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from desk_runtime.testing import wait_until
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+
+from .conftest import ARTIFACTS, DEMO_PASSWORD, RunningDesk, demo_id
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENS = ARTIFACTS / "screens"
+# The smallest valid PNG: 1×1 transparent pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+LONG_DESCRIPTION = "Invoices fail to print from the accounting client since 9:00.\n" + "\n".join(
+    f"Step {n}: opened the invoice, pressed Print, got error 0x{n:04x}." for n in range(1, 40)
+)
+AGENT_LOGINS = {"Anna Agent": "anna", "Борис Иванов": "boris"}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def _context(browser: Browser, *, phone: bool = False) -> BrowserContext:
+    context = await browser.new_context(
+        viewport={"width": 390, "height": 844} if phone else {"width": 1366, "height": 900},
+        locale="en-US",
+    )
+    context.set_default_timeout(20_000)
+    return context
+
+
+async def _login(page: Page, desk: RunningDesk, username: str, password: str) -> None:
+    await page.goto(desk.base_url + "/login")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.click("main form button[type=submit]")
+    await expect(page.locator("[data-testid=who]")).to_be_visible()
+
+
+async def _shot(page: Page, name: str) -> Path:
+    path = SCREENS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+async def _reload_until(page: Page, check: Any, timeout: float = 30) -> None:
+    """Reload until the page shows what an asynchronous step (routing, SLA) produces."""
+
+    async def ready() -> bool:
+        await page.reload()
+        return bool(await check())
+
+    await wait_until(ready, timeout=timeout, interval=0.3)
+
+
+async def _admin_creates_other_client(desk: RunningDesk) -> str:
+    """Globex and its client gina; returns the organization's id."""
+    admin = await desk.token("admin", "admin-e2e-password")
+    auth = {"authorization": f"Bearer {admin}"}
+    async with desk.client() as http:
+        org = await http.post("/api/v1/organizations", headers=auth, json={"name": "Globex"})
+        assert org.status_code == 201, org.text
+        user = await http.post(
+            "/api/v1/users",
+            headers=auth,
+            json={
+                "username": "gina",
+                "password": DEMO_PASSWORD,
+                "display_name": "Gina Globex",
+                "role": "client",
+                "organization_id": org.json()["id"],
+                "scope": "organization",
+            },
+        )
+        assert user.status_code == 201, user.text
+    organization_id: str = org.json()["id"]
+    return organization_id
+
+
+async def _admin_restricts(desk: RunningDesk, organization_id: str, networks: list[str]) -> None:
+    admin = await desk.token("admin", "admin-e2e-password")
+    async with desk.client() as http:
+        response = await http.patch(
+            f"/api/v1/organizations/{organization_id}",
+            headers={"authorization": f"Bearer {admin}"},
+            json={"ip_allow_list": networks},
+        )
+    assert response.status_code == 200, response.text
+
+
+async def _staff_status(page: Page, status: str, reason: str = "") -> None:
+    actions = page.locator("[data-testid=staff-actions]")
+    await actions.locator("#new-status").select_option(status)
+    if reason:
+        await actions.locator("#status-reason").fill(reason)
+    await actions.locator("form[action$='/status'] button[type=submit]").click()
+    await expect(page.locator("[data-testid=flash]")).to_be_visible()
+
+
+async def _staff_reply(page: Page, text: str, visibility: str) -> None:
+    form = page.locator("[data-testid=reply-form]")
+    await form.locator("#reply-text").fill(text)
+    await form.locator(f"input[name=visibility][value={visibility}]").check()
+    await form.locator("button[type=submit]").click()
+    await expect(page.locator("[data-testid=history]")).to_contain_text(text)
+
+
+async def test_client_and_agent_work_an_incident_in_the_browser(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    globex = await _admin_creates_other_client(desk)
+
+    # --- the client logs in (a wrong password first: a plain message) -----------------
+    client_context = await _context(browser)
+    client = await client_context.new_page()
+    await client.goto(desk.base_url + "/")
+    await expect(client).to_have_url(re.compile(r"/login"))
+    await client.fill("#username", "alice")
+    await client.fill("#password", "not-the-password")
+    await client.click("main form button[type=submit]")
+    await expect(client.locator("[data-testid=login-error]")).to_contain_text(
+        "Wrong username or password"
+    )
+    await _shot(client, "login-error")
+    await client.fill("#password", DEMO_PASSWORD)
+    await client.click("main form button[type=submit]")
+    await expect(client).to_have_url(re.compile(r"/incidents$"))
+    await expect(client.locator("[data-testid=who]")).to_have_text("Alice Client")
+
+    # --- the new-incident form: clear field errors, then a filing with two files -------
+    category = str(demo_id("category:fault/software"))
+    await client.goto(desk.base_url + "/incidents/new")
+    # The demo categories reach intake through the broker right after start.
+    await _reload_until(
+        client, lambda: client.locator(f"#category_id option[value='{category}']").count()
+    )
+    await client.click("main form button[type=submit]")
+    await expect(client.locator("[data-testid=form-errors]")).to_be_visible()
+    await expect(client.locator("#title-error")).to_have_text("This field is required.")
+    await expect(client.locator("#category-error")).to_have_text("This field is required.")
+    await _shot(client, "new-incident-errors")
+
+    await client.fill("#title", "Invoices fail to print")
+    await client.select_option("#category_id", category)
+    await client.check("input[name=priority][value=high]")
+    await client.fill("#description", LONG_DESCRIPTION)
+    await client.set_input_files(
+        "#files",
+        files=[
+            {"name": "screen.png", "mimeType": "image/png", "buffer": PNG},
+            {"name": "printer.log", "mimeType": "text/plain", "buffer": b"error 0x0001\n"},
+        ],
+    )
+    await _shot(client, "new-incident")
+    await client.click("main form button[type=submit]")
+    await expect(client).to_have_url(re.compile(r"/incidents/[0-9a-f-]{36}$"))
+    await expect(client.locator("[data-testid=flash]")).to_contain_text("filed")
+    incident_url = client.url
+    files = client.locator("[data-testid=history] .files")
+    await expect(files).to_contain_text("screen.png")
+    await expect(files).to_contain_text("image/png")
+    await expect(files).to_contain_text("printer.log")
+
+    # --- assigned, with due times and the protocol one click away ---------------------
+    async def assigned_with_due_times() -> bool:
+        assignee = (await client.locator("[data-testid=assignee]").inner_text()).strip()
+        clocks = await client.locator("[data-testid=due-times] .clock").count()
+        return assignee in AGENT_LOGINS and clocks == 2
+
+    await _reload_until(client, assigned_with_due_times)
+    agent_name = (await client.locator("[data-testid=assignee]").inner_text()).strip()
+    protocol = client.locator("[data-testid=protocol]")
+    await expect(protocol.locator("ol li").first).to_be_hidden()
+    await protocol.locator("summary").click()
+    await expect(protocol.locator("ol li").first).to_be_visible()
+    # The long description is folded with a control that unfolds it.
+    more = client.locator("button.more").first
+    await expect(more).to_have_attribute("aria-expanded", "false")
+    await more.click()
+    await expect(more).to_have_attribute("aria-expanded", "true")
+    await _shot(client, "incident-client")
+
+    # --- the client replies ---------------------------------------------------------
+    await client.fill("#reply-text", "The printer is an HP LaserJet 4250.")
+    await client.click("[data-testid=reply-form] button[type=submit]")
+    await expect(client.locator("[data-testid=flash]")).to_have_text("Reply sent.")
+    await expect(client.locator("[data-testid=history]")).to_contain_text("HP LaserJet 4250")
+
+    # --- the list: coloured by category, with status, priority and due time ----------
+    await client.goto(desk.base_url + "/incidents?q=invoices")
+    row = client.locator("[data-testid=incident-list] tbody tr").first
+    await expect(row).to_contain_text("Invoices fail to print")
+    await expect(row).to_contain_text("high")
+    await _shot(client, "incidents-client")
+
+    # --- the assigned agent works it from the staff pages ----------------------------
+    agent_context = await _context(browser)
+    agent = await agent_context.new_page()
+    await _login(agent, desk, AGENT_LOGINS[agent_name], DEMO_PASSWORD)
+    await agent.goto(desk.base_url + "/language/en?next=/incidents")
+    await expect(agent.locator(".side .tree")).to_contain_text("Software error")
+    await expect(agent.locator("[data-testid=incident-list]")).to_contain_text(
+        "Invoices fail to print"
+    )
+    await _shot(agent, "incidents-staff")
+    # Bulk select: take the work up from the list.
+    incident_id = incident_url.rsplit("/", 1)[-1]
+    await agent.check(f"input[name=incident][value='{incident_id}']")
+    await agent.select_option("#bulk-action", "in_progress")
+    await agent.click("#bulk .bulk-bar button[type=submit]")
+    await expect(agent.locator("[data-testid=flash]")).to_have_text("1 of 1 incidents changed.")
+    await expect(agent.locator("[data-testid=incident-list] tbody tr").first).to_contain_text(
+        "in progress"
+    )
+    await agent.goto(incident_url)
+    actions = agent.locator("[data-testid=staff-actions]")
+    await actions.locator("#edit-priority").select_option("critical")
+    await actions.locator("form[action$='/update'] button[type=submit]").click()
+    await expect(agent.locator("[data-testid=flash]")).to_have_text("Saved.")
+    await expect(agent.locator(".incident-head .pr-critical")).to_be_visible()
+    await _staff_reply(agent, "We are looking into it; which driver version?", "public")
+    await _staff_reply(agent, "Suspect the PCL6 driver update from Monday.", "internal")
+    internal = agent.locator("[data-testid=history] li[data-visibility=internal]").filter(
+        has_text="PCL6"
+    )
+    await expect(internal).to_contain_text("PCL6")
+    await expect(internal.locator(".internal-mark")).to_be_visible()
+    await _staff_status(agent, "waiting_on_client", "Need the driver version")
+    await expect(agent.locator(".incident-head")).to_contain_text("waiting on client")
+    await _shot(agent, "incident-staff")
+
+    # --- the client sees the public reply, never the internal note --------------------
+    await client.goto(incident_url)
+    await expect(client.locator("[data-testid=waiting-banner]")).to_be_visible()
+    history = client.locator("[data-testid=history]")
+    await expect(history).to_contain_text("which driver version?")
+    await expect(history).not_to_contain_text("PCL6")
+    await expect(client.locator("[data-testid=staff-actions]")).to_have_count(0)
+    await _shot(client, "incident-waiting")
+    await client.fill("#reply-text", "Driver 6.1.2, installed Monday.")
+    await client.click("[data-testid=reply-form] button[type=submit]")
+    await expect(client.locator("[data-testid=waiting-banner]")).to_have_count(0)
+
+    # --- the agent resolves ---------------------------------------------------------
+    await agent.goto(incident_url)
+    await expect(agent.locator("[data-testid=history]")).to_contain_text("Driver 6.1.2")
+    await _staff_status(agent, "resolved", "Rolled the driver back")
+    await expect(agent.locator(".incident-head")).to_contain_text("resolved")
+
+    # --- the client confirms the resolution and rates it ------------------------------
+    await client.goto(incident_url)
+    await expect(client.locator("[data-testid=resolve-box]")).to_be_visible()
+    await _shot(client, "incident-resolved")
+    await client.locator("[data-testid=resolve-box] button.primary").click()
+    await expect(client.locator(".incident-head")).to_contain_text("closed")
+    rating = client.locator("[data-testid=rating-box]")
+    await rating.locator("input[name=score][value='5']").check()
+    await rating.locator("#rating-comment").fill("Quick and clear, thank you")
+    await rating.locator("button[type=submit]").click()
+    await expect(client.locator("[data-testid=flash]")).to_contain_text("Thank you")
+    await expect(client.locator("[data-testid=rating-box] .stars")).to_have_text("★★★★★")
+    await _shot(client, "incident-rated")
+
+    # --- staff boards: the agents' load and the SLA report ---------------------------
+    await agent.goto(desk.base_url + "/agents")
+    await expect(agent.locator("[data-testid=agents]")).to_contain_text(agent_name)
+    await _shot(agent, "agents")
+    await agent.goto(desk.base_url + "/reports/sla")
+    await expect(agent.locator("[data-testid=report-category]")).to_be_visible()
+    await expect(agent.locator("[data-testid=report-organization]")).to_contain_text(
+        "Acme Manufacturing"
+    )
+    await _shot(agent, "sla-report")
+
+    # --- a client of another organization cannot open it by URL ----------------------
+    other_context = await _context(browser)
+    other = await other_context.new_page()
+    await _login(other, desk, "gina", DEMO_PASSWORD)
+    response = await other.goto(incident_url)
+    assert response is not None
+    assert response.status == 404
+    await expect(other.locator("[data-testid=error-message]")).to_be_visible()
+    await expect(other.locator("body")).not_to_contain_text("Invoices fail to print")
+    await other.goto(desk.base_url + "/incidents")
+    await expect(other.locator("main")).not_to_contain_text("Invoices fail to print")
+    # A client never reaches the staff pages.
+    response = await other.goto(desk.base_url + "/agents")
+    assert response is not None
+    assert response.status == 403
+
+    # --- an allow-list that excludes this address: said plainly at login -------------
+    await _admin_restricts(desk, globex, ["203.0.113.0/24"])
+    other = await (await _context(browser)).new_page()
+    await other.goto(desk.base_url + "/login")
+    await other.fill("#username", "gina")
+    await other.fill("#password", DEMO_PASSWORD)
+    await other.click("main form button[type=submit]")
+    await expect(other.locator("[data-testid=login-error]")).to_contain_text(
+        "does not allow access from this address (127.0.0.1)"
+    )
+    await _shot(other, "login-allow-list")
+    await other.context.close()
+
+    # --- Russian, and the phone layout ------------------------------------------------
+    phone_context = await _context(browser, phone=True)
+    phone = await phone_context.new_page()
+    await _login(phone, desk, "alice", DEMO_PASSWORD)
+    await phone.click("a[lang=ru]")
+    await expect(phone.locator("header nav")).to_contain_text("Инциденты")
+    await expect(phone.locator("h1")).to_contain_text("Инциденты")
+    await _shot(phone, "incidents-phone-ru")
+    await phone.goto(incident_url)
+    await expect(phone.locator(".incident-head")).to_contain_text("закрыт")
+    await _shot(phone, "incident-phone-ru")
+
+    for context in (client_context, agent_context, other_context, phone_context):
+        await context.close()
+
+
+async def test_portal_pages_need_a_session_and_carry_csrf(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    """Anonymous readers are sent to the login page; a form post without the session's
+    CSRF token is refused with a readable page; static files are cached."""
+    async with desk.client() as http:
+        anonymous = await http.get("/incidents", follow_redirects=False)
+        assert anonymous.status_code == 303
+        assert anonymous.headers["location"].startswith("/login")
+        static = await http.get("/static/portal.css")
+        assert static.status_code == 200
+        assert "max-age" in static.headers["cache-control"]
+
+    context = await _context(browser)
+    page = await context.new_page()
+    await _login(page, desk, "carl", DEMO_PASSWORD)
+    forged = await page.request.post(
+        desk.base_url + "/incidents/new",
+        multipart={"title": "forged", "category_id": str(demo_id("category:order"))},
+    )
+    assert forged.status == 403
+    assert "CSRF" in await forged.text()
+    await context.close()
+
+
+async def test_login_throttling_is_explained(desk: RunningDesk, browser: Browser) -> None:
+    context = await _context(browser)
+    page = await context.new_page()
+    await page.goto(desk.base_url + "/login")
+    message = page.locator("[data-testid=login-error]")
+
+    async def throttled() -> bool:
+        await page.fill("#username", "mallory")
+        await page.fill("#password", "guess")
+        await page.click("main form button[type=submit]")
+        await expect(message).to_be_visible()
+        return "Too many failed attempts" in await message.inner_text()
+
+    await wait_until(throttled, timeout=60, interval=0)
+    await expect(message).to_contain_text(re.compile(r"Try again in \d+ s"))
+    await _shot(page, "login-throttled")
+    await context.close()

@@ -1,0 +1,88 @@
+"""The gateway's OpenAPI document against the running gateway: generated requests (valid
+and invalid) never get a 5xx and every answer matches the documented schema."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import checks as st_checks
+from schemathesis.specs.openapi import checks as openapi_checks
+
+from .conftest import RunningDesk
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
+
+# Few examples per operation keep the run to about a minute on two cores.
+EXAMPLES = 8
+
+
+async def test_no_5xx_and_no_schema_violations(desk: RunningDesk) -> None:
+    token = await desk.token("admin", "admin-e2e-password")
+
+    def run() -> list[str]:
+        schema = schemathesis.openapi.from_url(f"{desk.base_url}/schema/openapi.json")
+        schema.config.update(base_url=desk.base_url)
+        schema.config.generation.update(max_examples=EXAMPLES)
+        problems: list[str] = []
+        operations: set[str] = set()
+        calls: list[int] = []
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            # Other areas' routes are theirs to prove; ours are the incident area's.
+            path = operation.path
+            if not path.startswith(
+                (
+                    "/api/v1/incidents",
+                    "/api/v1/attachments",
+                    "/api/v1/auth",
+                    "/api/v1/me",
+                    "/api/v1/users",
+                    "/api/v1/organizations",
+                    "/api/v1/categories",
+                )
+            ) or path.endswith(("/assign", "/notification-preferences")):
+                continue
+            if path == "/api/v1/auth/logout":
+                continue  # would revoke the very token the run uses
+            test = operation.as_strategy()
+            operations.add(f"{operation.method.upper()} {path}")
+
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=test)
+            def check(case: schemathesis.Case) -> None:
+                calls.append(1)
+                response = case.call(headers={"Authorization": f"Bearer {token}"}, timeout=15)
+                if response.status_code >= 500:
+                    problems.append(
+                        f"{case.method} {case.formatted_path}: {response.status_code} "
+                        f"{response.text[:200]}"
+                    )
+                    return
+                try:
+                    case.validate_response(
+                        response,
+                        checks=[
+                            openapi_checks.response_schema_conformance,
+                            st_checks.not_a_server_error,
+                        ],
+                    )
+                except Exception as error:
+                    problems.append(f"{case.method} {case.formatted_path}: {str(error)[:300]}")
+
+            check()
+        return problems, operations, len(calls)
+
+    problems, operations, calls = await asyncio.to_thread(run)
+    assert not problems, "\n".join(problems[:20])
+    # The run really covered the area: every route of it, several requests each.
+    assert {"GET /api/v1/incidents", "POST /api/v1/incidents", "POST /api/v1/users"} <= operations
+    assert len(operations) >= 20
+    assert calls >= 2 * len(operations)
