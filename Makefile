@@ -50,6 +50,8 @@ test-e2e: deps infra browser
 bench: deps infra
 	$(UV) run --frozen python -m tests.bench.load $(BENCH_ARGS)
 	$(UV) run --frozen python -m tests.bench.incident_search
+	$(UV) run --frozen python -m tests.bench.sla_timers --timers 100000
+	$(UV) run --frozen python -m tests.bench.routing_assign
 
 docs: deps
 	$(UV) run --frozen desk-docs docs/generated

@@ -114,6 +114,12 @@ async def test_bad_input_names_each_field_and_writes_nothing(desk: RunningDesk) 
             headers=auth,
             json={"title": "x", "category_id": "00000000-0000-4000-8000-000000000000"},
         )
+        nul = await http.post(
+            "/api/v1/incidents",
+            headers=auth,
+            json={"title": "a\x00b", "category_id": "00000000-0000-4000-8000-000000000000"},
+        )
+        nul_query = await http.get("/api/v1/incidents", headers=auth, params={"q": "a\x00"})
         anonymous = await http.post("/api/v1/incidents", json={})
     assert invalid.status_code == 422
     fields = {error["field"] for error in invalid.json()["errors"]}
@@ -124,6 +130,13 @@ async def test_bad_input_names_each_field_and_writes_nothing(desk: RunningDesk) 
     assert unknown_category.json()["errors"] == [
         {"field": "category_id", "message": "unknown category"}
     ]
+    # PostgreSQL cannot store NUL: refused up front, naming the field.
+    assert nul.status_code == 422
+    assert nul.json()["errors"] == [
+        {"field": "title", "message": "must not contain the NUL character"}
+    ]
+    assert nul_query.status_code == 422
+    assert nul_query.json()["errors"][0]["field"] == "q"
     assert anonymous.status_code == 401
 
 

@@ -25,6 +25,12 @@ TRANSIENT_SERVER_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.TooManyConnectionsError,
     asyncpg.CannotConnectNowError,
 )
+RETRYABLE: tuple[type[Exception], ...] = (
+    TimeoutError,
+    OSError,
+    ConnectionError,
+    *TRANSIENT_SERVER_ERRORS,
+)
 
 
 async def with_backoff(
@@ -42,7 +48,7 @@ async def with_backoff(
         tries += 1
         try:
             return await attempt()
-        except (TimeoutError, OSError, ConnectionError, *TRANSIENT_SERVER_ERRORS) as error:
+        except RETRYABLE as error:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DependencyUnavailable(

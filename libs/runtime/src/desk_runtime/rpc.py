@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import TypeVar
 from uuid import UUID, uuid4
 
@@ -19,6 +20,7 @@ from desk_contracts.topology import REPLIES, rpc_queue
 
 from .context import correlation_id_var
 from .logging import get_logger
+from .metrics import RPC_REQUEST_SECONDS
 
 log = get_logger(__name__)
 ResultT = TypeVar("ResultT", bound=Message)
@@ -81,6 +83,7 @@ class RpcClient:
         envelope = Envelope.wrap(
             query, producer=self._producer, correlation_id=correlation_id_var.get() or uuid4()
         )
+        started = time.perf_counter()
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
         try:
@@ -100,10 +103,16 @@ class RpcClient:
             body = await asyncio.wait_for(future, timeout)
         except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError) as error:
             log.warning("rpc_unanswered", query=query.ROUTING_KEY, error=repr(error))
+            RPC_REQUEST_SECONDS.labels(query.ROUTING_KEY, "unanswered").observe(
+                time.perf_counter() - started
+            )
             raise ServiceUnavailable(query.ROUTING_KEY, timeout) from error
         finally:
             self._pending.pop(request_id, None)
         reply = Reply[reply_model].model_validate_json(body)  # type: ignore[valid-type]
+        RPC_REQUEST_SECONDS.labels(query.ROUTING_KEY, "ok" if reply.ok else "failure").observe(
+            time.perf_counter() - started
+        )
         if not reply.ok or reply.result is None:
             raise RemoteFailure(reply.failure or Failure(status=502, detail="empty reply"))
         return reply.result

@@ -14,6 +14,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 
 from .api import CONTROLLERS
 from .errors import EXCEPTION_HANDLERS
+from .input_hygiene import refuse_nul_characters
 from .seed import ensure_admin, seed_demo
 from .web import WEB_ROUTES
 
@@ -39,6 +40,7 @@ def build_http(service: Service, rpc: RpcClient) -> Litestar:
         route_handlers=[*CONTROLLERS, *WEB_ROUTES, *health_routes(service)],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[http_metrics_middleware],
+        before_request=refuse_nul_characters,
         openapi_config=OpenAPIConfig(
             title="Service Desk API",
             version="1.0.0",
