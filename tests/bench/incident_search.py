@@ -20,7 +20,6 @@ import statistics
 import time
 from pathlib import Path
 from typing import IO, Any
-from uuid import NAMESPACE_URL, UUID, uuid5
 
 import asyncpg
 import httpx
@@ -36,14 +35,10 @@ from desk_runtime.testing import (
     smtp_server,
     wait_until,
 )
+from portal_gateway.seed import DEMO_PASSWORD, demo_id
 
 RESULTS = Path("bench-results")
-DEMO_PASSWORD = "demo-desk-2026"
 TARGET_P95_MS = 50.0
-
-
-def demo_id(name: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"service-desk:demo:{name}")
 
 
 # Words mixed into titles and entries so searches hit a realistic share of the rows.

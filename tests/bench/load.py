@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -40,15 +39,11 @@ from desk_runtime.testing import (
     smtp_server,
     wait_until,
 )
+from portal_gateway.seed import DEMO_PASSWORD, demo_id
+
+from .common import latency_percentiles
 
 RESULTS = Path("bench-results")
-DEMO_PASSWORD = "demo-desk-2026"
-
-
-def demo_id(name: str) -> Any:
-    from uuid import NAMESPACE_URL, uuid5
-
-    return uuid5(NAMESPACE_URL, f"service-desk:demo:{name}")
 
 
 @dataclass
@@ -58,22 +53,6 @@ class Timeline:
     assigned_at: dict[str, float] = field(default_factory=dict)
     deadlines_at: dict[str, float] = field(default_factory=dict)
     errors: int = 0
-
-
-def percentiles(values: list[float]) -> dict[str, float | None]:
-    if not values:
-        return {"p50": None, "p95": None, "p99": None, "max": None}
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        q = [ordered[0]] * 99
-    else:
-        q = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {
-        "p50": round(q[49] * 1000, 1),
-        "p95": round(q[94] * 1000, 1),
-        "p99": round(q[98] * 1000, 1),
-        "max": round(ordered[-1] * 1000, 1),
-    }
 
 
 async def watch_events(
@@ -240,9 +219,9 @@ async def run(clients: int, duration: float, settle: float) -> dict[str, Any]:
         "assigned": len(assigned),
         "deadlines_set": len(deadlines),
         "latency_ms": {
-            "post_answered": percentiles(post),
-            "post_to_assigned": percentiles(assigned),
-            "post_to_deadlines_set": percentiles(deadlines),
+            "post_answered": latency_percentiles(post),
+            "post_to_assigned": latency_percentiles(assigned),
+            "post_to_deadlines_set": latency_percentiles(deadlines),
         },
     }
 

@@ -18,14 +18,13 @@ import asyncio
 import contextlib
 import json
 import os
-import statistics
 import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from uuid import UUID, uuid4
 
 import aio_pika
 import asyncpg
@@ -48,19 +47,17 @@ from desk_runtime.testing import (
     smtp_server,
     wait_until,
 )
+from portal_gateway.seed import DEMO_PASSWORD, demo_id
+
+from .common import latency_percentiles
 
 RESULTS = Path("bench-results")
-DEMO_PASSWORD = "demo-desk-2026"
 ADMIN_PASSWORD = "bench-admin-password"
 AGENTS = 10
 CATEGORIES = ("fault/software", "order/development", "consultation")
 # Requests in flight at most; beyond that the generator falls behind its schedule and
 # the achieved rate shows it.
 IN_FLIGHT = 256
-
-
-def demo_id(name: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"service-desk:demo:{name}")
 
 
 @dataclass
@@ -71,24 +68,6 @@ class Step:
     errors: int = 0
     elapsed: float = 0.0
     max_queue_depth: int = 0
-
-
-def percentiles(values: list[float]) -> dict[str, float | None]:
-    """Milliseconds, from seconds."""
-    if not values:
-        return {"p50": None, "p95": None, "p99": None, "max": None}
-    ordered = sorted(values)
-    q = (
-        [ordered[0]] * 99
-        if len(ordered) == 1
-        else statistics.quantiles(ordered, n=100, method="inclusive")
-    )
-    return {
-        "p50": round(q[49] * 1000, 1),
-        "p95": round(q[94] * 1000, 1),
-        "p99": round(q[98] * 1000, 1),
-        "max": round(ordered[-1] * 1000, 1),
-    }
 
 
 async def watch_assignments(
@@ -368,8 +347,8 @@ async def measure(
         "incidents": len(step.sent_at),
         "http_errors": step.errors,
         "assigned": len(rows),
-        "registered_to_assigned_ms": percentiles(decided),
-        "post_to_assigned_event_ms": percentiles(observed),
+        "registered_to_assigned_ms": latency_percentiles(decided),
+        "post_to_assigned_event_ms": latency_percentiles(observed),
     }
 
 

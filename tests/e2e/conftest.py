@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from uuid import NAMESPACE_URL, UUID, uuid5
 
 import httpx
 import pytest
@@ -25,12 +24,10 @@ from desk_runtime.testing import (
     wait_until,
 )
 
+# The demo data set is the gateway's; the tests use its ids and password as they are.
+from portal_gateway.seed import DEMO_PASSWORD, demo_id
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-DEMO_PASSWORD = "demo-desk-2026"
-
-
-def demo_id(name: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"service-desk:demo:{name}")
 
 
 @dataclass
@@ -140,3 +137,6 @@ async def poll_incident(
 
     result: dict[str, object] = await wait_until(check, timeout=timeout, interval=0.1)
     return result
+
+
+__all__ = ["DEMO_PASSWORD", "RunningDesk", "demo_id", "poll_incident", "start_desk"]

@@ -118,8 +118,12 @@ class RpcClient:
         return reply.result
 
     async def ask_as(self, query: Query, result_type: type[ResultT]) -> ResultT:
+        """`ask`, typed for the caller: an answer of another type is the peer's fault."""
         result = await self.ask(query)
-        assert isinstance(result, result_type)
+        if not isinstance(result, result_type):
+            raise RemoteFailure(
+                Failure(status=502, detail=f"{query.ROUTING_KEY} answered with the wrong type")
+            )
         return result
 
 

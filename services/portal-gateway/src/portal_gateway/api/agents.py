@@ -169,8 +169,7 @@ class AgentController(Controller):
     ) -> AgentPage:
         """Each agent's load, capacity, presence and last assignment (staff)."""
         require_staff(user)
-        page = await client.ask(ListAgents(limit=limit, offset=offset))
-        assert isinstance(page, AgentList)
+        page = await client.ask_as(ListAgents(limit=limit, offset=offset), AgentList)
         names = await _names(request, [view.agent_id for view in page.items])
         return AgentPage(
             items=[_agent(view, names) for view in page.items],
@@ -186,8 +185,7 @@ class AgentController(Controller):
         """Incidents waiting for a free, skilled agent, in the order they will be taken:
         priority, then resolution due time, then registration (staff)."""
         require_staff(user)
-        page = await client.ask(GetBacklog(limit=limit, offset=offset))
-        assert isinstance(page, Backlog)
+        page = await client.ask_as(GetBacklog(limit=limit, offset=offset), Backlog)
         return BacklogPage(
             items=[_waiting(item) for item in page.items],
             total=page.total,
@@ -200,8 +198,7 @@ class AgentController(Controller):
         self, request: Request[Any, Any, Any], agent_id: UUID, user: User, client: RpcClient
     ) -> Agent:
         require_staff(user)
-        page = await client.ask(ListAgents(agent_ids=(agent_id,), limit=1))
-        assert isinstance(page, AgentList)
+        page = await client.ask_as(ListAgents(agent_ids=(agent_id,), limit=1), AgentList)
         if not page.items:
             raise NotFoundException("no agent profile")
         return _agent(page.items[0], await _names(request, [agent_id]))
@@ -221,7 +218,7 @@ class AgentController(Controller):
         fields = ["skills", "capacity", "group_head_id"]
         if data.presence is not None:
             fields.append("presence")
-        view = await client.ask(
+        view = await client.ask_as(
             ChangeAgentProfile(
                 agent_id=agent_id,
                 fields=tuple(fields),
@@ -230,9 +227,9 @@ class AgentController(Controller):
                 capacity=data.capacity,
                 presence=data.presence or Presence.OFFLINE,
                 group_head_id=data.group_head_id,
-            )
+            ),
+            AgentView,
         )
-        assert isinstance(view, AgentView)
         return _agent(view, await _names(request, [agent_id]))
 
     @patch("/{agent_id:uuid}", operation_id="patchAgent")
@@ -253,7 +250,7 @@ class AgentController(Controller):
         if not sent:
             raise field_error("body", "name at least one field to change")
         await _check_people(request, agent_id, data.group_head_id)
-        view = await client.ask(
+        view = await client.ask_as(
             ChangeAgentProfile(
                 agent_id=agent_id,
                 fields=tuple(sorted(sent)),
@@ -261,9 +258,9 @@ class AgentController(Controller):
                 capacity=data.capacity if data.capacity is not None else 10,
                 presence=data.presence or Presence.OFFLINE,
                 group_head_id=data.group_head_id,
-            )
+            ),
+            AgentView,
         )
-        assert isinstance(view, AgentView)
         return _agent(view, await _names(request, [agent_id]))
 
     @put("/{agent_id:uuid}/presence", operation_id="putAgentPresence")
@@ -279,10 +276,10 @@ class AgentController(Controller):
         require_staff(user)
         if user.id != agent_id and user.role is not Role.ADMIN:
             raise PermissionDeniedException("only the agent itself or an admin sets presence")
-        view = await client.ask(
-            ChangeAgentProfile(agent_id=agent_id, fields=("presence",), presence=data.presence)
+        view = await client.ask_as(
+            ChangeAgentProfile(agent_id=agent_id, fields=("presence",), presence=data.presence),
+            AgentView,
         )
-        assert isinstance(view, AgentView)
         return _agent(view, await _names(request, [agent_id]))
 
 

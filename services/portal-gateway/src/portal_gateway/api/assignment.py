@@ -49,13 +49,14 @@ async def assign_by_hand(
     require_staff(user)
     if override and user.role not in OVERRIDERS:
         raise PermissionDeniedException("only a head or an admin may override")
-    view = await client.ask(GetIncident(principal=user.principal, incident_id=incident_id))
-    assert isinstance(view, IncidentView)
+    view = await client.ask_as(
+        GetIncident(principal=user.principal, incident_id=incident_id), IncidentView
+    )
     if not view.status.is_open:
         raise HTTPException(
             status_code=409, detail=f"a {view.status.value} incident cannot be assigned"
         )
-    made = await client.ask(
+    made = await client.ask_as(
         AssignByHand(
             incident_id=incident_id,
             agent_id=agent_id,
@@ -64,9 +65,9 @@ async def assign_by_hand(
             category_path=view.category_path,
             priority=view.priority,
             registered_at=view.created_at,
-        )
+        ),
+        AssignmentMade,
     )
-    assert isinstance(made, AssignmentMade)
     return made
 
 

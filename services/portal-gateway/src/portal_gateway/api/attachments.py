@@ -38,10 +38,9 @@ class AttachmentController(Controller):
         self, request: Request[Any, Any, Any], attachment_id: UUID, user: User, client: RpcClient
     ) -> Stream:
         """The file, with Content-Disposition: attachment and X-Content-Type-Options: nosniff."""
-        meta = await client.ask(
-            GetAttachment(principal=user.principal, attachment_id=attachment_id)
+        meta = await client.ask_as(
+            GetAttachment(principal=user.principal, attachment_id=attachment_id), AttachmentView
         )
-        assert isinstance(meta, AttachmentView)
         service: Service = request.app.state.service
         store = BlobStore(service.settings.blob_dir)
         if not store.path_of(meta.sha256).is_file():

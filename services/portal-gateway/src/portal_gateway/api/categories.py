@@ -35,8 +35,7 @@ def _out(view: CategoryView) -> CategoryOut:
 
 
 async def _all(client: RpcClient, user: User) -> list[CategoryView]:
-    answer = await client.ask(ListCategories(principal=user.principal))
-    assert isinstance(answer, CategoryList)
+    answer = await client.ask_as(ListCategories(principal=user.principal), CategoryList)
     return list(answer.items)
 
 
@@ -65,10 +64,9 @@ class CategoryController(Controller):
         """Admin: a type (no parent), a category or a subcategory (three levels at most)."""
         require_admin(user)
         command = UpsertCategory(category_id=uuid4(), **data.model_dump())
-        view = await client.ask(
-            SaveCategory(principal=user.principal, category=command, create=True)
+        view = await client.ask_as(
+            SaveCategory(principal=user.principal, category=command, create=True), CategoryView
         )
-        assert isinstance(view, CategoryView)
         return _out(view)
 
     @patch("/{category_id:uuid}", operation_id="updateCategory")
@@ -93,8 +91,7 @@ class CategoryController(Controller):
                 else current.escalation_contact_id
             ),
         )
-        view = await client.ask(
-            SaveCategory(principal=user.principal, category=command, create=False)
+        view = await client.ask_as(
+            SaveCategory(principal=user.principal, category=command, create=False), CategoryView
         )
-        assert isinstance(view, CategoryView)
         return _out(view)

@@ -237,7 +237,7 @@ class IncidentController(Controller):
                 assignee_id = UUID(assignee)
             except ValueError as error:
                 raise field_error("assignee", "an id, me or none") from error
-        page = await client.ask(
+        page = await client.ask_as(
             ListIncidents(
                 principal=user.principal,
                 statuses=tuple(status or ()),
@@ -251,9 +251,9 @@ class IncidentController(Controller):
                 sort=sort,
                 limit=limit,
                 offset=offset,
-            )
+            ),
+            IncidentPageView,
         )
-        assert isinstance(page, IncidentPageView)
         items = []
         for item in page.items:
             data = item.model_dump()
@@ -273,10 +273,9 @@ class IncidentController(Controller):
     ) -> Summary:
         """Staff: counts by category × priority × status (the tree of the staff list)."""
         require_staff(user)
-        counts = await client.ask(
-            CountIncidents(principal=user.principal, organization_id=organization)
+        counts = await client.ask_as(
+            CountIncidents(principal=user.principal, organization_id=organization), IncidentCounts
         )
-        assert isinstance(counts, IncidentCounts)
         return Summary(
             total=counts.total,
             groups=[SummaryGroup.model_validate(g.model_dump()) for g in counts.groups],
@@ -315,7 +314,7 @@ class IncidentController(Controller):
                     raise field_error("requester_id", "no such client")
                 requester_id, organization_id = requester["id"], requester["organization_id"]
             assert organization_id is not None
-            created = await client.ask(
+            created = await client.ask_as(
                 CreateIncident(
                     request_id=idempotency_key or uuid4(),
                     principal=user.principal,
@@ -327,20 +326,21 @@ class IncidentController(Controller):
                     priority=data.priority,
                     channel=data.channel or Channel.API,
                     attachments=tuple(upload.files) if upload else (),
-                )
+                ),
+                IncidentCreated,
             )
         except BaseException:
             if upload is not None:
                 upload.discard()
             raise
-        assert isinstance(created, IncidentCreated)
         return Created(id=created.incident_id, number=created.number)
 
     @get("/{incident_id:uuid}", operation_id="getIncident")
     async def detail(self, incident_id: UUID, user: User, client: RpcClient) -> Incident:
         """The incident with its history and files; clients see public entries only."""
-        view = await client.ask(GetIncident(principal=user.principal, incident_id=incident_id))
-        assert isinstance(view, IncidentView)
+        view = await client.ask_as(
+            GetIncident(principal=user.principal, incident_id=incident_id), IncidentView
+        )
         return incident_out(view)
 
     @post(
@@ -362,7 +362,7 @@ class IncidentController(Controller):
         data, upload = await _read_body(request, NewEntry)
         files = tuple(upload.files) if upload else ()
         try:
-            created = await client.ask(
+            created = await client.ask_as(
                 AddEntry(
                     # A retried request (same key) must not add the entry twice.
                     request_id=uuid5(NAMESPACE_URL, f"entry:{user.id}:{idempotency_key}")
@@ -373,13 +373,13 @@ class IncidentController(Controller):
                     text=data.text,
                     visibility=data.visibility,
                     attachments=files,
-                )
+                ),
+                EntryCreated,
             )
         except BaseException:
             if upload is not None:
                 upload.discard()
             raise
-        assert isinstance(created, EntryCreated)
         return EntryCreatedOut(
             id=created.entry_id,
             incident_id=created.incident_id,
@@ -393,15 +393,15 @@ class IncidentController(Controller):
     ) -> Incident:
         """Move the incident along its life cycle; 409 names the allowed targets.
         Clients (the requester) may confirm a resolution or reopen within the window."""
-        view = await client.ask(
+        view = await client.ask_as(
             ChangeStatus(
                 principal=user.principal,
                 incident_id=incident_id,
                 status=data.status,
                 reason=data.reason,
-            )
+            ),
+            IncidentView,
         )
-        assert isinstance(view, IncidentView)
         return incident_out(view)
 
     @patch("/{incident_id:uuid}", operation_id="updateIncident")
@@ -410,16 +410,16 @@ class IncidentController(Controller):
     ) -> Incident:
         """Staff: change title, category or priority (the SLA recomputes on the last two)."""
         require_staff(user)
-        view = await client.ask(
+        view = await client.ask_as(
             UpdateIncident(
                 principal=user.principal,
                 incident_id=incident_id,
                 title=data.title,
                 category_id=data.category_id,
                 priority=data.priority,
-            )
+            ),
+            IncidentView,
         )
-        assert isinstance(view, IncidentView)
         return incident_out(view)
 
     @post("/{incident_id:uuid}/rating", operation_id="rateIncident", status_code=200)
@@ -427,13 +427,13 @@ class IncidentController(Controller):
         self, incident_id: UUID, data: RatingIn, user: User, client: RpcClient
     ) -> Incident:
         """The requester rates the service, 1–5 with a comment, once resolved."""
-        view = await client.ask(
+        view = await client.ask_as(
             RateIncident(
                 principal=user.principal,
                 incident_id=incident_id,
                 score=data.score,
                 comment=data.comment,
-            )
+            ),
+            IncidentView,
         )
-        assert isinstance(view, IncidentView)
         return incident_out(view)

@@ -136,8 +136,9 @@ class NotificationPreferenceController(Controller):
         self, request: Request[Any, Any, Any], user: User, client: RpcClient
     ) -> Preferences:
         """Which notifications you get, per kind and channel."""
-        answer = await client.ask(GetNotificationPreferences(principal=user.principal))
-        assert isinstance(answer, NotificationPreferences)
+        answer = await client.ask_as(
+            GetNotificationPreferences(principal=user.principal), NotificationPreferences
+        )
         return _preferences(request, answer)
 
     @put("/", operation_id="setNotificationPreferences")
@@ -149,15 +150,15 @@ class NotificationPreferenceController(Controller):
         client: RpcClient,
     ) -> Preferences:
         """Turn notifications on or off per kind and channel; answers the whole set."""
-        answer = await client.ask(
+        answer = await client.ask_as(
             SetNotificationPreferences(
                 principal=user.principal,
                 preferences=tuple(
                     NotificationPreference(**item.model_dump()) for item in data.preferences
                 ),
-            )
+            ),
+            NotificationPreferences,
         )
-        assert isinstance(answer, NotificationPreferences)
         return _preferences(request, answer)
 
 
@@ -181,7 +182,7 @@ class NotificationController(Controller):
         require_staff(user)
         if status is not None and status not in DELIVERY_STATUSES:
             raise field_error("status", f"one of: {', '.join(DELIVERY_STATUSES)}")
-        page = await client.ask(
+        page = await client.ask_as(
             ListNotifications(
                 principal=user.principal,
                 incident_id=incident_id,
@@ -189,9 +190,9 @@ class NotificationController(Controller):
                 status=status,
                 limit=limit,
                 offset=offset,
-            )
+            ),
+            NotificationPage,
         )
-        assert isinstance(page, NotificationPage)
         return NotificationList(
             total=page.total,
             limit=limit,
@@ -205,10 +206,10 @@ class NotificationController(Controller):
     ) -> NotificationDetail:
         """One notification with its text and every attempt with the provider's answer."""
         require_staff(user)
-        view = await client.ask(
-            GetNotification(principal=user.principal, notification_id=notification_id)
+        view = await client.ask_as(
+            GetNotification(principal=user.principal, notification_id=notification_id),
+            NotificationView,
         )
-        assert isinstance(view, NotificationView)
         return _detail(view)
 
     @post("/{notification_id:uuid}/retry", operation_id="retryNotification", status_code=200)
@@ -219,8 +220,8 @@ class NotificationController(Controller):
         require_staff(user)
         if user.role is not Role.ADMIN:
             raise PermissionDeniedException("admins only")
-        view = await client.ask(
-            RetryNotification(principal=user.principal, notification_id=notification_id)
+        view = await client.ask_as(
+            RetryNotification(principal=user.principal, notification_id=notification_id),
+            NotificationView,
         )
-        assert isinstance(view, NotificationView)
         return _detail(view)

@@ -53,8 +53,7 @@ class CalendarController(Controller):
         self, user: User, client: RpcClient, limit: Limit = 100, offset: Offset = 0
     ) -> CalendarList:
         require_admin(user)
-        answer = await client.ask(ListCalendars(limit=limit, offset=offset))
-        assert isinstance(answer, CalendarList)
+        answer = await client.ask_as(ListCalendars(limit=limit, offset=offset), CalendarList)
         return answer
 
     @post("/", operation_id="createCalendar", status_code=201)
@@ -63,15 +62,13 @@ class CalendarController(Controller):
     ) -> CalendarView:
         """Time zone, weekly working hours (several windows a day), holidays, or 24/7."""
         require_admin(user)
-        answer = await client.ask(SaveCalendar(calendar=data))
-        assert isinstance(answer, CalendarView)
+        answer = await client.ask_as(SaveCalendar(calendar=data), CalendarView)
         return answer
 
     @get("/{calendar_id:uuid}", operation_id="getCalendar")
     async def get_calendar(self, calendar_id: UUID, user: User, client: RpcClient) -> CalendarView:
         require_admin(user)
-        answer = await client.ask(GetCalendar(calendar_id=calendar_id))
-        assert isinstance(answer, CalendarView)
+        answer = await client.ask_as(GetCalendar(calendar_id=calendar_id), CalendarView)
         return answer
 
     @put("/{calendar_id:uuid}", operation_id="replaceCalendar")
@@ -80,8 +77,9 @@ class CalendarController(Controller):
     ) -> CalendarView:
         """New hours apply to incidents registered from now on; earlier ones keep theirs."""
         require_admin(user)
-        answer = await client.ask(SaveCalendar(calendar_id=calendar_id, calendar=data))
-        assert isinstance(answer, CalendarView)
+        answer = await client.ask_as(
+            SaveCalendar(calendar_id=calendar_id, calendar=data), CalendarView
+        )
         return answer
 
 
@@ -96,8 +94,7 @@ class ContractController(Controller):
     ) -> ContractList:
         """The latest version of every contract."""
         require_admin(user)
-        answer = await client.ask(ListContracts(limit=limit, offset=offset))
-        assert isinstance(answer, ContractList)
+        answer = await client.ask_as(ListContracts(limit=limit, offset=offset), ContractList)
         return answer
 
     @post("/", operation_id="createContract", status_code=201)
@@ -106,8 +103,7 @@ class ContractController(Controller):
     ) -> ContractView:
         """Targets per (category subtree, priority), escalation ladder, channel quotas."""
         require_admin(user)
-        answer = await client.ask(SaveContract(contract=data))
-        assert isinstance(answer, ContractView)
+        answer = await client.ask_as(SaveContract(contract=data), ContractView)
         return answer
 
     @get("/{contract_id:uuid}", operation_id="getContract")
@@ -119,8 +115,9 @@ class ContractController(Controller):
         version: Annotated[int | None, Parameter(ge=1)] = None,
     ) -> ContractView:
         require_admin(user)
-        answer = await client.ask(GetContract(contract_id=contract_id, version=version))
-        assert isinstance(answer, ContractView)
+        answer = await client.ask_as(
+            GetContract(contract_id=contract_id, version=version), ContractView
+        )
         return answer
 
     @put("/{contract_id:uuid}", operation_id="reviseContract")
@@ -129,8 +126,9 @@ class ContractController(Controller):
     ) -> ContractView:
         """Adds the next version; incidents keep the version they were registered under."""
         require_admin(user)
-        answer = await client.ask(SaveContract(contract_id=contract_id, contract=data))
-        assert isinstance(answer, ContractView)
+        answer = await client.ask_as(
+            SaveContract(contract_id=contract_id, contract=data), ContractView
+        )
         return answer
 
     @post("/{contract_id:uuid}/preview", operation_id="previewDeadlines", status_code=200)
@@ -150,7 +148,7 @@ class ContractController(Controller):
                 raise field_error(f"pauses.{index}", "give a time zone offset, e.g. Z")
             if pause.ended_at is not None and pause.ended_at < pause.started_at:
                 raise field_error(f"pauses.{index}.ended_at", "must not be before started_at")
-        answer = await client.ask(
+        answer = await client.ask_as(
             PreviewDeadlines(
                 contract_id=contract_id,
                 version=data.version,
@@ -160,9 +158,9 @@ class ContractController(Controller):
                 pauses=tuple(data.pauses),
                 now=data.now,
                 locale=data.locale or user.locale,
-            )
+            ),
+            DeadlinePreview,
         )
-        assert isinstance(answer, DeadlinePreview)
         return answer
 
 
@@ -179,14 +177,14 @@ class IncidentSlaController(Controller):
         outside the reader's scope. Staff also see the escalation plan and timers."""
         # Intake decides who may see the incident; its 404 is ours.
         await client.ask(GetIncident(principal=user.principal, incident_id=incident_id))
-        answer = await client.ask(
+        answer = await client.ask_as(
             GetIncidentSla(
                 incident_id=incident_id,
                 locale=locale or user.locale,
                 staff=user.role.is_staff,
-            )
+            ),
+            IncidentSla,
         )
-        assert isinstance(answer, IncidentSla)
         return answer
 
 
@@ -220,7 +218,7 @@ class SlaReportController(Controller):
         path = tuple(part for part in (category or "").split("/") if part)
         if len(path) > 3:
             raise field_error("category", "at most three levels")
-        answer = await client.ask(
+        answer = await client.ask_as(
             SlaReport(
                 since=since,
                 until=until,
@@ -229,9 +227,9 @@ class SlaReportController(Controller):
                 agent_id=agent_id,
                 priority=priority,
                 group_by=group_by,
-            )
+            ),
+            SlaReportView,
         )
-        assert isinstance(answer, SlaReportView)
         return answer
 
 

@@ -141,8 +141,7 @@ def _failure_text(error: Exception) -> str:
 
 
 async def _categories(client: RpcClient, user: User) -> list[CategoryInfo]:
-    answer = await client.ask(ListCategories(principal=user.principal))
-    assert isinstance(answer, CategoryList)
+    answer = await client.ask_as(ListCategories(principal=user.principal), CategoryList)
     return [CategoryInfo(str(c.category_id), tuple(c.path), c.name, c.colour) for c in answer.items]
 
 
@@ -306,7 +305,7 @@ async def incident_list(request: Request[Any, Any, Any]) -> Response[str]:
     except ValueError:
         page = 1
     assignee_id = user.id if assignee == "me" else _uuid(assignee)
-    listing = await client.ask(
+    listing = await client.ask_as(
         ListIncidents(
             principal=user.principal,
             statuses=tuple(Status(s) for s in statuses),
@@ -319,16 +318,15 @@ async def incident_list(request: Request[Any, Any, Any]) -> Response[str]:
             sort=query.get("sort") if query.get("sort") in ("-created", "created") else "-created",
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
-        )
+        ),
+        IncidentPage,
     )
-    assert isinstance(listing, IncidentPage)
     categories = await _categories(client, user)
     labels = _category_label(categories)
     colours = {c.path: c.colour for c in categories}
     tree = []
     if user.role.is_staff:
-        counts = await client.ask(CountIncidents(principal=user.principal))
-        assert isinstance(counts, IncidentCounts)
+        counts = await client.ask_as(CountIncidents(principal=user.principal), IncidentCounts)
         tree = category_tree(
             categories,
             (
@@ -495,7 +493,7 @@ async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
     body = NewIncident.model_validate(data)
     assert user.organization_id is not None
     try:
-        created = await _rpc(request).ask(
+        created = await _rpc(request).ask_as(
             CreateIncident(
                 request_id=uuid4(),
                 principal=user.principal,
@@ -507,7 +505,8 @@ async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
                 priority=body.priority,
                 channel=Channel.PORTAL,
                 attachments=tuple(upload.files) if upload else (),
-            )
+            ),
+            IncidentCreated,
         )
     except RemoteFailure as error:
         if upload is not None:
@@ -520,7 +519,6 @@ async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
             errors=found or {"form": error.failure.detail},
             status_code=error.failure.status,
         )
-    assert isinstance(created, IncidentCreated)
     return _back(
         f"/incidents/{created.incident_id}", t("Incident {number} filed.", number=created.number)
     )
@@ -533,8 +531,9 @@ async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
 async def incident_page(request: Request[Any, Any, Any], incident_id: UUID) -> Response[str]:
     user = await web_user(request)
     client = _rpc(request)
-    view = await client.ask(GetIncident(principal=user.principal, incident_id=incident_id))
-    assert isinstance(view, IncidentView)
+    view = await client.ask_as(
+        GetIncident(principal=user.principal, incident_id=incident_id), IncidentView
+    )
     sla: IncidentSla | None = None
     try:
         answer = await client.ask(
@@ -551,8 +550,7 @@ async def incident_page(request: Request[Any, Any, Any], incident_id: UUID) -> R
     names = await user_names(request, [p for p in people if p is not None])
     agents: list[dict[str, Any]] = []
     if user.role.is_staff:
-        board = await client.ask(ListAgents(limit=200))
-        assert isinstance(board, AgentList)
+        board = await client.ask_as(ListAgents(limit=200), AgentList)
         agent_names = await user_names(request, [a.agent_id for a in board.items])
         agents = [
             {
@@ -604,7 +602,7 @@ async def reply(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
     visibility = (fields.get("visibility") or None) if user.role.is_staff else None
     try:
         data = NewEntry.model_validate({"text": fields.get("text", ""), "visibility": visibility})
-        created = await _rpc(request).ask(
+        await _rpc(request).ask_as(
             AddEntry(
                 request_id=uuid4(),
                 principal=user.principal,
@@ -612,7 +610,8 @@ async def reply(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
                 text=data.text,
                 visibility=data.visibility,
                 attachments=files,
-            )
+            ),
+            EntryCreated,
         )
     except (ValidationError, RemoteFailure) as error:
         if upload is not None:
@@ -620,7 +619,6 @@ async def reply(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
         if isinstance(error, ValidationError):
             return _back(target, "; ".join(i.message for i in validation_items(error)))
         return _back(target, _failure_text(error))
-    assert isinstance(created, EntryCreated)
     return _back(target, t("Reply sent."))
 
 
@@ -683,8 +681,9 @@ async def update(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect
     target = f"/incidents/{incident_id}"
     client = _rpc(request)
     try:
-        view = await client.ask(GetIncident(principal=user.principal, incident_id=incident_id))
-        assert isinstance(view, IncidentView)
+        view = await client.ask_as(
+            GetIncident(principal=user.principal, incident_id=incident_id), IncidentView
+        )
         category = _uuid(str(form.get("category_id") or ""))
         priority = str(form.get("priority") or "")
         new_priority = Priority(priority) if priority in Priority._value2member_map_ else None
@@ -714,10 +713,8 @@ async def update(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect
 async def agents_board(request: Request[Any, Any, Any]) -> Response[str]:
     user = await staff_user(request)
     client = _rpc(request)
-    board = await client.ask(ListAgents(limit=500))
-    assert isinstance(board, AgentList)
-    backlog = await client.ask(GetBacklog(limit=100))
-    assert isinstance(backlog, Backlog)
+    board = await client.ask_as(ListAgents(limit=500), AgentList)
+    backlog = await client.ask_as(GetBacklog(limit=100), Backlog)
     names = await user_names(request, [a.agent_id for a in board.items])
     agents = sorted(
         (
@@ -756,8 +753,9 @@ async def sla_report(request: Request[Any, Any, Any]) -> Response[str]:
     until = _parse_day(request.query_params.get("until"))
     reports = {}
     for group in ("category", "organization"):
-        answer = await client.ask(SlaReport(since=since, until=until, group_by=group))
-        assert isinstance(answer, SlaReportView)
+        answer = await client.ask_as(
+            SlaReport(since=since, until=until, group_by=group), SlaReportView
+        )
         reports[group] = answer
     organizations = {
         str(row["id"]): row["name"]
