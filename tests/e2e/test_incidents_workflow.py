@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 from desk_runtime.testing import wait_until
 
-from .conftest import RunningDesk, demo_id
+from .conftest import RunningDesk, demo_id, poll_incident
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -94,7 +94,14 @@ async def test_reclassification_and_bad_input_write_nothing(desk: RunningDesk) -
     alice, anna = await desk.token("alice"), await desk.token("anna")
     incident = (await _file(desk, alice, title="Wrong bucket", priority="low"))["id"]
     path = f"/api/v1/incidents/{incident}"
-    before = await _call(desk, anna, "GET", path)
+    # Let assignment and deadlines (written by other services) land first, so any
+    # difference below can only come from the refused requests.
+    before = await poll_incident(
+        desk,
+        anna,
+        incident,
+        lambda body: {"assignment", "deadline"} <= {e["kind"] for e in body["entries"]},
+    )
     await _call(desk, anna, "PATCH", path, 422, json={"category_id": str(demo_id("nothing"))})
     await _call(desk, anna, "PATCH", path, 422, json={"priority": "urgent", "title": ""})
     await _call(desk, anna, "PATCH", path, 422, json={})
