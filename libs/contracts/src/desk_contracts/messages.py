@@ -414,6 +414,10 @@ class SlaReportRow(Message):
     resolution_p90_seconds: float | None
     client_delay_seconds: float
     reopens: int
+    # Planned, to set against the actual medians: the median target (business seconds)
+    # of the rules the incidents were measured by.
+    response_target_median_seconds: float | None = None
+    resolution_target_median_seconds: float | None = None
 
 
 class SlaReportView(Message):

@@ -362,7 +362,22 @@ _AGGREGATES = """
         AS resolution_median,
     percentile_cont(0.9) WITHIN GROUP (ORDER BY resolution_business_seconds) AS resolution_p90,
     coalesce(sum(client_delay_seconds), 0) AS client_delay,
-    coalesce(sum(reopen_count), 0) AS reopens
+    coalesce(sum(reopen_count), 0) AS reopens,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY target.response) AS response_target_median,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY target.resolution) AS resolution_target_median
+"""
+
+# The targets each incident is measured by, from the rule step of its protocol (ISO 8601
+# durations, which PostgreSQL reads as intervals).
+_TARGETS = """
+    incident_clocks LEFT JOIN LATERAL (
+        SELECT extract(epoch FROM (step->'params'->>'response')::interval)::float8 AS response,
+               extract(epoch FROM (step->'params'->>'resolution')::interval)::float8
+                   AS resolution
+        FROM jsonb_array_elements(protocol) AS step
+        WHERE step->>'code' = 'rule'
+        LIMIT 1
+    ) AS target ON true
 """
 
 
@@ -383,6 +398,8 @@ def _report_row(key: str, row: asyncpg.Record) -> SlaReportRow:
         resolution_p90_seconds=row["resolution_p90"],
         client_delay_seconds=row["client_delay"],
         reopens=row["reopens"],
+        response_target_median_seconds=row["response_target_median"],
+        resolution_target_median_seconds=row["resolution_target_median"],
     )
 
 
@@ -407,10 +424,9 @@ async def report(pool: asyncpg.Pool, query: SlaReport) -> SlaReportView:
         query.priority.value if query.priority else None,
     )
     key = _GROUP_KEYS[query.group_by]
-    total = await pool.fetchrow(f"SELECT {_AGGREGATES} FROM incident_clocks WHERE {where}", *args)
+    total = await pool.fetchrow(f"SELECT {_AGGREGATES} FROM {_TARGETS} WHERE {where}", *args)
     groups = await pool.fetch(
-        f"SELECT {key} AS key, {_AGGREGATES} FROM incident_clocks WHERE {where} "
-        f"GROUP BY 1 ORDER BY 1",
+        f"SELECT {key} AS key, {_AGGREGATES} FROM {_TARGETS} WHERE {where} GROUP BY 1 ORDER BY 1",
         *args,
     )
     return SlaReportView(

@@ -114,6 +114,119 @@ async def _check_staff(uow: UnitOfWork, field: str, user_id: UUID | None) -> Non
         raise field_error(field, "no such staff member")
 
 
+# --- shared by the JSON API and the admin pages ------------------------------------------
+
+
+async def users_page(
+    pool: asyncpg.Pool,
+    *,
+    limit: int,
+    offset: int,
+    role: Role | None = None,
+    organization_id: UUID | None = None,
+) -> UserPage:
+    """Users by username; filter by role or organization."""
+    where = "($1::text IS NULL OR role = $1) AND ($2::uuid IS NULL OR organization_id = $2)"
+    args = (role.value if role else None, organization_id)
+    total = await pool.fetchval(f"SELECT count(*) FROM users WHERE {where}", *args)
+    rows = await pool.fetch(
+        f"SELECT * FROM users WHERE {where} ORDER BY lower(username), id LIMIT $3 OFFSET $4",
+        *args,
+        limit,
+        offset,
+    )
+    return UserPage(total=total, items=[_user_out(r) for r in rows])
+
+
+async def user_by_id(pool: asyncpg.Pool, user_id: UUID) -> UserOut:
+    row = await pool.fetchrow("SELECT * FROM users WHERE id = $1", user_id)
+    if row is None:
+        raise NotFoundException("user not found")
+    return _user_out(row)
+
+
+async def insert_user(service: Service, data: NewUser) -> UserOut:
+    """Create a user; clients need an organization and a scope. Nothing is written
+    unless every check passes."""
+    check_user_shape(data.role, data.organization_id, data.scope)
+    async with service.transaction() as uow:
+        await _check_organization(uow, data.organization_id)
+        row = await uow.conn.fetchrow(
+            """
+            INSERT INTO users (id, username, password_hash, display_name, email, phone,
+                locale, role, organization_id, scope)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ON CONFLICT DO NOTHING RETURNING *
+            """,
+            uuid4(),
+            data.username,
+            hash_password(data.password),
+            data.display_name,
+            data.email,
+            data.phone,
+            data.locale.value,
+            data.role.value,
+            data.organization_id,
+            data.scope.value if data.scope else None,
+        )
+        if row is None:
+            raise ConflictException(
+                "username taken", extra=[{"key": "username", "message": "already taken"}]
+            )
+        await uow.publish(User.from_row(row).upserted_event())
+    return _user_out(row)
+
+
+async def change_user(service: Service, actor: User, user_id: UUID, data: UserChange) -> UserOut:
+    """Change the given fields; a new password, a new role or deactivation ends the
+    user's sessions."""
+    given = data.model_fields_set
+    async with service.transaction() as uow:
+        row = await uow.conn.fetchrow("SELECT * FROM users WHERE id = $1 FOR UPDATE", user_id)
+        if row is None:
+            raise NotFoundException("user not found")
+        current = User.from_row(row)
+        role = data.role if "role" in given and data.role else current.role
+        organization_id = (
+            data.organization_id if "organization_id" in given else current.organization_id
+        )
+        scope = data.scope if "scope" in given else current.scope
+        if role.is_staff and "organization_id" not in given:
+            organization_id = None
+        if role.is_staff and "scope" not in given:
+            scope = None
+        check_user_shape(role, organization_id, scope)
+        active = data.active if "active" in given and data.active is not None else current.active
+        if user_id == actor.id and (not active or role is not Role.ADMIN):
+            raise ConflictException(
+                "you cannot deactivate or demote yourself",
+                extra=[{"key": "active" if not active else "role", "message": "not yourself"}],
+            )
+        await _check_organization(uow, organization_id)
+        row = await uow.conn.fetchrow(
+            """
+            UPDATE users SET display_name = $2, email = $3, phone = $4, locale = $5,
+                role = $6, organization_id = $7, scope = $8, active = $9,
+                password_hash = coalesce($10, password_hash), updated_at = now()
+            WHERE id = $1 RETURNING *
+            """,
+            user_id,
+            data.display_name if data.display_name else current.display_name,
+            data.email if "email" in given else current.email,
+            data.phone if "phone" in given else current.phone,
+            (data.locale or current.locale).value,
+            role.value,
+            organization_id,
+            scope.value if scope else None,
+            active,
+            hash_password(data.password) if data.password else None,
+        )
+        if data.password or not active or role is not current.role:
+            await uow.conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
+        await uow.publish(User.from_row(row).upserted_event())
+    return _user_out(row)
+
+
 class UserController(Controller):
     path = "/api/v1/users"
     tags = ["accounts"]
@@ -131,107 +244,28 @@ class UserController(Controller):
     ) -> UserPage:
         """Users by username; filter by role or organization."""
         service: Service = request.app.state.service
-        where = "($1::text IS NULL OR role = $1) AND ($2::uuid IS NULL OR organization_id = $2)"
-        args = (role.value if role else None, organization_id)
-        total = await service.pool.fetchval(f"SELECT count(*) FROM users WHERE {where}", *args)
-        rows = await service.pool.fetch(
-            f"SELECT * FROM users WHERE {where} ORDER BY lower(username), id LIMIT $3 OFFSET $4",
-            *args,
-            limit,
-            offset,
+        return await users_page(
+            service.pool, limit=limit, offset=offset, role=role, organization_id=organization_id
         )
-        return UserPage(total=total, items=[_user_out(r) for r in rows])
 
     @post("/", operation_id="createUser", status_code=201)
     async def create_user(
         self, request: Request[Any, Any, Any], user: User, data: NewUser
     ) -> UserOut:
         """Create a user; clients need an organization and a scope."""
-        check_user_shape(data.role, data.organization_id, data.scope)
-        service: Service = request.app.state.service
-        async with service.transaction() as uow:
-            await _check_organization(uow, data.organization_id)
-            row = await uow.conn.fetchrow(
-                """
-                INSERT INTO users (id, username, password_hash, display_name, email, phone,
-                    locale, role, organization_id, scope)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                ON CONFLICT DO NOTHING RETURNING *
-                """,
-                uuid4(),
-                data.username,
-                hash_password(data.password),
-                data.display_name,
-                data.email,
-                data.phone,
-                data.locale.value,
-                data.role.value,
-                data.organization_id,
-                data.scope.value if data.scope else None,
-            )
-            if row is None:
-                raise ConflictException("username taken", extra=None)
-            await uow.publish(User.from_row(row).upserted_event())
-        return _user_out(row)
+        return await insert_user(request.app.state.service, data)
 
     @get("/{user_id:uuid}", operation_id="getUser")
     async def get_user(self, request: Request[Any, Any, Any], user: User, user_id: UUID) -> UserOut:
         service: Service = request.app.state.service
-        row = await service.pool.fetchrow("SELECT * FROM users WHERE id = $1", user_id)
-        if row is None:
-            raise NotFoundException("user not found")
-        return _user_out(row)
+        return await user_by_id(service.pool, user_id)
 
     @patch("/{user_id:uuid}", operation_id="updateUser")
     async def update_user(
         self, request: Request[Any, Any, Any], user: User, user_id: UUID, data: UserChange
     ) -> UserOut:
         """Change fields; a new password or deactivation ends the user's sessions."""
-        service: Service = request.app.state.service
-        given = data.model_fields_set
-        async with service.transaction() as uow:
-            row = await uow.conn.fetchrow("SELECT * FROM users WHERE id = $1 FOR UPDATE", user_id)
-            if row is None:
-                raise NotFoundException("user not found")
-            current = User.from_row(row)
-            role = data.role if "role" in given and data.role else current.role
-            organization_id = (
-                data.organization_id if "organization_id" in given else current.organization_id
-            )
-            scope = data.scope if "scope" in given else current.scope
-            if role.is_staff and "organization_id" not in given:
-                organization_id = None
-            if role.is_staff and "scope" not in given:
-                scope = None
-            check_user_shape(role, organization_id, scope)
-            active = (
-                data.active if "active" in given and data.active is not None else current.active
-            )
-            if user_id == user.id and (not active or role is not Role.ADMIN):
-                raise ConflictException("you cannot deactivate or demote yourself")
-            await _check_organization(uow, organization_id)
-            row = await uow.conn.fetchrow(
-                """
-                UPDATE users SET display_name = $2, email = $3, phone = $4, locale = $5,
-                    role = $6, organization_id = $7, scope = $8, active = $9,
-                    password_hash = coalesce($10, password_hash), updated_at = now()
-                WHERE id = $1 RETURNING *
-                """,
-                user_id,
-                data.display_name if data.display_name else current.display_name,
-                data.email if "email" in given else current.email,
-                data.phone if "phone" in given else current.phone,
-                (data.locale or current.locale).value,
-                role.value,
-                organization_id,
-                scope.value if scope else None,
-                active,
-                hash_password(data.password) if data.password else None,
-            )
-            if data.password or not active or role is not current.role:
-                await uow.conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
-            await uow.publish(User.from_row(row).upserted_event())
-        return _user_out(row)
+        return await change_user(request.app.state.service, user, user_id, data)
 
     @delete("/{user_id:uuid}", operation_id="deactivateUser", status_code=204)
     async def deactivate_user(
@@ -261,6 +295,83 @@ def _organization_event(row: asyncpg.Record) -> OrganizationUpserted:
     )
 
 
+async def organizations_page(pool: asyncpg.Pool, *, limit: int, offset: int) -> OrganizationPage:
+    total = await pool.fetchval("SELECT count(*) FROM organizations")
+    rows = await pool.fetch(
+        "SELECT * FROM organizations ORDER BY name, id LIMIT $1 OFFSET $2", limit, offset
+    )
+    return OrganizationPage(total=total, items=[_organization_out(r) for r in rows])
+
+
+async def organization_by_id(pool: asyncpg.Pool, organization_id: UUID) -> OrganizationOut:
+    row = await pool.fetchrow("SELECT * FROM organizations WHERE id = $1", organization_id)
+    if row is None:
+        raise NotFoundException("organization not found")
+    return _organization_out(row)
+
+
+def _name_taken() -> ConflictException:
+    return ConflictException(
+        "an organization with this name exists",
+        extra=[{"key": "name", "message": "an organization with this name exists"}],
+    )
+
+
+async def insert_organization(service: Service, data: NewOrganization) -> OrganizationOut:
+    """A client company, its account manager, contract and optional IP allow-list."""
+    networks = _allow_list(data.ip_allow_list)
+    async with service.transaction() as uow:
+        await _check_staff(uow, "account_manager_id", data.account_manager_id)
+        row = await uow.conn.fetchrow(
+            "INSERT INTO organizations (id, name, account_manager_id, contract_id, "
+            "ip_allow_list) VALUES ($1, $2, $3, $4, $5::cidr[]) "
+            "ON CONFLICT DO NOTHING RETURNING *",
+            uuid4(),
+            data.name.strip(),
+            data.account_manager_id,
+            data.contract_id,
+            networks,
+        )
+        if row is None:
+            raise _name_taken()
+        await uow.publish(_organization_event(row))
+    return _organization_out(row)
+
+
+async def change_organization(
+    service: Service, organization_id: UUID, data: OrganizationChange
+) -> OrganizationOut:
+    given = data.model_fields_set
+    networks = _allow_list(data.ip_allow_list) if data.ip_allow_list is not None else None
+    async with service.transaction() as uow:
+        row = await uow.conn.fetchrow(
+            "SELECT * FROM organizations WHERE id = $1 FOR UPDATE", organization_id
+        )
+        if row is None:
+            raise NotFoundException("organization not found")
+        if "account_manager_id" in given:
+            await _check_staff(uow, "account_manager_id", data.account_manager_id)
+        name = data.name.strip() if data.name else row["name"]
+        if name != row["name"] and await uow.conn.fetchval(
+            "SELECT 1 FROM organizations WHERE name = $1", name
+        ):
+            raise _name_taken()
+        row = await uow.conn.fetchrow(
+            """
+            UPDATE organizations SET name = $2, account_manager_id = $3, contract_id = $4,
+                ip_allow_list = coalesce($5::cidr[], ip_allow_list), updated_at = now()
+            WHERE id = $1 RETURNING *
+            """,
+            organization_id,
+            name,
+            data.account_manager_id if "account_manager_id" in given else row["account_manager_id"],
+            data.contract_id if "contract_id" in given else row["contract_id"],
+            networks,
+        )
+        await uow.publish(_organization_event(row))
+    return _organization_out(row)
+
+
 class OrganizationController(Controller):
     path = "/api/v1/organizations"
     tags = ["accounts"]
@@ -271,47 +382,21 @@ class OrganizationController(Controller):
         self, request: Request[Any, Any, Any], user: User, limit: Limit, offset: Offset
     ) -> OrganizationPage:
         service: Service = request.app.state.service
-        total = await service.pool.fetchval("SELECT count(*) FROM organizations")
-        rows = await service.pool.fetch(
-            "SELECT * FROM organizations ORDER BY name, id LIMIT $1 OFFSET $2", limit, offset
-        )
-        return OrganizationPage(total=total, items=[_organization_out(r) for r in rows])
+        return await organizations_page(service.pool, limit=limit, offset=offset)
 
     @post("/", operation_id="createOrganization", status_code=201)
     async def create_organization(
         self, request: Request[Any, Any, Any], user: User, data: NewOrganization
     ) -> OrganizationOut:
         """A client company, its account manager, contract and optional IP allow-list."""
-        networks = _allow_list(data.ip_allow_list)
-        service: Service = request.app.state.service
-        async with service.transaction() as uow:
-            await _check_staff(uow, "account_manager_id", data.account_manager_id)
-            row = await uow.conn.fetchrow(
-                "INSERT INTO organizations (id, name, account_manager_id, contract_id, "
-                "ip_allow_list) VALUES ($1, $2, $3, $4, $5::cidr[]) "
-                "ON CONFLICT DO NOTHING RETURNING *",
-                uuid4(),
-                data.name.strip(),
-                data.account_manager_id,
-                data.contract_id,
-                networks,
-            )
-            if row is None:
-                raise ConflictException("an organization with this name exists")
-            await uow.publish(_organization_event(row))
-        return _organization_out(row)
+        return await insert_organization(request.app.state.service, data)
 
     @get("/{organization_id:uuid}", operation_id="getOrganization")
     async def get_organization(
         self, request: Request[Any, Any, Any], user: User, organization_id: UUID
     ) -> OrganizationOut:
         service: Service = request.app.state.service
-        row = await service.pool.fetchrow(
-            "SELECT * FROM organizations WHERE id = $1", organization_id
-        )
-        if row is None:
-            raise NotFoundException("organization not found")
-        return _organization_out(row)
+        return await organization_by_id(service.pool, organization_id)
 
     @patch("/{organization_id:uuid}", operation_id="updateOrganization")
     async def update_organization(
@@ -321,35 +406,4 @@ class OrganizationController(Controller):
         organization_id: UUID,
         data: OrganizationChange,
     ) -> OrganizationOut:
-        given = data.model_fields_set
-        networks = _allow_list(data.ip_allow_list) if data.ip_allow_list is not None else None
-        service: Service = request.app.state.service
-        async with service.transaction() as uow:
-            row = await uow.conn.fetchrow(
-                "SELECT * FROM organizations WHERE id = $1 FOR UPDATE", organization_id
-            )
-            if row is None:
-                raise NotFoundException("organization not found")
-            if "account_manager_id" in given:
-                await _check_staff(uow, "account_manager_id", data.account_manager_id)
-            name = data.name.strip() if data.name else row["name"]
-            if name != row["name"] and await uow.conn.fetchval(
-                "SELECT 1 FROM organizations WHERE name = $1", name
-            ):
-                raise ConflictException("an organization with this name exists")
-            row = await uow.conn.fetchrow(
-                """
-                UPDATE organizations SET name = $2, account_manager_id = $3, contract_id = $4,
-                    ip_allow_list = coalesce($5::cidr[], ip_allow_list), updated_at = now()
-                WHERE id = $1 RETURNING *
-                """,
-                organization_id,
-                name,
-                data.account_manager_id
-                if "account_manager_id" in given
-                else row["account_manager_id"],
-                data.contract_id if "contract_id" in given else row["contract_id"],
-                networks,
-            )
-            await uow.publish(_organization_event(row))
-        return _organization_out(row)
+        return await change_organization(request.app.state.service, organization_id, data)

@@ -1,8 +1,10 @@
-"""The web portal for clients and staff: server-rendered pages and their static files."""
+"""The web portal for clients, staff and admins: server-rendered pages and their static
+files."""
 
 from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
 
+from .admin import ADMIN
 from .pages import PORTAL
 from .render import STATIC_DIR
 
@@ -14,6 +16,6 @@ STATIC = create_static_files_router(
     include_in_schema=False,
 )
 
-WEB_ROUTES = [PORTAL, STATIC]
+WEB_ROUTES = [PORTAL, ADMIN, STATIC]
 
 __all__ = ["WEB_ROUTES"]

@@ -159,6 +159,14 @@ _RU: dict[str, str] = {
     "No data for this period.": "Нет данных за период.",
     "Times are business time.": "Время указано в рабочих часах.",
     "Planned": "План",
+    "Planned vs actual": "План и факт",
+    "Planned: the median target of the incidents' rules; actual: the median measured. In the "
+    "chart, grey is planned, blue actual (red when later than planned); the upper pair is the "
+    "first response, the lower the resolution.": (
+        "План — медиана нормативов по правилам инцидентов; факт — измеренная медиана. На "
+        "графике серым показан план, синим факт (красным, если позже плана); верхняя пара — "
+        "первая реакция, нижняя — решение."
+    ),
     "Actual": "Факт",
     "Rating": "Оценка",
     "Attachments": "Вложения",
@@ -185,6 +193,235 @@ _RU: dict[str, str] = {
         "Что случилось, что ожидалось, с какого момента"
     ),
     "Admin": "Администрирование",
+    # --- administration ---
+    "Administration": "Администрирование",
+    "Section": "Раздел",
+    "What it holds": "Что здесь",
+    "Organizations": "Организации",
+    "Users": "Пользователи",
+    "Categories": "Категории",
+    "Contracts": "Договоры",
+    "Calendars": "Календари",
+    "Client companies, their account managers, contracts and IP allow-lists.": (
+        "Компании-клиенты, их аккаунт-менеджеры, договоры и разрешённые IP-адреса."
+    ),
+    "Clients and staff, their roles, languages and scopes.": (
+        "Клиенты и сотрудники, их роли, языки и области видимости."
+    ),
+    "The three-level tree of types, categories and subcategories.": (
+        "Трёхуровневое дерево типов, категорий и подкатегорий."
+    ),
+    "Service packages: targets per category and priority, in versions.": (
+        "Пакеты услуг: нормативы по категориям и приоритетам, с версиями."
+    ),
+    "Time zones, working hours and holidays for business time.": (
+        "Часовые пояса, рабочие часы и праздники для расчёта рабочего времени."
+    ),
+    "Nothing here yet.": "Пока ничего нет.",
+    "Name": "Название",
+    "Edit": "Изменить",
+    "Cancel": "Отмена",
+    "yes": "да",
+    "no": "нет",
+    "New organization": "Новая организация",
+    "Edit organization": "Организация",
+    "Account manager": "Аккаунт-менеджер",
+    "Contract": "Договор",
+    "Default contract": "Договор по умолчанию",
+    "IP allow-list": "Разрешённые IP-адреса",
+    "any address": "любой адрес",
+    "Add user": "Добавить пользователя",
+    "Users of this organization": "Пользователи организации",
+    "— none —": "— нет —",
+    "One network per line in CIDR form, e.g. 203.0.113.0/24. Empty: clients may sign in "
+    "from any address.": (
+        "По одной сети в строке в формате CIDR, например 203.0.113.0/24. Пусто — клиенты "
+        "могут входить с любого адреса."
+    ),
+    "Organization {name} saved.": "Организация «{name}» сохранена.",
+    "New user": "Новый пользователь",
+    "Edit user": "Пользователь",
+    "Login": "Логин",
+    "A login never changes.": "Логин не меняется.",
+    "New password": "Новый пароль",
+    "Leave empty to keep the current one.": "Оставьте пустым, чтобы не менять.",
+    "E-mail": "Эл. почта",
+    "Phone": "Телефон",
+    "For SMS notifications, e.g. +7 495 123-45-67.": (
+        "Для SMS-уведомлений, например +7 495 123-45-67."
+    ),
+    "Role": "Роль",
+    "Scope": "Видимость",
+    "Active": "Активен",
+    "Active (may sign in)": "Активен (может входить)",
+    "Clients only": "Только для клиентов",
+    "— none (staff) —": "— нет (сотрудник) —",
+    "A client belongs to one organization and sees either the incidents it filed or all "
+    "of its organization's.": (
+        "Клиент относится к одной организации и видит либо свои инциденты, либо все "
+        "инциденты организации."
+    ),
+    "scope_own": "свои инциденты",
+    "scope_organization": "вся организация",
+    "client": "клиент",
+    "agent": "агент",
+    "manager": "менеджер",
+    "head": "руководитель",
+    "admin": "администратор",
+    "operator": "оператор",
+    "User {name} saved.": "Пользователь {name} сохранён.",
+    "Letters, digits and . _ @ - only.": "Только латинские буквы, цифры и . _ @ -.",
+    "At least 12 characters.": "Не короче 12 символов.",
+    "Not an e-mail address.": "Это не адрес электронной почты.",
+    "Digits, spaces and + ( ) - only.": "Только цифры, пробелы и + ( ) -.",
+    "A colour like #1e88e5.": "Цвет вида #1e88e5.",
+    "Lower-case letters, digits, - and _, starting with a letter or digit.": (
+        "Строчные латинские буквы, цифры, - и _; начинается с буквы или цифры."
+    ),
+    "a client belongs to an organization": "клиент должен относиться к организации",
+    "a client needs a scope (own or organization)": (
+        "для клиента нужна видимость (свои или вся организация)"
+    ),
+    "staff do not belong to a client organization": (
+        "сотрудник не относится к организации-клиенту"
+    ),
+    "only clients have a scope": "видимость задаётся только клиентам",
+    "already taken": "уже занят",
+    "an organization with this name exists": "организация с таким названием уже есть",
+    "no such staff member": "нет такого сотрудника",
+    "no such organization": "нет такой организации",
+    "not yourself": "нельзя для самого себя",
+    "New type": "Новый тип",
+    "New category": "Новая категория",
+    "Edit category": "Категория",
+    "Code": "Код",
+    "Level": "Уровень",
+    "type": "тип",
+    "category": "категория",
+    "subcategory": "подкатегория",
+    "Colour": "Цвет",
+    "Escalation contact": "Контакт для эскалации",
+    "Add a category": "Добавить категорию",
+    "Add a subcategory": "Добавить подкатегорию",
+    "Inside": "Внутри",
+    "A new type (top level).": "Новый тип (верхний уровень).",
+    "Three levels: type › category › subcategory. A node keeps its code and place once created.": (
+        "Три уровня: тип › категория › подкатегория. Код и место узла после создания не меняются."
+    ),
+    "A node keeps its code and place once created.": (
+        "Код и место узла после создания не меняются."
+    ),
+    "Incidents of this category are marked with it.": "Этим цветом отмечаются инциденты.",
+    "Category {name} saved.": "Категория «{name}» сохранена.",
+    "already used under this parent": "уже используется у этого родителя",
+    "unknown category": "неизвестная категория",
+    "the tree has three levels at most": "в дереве не больше трёх уровней",
+    "New contract": "Новый договор",
+    "Version": "Версия",
+    "Versions": "Версии",
+    "version {version}": "версия {version}",
+    "Default": "По умолчанию",
+    "Targets": "Нормативы",
+    "First response": "Первая реакция",
+    "Resolution": "Решение",
+    "Reminder": "Напоминание",
+    "any category": "любая категория",
+    "any priority": "любой приоритет",
+    "Escalation ladder": "Лестница эскалации",
+    "After": "Через",
+    "Notify": "Уведомить",
+    "Reassign": "Переназначить",
+    "Priorities": "Приоритеты",
+    "{days} business days": "рабочих дней: {days}",
+    "1 business day": "1 рабочий день",
+    "group_head": "руководитель группы",
+    "department_head": "руководитель отдела",
+    "escalation_contact": "контакт для эскалации",
+    "Quotas": "Квоты",
+    "month": "месяц",
+    "New version": "Новая версия",
+    "Version 1": "Версия 1",
+    "Saving adds version {next}; incidents keep the version they were registered under. "
+    "The escalation ladder and quotas are kept from version {version}.": (
+        "Сохранение добавит версию {next}; инциденты сохраняют версию, по которой были "
+        "зарегистрированы. Лестница эскалации и квоты берутся из версии {version}."
+    ),
+    "A new contract gets the default escalation ladder.": (
+        "Новый договор получает стандартную лестницу эскалации."
+    ),
+    "Choose a calendar": "Выберите календарь",
+    "Default contract (for organizations without one)": (
+        "Договор по умолчанию (для организаций без договора)"
+    ),
+    "Durations like 30m, 8h, 1d 4h in business time. Reminder: a share of the target "
+    "(75%) or a lead before the due time (2h). The most specific rule wins; leave a row "
+    "empty to drop it.": (
+        "Длительности вида 30m, 8h, 1d 4h (или 30м, 8ч, 1д) в рабочем времени. Напоминание: "
+        "доля норматива (75%) или время до срока (2h). Побеждает самое точное правило; "
+        "пустая строка удаляет правило."
+    ),
+    "Save as a new version": "Сохранить как новую версию",
+    "Create contract": "Создать договор",
+    "Give the response and resolution times.": "Укажите сроки реакции и решения.",
+    "A duration like 30m, 8h or 2d.": "Длительность вида 30m, 8h или 2d.",
+    "A share like 75% or a lead like 2h.": "Доля вида 75% или время вида 2h.",
+    "The share must be between 0% and 100%.": "Доля должна быть от 0% до 100%.",
+    "Must be more than zero and at most ten years.": "Больше нуля и не больше десяти лет.",
+    "A contract needs at least one target.": "В договоре нужен хотя бы один норматив.",
+    "Contract {name} saved as version {version}.": (
+        "Договор «{name}» сохранён как версия {version}."
+    ),
+    "no such calendar": "нет такого календаря",
+    "New calendar": "Новый календарь",
+    "Edit calendar": "Календарь",
+    "Time zone": "Часовой пояс",
+    "An IANA name, e.g. Europe/Moscow or UTC.": "Имя IANA, например Europe/Moscow или UTC.",
+    "Open 24/7 (every hour counts)": "Круглосуточно (считается каждый час)",
+    "Working hours": "Рабочие часы",
+    "Local time, several intervals a day separated by commas, e.g. 09:00-13:00, "
+    "14:00-18:00; 24:00 is midnight. Empty: a day off.": (
+        "Местное время, несколько интервалов в день через запятую, например 09:00-13:00, "
+        "14:00-18:00; 24:00 — полночь. Пусто — выходной."
+    ),
+    "Holidays": "Праздники",
+    "One date per line, YYYY-MM-DD.": "По одной дате в строке, ГГГГ-ММ-ДД.",
+    "Business day": "Рабочий день",
+    "24/7": "круглосуточно",
+    "New hours apply to incidents registered from now on; earlier ones keep theirs.": (
+        "Новые часы действуют для инцидентов, зарегистрированных с этого момента; прежние "
+        "сохраняют свои."
+    ),
+    "Not working hours: {value}. Write e.g. 09:00-13:00, 14:00-18:00.": (
+        "Не рабочие часы: {value}. Пишите, например, 09:00-13:00, 14:00-18:00."
+    ),
+    "Not a date: {value}. Write dates as YYYY-MM-DD.": (
+        "Не дата: {value}. Пишите даты как ГГГГ-ММ-ДД."
+    ),
+    "Unknown time zone; pick one from the list, e.g. Europe/Moscow.": (
+        "Неизвестный часовой пояс; выберите из списка, например Europe/Moscow."
+    ),
+    "A 24/7 calendar has no working hours or holidays: clear them or untick 24/7.": (
+        "У круглосуточного календаря нет рабочих часов и праздников: очистите их или "
+        "снимите отметку «Круглосуточно»."
+    ),
+    "Give working hours for at least one day, or tick 24/7.": (
+        "Укажите рабочие часы хотя бы для одного дня или отметьте «Круглосуточно»."
+    ),
+    "Calendar {name} saved.": "Календарь «{name}» сохранён.",
+    "Monday": "Понедельник",
+    "Tuesday": "Вторник",
+    "Wednesday": "Среда",
+    "Thursday": "Четверг",
+    "Friday": "Пятница",
+    "Saturday": "Суббота",
+    "Sunday": "Воскресенье",
+    "Mon": "Пн",
+    "Tue": "Вт",
+    "Wed": "Ср",
+    "Thu": "Чт",
+    "Fri": "Пт",
+    "Sat": "Сб",
+    "Sun": "Вс",
 }
 
 # English needs words only where a key is a stored value, not a phrase.
@@ -192,6 +429,11 @@ _EN: dict[str, str] = {
     "in_progress": "in progress",
     "waiting_on_client": "waiting on client",
     "api": "API",
+    "scope_own": "own incidents",
+    "scope_organization": "whole organization",
+    "group_head": "group head",
+    "department_head": "department head",
+    "escalation_contact": "escalation contact",
 }
 
 _CATALOGUE: dict[str, dict[str, str]] = {"en": _EN, "ru": _RU}

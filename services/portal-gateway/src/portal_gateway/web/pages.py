@@ -825,6 +825,17 @@ def _on_unexpected(request: Request[Any, Any, Any], error: Exception) -> Respons
     return _error_page(request, 500, _t(request)("Something went wrong"))
 
 
+# Every page router (the portal's and the admin's) turns failures into pages the same way.
+PAGE_ERRORS: dict[Any, Any] = {
+    LoginRequired: _on_login_required,
+    HTTPException: _on_http,
+    RemoteFailure: _on_remote,
+    ServiceUnavailable: _on_unavailable,
+    BadUpload: _on_upload,
+    UploadTooLarge: _on_upload,
+    Exception: _on_unexpected,
+}
+
 PORTAL = Router(
     path="/",
     route_handlers=[
@@ -846,13 +857,5 @@ PORTAL = Router(
         sla_report,
     ],
     include_in_schema=False,
-    exception_handlers={
-        LoginRequired: _on_login_required,
-        HTTPException: _on_http,
-        RemoteFailure: _on_remote,
-        ServiceUnavailable: _on_unavailable,
-        BadUpload: _on_upload,
-        UploadTooLarge: _on_upload,
-        Exception: _on_unexpected,
-    },
+    exception_handlers=PAGE_ERRORS,
 )
