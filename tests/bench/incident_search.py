@@ -127,8 +127,8 @@ FROM generate_series(1, $1::int) AS n, generate_series(1, 2) AS v
 """
 
 VECTORS_SQL = """
-INSERT INTO incident_search (incident_id, search_public, search_all)
-SELECT i.id,
+INSERT INTO incident_search (incident_id, organization_id, requester_id, search_public, search_all)
+SELECT i.id, i.organization_id, i.requester_id,
     desk_tsvector('A', i.title) || desk_tsvector('B', i.description)
         || desk_tsvector('C', e.public_text),
     desk_tsvector('A', i.title) || desk_tsvector('B', i.description)

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import Field, field_validator
 
 from .enums import Channel, EntryKind, Locale, Presence, Priority, Role, Scope, Status, Visibility
 from .envelope import Command, Event, Message, Query
+
+# Deeper pages than this are refused: nobody reads the millionth row by paging, and the
+# bound keeps every OFFSET within the database's integer range.
+MAX_OFFSET = 1_000_000
+Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
+# Contract versions are stored as 32-bit integers.
+MAX_VERSION = 2**31 - 1
+VersionNumber = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 
 CategoryPath = tuple[str, ...]
 
@@ -174,7 +182,7 @@ class ListCalendars(Query):
     ROUTING_KEY: ClassVar[str] = "sla.list_calendars"
 
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class CalendarList(Message):
@@ -252,7 +260,7 @@ class GetContract(Query):
     ROUTING_KEY: ClassVar[str] = "sla.get_contract"
 
     contract_id: UUID
-    version: int | None = Field(default=None, ge=1)
+    version: VersionNumber | None = None
 
 
 class ListContracts(Query):
@@ -261,7 +269,7 @@ class ListContracts(Query):
     ROUTING_KEY: ClassVar[str] = "sla.list_contracts"
 
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class ContractList(Message):
@@ -292,7 +300,7 @@ class PreviewDeadlines(Query):
     ROUTING_KEY: ClassVar[str] = "sla.preview_deadlines"
 
     contract_id: UUID
-    version: int | None = Field(default=None, ge=1)
+    version: VersionNumber | None = None
     registered_at: datetime
     category_path: CategoryPath = Field(default=(), max_length=3)
     priority: Priority = Priority.NORMAL
@@ -679,7 +687,7 @@ class ListAgents(Query):
 
     agent_ids: tuple[UUID, ...] | None = None
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class AgentList(Message):
@@ -714,7 +722,7 @@ class GetBacklog(Query):
     ROUTING_KEY: ClassVar[str] = "routing.get_backlog"
 
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class BacklogItem(Message):
@@ -849,7 +857,7 @@ class ListNotifications(Query):
     recipient_id: UUID | None = None
     status: str | None = Field(default=None, pattern="^(" + "|".join(DELIVERY_STATUSES) + ")$")
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class GetNotification(Query):
@@ -903,7 +911,7 @@ class ListIncidents(Query):
     overdue: bool | None = None
     sort: str = Field(default="-created", pattern="^(" + "|".join(INCIDENT_SORTS) + ")$")
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=1_000_000)
+    offset: Offset = 0
 
 
 class IncidentListItem(Message):

@@ -17,6 +17,12 @@ Connection = asyncpg.Connection
 Pool = asyncpg.Pool
 
 
+# Services run short queries many at a time: starting parallel workers costs more than
+# they save (a 1 ms page query took 16 ms as a Gather Merge), and under load the cores
+# are busy with other requests anyway.
+SESSION_SETTINGS = {"max_parallel_workers_per_gather": "0"}
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
     # jsonb columns in and out as Python objects.
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
@@ -53,6 +59,7 @@ async def create_pool(
             max_size=max_size,
             init=_init_connection,
             timeout=5,
+            server_settings=SESSION_SETTINGS,
             **kwargs,
         )
         assert pool is not None

@@ -474,14 +474,14 @@ def register(service: Service) -> None:
             if category is None:
                 raise Invalid.field("category", "unknown category")
             path = tuple(category["path"])
-        where = listing.list_filter(query, principal, category_path=path, now=utc_now())
+        now = utc_now()
+        where = listing.list_filter(query, principal, category_path=path, now=now)
         n = len(where.args)
         async with service.pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
-            counted = await conn.fetchval(
-                f"SELECT count(*) FROM (SELECT 1 FROM incidents WHERE {where.where} "
-                f"LIMIT {COUNT_CAP + 1}) AS capped",
-                *where.args,
+            count_sql, count_args = listing.count_statement(
+                query, principal, category_path=path, now=now, cap=COUNT_CAP
             )
+            counted = await conn.fetchval(count_sql, *count_args)
             rows = await conn.fetch(
                 f"SELECT {LIST_COLUMNS} FROM incidents WHERE {where.where} "
                 f"ORDER BY {listing.order_by(query.sort)} LIMIT ${n + 1} OFFSET ${n + 2}",

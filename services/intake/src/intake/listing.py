@@ -91,13 +91,63 @@ def list_filter(
             list(OPEN_STATUSES),
             now,
         )
-    if query.q and query.q.strip():
-        where.add(
-            "id IN (SELECT incident_id FROM incident_search "
-            f"WHERE {search_column(principal)} @@ desk_tsquery({{0}}))",
-            query.q.strip(),
-        )
+    words = search_words(query)
+    if words is not None:
+        # The same parameter list, so the subquery's numbers continue the outer ones.
+        inner = search_filter(words, principal, Filter(args=where.args))
+        where.clauses.append(f"id IN (SELECT incident_id FROM incident_search WHERE {inner.where})")
     return where
+
+
+def search_words(query: ListIncidents) -> str | None:
+    return query.q.strip() if query.q and query.q.strip() else None
+
+
+def search_filter(
+    words: str, principal: visibility.Principal, into: Filter | None = None
+) -> Filter:
+    """Rows of `incident_search` matching the words that the principal may see.
+
+    The search table carries the organization and requester, so a client's scope is
+    part of the one GIN index (organization, requester, public vector): the index
+    yields only the client's matches instead of every match in the desk.
+    """
+    where = scope_filter(principal, into)
+    where.add(f"{search_column(principal)} @@ desk_tsquery({{0}})", words)
+    return where
+
+
+def is_plain_search(query: ListIncidents) -> bool:
+    """Words and nothing else: the count needs only the search table."""
+    return search_words(query) is not None and not (
+        query.statuses
+        or query.category_id is not None
+        or query.priorities
+        or query.unassigned
+        or query.assignee_id is not None
+        or query.organization_id is not None
+        or query.overdue is not None
+    )
+
+
+def count_statement(
+    query: ListIncidents,
+    principal: visibility.Principal,
+    *,
+    category_path: tuple[str, ...] | None,
+    now: datetime,
+    cap: int,
+) -> tuple[str, list[Any]]:
+    """How many rows the list has, counted up to `cap` + 1 (beyond it the total is a floor)."""
+    words = search_words(query)
+    if words is not None and is_plain_search(query):
+        where = search_filter(words, principal)
+        table = "incident_search"
+    else:
+        where = list_filter(query, principal, category_path=category_path, now=now)
+        table = "incidents"
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where.where} LIMIT {cap + 1}) AS c"
+    return sql, where.args
 
 
 def order_by(sort: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 from desk_contracts.enums import Priority, Role, Scope, Status
 from desk_contracts.messages import ListIncidents, Principal
 from intake.domain.visibility import Principal as ViewPrincipal
-from intake.listing import SORTS, list_filter, order_by, scope_filter
+from intake.listing import SORTS, count_statement, list_filter, order_by, scope_filter
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 ORG = uuid4()
@@ -49,8 +49,44 @@ def test_search_uses_the_vector_the_principal_may_read(role: Role) -> None:
     query = ListIncidents(principal=message, q=" принтер ")
     where = list_filter(query, view, category_path=None, now=NOW)
     column = "search_public" if role is Role.CLIENT else "search_all"
-    assert f"WHERE {column} @@ desk_tsquery(${len(where.args)}))" in where.where
+    assert f"{column} @@ desk_tsquery(${len(where.args)}))" in where.where
     assert where.args[-1] == "принтер"
+
+
+def test_a_clients_search_carries_its_scope_into_the_search_table() -> None:
+    message, view = _principal(Role.CLIENT, Scope.OWN)
+    query = ListIncidents(principal=message, q="printer", statuses=(Status.NEW,))
+    where = list_filter(query, view, category_path=None, now=NOW)
+    assert where.where == (
+        "organization_id = $1 AND requester_id = $2 AND status = ANY($3::text[]) AND "
+        "id IN (SELECT incident_id FROM incident_search WHERE organization_id = $4 "
+        "AND requester_id = $5 AND search_public @@ desk_tsquery($6))"
+    )
+    assert where.args == [ORG, view.user_id, ["new"], ORG, view.user_id, "printer"]
+
+
+@pytest.mark.parametrize("role", [Role.CLIENT, Role.AGENT])
+def test_a_plain_search_is_counted_on_the_search_table_alone(role: Role) -> None:
+    message, view = _principal(role, Scope.OWN if role is Role.CLIENT else None)
+    sql, args = count_statement(
+        ListIncidents(principal=message, q="printer"), view, category_path=None, now=NOW, cap=99
+    )
+    assert sql.startswith("SELECT count(*) FROM (SELECT 1 FROM incident_search WHERE ")
+    assert sql.endswith("LIMIT 100) AS c")
+    if role is Role.CLIENT:
+        assert "organization_id = $1 AND requester_id = $2" in sql
+        assert args == [ORG, view.user_id, "printer"]
+    else:
+        assert args == ["printer"]
+
+
+def test_a_filtered_search_is_counted_on_the_incidents() -> None:
+    message, view = _principal(Role.CLIENT, Scope.ORGANIZATION)
+    query = ListIncidents(principal=message, q="printer", priorities=(Priority.HIGH,))
+    sql, args = count_statement(query, view, category_path=None, now=NOW, cap=10)
+    page = list_filter(query, view, category_path=None, now=NOW)
+    assert sql == f"SELECT count(*) FROM (SELECT 1 FROM incidents WHERE {page.where} LIMIT 11) AS c"
+    assert args == page.args
 
 
 def test_every_filter_gets_its_own_numbered_parameter() -> None:

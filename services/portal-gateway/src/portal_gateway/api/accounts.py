@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -13,7 +13,6 @@ from desk_runtime.service import Service, UnitOfWork
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException
-from litestar.params import Parameter
 
 from ..accounts import User, hash_password
 from ..schemas import (
@@ -27,10 +26,7 @@ from ..schemas import (
     UserPage,
 )
 from ..security import parse_cidr
-from .deps import current_user, field_error, require_admin
-
-Limit = Annotated[int, Parameter(ge=1, le=500, default=50)]
-Offset = Annotated[int, Parameter(ge=0, le=1_000_000, default=0)]
+from .deps import Limit, Offset, current_user, field_error, require_admin
 
 
 class ConflictException(HTTPException):
@@ -237,8 +233,8 @@ class UserController(Controller):
         self,
         request: Request[Any, Any, Any],
         user: User,
-        limit: Limit,
-        offset: Offset,
+        limit: Limit = 50,
+        offset: Offset = 0,
         role: Role | None = None,
         organization_id: UUID | None = None,
     ) -> UserPage:
@@ -379,7 +375,7 @@ class OrganizationController(Controller):
 
     @get("/", operation_id="listOrganizations")
     async def list_organizations(
-        self, request: Request[Any, Any, Any], user: User, limit: Limit, offset: Offset
+        self, request: Request[Any, Any, Any], user: User, limit: Limit = 50, offset: Offset = 0
     ) -> OrganizationPage:
         service: Service = request.app.state.service
         return await organizations_page(service.pool, limit=limit, offset=offset)

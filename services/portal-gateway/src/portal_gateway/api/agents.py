@@ -22,11 +22,10 @@ from desk_runtime.service import Service
 from litestar import Controller, Request, get, patch, put
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import Parameter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..accounts import User
-from .deps import current_user, field_error, require_staff, rpc
+from .deps import Limit, Offset, current_user, field_error, require_staff, rpc
 
 CODE = r"^[a-z0-9][a-z0-9_-]*$"
 # A skill is a category subtree as its path of codes from the root; [] covers everything.
@@ -34,8 +33,6 @@ SkillPath = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=64, pattern=CODE)]],
     Field(max_length=3),
 ]
-Limit = Annotated[int, Parameter(ge=1, le=1000)]
-Offset = Annotated[int, Parameter(ge=0)]
 
 
 class _Body(BaseModel):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from desk_contracts.messages import MAX_OFFSET
 from desk_runtime.rpc import RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
@@ -14,9 +15,14 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.params import Parameter
 
 from ..accounts import Session, User, session_for_token
 from ..security import address_allowed, csrf_matches
+
+# Paging parameters of every list route.
+Limit = Annotated[int, Parameter(ge=1, le=500, description="page size")]
+Offset = Annotated[int, Parameter(ge=0, le=MAX_OFFSET, description="rows to skip")]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "x-csrf-token"

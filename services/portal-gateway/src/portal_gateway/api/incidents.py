@@ -61,7 +61,7 @@ from ..schemas import (
     SummaryGroup,
 )
 from ..security import csrf_matches
-from .deps import CSRF_FIELD, current_user, field_error, require_staff, rpc
+from .deps import CSRF_FIELD, Limit, Offset, current_user, field_error, require_staff, rpc
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -194,10 +194,6 @@ def incident_out(view: IncidentView) -> Incident:
     return Incident.model_validate(data)
 
 
-Limit = Annotated[int, Parameter(ge=1, le=500, default=50)]
-Offset = Annotated[int, Parameter(ge=0, le=1_000_000, default=0)]
-
-
 class IncidentController(Controller):
     path = "/api/v1/incidents"
     tags = ["incidents"]
@@ -208,8 +204,8 @@ class IncidentController(Controller):
         self,
         user: User,
         client: RpcClient,
-        limit: Limit,
-        offset: Offset,
+        limit: Limit = 50,
+        offset: Offset = 0,
         status: list[Status] | None = None,
         category: UUID | None = None,
         priority: list[Priority] | None = None,

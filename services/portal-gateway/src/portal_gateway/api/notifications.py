@@ -4,7 +4,7 @@ message sent or failed, with each attempt and the provider's answer)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from desk_contracts.enums import Locale, Role
@@ -26,14 +26,10 @@ from desk_runtime.rpc import RpcClient
 from litestar import Controller, Request, get, post, put
 from litestar.di import Provide
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import Parameter
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..accounts import User
-from .deps import current_user, field_error, require_staff, rpc
-
-Limit = Annotated[int, Parameter(ge=1, le=500)]
-Offset = Annotated[int, Parameter(ge=0)]
+from .deps import Limit, Offset, current_user, field_error, require_staff, rpc
 
 
 class PreferenceChoice(BaseModel):

@@ -40,11 +40,10 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ServiceUnavailableException,
 )
-from litestar.params import Parameter
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..accounts import User
-from .deps import current_user, field_error
+from .deps import Limit, Offset, current_user, field_error
 
 log = get_logger(__name__)
 # The views ask every service's health port; one INFO line per request is noise.
@@ -253,9 +252,6 @@ def _plain(row: Any) -> dict[str, Any]:
 
 # --- routes -----------------------------------------------------------------------------
 
-Limit = Parameter(ge=1, le=500, default=50)
-Offset = Parameter(ge=0, default=0)
-
 
 class OpsController(Controller):
     path = "/api/v1/ops"
@@ -279,8 +275,8 @@ class OpsController(Controller):
         request: Request[Any, Any, Any],
         user: User,
         queue: str | None = None,
-        limit: int = Limit,
-        offset: int = Offset,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         """Dead letters in queue order: original queue and routing key, the broker's reason,
         the error the consumer recorded (or why the body does not validate), the payload."""
@@ -308,8 +304,8 @@ class OpsController(Controller):
         self,
         request: Request[Any, Any, Any],
         user: User,
-        limit: int = Limit,
-        offset: int = Offset,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         """Who replayed or discarded what, newest first."""
         return await actions_view(_service(request), limit, offset)

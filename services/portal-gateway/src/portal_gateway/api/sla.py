@@ -10,6 +10,7 @@ from uuid import UUID
 
 from desk_contracts.enums import Locale, Priority
 from desk_contracts.messages import (
+    MAX_VERSION,
     CalendarList,
     CalendarSpec,
     CalendarView,
@@ -36,11 +37,8 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from ..accounts import User
-from .deps import current_user, field_error, require_admin, require_staff, rpc
+from .deps import Limit, Offset, current_user, field_error, require_admin, require_staff, rpc
 from .sla_schemas import PreviewRequest
-
-Limit = Annotated[int, Parameter(ge=1, le=1000)]
-Offset = Annotated[int, Parameter(ge=0)]
 
 
 class CalendarController(Controller):
@@ -112,7 +110,7 @@ class ContractController(Controller):
         contract_id: UUID,
         user: User,
         client: RpcClient,
-        version: Annotated[int | None, Parameter(ge=1)] = None,
+        version: Annotated[int | None, Parameter(ge=1, le=MAX_VERSION)] = None,
     ) -> ContractView:
         require_admin(user)
         answer = await client.ask_as(
