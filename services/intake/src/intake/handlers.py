@@ -478,6 +478,12 @@ def register(service: Service) -> None:
         where = listing.list_filter(query, principal, category_path=path, now=now)
         n = len(where.args)
         async with service.pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+            if not principal.is_staff:
+                # A generic plan cannot see how much of one organization the words match
+                # and picked a 27 ms join-and-sort over a 1.5 ms walk of the date index;
+                # a client's list is planned for its own values. (Staff lists fare
+                # better with the cached plan: it stops counting early on common words.)
+                await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
             count_sql, count_args = listing.count_statement(
                 query, principal, category_path=path, now=now, cap=COUNT_CAP
             )
