@@ -291,8 +291,19 @@ async def _create_incident(desk: RunningDesk) -> dict[str, str]:
     return created
 
 
+async def _created_assignee(desk: RunningDesk, created: dict[str, str]) -> str | None:
+    token = await desk.token("anna")
+    async with desk.client() as http:
+        response = await http.get(
+            f"/api/v1/incidents/{created['id']}", headers={"authorization": f"Bearer {token}"}
+        )
+    assert response.status_code == 200, response.text
+    assignee: str | None = response.json()["assignee_id"]
+    return assignee
+
+
 async def test_metrics_after_a_small_flow(desk: RunningDesk) -> None:
-    await _create_incident(desk)
+    created = await _create_incident(desk)
     namespace = desk.settings.namespace
     sla_queue = consumer_queue(namespace, "sla", IncidentRegistered)
 
@@ -332,6 +343,25 @@ async def test_metrics_after_a_small_flow(desk: RunningDesk) -> None:
         )
         >= 1
     )
+    # The domain gauges and counters are fed by the flow itself: the incident was
+    # assigned automatically, its SLA timers are armed, its agent carries load, and
+    # notify sent mail about it.
+    assigned = await wait_until(lambda: _created_assignee(desk, created), timeout=20)
+
+    async def domain_metrics_fed() -> bool:
+        routing = await _metrics(desk, "routing")
+        sla = await _metrics(desk, "sla")
+        notify = await _metrics(desk, "notify")
+        return (
+            _sample(routing, "desk_routing_assignments_total", reason="auto") >= 1
+            and _sample(routing, "desk_routing_agent_load", agent_id=assigned) >= 1
+            and _sample(routing, "desk_routing_agent_capacity", agent_id=assigned) >= 1
+            and _sample(sla, "desk_sla_timers_armed") >= 1
+            and _sample(notify, "desk_notify_deliveries_total", channel="email", outcome="sent")
+            >= 1
+        )
+
+    await wait_until(domain_metrics_fed, timeout=30, interval=0.5)
     # The metric objects every service shares are registered everywhere, ready to be fed.
     for name in (
         "desk_sla_timer_lateness_seconds",

@@ -81,11 +81,21 @@ class UnitOfWork:
     service: "Service"
     envelope: Envelope[Any] | None = None
     published: list[Envelope[Message]] = field(default_factory=list)
+    _after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     async def publish(self, payload: Message) -> Envelope[Message]:
         envelope = await add_to_outbox(self.conn, payload, self.service.name)
         self.published.append(envelope)
         return envelope
+
+    def on_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the transaction has committed: counters count what
+        happened, not what a rolled-back attempt tried."""
+        self._after_commit.append(action)
+
+    def committed(self) -> None:
+        for action in self._after_commit:
+            action()
 
 
 EventHandler = Callable[[Any, UnitOfWork], Awaitable[None]]
@@ -161,6 +171,22 @@ class Service:
         self._background.append(task)
         return task
 
+    def every(self, seconds: float) -> Callable[[BackgroundTask], BackgroundTask]:
+        """Runs the decorated step every `seconds` for the life of the process
+        (gauges read from the service's tables, sweeps)."""
+
+        def decorate(step: BackgroundTask) -> BackgroundTask:
+            async def repeat(service: Service) -> None:
+                while True:
+                    await step(service)
+                    await asyncio.sleep(seconds)
+
+            repeat.__name__ = step.__name__
+            self.background(repeat)
+            return step
+
+        return decorate
+
     # --- resources ----------------------------------------------------------------------
 
     @property
@@ -178,7 +204,9 @@ class Service:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
         async with self.pool.acquire() as conn, conn.transaction():
-            yield UnitOfWork(conn, self)
+            unit = UnitOfWork(conn, self)
+            yield unit
+        unit.committed()
 
     # --- consumers ----------------------------------------------------------------------
 
@@ -228,6 +256,7 @@ class Service:
                 message_type=envelope.type,
                 incident_id=incident,
             ):
+                unit: UnitOfWork | None = None
                 try:
                     async with self.pool.acquire() as conn, conn.transaction():
                         fresh = await conn.fetchval(
@@ -241,7 +270,9 @@ class Service:
                             MESSAGES_CONSUMED.labels(queue_name, "duplicate").inc()
                             log.info("message_duplicate_skipped", queue=queue_name)
                             return
-                        await handler(envelope.payload, UnitOfWork(conn, self, envelope))
+                        unit = UnitOfWork(conn, self, envelope)
+                        await handler(envelope.payload, unit)
+                    unit.committed()
                 except Exception as error:
                     MESSAGES_CONSUMED.labels(queue_name, "failed").inc()
                     log.exception("message_handling_failed", queue=queue_name, error=repr(error))

@@ -196,3 +196,17 @@ async def test_create_is_idempotent_by_request_id_and_numbers_are_unique(
         await client.ask(GetIncident(principal=staff, incident_id=uuid4()))
     assert failure.value.failure.status == 404
     await client.close()
+
+
+async def test_after_commit_actions_run_only_when_the_transaction_commits(
+    intake: Service,
+) -> None:
+    ran: list[str] = []
+    async with intake.transaction() as unit:
+        await unit.conn.execute("SELECT 1")
+        unit.on_commit(lambda: ran.append("committed"))
+    with pytest.raises(RuntimeError):
+        async with intake.transaction() as unit:
+            unit.on_commit(lambda: ran.append("rolled back"))
+            raise RuntimeError("the change fails")
+    assert ran == ["committed"]

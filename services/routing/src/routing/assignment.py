@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 import asyncpg
@@ -18,11 +19,15 @@ from desk_contracts import utc_now
 from desk_contracts.enums import Presence, Priority
 from desk_contracts.messages import IncidentAssigned, IncidentBacklogged
 from desk_runtime.logging import get_logger
+from desk_runtime.metrics import ROUTING_ASSIGNMENTS
 from desk_runtime.service import UnitOfWork
 
 from .domain import AgentState, WaitingIncident, choose_agent, plan_backlog
 
 log = get_logger(__name__)
+
+# What made an assignment, as counted on /metrics.
+AssignmentKind = Literal["auto", "backlog", "escalation"]
 
 
 async def lock_agents(conn: asyncpg.Connection, also: Collection[UUID] = ()) -> list[AgentState]:
@@ -66,6 +71,7 @@ async def record_assignment(
     at: datetime,
     previous_agent_id: UUID | None = None,
     manual: bool = False,
+    kind: AssignmentKind = "auto",
 ) -> None:
     """Book the incident on `agent_id` (rows already locked by the caller): the previous
     open assignee, if any, is relieved; the backlog forgets it; intake is told."""
@@ -107,6 +113,7 @@ async def record_assignment(
             manual=manual,
         )
     )
+    uow.on_commit(ROUTING_ASSIGNMENTS.labels("manual" if manual else kind).inc)
 
 
 async def put_in_backlog(
@@ -223,6 +230,7 @@ async def drain_backlog(uow: UnitOfWork) -> int:
             reason=f"from the backlog: {reason}",
             at=now,
             previous_agent_id=previous,
+            kind="backlog",
         )
     if plan:
         log.info("backlog_drained", assigned=len(plan), waiting=len(rows) - len(plan))
@@ -314,6 +322,7 @@ async def reassign(uow: UnitOfWork, incident_id: UUID, why: str) -> UUID | None:
         reason=f"escalation ({why}): {choice.reason}",
         at=utc_now(),
         previous_agent_id=current,
+        kind="escalation",
     )
     return choice.agent_id
 

@@ -4,8 +4,6 @@ instead of work on every assignment."""
 
 from __future__ import annotations
 
-import asyncio
-
 from desk_runtime.metrics import ROUTING_AGENT_CAPACITY, ROUTING_AGENT_LOAD, ROUTING_BACKLOG
 from desk_runtime.service import Service
 
@@ -13,10 +11,8 @@ REFRESH_SECONDS = 2.0
 
 
 async def refresh_gauges(service: Service) -> None:
-    while True:
-        agents = await service.pool.fetch("SELECT agent_id, load, capacity FROM agents")
-        for agent in agents:
-            ROUTING_AGENT_LOAD.labels(str(agent["agent_id"])).set(agent["load"])
-            ROUTING_AGENT_CAPACITY.labels(str(agent["agent_id"])).set(agent["capacity"])
-        ROUTING_BACKLOG.set(await service.pool.fetchval("SELECT count(*) FROM backlog"))
-        await asyncio.sleep(REFRESH_SECONDS)
+    agents = await service.pool.fetch("SELECT agent_id, load, capacity FROM agents")
+    for agent in agents:
+        ROUTING_AGENT_LOAD.labels(str(agent["agent_id"])).set(agent["load"])
+        ROUTING_AGENT_CAPACITY.labels(str(agent["agent_id"])).set(agent["capacity"])
+    ROUTING_BACKLOG.set(await service.pool.fetchval("SELECT count(*) FROM backlog"))

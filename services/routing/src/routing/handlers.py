@@ -33,7 +33,7 @@ from desk_runtime.service import Service, UnitOfWork
 from . import assignment
 from .assignment import IncidentFacts, lock_agents
 from .domain import check_manual
-from .gauges import refresh_gauges
+from .gauges import REFRESH_SECONDS, refresh_gauges
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -83,7 +83,7 @@ async def save_profile(uow: UnitOfWork, profile: UpsertAgentProfile) -> None:
 
 
 def register(service: Service) -> None:
-    service.background(refresh_gauges)
+    service.every(REFRESH_SECONDS)(refresh_gauges)
 
     @service.on_startup
     async def reconcile_at_start(service: Service) -> None:

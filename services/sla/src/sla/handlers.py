@@ -17,6 +17,7 @@ from desk_contracts.messages import (
     OrganizationUpserted,
 )
 from desk_runtime.logging import get_logger
+from desk_runtime.metrics import SLA_TIMERS_ARMED
 from desk_runtime.service import Service, UnitOfWork
 
 from . import clocks, queries
@@ -28,6 +29,9 @@ log = get_logger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
+# How often /metrics' count of armed timers is refreshed.
+GAUGE_SECONDS = 5.0
+
 # Entries that answer the client; status and assignment lines are bookkeeping.
 RESPONSE_KINDS = (EntryKind.COMMENT, EntryKind.ATTACHMENT)
 
@@ -38,6 +42,13 @@ def register(service: Service) -> None:
     @service.background
     async def timer_scheduler(service: Service) -> None:
         await TimerScheduler(service.pool, service.name).run()
+
+    @service.every(GAUGE_SECONDS)
+    async def count_armed_timers(service: Service) -> None:
+        # The partial index on armed timers answers this without touching fired ones.
+        SLA_TIMERS_ARMED.set(
+            await service.pool.fetchval("SELECT count(*) FROM timers WHERE state = 'armed'")
+        )
 
     @service.handles(IncidentRegistered)
     async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:
