@@ -249,3 +249,50 @@ async def queue_depth(settings: DeskSettings, queue: str) -> tuple[int, int]:
         return result.message_count or 0, result.consumer_count or 0
     finally:
         await connection.close()
+
+
+class TcpRelay:
+    """A TCP relay in front of a real server that a test can cut and restore: to the
+    services behind it, a cut is the server going away (open connections reset, new ones
+    refused) without stopping a server other runs share."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._streams: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    async def cut(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in list(self._streams):
+            writer.transport.abort()
+        self._streams.clear()
+
+    async def restore(self) -> None:
+        await self.start()  # on the same port, as a restarted broker would be
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._streams |= {writer, upstream_writer}
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+                while chunk := await source.read(65536):
+                    sink.write(chunk)
+                    await sink.drain()
+            sink.transport.abort()
+
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+        self._streams -= {writer, upstream_writer}

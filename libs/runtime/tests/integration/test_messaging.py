@@ -205,8 +205,11 @@ async def test_after_commit_actions_run_only_when_the_transaction_commits(
     async with intake.transaction() as unit:
         await unit.conn.execute("SELECT 1")
         unit.on_commit(lambda: ran.append("committed"))
-    with pytest.raises(RuntimeError):
+    async def failing_change() -> None:
         async with intake.transaction() as unit:
             unit.on_commit(lambda: ran.append("rolled back"))
             raise RuntimeError("the change fails")
+
+    with pytest.raises(RuntimeError):
+        await failing_change()
     assert ran == ["committed"]

@@ -9,6 +9,8 @@ import asyncio
 import subprocess
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID, uuid4
 
 import pytest
@@ -28,7 +30,14 @@ from desk_runtime.health import readiness
 from desk_runtime.metrics import CONSUMER_REATTACHMENTS
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import Mailbox, publish, publish_raw, queue_depth, wait_until
+from desk_runtime.testing import (
+    Mailbox,
+    TcpRelay,
+    publish,
+    publish_raw,
+    queue_depth,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -265,6 +274,55 @@ async def test_readiness_falls_when_the_broker_connection_is_lost_and_returns_wi
     await wait_until(
         lambda: notify.pool.fetchval("SELECT 1 FROM contacts WHERE user_id = $1", user.user_id)
     )
+
+
+async def test_readiness_falls_while_the_broker_is_gone_and_returns_with_consumers(
+    desk_settings: DeskSettings, smtp: tuple[int, Mailbox]
+) -> None:
+    """The broker stops answering (every connection reset, new ones refused) for a few
+    seconds, then comes back on the same address: notify reports not ready meanwhile and
+    ready again only with its consumers attached, and then it consumes."""
+    from notify.app import build
+
+    url = urlsplit(desk_settings.amqp_url)
+    relay = TcpRelay(url.hostname or "127.0.0.1", url.port or 5672)
+    port = await relay.start()
+    behind_relay = desk_settings.model_copy(
+        update={
+            "smtp_port": smtp[0],
+            "amqp_url": urlunsplit(url._replace(netloc=f"{url.netloc.rsplit(':', 1)[0]}:{port}")),
+        }
+    )
+    notify = build(behind_relay)
+    await notify.start()
+    try:
+        assert (await readiness(notify))["ready"]
+        await relay.cut()
+
+        async def broker_down() -> dict[str, Any] | None:
+            report = await readiness(notify)
+            return None if report["checks"]["broker"] == "ok" else report
+
+        report = await wait_until(broker_down, timeout=15, interval=0.05)
+        assert not report["ready"]
+        await asyncio.sleep(2)  # an outage, not a blip
+        assert not (await readiness(notify))["ready"]
+        await relay.restore()
+
+        async def ready_again() -> bool:
+            return bool((await readiness(notify))["ready"])
+
+        await wait_until(ready_again, timeout=60, interval=0.2)
+        report = await readiness(notify)
+        assert all(count == 1 for count in report["consumers"].values())
+        user = _user(Role.AGENT)
+        await publish(desk_settings, Envelope.wrap(user, producer="test"))
+        await wait_until(
+            lambda: notify.pool.fetchval("SELECT 1 FROM contacts WHERE user_id = $1", user.user_id)
+        )
+    finally:
+        await notify.stop()
+        await relay.cut()
 
 
 async def test_the_watchdog_reattaches_consumers_that_did_not_come_back(
