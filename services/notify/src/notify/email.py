@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import socket
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 import aiosmtplib
 from desk_runtime.settings import DeskSettings
@@ -33,6 +36,31 @@ async def local_hostname() -> str:
     return await asyncio.to_thread(_local_hostname)
 
 
+def build_message(
+    *, sender: str, to: str, subject: str, text: str, html: str | None, message_key: str
+) -> Message:
+    """The mail as MIME parts. Built with the classic MIME classes: the header registry
+    behind EmailMessage parsed every header again and cost a third of notify's CPU."""
+    body: Message
+    if html:
+        body = MIMEMultipart("alternative")
+        body.attach(MIMEText(text, "plain", "utf-8"))
+        body.attach(MIMEText(html, "html", "utf-8"))
+    else:
+        body = MIMEText(text, "plain", "utf-8")
+    name, address = parseaddr(sender)
+    body["From"] = formataddr((name, address), charset="utf-8")
+    body["To"] = to
+    # Russian subjects travel RFC 2047-encoded; ASCII ones stay readable as they are.
+    if subject.isascii():
+        body["Subject"] = subject
+    else:
+        body["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]
+    body["Date"] = formatdate(localtime=False)
+    body["Message-ID"] = make_msgid(idstring=message_key, domain="desk.local")
+    return body
+
+
 async def send_email(
     settings: DeskSettings,
     *,
@@ -45,15 +73,14 @@ async def send_email(
     """Send one message; the answer of the server is returned for the delivery log.
     The Message-ID is derived from the delivery, so a resend after a crash between the
     server's acceptance and our record of it can be recognised as the same mail."""
-    message = EmailMessage()
-    message["From"] = settings.mail_from
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(idstring=message_key, domain="desk.local")
-    message.set_content(text)
-    if html:
-        message.add_alternative(html, subtype="html")
+    message = build_message(
+        sender=settings.mail_from,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        message_key=message_key,
+    )
     try:
         _, answer = await aiosmtplib.send(
             message,
