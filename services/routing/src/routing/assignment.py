@@ -155,24 +155,79 @@ async def put_in_backlog(
         )
 
 
-async def assign_new(uow: UnitOfWork, incident: IncidentFacts) -> UUID | None:
-    """Assign to the least-loaded eligible agent, or put the incident in the backlog."""
-    agents = await lock_agents(uow.conn)
-    # Checked after the locks: an assignment by hand that raced ahead of this event has
-    # committed by now.
-    already = await uow.conn.fetchval(
-        "SELECT 1 FROM assignments WHERE incident_id = $1", incident.incident_id
+# How many new incidents one placement transaction takes at most.
+ARRIVALS_BATCH = 200
+
+
+async def note_arrival(uow: UnitOfWork, incident: IncidentFacts) -> None:
+    """Queue a new incident for the assigner (committed with the inbox row)."""
+    await uow.conn.execute(
+        "INSERT INTO arrivals (incident_id, category_path, priority, registered_at) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (incident_id) DO NOTHING",
+        incident.incident_id,
+        list(incident.category_path),
+        incident.priority.value,
+        incident.registered_at,
     )
-    if already:
-        return None
-    choice = choose_agent(agents, incident.category_path)
-    if choice is None:
+
+
+async def place_arrivals(uow: UnitOfWork, limit: int = ARRIVALS_BATCH) -> int:
+    """Place a batch of new incidents under one lock of the agents: each goes to the
+    least-loaded eligible agent (critical first, as in the backlog), or waits in the
+    backlog. Returns how many arrivals the batch took."""
+    conn = uow.conn
+    # Several instances share the arrivals: each takes rows nobody else holds.
+    rows = await conn.fetch(
+        "SELECT a.incident_id, a.category_path, a.priority, a.registered_at, d.resolution_due "
+        "FROM arrivals a LEFT JOIN incident_deadlines d USING (incident_id) "
+        "ORDER BY a.arrived_at LIMIT $1 FOR UPDATE OF a SKIP LOCKED",
+        limit,
+    )
+    if not rows:
+        return 0
+    agents = await lock_agents(conn)
+    ids = [row["incident_id"] for row in rows]
+    await conn.execute("DELETE FROM arrivals WHERE incident_id = ANY($1::uuid[])", ids)
+    # Checked after the locks: an assignment by hand that raced ahead has committed by now.
+    taken = {
+        row["incident_id"]
+        for row in await conn.fetch(
+            "SELECT incident_id FROM assignments WHERE incident_id = ANY($1::uuid[])", ids
+        )
+    }
+    facts = {
+        row["incident_id"]: IncidentFacts(
+            row["incident_id"],
+            tuple(row["category_path"]),
+            Priority(row["priority"]),
+            row["registered_at"],
+        )
+        for row in rows
+        if row["incident_id"] not in taken
+    }
+    due = {row["incident_id"]: row["resolution_due"] for row in rows}
+    now = utc_now()
+    plan = plan_backlog(
+        (
+            WaitingIncident(
+                incident_id=incident.incident_id,
+                priority=incident.priority,
+                resolution_due=due[incident.incident_id],
+                registered_at=incident.registered_at,
+                category_path=incident.category_path,
+            )
+            for incident in facts.values()
+        ),
+        agents,
+        now,
+    )
+    for incident_id, choice in plan:
+        await record_assignment(
+            uow, facts.pop(incident_id), agent_id=choice.agent_id, reason=choice.reason, at=now
+        )
+    for incident in facts.values():
         await put_in_backlog(uow, incident, reason="no eligible agent")
-        return None
-    await record_assignment(
-        uow, incident, agent_id=choice.agent_id, reason=choice.reason, at=utc_now()
-    )
-    return choice.agent_id
+    return len(rows)
 
 
 async def drain_backlog(uow: UnitOfWork) -> int:
@@ -242,6 +297,7 @@ async def release(uow: UnitOfWork, incident_id: UUID) -> bool:
     conn = uow.conn
     # Resolved while waiting (unassigned, or for an escalation): it waits no longer.
     await conn.execute("DELETE FROM backlog WHERE incident_id = $1", incident_id)
+    await conn.execute("DELETE FROM arrivals WHERE incident_id = $1", incident_id)
     agent_id = await conn.fetchval(
         "SELECT agent_id FROM assignments WHERE incident_id = $1 AND is_open", incident_id
     )

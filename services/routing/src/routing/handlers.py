@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 import asyncpg
@@ -36,6 +38,8 @@ from .domain import check_manual
 from .gauges import REFRESH_SECONDS, refresh_gauges
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# How often the assigner looks for arrivals nobody woke it for.
+ARRIVALS_LOOK_SECONDS = 1.0
 
 log = get_logger(__name__)
 
@@ -97,15 +101,33 @@ def register(service: Service) -> None:
         await lock_agents(uow.conn, also=[command.agent_id])
         await save_profile(uow, command)
 
+    arrivals = asyncio.Event()
+
     @service.handles(IncidentRegistered)
     async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:
-        """Assigns the new incident to the least-loaded eligible agent, or backlogs it."""
-        await assignment.assign_new(
+        """Queues the new incident for the assigner, which gives it to the least-loaded
+        eligible agent or backlogs it."""
+        await assignment.note_arrival(
             uow,
             IncidentFacts(
                 event.incident_id, event.category_path, event.priority, event.registered_at
             ),
         )
+        uow.on_commit(arrivals.set)
+
+    @service.background
+    async def assigner(service: Service) -> None:
+        """Places arrivals as soon as they are committed here; the periodic look also
+        picks up what another instance queued and did not get to (it stopped)."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(arrivals.wait(), ARRIVALS_LOOK_SECONDS)
+            arrivals.clear()
+            while True:
+                async with service.transaction() as uow:
+                    taken = await assignment.place_arrivals(uow)
+                if taken < assignment.ARRIVALS_BATCH:
+                    break
 
     @service.handles(IncidentStatusChanged)
     async def on_status_changed(event: IncidentStatusChanged, uow: UnitOfWork) -> None:
@@ -145,6 +167,12 @@ def register(service: Service) -> None:
         it waits; an assigned one stays with its agent."""
         await uow.conn.execute(
             "UPDATE assignments SET category_path = $2, priority = $3 WHERE incident_id = $1",
+            event.incident_id,
+            list(event.category_path),
+            event.priority.value,
+        )
+        await uow.conn.execute(
+            "UPDATE arrivals SET category_path = $2, priority = $3 WHERE incident_id = $1",
             event.incident_id,
             list(event.category_path),
             event.priority.value,
