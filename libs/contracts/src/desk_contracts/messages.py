@@ -542,8 +542,10 @@ class IncidentView(Message):
 
 
 class EntryAdded(Event):
-    """A history line was written. Internal entries are announced too: every consumer
-    that can reach a client must check `visibility` (notify never tells a client)."""
+    """A comment or attachment line was written to the history. Internal ones are
+    announced too: every consumer that can reach a client must check `visibility`
+    (notify never tells a client). Status, assignment and deadline lines are not
+    announced as entries: their changes have events of their own."""
 
     ROUTING_KEY: ClassVar[str] = "incident.entry_added"
 

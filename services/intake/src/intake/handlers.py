@@ -62,6 +62,12 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 COUNT_CAP = 10_000
 log = get_logger(__name__)
 
+# History lines other services act on. Status, assignment, deadline and system lines
+# record a change that has its own event (IncidentStatusChanged, IncidentAssigned,
+# DeadlinesSet…); announcing them again as entries only made every consumer read and
+# drop them.
+ANNOUNCED_ENTRY_KINDS = frozenset({EntryKind.COMMENT, EntryKind.ATTACHMENT})
+
 LIST_COLUMNS = (
     "id, number, title, category_id, category_path, priority, channel, status, requester_id, "
     "organization_id, assignee_id, response_due, resolution_due, created_at, updated_at"
@@ -168,6 +174,8 @@ async def _write_entry(
         author_role=author_role,
         request_id=request_id,
     )
+    if kind not in ANNOUNCED_ENTRY_KINDS:
+        return entry_id
     await uow.publish(
         EntryAdded(
             incident_id=row["id"],
