@@ -59,6 +59,11 @@ def pause_kind_for(status: str) -> str | None:
     return None
 
 
+def clock_running(status: str) -> bool:
+    """Whether the clocks run in this state: no pause open, not stopped."""
+    return pause_kind_for(status) is None and status not in STOPPED
+
+
 async def load_clock(conn: asyncpg.Connection, incident_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT * FROM incident_clocks WHERE incident_id = $1 FOR UPDATE", incident_id

@@ -129,6 +129,10 @@ def register(service: Service) -> None:
             )
         if status == Status.RESOLVED.value and row["resolved_at"] is None:
             await _record_resolution(uow, event)
+        if clocks.clock_running(row["status"]) and clocks.clock_running(status):
+            # new → assigned → in progress: the clocks ran before and run after, so the
+            # deadlines, the protocol and the timers are what they were.
+            return
         await clocks.refresh(uow, event.incident_id, f"status:{status}")
 
     @service.handles(EntryAdded)
