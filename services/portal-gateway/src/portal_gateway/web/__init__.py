@@ -7,6 +7,7 @@ from litestar.static_files import create_static_files_router
 from .admin import ADMIN
 from .pages import PORTAL
 from .render import STATIC_DIR
+from .saved_filters import SAVED_FILTERS
 
 # Asset URLs carry a content hash (see render.ASSETS), so browsers may keep them long.
 STATIC = create_static_files_router(
@@ -16,6 +17,6 @@ STATIC = create_static_files_router(
     include_in_schema=False,
 )
 
-WEB_ROUTES = [PORTAL, ADMIN, STATIC]
+WEB_ROUTES = [PORTAL, SAVED_FILTERS, ADMIN, STATIC]
 
 __all__ = ["WEB_ROUTES"]

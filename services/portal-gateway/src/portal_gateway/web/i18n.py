@@ -422,6 +422,26 @@ _RU: dict[str, str] = {
     "Fri": "Пт",
     "Sat": "Сб",
     "Sun": "Вс",
+    "Saved filters": "Сохранённые фильтры",
+    "Delete": "Удалить",
+    "No saved filters yet.": "Сохранённых фильтров пока нет.",
+    "Name for these filters": "Название для этих фильтров",
+    "Save filters": "Сохранить фильтры",
+    "Delete saved filter {name}": "Удалить сохранённый фильтр «{name}»",
+    "Filters saved as “{name}”.": "Фильтры сохранены как «{name}».",
+    "Saved filter deleted.": "Сохранённый фильтр удалён.",
+    "Give the saved filter a name.": "Дайте сохраняемому фильтру название.",
+    "The name may be at most 80 characters.": "Название может быть не длиннее 80 символов.",
+    "The name must not contain control characters.": (
+        "Название не должно содержать управляющих символов."
+    ),
+    "You already have a saved filter with this name.": (
+        "У вас уже есть сохранённый фильтр с таким названием."
+    ),
+    "Set at least one filter before saving.": "Задайте хотя бы один фильтр перед сохранением.",
+    "You can keep at most 50 saved filters; delete one first.": (
+        "Можно хранить не больше 50 сохранённых фильтров; сначала удалите один."
+    ),
 }
 
 # English needs words only where a key is a stored value, not a phrase.

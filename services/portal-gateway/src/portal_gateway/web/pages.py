@@ -66,6 +66,7 @@ from ..api.deps import (
     session_cookie,
 )
 from ..blobs import BadUpload, BlobStore, Upload, UploadTooLarge, read_multipart
+from ..saved_filters import normalize_filter_query, saved_filters_of
 from ..schemas import NewEntry, NewIncident, RatingIn, StatusChange, TokenRequest
 from ..security import csrf_matches
 from .i18n import translator
@@ -360,6 +361,7 @@ async def incident_list(request: Request[Any, Any, Any]) -> Response[str]:
         "assignee": assignee or None,
     }
     pages = max(1, -(-listing.total // PAGE_SIZE))
+    saved = await saved_filters_of(_service(request).pool, user.id)
     return render(
         request,
         "incidents.html",
@@ -369,6 +371,10 @@ async def incident_list(request: Request[Any, Any, Any]) -> Response[str]:
         page=page,
         pages=pages,
         filters=filters,
+        # The filters in their stored form: what "Save filters" keeps, and which saved
+        # filter (if any) is the one shown.
+        current_query=normalize_filter_query(query.multi_items(), staff=user.role.is_staff),
+        saved_filters=saved,
         categories=categories,
         labels=labels,
         tree=tree,

@@ -1,0 +1,155 @@
+"""Saved filters on the incident list in a real headless Chromium against the whole desk:
+an agent saves the current filters under a name, opens them again from the link, is told
+why a save was refused (no name, nothing to save, a name already taken) and deletes the
+filter; a client sees only their own saved filters, gets a 404 page for a forged delete
+of someone else's, and is refused a 51st.
+
+A screenshot of the list with its saved filters lands in test-artifacts/screens/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from .conftest import DEMO_PASSWORD, RunningDesk
+from .test_portal_browser import CHROMIUM, CHROMIUM_ARGS, SCREENS, _context, _login, _shot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def _filter(page: Page, *, status: str = "", priority: str = "") -> None:
+    filters = page.locator("form[role=search]")
+    await filters.locator("#f-status").select_option(status)
+    await filters.locator("#f-priority").select_option(priority)
+    await filters.locator("button[type=submit]").click()
+
+
+async def _save(page: Page, name: str) -> None:
+    form = page.locator("[data-testid=save-filters]")
+    await form.locator("#saved-name").fill(name)
+    await form.locator("button[type=submit]").click()
+
+
+async def test_save_reopen_refuse_and_delete_filters_in_the_browser(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    agent_context = await _context(browser)
+    anna = await agent_context.new_page()
+    await _login(anna, desk, "anna", DEMO_PASSWORD)
+    await anna.goto(desk.base_url + "/incidents")
+    saved = anna.locator("[data-testid=saved-filters]")
+    flash = anna.locator("[data-testid=flash]")
+    links = saved.locator("[data-testid=saved-filter] a")
+    await expect(saved).to_contain_text("No saved filters yet.")
+
+    # --- nothing set: nothing to save ---------------------------------------------------
+    await _save(anna, "Everything")
+    await expect(flash).to_contain_text("Set at least one filter before saving.")
+    await expect(links).to_have_count(0)
+
+    # --- filter by priority and status, save under a name -------------------------------
+    await _filter(anna, status="new", priority="critical")
+    await expect(anna).to_have_url(re.compile(r"priority=critical"))
+    await _save(anna, "   ")
+    await expect(flash).to_contain_text("Give the saved filter a name.")
+    await expect(links).to_have_count(0)
+    # The refusal keeps the filters the reader had.
+    await expect(anna.locator("#f-priority")).to_have_value("critical")
+
+    await _save(anna, "Critical new")
+    await expect(flash).to_contain_text("Filters saved as “Critical new”.")
+    link = saved.get_by_role("link", name="Critical new")
+    await expect(link).to_be_visible()
+    await expect(link).to_have_attribute("href", "/incidents?status=new&priority=critical")
+    await expect(link).to_have_attribute("aria-current", "true")
+    await _shot(anna, "incidents-saved-filters")
+
+    # --- reset, then the saved link brings the filters back -----------------------------
+    await anna.locator("form[role=search] a", has_text="Reset").click()
+    await expect(anna).to_have_url(re.compile(r"/incidents$"))
+    await expect(anna.locator("#f-priority")).to_have_value("")
+    await expect(anna.locator("#f-status")).to_have_value("")
+    await expect(link).not_to_have_attribute("aria-current", "true")
+    await link.click()
+    await expect(anna).to_have_url(re.compile(r"/incidents\?status=new&priority=critical$"))
+    await expect(anna.locator("#f-priority")).to_have_value("critical")
+    await expect(anna.locator("#f-status")).to_have_value("new")
+    await expect(link).to_have_attribute("aria-current", "true")
+
+    # --- the same name again (in any case) is refused, nothing written ------------------
+    await _filter(anna, status="", priority="high")
+    await _save(anna, "critical NEW")
+    await expect(flash).to_contain_text("You already have a saved filter with this name.")
+    await expect(links).to_have_count(1)
+    await expect(anna.locator("#f-priority")).to_have_value("high")
+
+    # --- a client sees only their own, and cannot delete anna's ------------------------
+    delete_action = await saved.locator("[data-testid=saved-filter] form").get_attribute("action")
+    assert delete_action is not None
+    assert re.fullmatch(r"/incidents/saved-filters/[0-9a-f-]{36}/delete", delete_action)
+
+    client_context = await _context(browser)
+    alice = await client_context.new_page()
+    await _login(alice, desk, "alice", DEMO_PASSWORD)
+    await alice.goto(desk.base_url + "/incidents")
+    alice_saved = alice.locator("[data-testid=saved-filters]")
+    await expect(alice_saved).to_be_visible()
+    await expect(alice_saved).not_to_contain_text("Critical new")
+    await _filter(alice, priority="high")
+    await _save(alice, "My high ones")
+    await expect(alice_saved.get_by_role("link", name="My high ones")).to_be_visible()
+    await expect(alice_saved.locator("[data-testid=saved-filter]")).to_have_count(1)
+
+    # A forged delete with alice's own session and CSRF token: a 404 page, nothing deleted.
+    csrf = await alice.locator("[data-testid=save-filters] input[name=csrf_token]").input_value()
+    forged = await alice.request.post(
+        desk.base_url + delete_action, form={"csrf_token": csrf, "back": "/incidents"}
+    )
+    assert forged.status == 404
+    assert "does not exist or is not yours" in await forged.text()
+    await anna.reload()
+    await expect(link).to_be_visible()
+
+    # --- at most 50 each: 49 more through the form's own request, the 51st is refused ----
+    for n in range(2, 51):
+        answer = await alice.request.post(
+            desk.base_url + "/incidents/saved-filters",
+            form={"csrf_token": csrf, "name": f"Filter {n:02}", "query": f"q=word{n}"},
+            max_redirects=0,
+        )
+        assert answer.status == 303
+    await alice.reload()
+    await expect(alice_saved.locator("[data-testid=saved-filter]")).to_have_count(50)
+    await _save(alice, "One too many")
+    await expect(alice.locator("[data-testid=flash]")).to_contain_text(
+        "You can keep at most 50 saved filters; delete one first."
+    )
+    await expect(alice_saved.locator("[data-testid=saved-filter]")).to_have_count(50)
+
+    # --- anna deletes hers; alice's stay --------------------------------------------------
+    await saved.get_by_role("button", name="Delete saved filter Critical new").click()
+    await expect(flash).to_contain_text("Saved filter deleted.")
+    await expect(links).to_have_count(0)
+    await expect(saved).to_contain_text("No saved filters yet.")
+    await alice.reload()
+    await expect(alice_saved.get_by_role("link", name="My high ones")).to_be_visible()
+
+    await client_context.close()
+    await agent_context.close()
