@@ -141,6 +141,12 @@ def register(service: Service) -> None:
     @service.handles(DeadlinesSet)
     async def on_deadlines(event: DeadlinesSet, uow: UnitOfWork) -> None:
         """Learns the resolution due time, which orders the backlog within a priority."""
+        # If the assigner holds this incident's arrival (about to backlog it), wait for
+        # it: the backlog row it commits is then visible to the update below. Without
+        # the wait both commit and the backlog keeps an unknown due time.
+        await uow.conn.execute(
+            "SELECT 1 FROM arrivals WHERE incident_id = $1 FOR UPDATE", event.incident_id
+        )
         newest = await uow.conn.fetchval(
             """
             INSERT INTO incident_deadlines (incident_id, resolution_due, computed_at)
