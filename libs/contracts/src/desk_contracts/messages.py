@@ -339,7 +339,7 @@ class GetIncidentSla(Query):
 class ClockView(Message):
     """One clock of an incident: planned against actual."""
 
-    clock: str  # "response" | "resolution"
+    clock: str  # "response" | "next_reply" | "resolution"
     state: str  # "running" | "paused" | "met" | "breached" | "stopped"
     target_seconds: float
     due_at: datetime
@@ -580,7 +580,7 @@ class SlaReminderDue(Event):
     ROUTING_KEY: ClassVar[str] = "sla.reminder_due"
 
     incident_id: UUID
-    clock: str  # "response" | "resolution"
+    clock: str  # "response" | "next_reply" | "resolution"
     due_at: datetime
     fired_at: datetime
 
@@ -602,7 +602,7 @@ class SlaBreached(Event):
     ROUTING_KEY: ClassVar[str] = "sla.breached"
 
     incident_id: UUID
-    clock: str  # "response" | "resolution"
+    clock: str  # "response" | "next_reply" | "resolution"
     due_at: datetime
     fired_at: datetime
 

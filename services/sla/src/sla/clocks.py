@@ -161,6 +161,8 @@ def wanted_timers(row: asyncpg.Record, result: Computation) -> list[timers.Timer
             timers.reminder("resolution", deadlines.reminder_at, deadlines.resolution_due)
         )
     wanted.append(timers.breach("resolution", deadlines.resolution_due))
+    if row["next_reply_due"] is not None and row["next_reply_breached_at"] is None:
+        wanted.append(timers.next_reply_breach(row["next_reply_started_at"], row["next_reply_due"]))
     for due in result.ladder:
         step = due.step
         wanted.append(

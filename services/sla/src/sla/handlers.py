@@ -23,6 +23,7 @@ from desk_runtime.service import Service, UnitOfWork
 from . import clocks, queries
 from .contracts import contract_for
 from .domain import business_elapsed
+from .domain.replies import ReplyTurn, next_reply_due, reply_turn
 from .timers import TimerScheduler
 
 log = get_logger(__name__)
@@ -137,34 +138,35 @@ def register(service: Service) -> None:
 
     @service.handles(EntryAdded)
     async def on_entry_added(event: EntryAdded, uow: UnitOfWork) -> None:
-        """The first public staff reply stops the first-response clock."""
-        if (
-            event.visibility is not Visibility.PUBLIC
-            or event.author_role is None
-            or not event.author_role.is_staff
-            or event.kind not in RESPONSE_KINDS
-        ):
+        """The first public staff reply stops the first-response clock; later, a public
+        client entry starts the next-reply clock and the next public staff entry stops it."""
+        if event.kind not in RESPONSE_KINDS or event.author_role is None:
             return
         conn = uow.conn
         row = await clocks.require_clock(conn, event.incident_id)
-        if row["first_response_at"] is not None:
-            return
-        result = await clocks.computation_for(conn, row, event.created_at)
-        at = max(event.created_at, row["registered_at"])
-        elapsed = business_elapsed(result.calendar, row["registered_at"], at, result.pauses)
-        await conn.execute(
-            """
-            UPDATE incident_clocks SET first_response_at = $2, response_business_seconds = $3,
-                response_breached_at = CASE WHEN $2 > response_due
-                    THEN coalesce(response_breached_at, response_due)
-                    ELSE response_breached_at END
-            WHERE incident_id = $1
-            """,
-            event.incident_id,
-            at,
-            elapsed.total_seconds(),
+        from_staff = event.author_role.is_staff
+        public = event.visibility is Visibility.PUBLIC
+        reasons = []
+        if public and from_staff and row["first_response_at"] is None:
+            await _record_first_response(conn, row, event)
+            reasons.append("first_response")
+        turn = reply_turn(
+            public=public,
+            from_staff=from_staff,
+            # Only what the client wrote after the first answer asks for a next one.
+            first_response_done=row["first_response_at"] is not None
+            and event.created_at >= row["first_response_at"],
+            waiting_since=row["next_reply_started_at"],
         )
-        await clocks.refresh(uow, event.incident_id, "first_response")
+        if turn is ReplyTurn.OPEN:
+            await _open_next_reply(conn, row, event)
+            reasons.append("next_reply_started")
+        elif turn is ReplyTurn.ANSWER:
+            await _answer_next_reply(conn, row, event)
+            reasons.append("next_reply_answered")
+        if reasons:
+            # Re-arms the timers: the next-reply breach comes and goes with its clock.
+            await clocks.refresh(uow, event.incident_id, ", ".join(reasons))
 
     @service.handles(IncidentReclassified)
     async def on_reclassified(event: IncidentReclassified, uow: UnitOfWork) -> None:
@@ -251,3 +253,67 @@ async def _move_pauses(conn: asyncpg.Connection, event: IncidentStatusChanged) -
             kind,
             at,
         )
+
+
+async def _record_first_response(
+    conn: asyncpg.Connection, row: asyncpg.Record, event: EntryAdded
+) -> None:
+    result = await clocks.computation_for(conn, row, event.created_at)
+    at = max(event.created_at, row["registered_at"])
+    elapsed = business_elapsed(result.calendar, row["registered_at"], at, result.pauses)
+    await conn.execute(
+        """
+        UPDATE incident_clocks SET first_response_at = $2, response_business_seconds = $3,
+            response_breached_at = CASE WHEN $2 > response_due
+                THEN coalesce(response_breached_at, response_due)
+                ELSE response_breached_at END
+        WHERE incident_id = $1
+        """,
+        event.incident_id,
+        at,
+        elapsed.total_seconds(),
+    )
+
+
+async def _open_next_reply(
+    conn: asyncpg.Connection, row: asyncpg.Record, event: EntryAdded
+) -> None:
+    result = await clocks.computation_for(conn, row, event.created_at)
+    target = result.rule.response
+    await conn.execute(
+        "UPDATE incident_clocks SET next_reply_started_at = $2, next_reply_due = $3, "
+        "next_reply_target_seconds = $4, next_reply_breached_at = NULL WHERE incident_id = $1",
+        event.incident_id,
+        event.created_at,
+        next_reply_due(result.calendar, event.created_at, target),
+        target.total_seconds(),
+    )
+
+
+async def _answer_next_reply(
+    conn: asyncpg.Connection, row: asyncpg.Record, event: EntryAdded
+) -> None:
+    """Keep the answered clock as measured and clear the open one."""
+    result = await clocks.computation_for(conn, row, event.created_at)
+    started = row["next_reply_started_at"]
+    at = max(event.created_at, started)
+    due = row["next_reply_due"]
+    await conn.execute(
+        """
+        INSERT INTO reply_clocks (incident_id, started_at, target_seconds, due_at, answered_at,
+            business_seconds, breached_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
+        """,
+        event.incident_id,
+        started,
+        row["next_reply_target_seconds"],
+        due,
+        at,
+        result.calendar.between(started, at).total_seconds(),
+        row["next_reply_breached_at"] or (due if at > due else None),
+    )
+    await conn.execute(
+        "UPDATE incident_clocks SET next_reply_started_at = NULL, next_reply_due = NULL, "
+        "next_reply_target_seconds = NULL, next_reply_breached_at = NULL WHERE incident_id = $1",
+        event.incident_id,
+    )

@@ -161,7 +161,12 @@ def register(service: Service) -> None:
     @service.answers(GetIncidentSla)
     async def answer_incident_sla(query: GetIncidentSla, service: Service) -> IncidentSla:
         """Due times, clocks, pauses and the protocol of one incident."""
-        async with service.pool.acquire() as conn:
+        # One snapshot: the clocks, the timers and the pauses as one moment saw them (a
+        # timer read as fired beside a clock not yet marked breached confused readers).
+        async with (
+            service.pool.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
             return await incident_sla(conn, query)
 
     @service.answers(SlaReport)
@@ -233,6 +238,7 @@ async def incident_sla(conn: asyncpg.Connection, query: GetIncidentSla) -> Incid
         breached: datetime | None,
         reminder: datetime | None,
         halted: bool,
+        target_seconds: float | None = None,
     ) -> ClockView:
         if actual is not None:
             state = "breached" if breached is not None or actual > due else "met"
@@ -247,7 +253,11 @@ async def incident_sla(conn: asyncpg.Connection, query: GetIncidentSla) -> Incid
         return ClockView(
             clock=name,
             state=state,
-            target_seconds=_step_param(steps, "rule", name).total_seconds(),
+            target_seconds=(
+                target_seconds
+                if target_seconds is not None
+                else _step_param(steps, "rule", name).total_seconds()
+            ),
             due_at=due,
             actual_at=actual,
             difference_seconds=(
@@ -260,6 +270,37 @@ async def incident_sla(conn: asyncpg.Connection, query: GetIncidentSla) -> Incid
             reminder_at=reminder,
         )
 
+    # The next reply: the one a client waits for now, else the last one answered.
+    replies: tuple[ClockView, ...] = ()
+    if row["next_reply_started_at"] is not None:
+        replies = (
+            clock_view(
+                "next_reply",
+                row["next_reply_due"],
+                None,
+                row["next_reply_breached_at"],
+                None,
+                stopped,
+                row["next_reply_target_seconds"],
+            ),
+        )
+    else:
+        answered = await conn.fetchrow(
+            "SELECT * FROM reply_clocks WHERE incident_id = $1 ORDER BY started_at DESC LIMIT 1",
+            query.incident_id,
+        )
+        if answered is not None:
+            replies = (
+                clock_view(
+                    "next_reply",
+                    answered["due_at"],
+                    answered["answered_at"],
+                    answered["breached_at"],
+                    None,
+                    stopped,
+                    answered["target_seconds"],
+                ),
+            )
     pauses = await conn.fetch(
         "SELECT kind, started_at, ended_at FROM incident_pauses WHERE incident_id = $1 "
         "ORDER BY started_at, id",
@@ -304,6 +345,7 @@ async def incident_sla(conn: asyncpg.Connection, query: GetIncidentSla) -> Incid
                 row["response_reminder_at"],
                 stopped,
             ),
+            *replies,
             clock_view(
                 "resolution",
                 row["resolution_due"],

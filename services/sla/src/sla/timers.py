@@ -15,7 +15,7 @@ import contextlib
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -48,6 +48,15 @@ def reminder(clock: str, at: datetime, clock_due: datetime) -> TimerSpec:
 
 def breach(clock: str, due: datetime) -> TimerSpec:
     return TimerSpec(f"{clock}_breach", due, {"event": "breach", "clock": clock})
+
+
+def next_reply_breach(waiting_since: datetime, due: datetime) -> TimerSpec:
+    """One per next-reply clock (a fired timer never fires again, and an incident has
+    many next replies): the kind names the client entry that started the clock."""
+    started = waiting_since.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    return TimerSpec(
+        f"next_reply_breach:{started}", due, {"event": "breach", "clock": "next_reply"}
+    )
 
 
 def escalation(kind: str, due: datetime, level: int, notify: str, reassign: bool) -> TimerSpec:
@@ -152,7 +161,11 @@ async def fire_due(pool: asyncpg.Pool, producer: str, batch: int) -> int:
         if not rows:
             return 0
         outbox = []
-        breaches: dict[str, list[tuple[UUID, datetime]]] = {"response": [], "resolution": []}
+        breaches: dict[str, list[tuple[UUID, datetime]]] = {
+            "response": [],
+            "next_reply": [],
+            "resolution": [],
+        }
         for row in rows:
             event = event_for(row["incident_id"], row["due_at"], row["detail"], row["fired_at"])
             envelope = envelope_for(event, producer)

@@ -352,6 +352,96 @@ async def test_first_public_staff_reply_stops_the_response_clock(
     assert view.timers == ()
 
 
+async def test_next_reply_clock_runs_from_a_client_entry_to_the_next_staff_answer(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    contract_id = await seconds_contract(rpc, response=2, resolution=600, reminder_before=None)
+    organization_id = await organization_on(desk_settings, contract_id)
+    await wait_registered(sla, organization_id, contract_id)
+    incident_id, registered = await register(desk_settings, organization_id)
+    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+
+    def entry(visibility: Visibility, role: Role, at: datetime) -> EntryAdded:
+        return EntryAdded(
+            incident_id=incident_id,
+            number="INC-000001",
+            entry_id=uuid4(),
+            kind=EntryKind.COMMENT,
+            visibility=visibility,
+            author_id=uuid4(),
+            author_role=role,
+            text="…",
+            created_at=at,
+            requester_id=uuid4(),
+            organization_id=organization_id,
+        )
+
+    async def row_where(check: Any) -> Any:
+        async def found() -> Any:
+            row = await clock_row(sla, incident_id)
+            return row if check(row) else None
+
+        return await wait_until(found, timeout=15)
+
+    await send(desk_settings, entry(Visibility.PUBLIC, Role.AGENT, utc_now()))
+    await row_where(lambda r: r["first_response_at"] is not None)
+    # Written before the first answer: the first-response clock covered that wait.
+    await send(desk_settings, entry(Visibility.PUBLIC, Role.CLIENT, registered))
+
+    # The client asks again and nobody answers within the 2 s target: a breach, once.
+    asked = utc_now()
+    await send(desk_settings, entry(Visibility.PUBLIC, Role.CLIENT, asked))
+    row = await row_where(lambda r: r["next_reply_started_at"] is not None)
+    assert row["next_reply_due"] == asked + 2 * S
+    # An internal note is no answer; a second client message keeps the oldest one.
+    await send(desk_settings, entry(Visibility.INTERNAL, Role.AGENT, asked + 0.1 * S))
+    await send(desk_settings, entry(Visibility.PUBLIC, Role.CLIENT, asked + 0.2 * S))
+    breach = await wait_until(
+        lambda: [e for e in events.of("sla.breached", incident_id) if e["clock"] == "next_reply"],
+        timeout=15,
+    )
+    assert datetime.fromisoformat(breach[0]["due_at"]) == asked + 2 * S
+    assert (await clock_row(sla, incident_id))["next_reply_started_at"] == asked
+
+    answered = asked + 3 * S
+    await send(desk_settings, entry(Visibility.PUBLIC, Role.AGENT, answered))
+    await row_where(lambda r: r["next_reply_started_at"] is None)
+    kept = await sla.pool.fetchrow(
+        "SELECT * FROM reply_clocks WHERE incident_id = $1 AND started_at = $2", incident_id, asked
+    )
+    assert kept["answered_at"] == answered
+    assert kept["business_seconds"] == pytest.approx(3.0)
+    assert kept["breached_at"] == asked + 2 * S
+    view = await rpc.ask(GetIncidentSla(incident_id=incident_id))
+    assert isinstance(view, IncidentSla)
+    reply = next(c for c in view.clocks if c.clock == "next_reply")
+    assert (reply.state, reply.target_seconds) == ("breached", 2.0)
+    assert reply.difference_seconds == pytest.approx(1.0)
+
+    # The next question answered in time: met, and its breach timer never fires.
+    again = utc_now()
+    await send(desk_settings, entry(Visibility.PUBLIC, Role.CLIENT, again))
+    await row_where(lambda r: r["next_reply_started_at"] == again)
+    await send(desk_settings, entry(Visibility.PUBLIC, Role.HEAD, again + 0.5 * S))
+    await row_where(lambda r: r["next_reply_started_at"] is None)
+    view = await rpc.ask(GetIncidentSla(incident_id=incident_id))
+    assert isinstance(view, IncidentSla)
+    reply = next(c for c in view.clocks if c.clock == "next_reply")
+    assert reply.state == "met"
+    assert reply.difference_seconds == pytest.approx(-1.5)
+    states = {
+        r["kind"]: r["state"]
+        for r in await sla.pool.fetch(
+            "SELECT kind, state FROM timers WHERE incident_id = $1 AND kind LIKE 'next_reply%'",
+            incident_id,
+        )
+    }
+    assert sorted(states.values()) == ["cancelled", "fired"]
+    await asyncio.sleep(2.5)
+    breaches = [e for e in events.of("sla.breached", incident_id) if e["clock"] == "next_reply"]
+    assert len(breaches) == 1
+
+
 async def test_reclassification_recomputes_from_registration(
     sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
 ) -> None:

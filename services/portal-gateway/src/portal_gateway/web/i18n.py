@@ -45,6 +45,7 @@ _RU: dict[str, str] = {
     "Number": "Номер",
     "Title": "Тема",
     "Response due": "Срок реакции",
+    "Next reply due": "Срок следующего ответа",
     "Resolution due": "Срок решения",
     "Created": "Создан",
     "overdue": "просрочен",
