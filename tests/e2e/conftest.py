@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -140,3 +141,12 @@ async def poll_incident(
 
 
 __all__ = ["DEMO_PASSWORD", "RunningDesk", "demo_id", "poll_incident", "start_desk"]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Any]:
+    """One headless Chromium per browser-test module (tests/e2e/browser.py)."""
+    from .browser import launch_chromium  # imports this module: import it late
+
+    async for chromium in launch_chromium():
+        yield chromium

@@ -10,42 +10,19 @@ Screenshots of every admin page land in test-artifacts/screens/."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
+from .browser import log_in, new_context, reload_until, screenshot
 from .conftest import DEMO_PASSWORD, RunningDesk, demo_id, poll_incident
-from .test_portal_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    SCREENS,
-    _context,
-    _login,
-    _reload_until,
-    _shot,
-)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
 ADMIN_PASSWORD = "admin-e2e-password"  # the desk fixture's bootstrap admin
 STANDARD_CONTRACT = "00000000-0000-4000-8000-000000000010"  # sla's built-in contract
 NEW_USER_PASSWORD = "initech-password-2026"
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def _api(desk: RunningDesk, path: str) -> Any:
@@ -92,9 +69,9 @@ async def test_staff_change_assignee_and_category_from_the_incident_page(
     names = {str(demo_id("user:anna")): "Anna Agent", str(demo_id("user:boris")): "Борис Иванов"}
     other = next(agent for agent in names if agent != first["assignee_id"])
 
-    context = await _context(browser)
+    context = await new_context(browser)
     page = await context.new_page()
-    await _login(page, desk, "helen", DEMO_PASSWORD)
+    await log_in(page, desk, "helen", DEMO_PASSWORD)
     await page.goto(f"{desk.base_url}/incidents/{incident_id}")
     actions = page.locator("[data-testid=staff-actions]")
     await actions.locator("#edit-category").select_option(str(demo_id("category:fault/hardware")))
@@ -111,36 +88,36 @@ async def test_staff_change_assignee_and_category_from_the_incident_page(
         entries = await history.locator("li.kind-assignment").count()
         return assignee == names[other] and entries >= 2
 
-    await _reload_until(page, reassigned)
+    await reload_until(page, reassigned)
     await expect(page.locator("#edit-assignee option:checked")).to_contain_text(names[other])
-    await _shot(page, "incident-staff-reassigned")
+    await screenshot(page, "incident-staff-reassigned")
 
     # --- the SLA report sets planned (the Standard contract's 8 h / 72 h) against actual -
     await page.locator("header nav a", has_text="SLA report").click()
     total = page.locator("[data-testid=report-organization] tr.total-row")
-    await _reload_until(page, total.count)
+    await reload_until(page, total.count)
     await expect(total.locator("[data-testid=planned-response]")).to_have_text("8.0 h")
     await expect(total.locator("[data-testid=planned-resolution]")).to_have_text("72.0 h")
     await expect(page.locator("[data-testid=report-category] svg.chart").first).to_be_visible()
-    await _shot(page, "sla-report-planned")
+    await screenshot(page, "sla-report-planned")
     await context.close()
 
 
 async def test_admin_manages_the_desk_from_the_admin_pages(
     desk: RunningDesk, browser: Browser
 ) -> None:
-    context = await _context(browser)
+    context = await new_context(browser)
     page = await context.new_page()
-    await _login(page, desk, "admin", ADMIN_PASSWORD)
+    await log_in(page, desk, "admin", ADMIN_PASSWORD)
     await page.locator("[data-testid=nav-admin]").click()
     await expect(page).to_have_url(re.compile(r"/admin$"))
     await expect(page.locator("[data-testid=admin-overview]")).to_contain_text("Organizations")
-    await _shot(page, "admin-overview")
+    await screenshot(page, "admin-overview")
 
     # --- an organization: a missing name, a bad network, then saved ------------------
     await page.locator("[data-testid=admin-nav] a", has_text="Organizations").click()
     await expect(page.locator("[data-testid=organizations]")).to_contain_text("Acme Manufacturing")
-    await _shot(page, "admin-organizations")
+    await screenshot(page, "admin-organizations")
     await page.locator("[data-testid=new-organization]").click()
     await page.select_option("#account_manager_id", label="Mike Manager")
     await _submit(page, "organization-form")
@@ -153,7 +130,7 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     await expect(page.locator("#account_manager_id option:checked")).to_have_text("Mike Manager")
     organizations = await _api(desk, "/api/v1/organizations")
     assert "Initech" not in [o["name"] for o in organizations["items"]]
-    await _shot(page, "admin-organization-errors")
+    await screenshot(page, "admin-organization-errors")
     await page.fill("#ip_allow_list", "127.0.0.0/8\n10.20.0.0/16")
     await page.select_option("#contract_id", label="Standard (v1)")
     await _submit(page, "organization-form")
@@ -180,7 +157,7 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     await expect(page.locator("#password")).to_have_value("")
     users = await _api(desk, f"/api/v1/users?organization_id={initech['id']}")
     assert users["total"] == 0
-    await _shot(page, "admin-user-errors")
+    await screenshot(page, "admin-user-errors")
     await page.fill("#username", "ivan.initech")
     await page.fill("#password", NEW_USER_PASSWORD)
     await page.fill("#email", "ivan@initech.example")
@@ -198,7 +175,7 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     await _submit(page, "user-form")
     await _saved(page, "User ivan.initech saved.")
     await expect(page.locator("[data-testid=users]")).to_contain_text("Ivan Initech")
-    await _shot(page, "admin-users")
+    await screenshot(page, "admin-users")
     users = await _api(desk, f"/api/v1/users?organization_id={initech['id']}")
     assert [
         (u["username"], u["phone"], u["role"], u["scope"], u["locale"]) for u in users["items"]
@@ -207,8 +184,8 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     # --- a subcategory under Fault › Hardware, then renamed ---------------------------
     await page.goto(desk.base_url + "/admin/categories")
     hardware = page.locator("[data-testid=categories] tr[data-path='fault/hardware']")
-    await _reload_until(page, hardware.count)
-    await _shot(page, "admin-categories")
+    await reload_until(page, hardware.count)
+    await screenshot(page, "admin-categories")
     await hardware.locator("[data-testid=add-child]").click()
     await expect(page.locator("[data-testid=parent]")).to_have_text("Fault › Hardware")
     await page.fill("#code", "Printers!")
@@ -228,7 +205,7 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     await _submit(page, "category-form")
     await _saved(page, "Category Printers and scanners saved.")
     await expect(printers).to_contain_text("Printers and scanners")
-    await _shot(page, "admin-category-tree")
+    await screenshot(page, "admin-category-tree")
 
     # --- a calendar: bad time zone and hours refused; created; then edited ------------
     await page.goto(desk.base_url + "/admin/calendars")
@@ -240,7 +217,7 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     await _submit(page, "calendar-form")
     await _refused(page, "time_zone", "Unknown time zone")
     await _refused(page, "hours_0", "Not working hours: 9-18")
-    await _shot(page, "admin-calendar-errors")
+    await screenshot(page, "admin-calendar-errors")
     assert "Moscow office" not in [
         c["name"] for c in (await _api(desk, "/api/v1/calendars"))["items"]
     ]
@@ -256,7 +233,7 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     moscow_row = page.locator("[data-testid=calendars] tbody tr", has_text="Moscow office")
     await expect(moscow_row).to_contain_text("Europe/Moscow")
     await expect(moscow_row).to_contain_text("Fri 09:00–13:00, 14:00–17:00")
-    await _shot(page, "admin-calendars")
+    await screenshot(page, "admin-calendars")
     calendars = (await _api(desk, "/api/v1/calendars"))["items"]
     moscow = next(c for c in calendars if c["name"] == "Moscow office")
     assert moscow["holidays"] == ["2027-01-01", "2027-01-07"]
@@ -264,7 +241,7 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
 
     # --- a new version of the Standard contract on that calendar ----------------------
     await page.goto(desk.base_url + "/admin/contracts")
-    await _shot(page, "admin-contracts")
+    await screenshot(page, "admin-contracts")
     await page.locator("[data-testid=contracts] a", has_text="Standard").click()
     await expect(page.locator("[data-testid=targets]")).to_contain_text("any category")
     blank = await page.locator("[data-testid=targets] tbody tr").count()
@@ -278,7 +255,7 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     await _refused(page, f"t{blank}_response", "A duration like 30m, 8h or 2d.")
     await expect(page.locator("#calendar_id option:checked")).to_have_text("Moscow office")
     assert (await _api(desk, f"/api/v1/contracts/{STANDARD_CONTRACT}"))["version"] == 1
-    await _shot(page, "admin-contract-errors")
+    await screenshot(page, "admin-contract-errors")
     await editor.locator(f"#t{blank}_response").fill("2h")
     await editor.locator(f"#t{blank}_reminder").fill("75%")
     await _submit(page, "contract-form")
@@ -288,7 +265,7 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     await expect(page.locator("[data-testid=targets]")).to_contain_text(
         "Fault › Hardware › Printers and scanners"
     )
-    await _shot(page, "admin-contract")
+    await screenshot(page, "admin-contract")
     contract = await _api(desk, f"/api/v1/contracts/{STANDARD_CONTRACT}")
     assert contract["version"] == 2
     assert contract["calendar_id"] == moscow["calendar_id"]
@@ -306,9 +283,9 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     await expect(page.locator("[data-testid=targets]")).not_to_contain_text("Printers")
 
     # --- the new user signs in (in Russian, its language) ------------------------------
-    newcomer_context = await _context(browser)
+    newcomer_context = await new_context(browser)
     newcomer = await newcomer_context.new_page()
-    await _login(newcomer, desk, "ivan.initech", NEW_USER_PASSWORD)
+    await log_in(newcomer, desk, "ivan.initech", NEW_USER_PASSWORD)
     await expect(newcomer.locator("[data-testid=who]")).to_have_text("Ivan Initech")
     await expect(newcomer.locator("header nav")).to_contain_text("Инциденты")
     await expect(newcomer.locator("[data-testid=nav-admin]")).to_have_count(0)
@@ -318,20 +295,20 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     await page.goto(desk.base_url + "/language/ru?next=/admin/calendars")
     await expect(page.locator("h1")).to_contain_text("Календари")
     await expect(page.locator("[data-testid=nav-admin]")).to_have_text("Администрирование")
-    await _shot(page, "admin-calendars-ru")
+    await screenshot(page, "admin-calendars-ru")
     await context.close()
 
     # --- an agent is refused every admin page -------------------------------------------
-    agent_context = await _context(browser)
+    agent_context = await new_context(browser)
     agent = await agent_context.new_page()
-    await _login(agent, desk, "anna", DEMO_PASSWORD)
+    await log_in(agent, desk, "anna", DEMO_PASSWORD)
     await expect(agent.locator("[data-testid=nav-admin]")).to_have_count(0)
     for path in ("/admin", "/admin/users", f"/admin/contracts/{STANDARD_CONTRACT}"):
         response = await agent.goto(desk.base_url + path)
         assert response is not None
         assert response.status == 403
         await expect(agent.locator("[data-testid=error-message]")).to_contain_text("admins only")
-    await _shot(agent, "admin-refused")
+    await screenshot(agent, "admin-refused")
     forged = await agent.request.post(
         desk.base_url + "/admin/organizations/new", form={"name": "Hooli"}
     )

@@ -7,30 +7,16 @@ Screenshots of the main pages land in test-artifacts/screens/."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-import pytest_asyncio
 from desk_runtime.testing import wait_until
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
-from .conftest import ARTIFACTS, DEMO_PASSWORD, RunningDesk, demo_id
+from .browser import log_in, new_context, reload_until, screenshot
+from .conftest import DEMO_PASSWORD, RunningDesk, demo_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENS = ARTIFACTS / "screens"
 # The smallest valid PNG: 1×1 transparent pixel.
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -40,52 +26,6 @@ LONG_DESCRIPTION = "Invoices fail to print from the accounting client since 9:00
     f"Step {n}: opened the invoice, pressed Print, got error 0x{n:04x}." for n in range(1, 40)
 )
 AGENT_LOGINS = {"Anna Agent": "anna", "Борис Иванов": "boris"}
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-async def _context(browser: Browser, *, phone: bool = False) -> BrowserContext:
-    context = await browser.new_context(
-        viewport={"width": 390, "height": 844} if phone else {"width": 1366, "height": 900},
-        locale="en-US",
-    )
-    context.set_default_timeout(20_000)
-    return context
-
-
-async def _login(page: Page, desk: RunningDesk, username: str, password: str) -> None:
-    await page.goto(desk.base_url + "/login")
-    await page.fill("#username", username)
-    await page.fill("#password", password)
-    await page.click("main form button[type=submit]")
-    await expect(page.locator("[data-testid=who]")).to_be_visible()
-
-
-async def _shot(page: Page, name: str) -> Path:
-    path = SCREENS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-async def _reload_until(page: Page, check: Any, timeout: float = 30) -> None:
-    """Reload until the page shows what an asynchronous step (routing, SLA) produces."""
-
-    async def ready() -> bool:
-        await page.reload()
-        return bool(await check())
-
-    await wait_until(ready, timeout=timeout, interval=0.3)
 
 
 async def _admin_creates_other_client(desk: RunningDesk) -> str:
@@ -146,7 +86,7 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     globex = await _admin_creates_other_client(desk)
 
     # --- the client logs in (a wrong password first: a plain message) -----------------
-    client_context = await _context(browser)
+    client_context = await new_context(browser)
     client = await client_context.new_page()
     await client.goto(desk.base_url + "/")
     await expect(client).to_have_url(re.compile(r"/login"))
@@ -156,7 +96,7 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     await expect(client.locator("[data-testid=login-error]")).to_contain_text(
         "Wrong username or password"
     )
-    await _shot(client, "login-error")
+    await screenshot(client, "login-error")
     await client.fill("#password", DEMO_PASSWORD)
     await client.click("main form button[type=submit]")
     await expect(client).to_have_url(re.compile(r"/incidents$"))
@@ -166,14 +106,14 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     category = str(demo_id("category:fault/software"))
     await client.goto(desk.base_url + "/incidents/new")
     # The demo categories reach intake through the broker right after start.
-    await _reload_until(
+    await reload_until(
         client, lambda: client.locator(f"#category_id option[value='{category}']").count()
     )
     await client.click("main form button[type=submit]")
     await expect(client.locator("[data-testid=form-errors]")).to_be_visible()
     await expect(client.locator("#title-error")).to_have_text("This field is required.")
     await expect(client.locator("#category-error")).to_have_text("This field is required.")
-    await _shot(client, "new-incident-errors")
+    await screenshot(client, "new-incident-errors")
 
     await client.fill("#title", "Invoices fail to print")
     await client.select_option("#category_id", category)
@@ -186,7 +126,7 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
             {"name": "printer.log", "mimeType": "text/plain", "buffer": b"error 0x0001\n"},
         ],
     )
-    await _shot(client, "new-incident")
+    await screenshot(client, "new-incident")
     await client.click("main form button[type=submit]")
     await expect(client).to_have_url(re.compile(r"/incidents/[0-9a-f-]{36}$"))
     await expect(client.locator("[data-testid=flash]")).to_contain_text("filed")
@@ -202,7 +142,7 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
         clocks = await client.locator("[data-testid=due-times] .clock").count()
         return assignee in AGENT_LOGINS and clocks == 2
 
-    await _reload_until(client, assigned_with_due_times)
+    await reload_until(client, assigned_with_due_times)
     agent_name = (await client.locator("[data-testid=assignee]").inner_text()).strip()
     protocol = client.locator("[data-testid=protocol]")
     await expect(protocol.locator("ol li").first).to_be_hidden()
@@ -213,7 +153,7 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     await expect(more).to_have_attribute("aria-expanded", "false")
     await more.click()
     await expect(more).to_have_attribute("aria-expanded", "true")
-    await _shot(client, "incident-client")
+    await screenshot(client, "incident-client")
 
     # --- the client replies ---------------------------------------------------------
     await client.fill("#reply-text", "The printer is an HP LaserJet 4250.")
@@ -226,18 +166,18 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     row = client.locator("[data-testid=incident-list] tbody tr").first
     await expect(row).to_contain_text("Invoices fail to print")
     await expect(row).to_contain_text("high")
-    await _shot(client, "incidents-client")
+    await screenshot(client, "incidents-client")
 
     # --- the assigned agent works it from the staff pages ----------------------------
-    agent_context = await _context(browser)
+    agent_context = await new_context(browser)
     agent = await agent_context.new_page()
-    await _login(agent, desk, AGENT_LOGINS[agent_name], DEMO_PASSWORD)
+    await log_in(agent, desk, AGENT_LOGINS[agent_name], DEMO_PASSWORD)
     await agent.goto(desk.base_url + "/language/en?next=/incidents")
     await expect(agent.locator(".side .tree")).to_contain_text("Software error")
     await expect(agent.locator("[data-testid=incident-list]")).to_contain_text(
         "Invoices fail to print"
     )
-    await _shot(agent, "incidents-staff")
+    await screenshot(agent, "incidents-staff")
     # Bulk select: take the work up from the list.
     incident_id = incident_url.rsplit("/", 1)[-1]
     await agent.check(f"input[name=incident][value='{incident_id}']")
@@ -262,7 +202,7 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     await expect(internal.locator(".internal-mark")).to_be_visible()
     await _staff_status(agent, "waiting_on_client", "Need the driver version")
     await expect(agent.locator(".incident-head")).to_contain_text("waiting on client")
-    await _shot(agent, "incident-staff")
+    await screenshot(agent, "incident-staff")
 
     # --- the client sees the public reply, never the internal note --------------------
     await client.goto(incident_url)
@@ -271,7 +211,7 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     await expect(history).to_contain_text("which driver version?")
     await expect(history).not_to_contain_text("PCL6")
     await expect(client.locator("[data-testid=staff-actions]")).to_have_count(0)
-    await _shot(client, "incident-waiting")
+    await screenshot(client, "incident-waiting")
     await client.fill("#reply-text", "Driver 6.1.2, installed Monday.")
     await client.click("[data-testid=reply-form] button[type=submit]")
     await expect(client.locator("[data-testid=waiting-banner]")).to_have_count(0)
@@ -285,7 +225,7 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     # --- the client confirms the resolution and rates it ------------------------------
     await client.goto(incident_url)
     await expect(client.locator("[data-testid=resolve-box]")).to_be_visible()
-    await _shot(client, "incident-resolved")
+    await screenshot(client, "incident-resolved")
     await client.locator("[data-testid=resolve-box] button.primary").click()
     await expect(client.locator(".incident-head")).to_contain_text("closed")
     rating = client.locator("[data-testid=rating-box]")
@@ -294,23 +234,23 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     await rating.locator("button[type=submit]").click()
     await expect(client.locator("[data-testid=flash]")).to_contain_text("Thank you")
     await expect(client.locator("[data-testid=rating-box] .stars")).to_have_text("★★★★★")
-    await _shot(client, "incident-rated")
+    await screenshot(client, "incident-rated")
 
     # --- staff boards: the agents' load and the SLA report ---------------------------
     await agent.goto(desk.base_url + "/agents")
     await expect(agent.locator("[data-testid=agents]")).to_contain_text(agent_name)
-    await _shot(agent, "agents")
+    await screenshot(agent, "agents")
     await agent.goto(desk.base_url + "/reports/sla")
     await expect(agent.locator("[data-testid=report-category]")).to_be_visible()
     await expect(agent.locator("[data-testid=report-organization]")).to_contain_text(
         "Acme Manufacturing"
     )
-    await _shot(agent, "sla-report")
+    await screenshot(agent, "sla-report")
 
     # --- a client of another organization cannot open it by URL ----------------------
-    other_context = await _context(browser)
+    other_context = await new_context(browser)
     other = await other_context.new_page()
-    await _login(other, desk, "gina", DEMO_PASSWORD)
+    await log_in(other, desk, "gina", DEMO_PASSWORD)
     response = await other.goto(incident_url)
     assert response is not None
     assert response.status == 404
@@ -325,7 +265,7 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
 
     # --- an allow-list that excludes this address: said plainly at login -------------
     await _admin_restricts(desk, globex, ["203.0.113.0/24"])
-    other = await (await _context(browser)).new_page()
+    other = await (await new_context(browser)).new_page()
     await other.goto(desk.base_url + "/login")
     await other.fill("#username", "gina")
     await other.fill("#password", DEMO_PASSWORD)
@@ -333,20 +273,20 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     await expect(other.locator("[data-testid=login-error]")).to_contain_text(
         "does not allow access from this address (127.0.0.1)"
     )
-    await _shot(other, "login-allow-list")
+    await screenshot(other, "login-allow-list")
     await other.context.close()
 
     # --- Russian, and the phone layout ------------------------------------------------
-    phone_context = await _context(browser, phone=True)
+    phone_context = await new_context(browser, phone=True)
     phone = await phone_context.new_page()
-    await _login(phone, desk, "alice", DEMO_PASSWORD)
+    await log_in(phone, desk, "alice", DEMO_PASSWORD)
     await phone.click("a[lang=ru]")
     await expect(phone.locator("header nav")).to_contain_text("Инциденты")
     await expect(phone.locator("h1")).to_contain_text("Инциденты")
-    await _shot(phone, "incidents-phone-ru")
+    await screenshot(phone, "incidents-phone-ru")
     await phone.goto(incident_url)
     await expect(phone.locator(".incident-head")).to_contain_text("закрыт")
-    await _shot(phone, "incident-phone-ru")
+    await screenshot(phone, "incident-phone-ru")
 
     for context in (client_context, agent_context, other_context, phone_context):
         await context.close()
@@ -365,9 +305,9 @@ async def test_portal_pages_need_a_session_and_carry_csrf(
         assert static.status_code == 200
         assert "max-age" in static.headers["cache-control"]
 
-    context = await _context(browser)
+    context = await new_context(browser)
     page = await context.new_page()
-    await _login(page, desk, "carl", DEMO_PASSWORD)
+    await log_in(page, desk, "carl", DEMO_PASSWORD)
     forged = await page.request.post(
         desk.base_url + "/incidents/new",
         multipart={"title": "forged", "category_id": str(demo_id("category:order"))},
@@ -378,7 +318,7 @@ async def test_portal_pages_need_a_session_and_carry_csrf(
 
 
 async def test_login_throttling_is_explained(desk: RunningDesk, browser: Browser) -> None:
-    context = await _context(browser)
+    context = await new_context(browser)
     page = await context.new_page()
     await page.goto(desk.base_url + "/login")
     message = page.locator("[data-testid=login-error]")
@@ -392,5 +332,5 @@ async def test_login_throttling_is_explained(desk: RunningDesk, browser: Browser
 
     await wait_until(throttled, timeout=60, interval=0)
     await expect(message).to_contain_text(re.compile(r"Try again in \d+ s"))
-    await _shot(page, "login-throttled")
+    await screenshot(page, "login-throttled")
     await context.close()

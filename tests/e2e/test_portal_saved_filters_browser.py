@@ -9,29 +9,14 @@ A screenshot of the list with its saved filters lands in test-artifacts/screens/
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
+from .browser import log_in, new_context, screenshot
 from .conftest import DEMO_PASSWORD, RunningDesk
-from .test_portal_browser import CHROMIUM, CHROMIUM_ARGS, SCREENS, _context, _login, _shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def _filter(page: Page, *, status: str = "", priority: str = "") -> None:
@@ -50,9 +35,9 @@ async def _save(page: Page, name: str) -> None:
 async def test_save_reopen_refuse_and_delete_filters_in_the_browser(
     desk: RunningDesk, browser: Browser
 ) -> None:
-    agent_context = await _context(browser)
+    agent_context = await new_context(browser)
     anna = await agent_context.new_page()
-    await _login(anna, desk, "anna", DEMO_PASSWORD)
+    await log_in(anna, desk, "anna", DEMO_PASSWORD)
     await anna.goto(desk.base_url + "/incidents")
     saved = anna.locator("[data-testid=saved-filters]")
     flash = anna.locator("[data-testid=flash]")
@@ -79,7 +64,7 @@ async def test_save_reopen_refuse_and_delete_filters_in_the_browser(
     await expect(link).to_be_visible()
     await expect(link).to_have_attribute("href", "/incidents?status=new&priority=critical")
     await expect(link).to_have_attribute("aria-current", "true")
-    await _shot(anna, "incidents-saved-filters")
+    await screenshot(anna, "incidents-saved-filters")
 
     # --- reset, then the saved link brings the filters back -----------------------------
     await anna.locator("form[role=search] a", has_text="Reset").click()
@@ -105,9 +90,9 @@ async def test_save_reopen_refuse_and_delete_filters_in_the_browser(
     assert delete_action is not None
     assert re.fullmatch(r"/incidents/saved-filters/[0-9a-f-]{36}/delete", delete_action)
 
-    client_context = await _context(browser)
+    client_context = await new_context(browser)
     alice = await client_context.new_page()
-    await _login(alice, desk, "alice", DEMO_PASSWORD)
+    await log_in(alice, desk, "alice", DEMO_PASSWORD)
     await alice.goto(desk.base_url + "/incidents")
     alice_saved = alice.locator("[data-testid=saved-filters]")
     await expect(alice_saved).to_be_visible()
