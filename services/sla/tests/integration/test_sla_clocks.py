@@ -189,6 +189,25 @@ async def organization_on(settings: DeskSettings, contract_id: UUID) -> UUID:
     return organization_id
 
 
+def comment(
+    incident_id: UUID, organization_id: UUID, visibility: Visibility, role: Role, at: datetime
+) -> EntryAdded:
+    """A comment in the incident's history as intake announces it."""
+    return EntryAdded(
+        incident_id=incident_id,
+        number="INC-000001",
+        entry_id=uuid4(),
+        kind=EntryKind.COMMENT,
+        visibility=visibility,
+        author_id=uuid4(),
+        author_role=role,
+        text="Looking into it",
+        created_at=at,
+        requester_id=uuid4(),
+        organization_id=organization_id,
+    )
+
+
 async def clock_row(service: Service, incident_id: UUID) -> Any:
     return await service.pool.fetchrow(
         "SELECT * FROM incident_clocks WHERE incident_id = $1", incident_id
@@ -306,19 +325,7 @@ async def test_first_public_staff_reply_stops_the_response_clock(
     await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
 
     def entry(visibility: Visibility, role: Role, offset: float) -> EntryAdded:
-        return EntryAdded(
-            incident_id=incident_id,
-            number="INC-000001",
-            entry_id=uuid4(),
-            kind=EntryKind.COMMENT,
-            visibility=visibility,
-            author_id=uuid4(),
-            author_role=role,
-            text="Looking into it",
-            created_at=registered + offset * S,
-            requester_id=uuid4(),
-            organization_id=organization_id,
-        )
+        return comment(incident_id, organization_id, visibility, role, registered + offset * S)
 
     # An internal note and a client's message do not answer the client.
     await send(desk_settings, entry(Visibility.INTERNAL, Role.AGENT, 1))
@@ -362,19 +369,7 @@ async def test_next_reply_clock_runs_from_a_client_entry_to_the_next_staff_answe
     await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
 
     def entry(visibility: Visibility, role: Role, at: datetime) -> EntryAdded:
-        return EntryAdded(
-            incident_id=incident_id,
-            number="INC-000001",
-            entry_id=uuid4(),
-            kind=EntryKind.COMMENT,
-            visibility=visibility,
-            author_id=uuid4(),
-            author_role=role,
-            text="…",
-            created_at=at,
-            requester_id=uuid4(),
-            organization_id=organization_id,
-        )
+        return comment(incident_id, organization_id, visibility, role, at)
 
     async def row_where(check: Any) -> Any:
         async def found() -> Any:
