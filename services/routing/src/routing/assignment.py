@@ -128,9 +128,8 @@ async def put_in_backlog(
     inserted = await uow.conn.fetchval(
         """
         INSERT INTO backlog (incident_id, category_path, priority, priority_rank,
-            registered_at, resolution_due, escalated_from)
-        VALUES ($1, $2, $3, $4, $5,
-            (SELECT resolution_due FROM incident_deadlines WHERE incident_id = $1), $6)
+            registered_at, escalated_from)
+        VALUES ($1, $2, $3, $4, $5, $6)
         ON CONFLICT (incident_id) DO UPDATE SET escalated_from = EXCLUDED.escalated_from
         RETURNING (xmax = 0)
         """,
@@ -154,6 +153,12 @@ async def put_in_backlog(
             )
         )
 
+
+# The backlog with each incident's resolution due, read where routing keeps what sla
+# announced (never copied into the backlog row: a copy could miss an announcement that
+# arrives while the incident is being backlogged).
+BACKLOG_FROM = "backlog b LEFT JOIN incident_deadlines d USING (incident_id)"
+BACKLOG_ORDER = "b.priority_rank, d.resolution_due NULLS LAST, b.registered_at, b.incident_id"
 
 # How many new incidents one placement transaction takes at most.
 ARRIVALS_BATCH = 200
@@ -241,8 +246,8 @@ async def drain_backlog(uow: UnitOfWork) -> int:
         return 0
     locked = {agent.agent_id for agent in agents}
     rows = await conn.fetch(
-        "SELECT * FROM backlog ORDER BY priority_rank, resolution_due NULLS LAST, registered_at "
-        "FOR UPDATE SKIP LOCKED"
+        f"SELECT b.*, d.resolution_due FROM {BACKLOG_FROM} ORDER BY {BACKLOG_ORDER} "
+        "FOR UPDATE OF b SKIP LOCKED"
     )
     waiting: dict[UUID, tuple[WaitingIncident, UUID | None]] = {}
     for row in rows:

@@ -141,31 +141,18 @@ def register(service: Service) -> None:
     @service.handles(DeadlinesSet)
     async def on_deadlines(event: DeadlinesSet, uow: UnitOfWork) -> None:
         """Learns the resolution due time, which orders the backlog within a priority."""
-        # If the assigner holds this incident's arrival (about to backlog it), wait for
-        # it: the backlog row it commits is then visible to the update below. Without
-        # the wait both commit and the backlog keeps an unknown due time.
         await uow.conn.execute(
-            "SELECT 1 FROM arrivals WHERE incident_id = $1 FOR UPDATE", event.incident_id
-        )
-        newest = await uow.conn.fetchval(
             """
             INSERT INTO incident_deadlines (incident_id, resolution_due, computed_at)
             VALUES ($1, $2, $3)
             ON CONFLICT (incident_id) DO UPDATE SET resolution_due = EXCLUDED.resolution_due,
                 computed_at = EXCLUDED.computed_at
             WHERE incident_deadlines.computed_at <= EXCLUDED.computed_at
-            RETURNING true
             """,
             event.incident_id,
             event.resolution_due,
             event.computed_at,
         )
-        if newest:
-            await uow.conn.execute(
-                "UPDATE backlog SET resolution_due = $2 WHERE incident_id = $1",
-                event.incident_id,
-                event.resolution_due,
-            )
 
     @service.handles(IncidentReclassified)
     async def on_reclassified(event: IncidentReclassified, uow: UnitOfWork) -> None:
@@ -224,8 +211,8 @@ def register(service: Service) -> None:
     async def get_backlog(query: GetBacklog, service: Service) -> Backlog:
         """Waiting incidents in the order they will be assigned."""
         rows = await service.pool.fetch(
-            "SELECT *, count(*) OVER () AS total FROM backlog "
-            "ORDER BY priority_rank, resolution_due NULLS LAST, registered_at, incident_id "
+            "SELECT b.*, d.resolution_due, count(*) OVER () AS total "
+            f"FROM {assignment.BACKLOG_FROM} ORDER BY {assignment.BACKLOG_ORDER} "
             "LIMIT $1 OFFSET $2",
             query.limit,
             query.offset,

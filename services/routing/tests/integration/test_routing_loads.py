@@ -37,7 +37,7 @@ from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from desk_runtime.testing import publish, wait_until
-from routing.assignment import reconcile_loads
+from routing.assignment import BACKLOG_FROM, BACKLOG_ORDER, reconcile_loads
 
 pytestmark = pytest.mark.integration
 
@@ -140,8 +140,7 @@ async def assignee(service: Service, incident_id: UUID) -> UUID | None:
 
 async def backlog_ids(service: Service) -> list[UUID]:
     rows = await service.pool.fetch(
-        "SELECT incident_id FROM backlog "
-        "ORDER BY priority_rank, resolution_due NULLS LAST, registered_at, incident_id"
+        f"SELECT b.incident_id FROM {BACKLOG_FROM} ORDER BY {BACKLOG_ORDER}"
     )
     return [row["incident_id"] for row in rows]
 
