@@ -172,13 +172,20 @@ def wanted_timers(row: asyncpg.Record, result: Computation) -> list[timers.Timer
 
 
 async def refresh(
-    uow: UnitOfWork, incident_id: UUID, reason: str, *, announce: bool = False
+    uow: UnitOfWork,
+    incident_id: UUID,
+    reason: str,
+    *,
+    announce: bool = False,
+    computed: Computation | None = None,
 ) -> Computation:
-    """Recompute from registration, store the protocol, re-arm timers, announce changes."""
+    """Recompute from registration, store the protocol, re-arm timers, announce changes.
+    `computed` is a computation the caller just made from the stored facts (at
+    registration), so it is not made twice."""
     conn = uow.conn
     row = await require_clock(conn, incident_id)
     now = utc_now()
-    result = await computation_for(conn, row, now)
+    result = computed if computed is not None else await computation_for(conn, row, now)
     deadlines = result.deadlines
     # An answered first response keeps the due time it was measured against.
     response_due = (

@@ -92,7 +92,11 @@ def register(service: Service) -> None:
             clocks.snapshot_of(contract),
         )
         if inserted:
-            await clocks.refresh(uow, event.incident_id, "registered", announce=True)
+            # `first` was computed from exactly what was just stored (the contract's
+            # calendar is the snapshot, no pauses yet).
+            await clocks.refresh(
+                uow, event.incident_id, "registered", announce=True, computed=first
+            )
 
     @service.handles(IncidentStatusChanged)
     async def on_status_changed(event: IncidentStatusChanged, uow: UnitOfWork) -> None:
