@@ -32,7 +32,10 @@ def _local_hostname() -> str:
 
 async def local_hostname() -> str:
     """The name we greet SMTP servers with. aiosmtplib would look it up again for every
-    connection, blocking the event loop on a DNS query each time: look it up once."""
+    connection, blocking the event loop on a DNS query each time: look it up once (in a
+    thread, then from the cache without one)."""
+    if _local_hostname.cache_info().currsize:
+        return _local_hostname()
     return await asyncio.to_thread(_local_hostname)
 
 
