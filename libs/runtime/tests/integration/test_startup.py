@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+from desk_runtime.db import drop_database
 from desk_runtime.retry import DependencyUnavailable
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
@@ -34,9 +35,14 @@ async def test_unreachable_broker_gives_up_after_the_budget(desk_settings: DeskS
         }
     )
     service = Service("probe", settings=settings)
-    with pytest.raises(DependencyUnavailable, match="RabbitMQ is not reachable"):
-        await service.start()
-    await service.stop()
+    try:
+        with pytest.raises(DependencyUnavailable, match="RabbitMQ is not reachable"):
+            await service.start()
+        await service.stop()
+    finally:
+        # The database answered, so the probe made one; the namespace cleanup knows
+        # only the five services' databases.
+        await drop_database(settings, "probe")
 
 
 async def test_the_process_logs_why_and_exits_non_zero(desk_settings: DeskSettings) -> None:
