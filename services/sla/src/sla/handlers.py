@@ -106,6 +106,15 @@ def register(service: Service) -> None:
         row = await clocks.require_clock(conn, event.incident_id)
         status = event.status.value
         at = event.changed_at
+        if clocks.clock_running(row["status"]) and clocks.clock_running(status):
+            # new → assigned → in progress: the clocks ran before and run after, so no
+            # pause moves and the deadlines, the protocol and the timers stay as they are.
+            await conn.execute(
+                "UPDATE incident_clocks SET status = $2 WHERE incident_id = $1",
+                event.incident_id,
+                status,
+            )
+            return
         # Close a stop that no longer applies, open one the new state calls for. Closing
         # a resolved incident keeps its resolved stop: the plan stays as it was resolved.
         if event.status is not Status.CLOSED:
@@ -134,10 +143,6 @@ def register(service: Service) -> None:
             )
         if status == Status.RESOLVED.value and row["resolved_at"] is None:
             await _record_resolution(uow, event)
-        if clocks.clock_running(row["status"]) and clocks.clock_running(status):
-            # new → assigned → in progress: the clocks ran before and run after, so the
-            # deadlines, the protocol and the timers are what they were.
-            return
         await clocks.refresh(uow, event.incident_id, f"status:{status}")
 
     @service.handles(EntryAdded)
