@@ -225,6 +225,16 @@ async def wait_registered(service: Service, organization_id: UUID, contract_id: 
     await wait_until(mapped, timeout=10)
 
 
+async def organization_on_seconds_contract(
+    rpc: RpcClient, settings: DeskSettings, service: Service, **targets: Any
+) -> UUID:
+    """An organization under a fresh contract with targets in seconds, known to sla."""
+    contract_id = await seconds_contract(rpc, **targets)
+    organization_id = await organization_on(settings, contract_id)
+    await wait_registered(service, organization_id, contract_id)
+    return organization_id
+
+
 async def test_default_contract_gives_due_times_and_announces_them(
     sla: Service, events: Collector, desk_settings: DeskSettings
 ) -> None:
@@ -250,9 +260,9 @@ async def test_default_contract_gives_due_times_and_announces_them(
 async def test_reminder_then_breach_at_the_due_times_each_once(
     sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
 ) -> None:
-    contract_id = await seconds_contract(rpc, response=3, resolution=60, reminder_before=1)
-    organization_id = await organization_on(desk_settings, contract_id)
-    await wait_registered(sla, organization_id, contract_id)
+    organization_id = await organization_on_seconds_contract(
+        rpc, desk_settings, sla, response=3, resolution=60, reminder_before=1
+    )
     incident_id, registered = await register(desk_settings, organization_id)
 
     breach = await wait_until(lambda: events.of("sla.breached", incident_id), timeout=15)
@@ -272,9 +282,9 @@ async def test_reminder_then_breach_at_the_due_times_each_once(
 async def test_a_wait_on_the_client_moves_the_breach_by_the_paused_time(
     sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
 ) -> None:
-    contract_id = await seconds_contract(rpc, response=3, resolution=60, reminder_before=None)
-    organization_id = await organization_on(desk_settings, contract_id)
-    await wait_registered(sla, organization_id, contract_id)
+    organization_id = await organization_on_seconds_contract(
+        rpc, desk_settings, sla, response=3, resolution=60, reminder_before=None
+    )
     incident_id, registered = await register(desk_settings, organization_id)
     await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
     await send(
@@ -318,9 +328,9 @@ async def test_a_wait_on_the_client_moves_the_breach_by_the_paused_time(
 async def test_first_public_staff_reply_stops_the_response_clock(
     sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
 ) -> None:
-    contract_id = await seconds_contract(rpc, response=30, resolution=60, reminder_before=None)
-    organization_id = await organization_on(desk_settings, contract_id)
-    await wait_registered(sla, organization_id, contract_id)
+    organization_id = await organization_on_seconds_contract(
+        rpc, desk_settings, sla, response=30, resolution=60, reminder_before=None
+    )
     incident_id, registered = await register(desk_settings, organization_id)
     await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
 
@@ -362,9 +372,9 @@ async def test_first_public_staff_reply_stops_the_response_clock(
 async def test_next_reply_clock_runs_from_a_client_entry_to_the_next_staff_answer(
     sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
 ) -> None:
-    contract_id = await seconds_contract(rpc, response=2, resolution=600, reminder_before=None)
-    organization_id = await organization_on(desk_settings, contract_id)
-    await wait_registered(sla, organization_id, contract_id)
+    organization_id = await organization_on_seconds_contract(
+        rpc, desk_settings, sla, response=2, resolution=600, reminder_before=None
+    )
     incident_id, registered = await register(desk_settings, organization_id)
     await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
 
@@ -476,9 +486,9 @@ async def test_reclassification_recomputes_from_registration(
 async def test_resolve_and_reopen_do_not_count_the_time_spent_resolved(
     sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
 ) -> None:
-    contract_id = await seconds_contract(rpc, response=100, resolution=70, reminder_before=None)
-    organization_id = await organization_on(desk_settings, contract_id)
-    await wait_registered(sla, organization_id, contract_id)
+    organization_id = await organization_on_seconds_contract(
+        rpc, desk_settings, sla, response=100, resolution=70, reminder_before=None
+    )
     registered = utc_now() - 60 * S  # history told after the fact
     incident_id, _ = await register(desk_settings, organization_id, at=registered)
     await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
@@ -641,9 +651,9 @@ async def test_two_instances_never_fire_one_timer_twice(
     other = build(desk_settings.model_copy(update={"health_port": None}))
     await other.start()
     try:
-        contract_id = await seconds_contract(rpc, response=2, resolution=3, reminder_before=1)
-        organization_id = await organization_on(desk_settings, contract_id)
-        await wait_registered(sla, organization_id, contract_id)
+        organization_id = await organization_on_seconds_contract(
+            rpc, desk_settings, sla, response=2, resolution=3, reminder_before=1
+        )
         incidents = [(await register(desk_settings, organization_id))[0] for _ in range(60)]
         expected = {
             (str(i), kind, what)
