@@ -485,3 +485,115 @@ async def test_profiles_and_presence_are_guarded(desk: RunningDesk) -> None:
         own = await set_presence(http, mike, mike_id, Presence.AWAY)
         assert own.status_code == 200
         assert own.json()["presence"] == "away"
+
+
+async def test_reconciliation_corrects_routing_from_intakes_incidents(desk: RunningDesk) -> None:
+    """Routing's books are damaged by hand (as a restore from an old backup or a stray
+    edit would); the reconcile command puts assignments and every load back to what
+    intake's incidents say, and a second run finds nothing."""
+    admin = await desk.token("admin", "admin-e2e-password")
+    client = await desk.token("alice")
+    routing = await routing_db(desk)
+    intake = await asyncpg.connect(desk.settings.database_url("intake"))
+
+    async def intake_loads() -> Counter[UUID]:
+        rows = await intake.fetch(
+            "SELECT assignee_id, count(*) AS n FROM incidents "
+            "WHERE status NOT IN ('resolved', 'closed') AND assignee_id IS NOT NULL "
+            "GROUP BY assignee_id"
+        )
+        return Counter({row["assignee_id"]: row["n"] for row in rows})
+
+    async def routing_loads() -> Counter[UUID]:
+        rows = await routing.fetch("SELECT agent_id, load FROM agents WHERE load > 0")
+        return Counter({row["agent_id"]: row["load"] for row in rows})
+
+    try:
+        async with desk.client() as http:
+            lost, resurrected, resolved = [
+                await file_incident(http, client, "fault/software") for _ in range(3)
+            ]
+
+            async def assigned_in_intake() -> bool:
+                rows = await intake.fetch(
+                    "SELECT assignee_id FROM incidents WHERE id = ANY($1::uuid[])",
+                    [UUID(lost), UUID(resurrected), UUID(resolved)],
+                )
+                return all(row["assignee_id"] is not None for row in rows)
+
+            await wait_until(assigned_in_intake, timeout=30)
+            done = await patient(
+                lambda: http.post(
+                    f"/api/v1/incidents/{resolved}/status",
+                    headers=auth(admin),
+                    json={"status": "resolved", "reason": "fixed"},
+                )
+            )
+            assert done.status_code == 200, done.text
+
+            async def released() -> bool:
+                return not await routing.fetchval(
+                    "SELECT is_open FROM assignments WHERE incident_id = $1", UUID(resolved)
+                )
+
+            await wait_until(released)
+            # Everything in flight has landed: both sides agree before the damage.
+            await wait_until(lambda: _same(intake_loads(), routing_loads()), timeout=30)
+            expected = await intake_loads()
+            agent_of_lost = await routing.fetchval(
+                "SELECT agent_id FROM assignments WHERE incident_id = $1", UUID(lost)
+            )
+
+            # The damage: an assignment forgotten, a resolved incident counted again, an
+            # incident intake never had booked on someone, and loads made up.
+            await routing.execute("DELETE FROM assignments WHERE incident_id = $1", UUID(lost))
+            await routing.execute(
+                "UPDATE assignments SET is_open = true WHERE incident_id = $1", UUID(resolved)
+            )
+            await routing.execute(
+                "INSERT INTO assignments (incident_id, agent_id, category_path, priority, "
+                "registered_at, assigned_at, reason) "
+                "VALUES ($1, $2, '{fault}', 'normal', now(), now(), 'stray')",
+                uuid4(),
+                agent_of_lost,
+            )
+            await routing.execute("UPDATE agents SET load = load + 3 WHERE load > 0")
+            assert await routing_loads() != expected
+
+            for outsider in ("alice", "boris"):
+                refused = await http.post(
+                    "/api/v1/agents/reconcile", headers=auth(await desk.token(outsider))
+                )
+                assert refused.status_code == 403
+            answer = await http.post("/api/v1/agents/reconcile", headers=auth(admin))
+            assert answer.status_code == 200, answer.text
+            report = answer.json()
+            assert report["bookings_added"] == 1
+            assert report["bookings_closed"] == 2
+            assert report["loads_corrected"]
+            assert await routing_loads() == expected
+            assert (
+                await routing.fetchval(
+                    "SELECT agent_id FROM assignments WHERE incident_id = $1 AND is_open",
+                    UUID(lost),
+                )
+                == agent_of_lost
+            )
+
+            again = await http.post("/api/v1/agents/reconcile", headers=auth(admin))
+            assert again.status_code == 200, again.text
+            quiet = again.json()
+            changed = ("bookings_added", "bookings_moved", "bookings_closed", "bookings_reopened")
+            assert [quiet[name] for name in changed] == [0, 0, 0, 0]
+            assert quiet["loads_corrected"] == []
+            # The load board shows intake's truth too.
+            board = await http.get("/api/v1/agents", headers=auth(admin), params={"limit": 100})
+            shown = {UUID(item["id"]): item["load"] for item in board.json()["items"]}
+            assert {a: n for a, n in shown.items() if n} == dict(expected)
+    finally:
+        await routing.close()
+        await intake.close()
+
+
+async def _same(first: Any, second: Any) -> bool:
+    return bool(await first == await second)

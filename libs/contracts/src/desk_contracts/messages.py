@@ -770,6 +770,38 @@ class AssignmentMade(Message):
     capacity: int
 
 
+class ReconcileLoads(Query):
+    """Operators: make routing's books (assignments, backlog, loads) agree with intake's
+    incidents, which are the truth of what is open and whom intake records as assignee."""
+
+    ROUTING_KEY: ClassVar[str] = "routing.reconcile_loads"
+
+    actor_id: UUID | None = None
+
+
+class LoadCorrection(Message):
+    agent_id: UUID
+    old: int
+    new: int
+
+
+class LoadsReconciled(Message):
+    """What a reconciliation found and changed. `intake_behind` counts assignments routing
+    made that intake has not recorded yet (their events are on the way): kept as they are."""
+
+    incidents_checked: int
+    bookings_added: int
+    bookings_moved: int
+    bookings_closed: int
+    bookings_reopened: int
+    arrivals_added: int
+    waiting_dropped: int
+    intake_behind: int
+    unknown_agents: tuple[UUID, ...] = ()
+    loads_corrected: tuple[LoadCorrection, ...] = ()
+    assigned_from_backlog: int = 0
+
+
 # --- notifications (notify owns preferences, templates and deliveries) ----------------
 
 NOTIFICATION_KINDS = (
@@ -1013,6 +1045,39 @@ class IncidentCount(Message):
 class IncidentCounts(Message):
     total: int
     groups: tuple[IncidentCount, ...]
+
+
+# At most this many incidents in one page of intake's open incidents.
+MAX_STATE_PAGE = 5000
+
+
+class ListIncidentStates(Query):
+    """Intake's truth for routing's reconciliation: the open incidents in id order after
+    `after` (keyset paging), or, with `incident_ids`, the named ones whatever their state
+    (unknown ids are left out of the answer)."""
+
+    ROUTING_KEY: ClassVar[str] = "intake.list_incident_states"
+
+    after: UUID | None = None
+    incident_ids: tuple[UUID, ...] | None = Field(default=None, max_length=MAX_STATE_PAGE)
+    limit: int = Field(default=1000, ge=1, le=MAX_STATE_PAGE)
+
+
+class IncidentState(Message):
+    incident_id: UUID
+    status: Status
+    assignee_id: UUID | None = None
+    # When the assignment intake records was made (routing's decision time).
+    assigned_at: datetime | None = None
+    category_path: CategoryPath
+    priority: Priority
+    registered_at: datetime
+
+
+class IncidentStates(Message):
+    items: tuple[IncidentState, ...]
+    # The cursor of the next page of open incidents; None on the last one.
+    next_after: UUID | None = None
 
 
 class GetAttachment(Query):

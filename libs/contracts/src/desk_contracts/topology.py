@@ -70,6 +70,7 @@ QUERIES: dict[str, tuple[type[Query], ...]] = {
         m.GetAttachment,
         m.ListCategories,
         m.SaveCategory,
+        m.ListIncidentStates,
     ),
     "sla": (
         m.SaveCalendar,
@@ -82,7 +83,13 @@ QUERIES: dict[str, tuple[type[Query], ...]] = {
         m.GetIncidentSla,
         m.SlaReport,
     ),
-    "routing": (m.ListAgents, m.GetBacklog, m.ChangeAgentProfile, m.AssignByHand),
+    "routing": (
+        m.ListAgents,
+        m.GetBacklog,
+        m.ChangeAgentProfile,
+        m.AssignByHand,
+        m.ReconcileLoads,
+    ),
     "notify": (
         m.GetNotificationPreferences,
         m.SetNotificationPreferences,
@@ -123,6 +130,8 @@ REPLIES: dict[type[Query], type[Message]] = {
     m.GetBacklog: m.Backlog,
     m.ChangeAgentProfile: m.AgentView,
     m.AssignByHand: m.AssignmentMade,
+    m.ReconcileLoads: m.LoadsReconciled,
+    m.ListIncidentStates: m.IncidentStates,
 }
 
 

@@ -117,9 +117,11 @@ class RpcClient:
             raise RemoteFailure(reply.failure or Failure(status=502, detail="empty reply"))
         return reply.result
 
-    async def ask_as(self, query: Query, result_type: type[ResultT]) -> ResultT:
+    async def ask_as(
+        self, query: Query, result_type: type[ResultT], timeout: float | None = None
+    ) -> ResultT:
         """`ask`, typed for the caller: an answer of another type is the peer's fault."""
-        result = await self.ask(query)
+        result = await self.ask(query, timeout)
         if not isinstance(result, result_type):
             raise RemoteFailure(
                 Failure(status=502, detail=f"{query.ROUTING_KEY} answered with the wrong type")

@@ -63,6 +63,7 @@ from .metrics import (
 from .migrations import RUNTIME_MIGRATIONS, migrate
 from .outbox import OutboxRelay, add_to_outbox
 from .retry import with_backoff
+from .rpc import RemoteFailure, RpcClient, ServiceUnavailable
 from .settings import DeskSettings
 from .topology import consumer_queue_arguments, declare_topology
 
@@ -119,6 +120,8 @@ class Service:
         self._tasks: list[asyncio.Task[None]] = []
         self._pool: asyncpg.Pool | None = None
         self._connection: AbstractRobustConnection | None = None
+        self._rpc: RpcClient | None = None
+        self._rpc_lock = asyncio.Lock()
         self.broker = RabbitBroker(
             # Named so an operator (and a test) can tell the consuming connection apart.
             str(
@@ -203,6 +206,21 @@ class Service:
         if self._connection is None:
             raise RuntimeError(f"{self.name} is not started")
         return self._connection
+
+    async def ask(self, query: Query, result_type: type[M], timeout: float | None = None) -> M:
+        """Ask another service over request/reply (a reply queue of our own, opened at the
+        first question); no answer in time raises `ServiceUnavailable`."""
+        async with self._rpc_lock:
+            if self._rpc is None:
+                client = RpcClient(
+                    self.settings.amqp_url,
+                    self.settings.namespace,
+                    self.name,
+                    self.settings.rpc_timeout_seconds,
+                )
+                await client.connect(self.connection)
+                self._rpc = client
+        return await self._rpc.ask_as(query, result_type, timeout)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
@@ -334,6 +352,13 @@ class Service:
                 except DomainError as error:
                     QUERIES_ANSWERED.labels(query.ROUTING_KEY, str(error.status)).inc()
                     return Reply(ok=False, failure=error.to_failure())
+                except ServiceUnavailable as error:
+                    # A service this answer depends on did not answer in time.
+                    QUERIES_ANSWERED.labels(query.ROUTING_KEY, "503").inc()
+                    return Reply(ok=False, failure=Failure(status=503, detail=str(error)))
+                except RemoteFailure as error:
+                    QUERIES_ANSWERED.labels(query.ROUTING_KEY, str(error.failure.status)).inc()
+                    return Reply(ok=False, failure=error.failure)
                 except Exception as error:
                     QUERIES_ANSWERED.labels(query.ROUTING_KEY, "error").inc()
                     log.exception("query_failed", error=repr(error))
@@ -420,6 +445,9 @@ class Service:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self._rpc is not None:
+            await self._rpc.close()
+            self._rpc = None
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 await self._connection.close()

@@ -205,6 +205,7 @@ async def test_after_commit_actions_run_only_when_the_transaction_commits(
     async with intake.transaction() as unit:
         await unit.conn.execute("SELECT 1")
         unit.on_commit(lambda: ran.append("committed"))
+
     async def failing_change() -> None:
         async with intake.transaction() as unit:
             unit.on_commit(lambda: ran.append("rolled back"))

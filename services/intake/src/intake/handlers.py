@@ -39,10 +39,13 @@ from desk_contracts.messages import (
     IncidentPage,
     IncidentReclassified,
     IncidentRegistered,
+    IncidentState,
+    IncidentStates,
     IncidentStatusChanged,
     IncidentView,
     ListCategories,
     ListIncidents,
+    ListIncidentStates,
     Principal,
     RateIncident,
     SaveCategory,
@@ -366,6 +369,42 @@ def register(service: Service) -> None:
         """The whole tree in path order (every user picks from it when filing)."""
         return CategoryList(
             items=tuple(_category_view(r) for r in await repo.categories(service.pool))
+        )
+
+    @service.answers(ListIncidentStates)
+    async def list_incident_states(query: ListIncidentStates, service: Service) -> IncidentStates:
+        """Open incidents in id order (or the named ones in any state): status, assignee
+        and registration facts, for routing to reconcile its books with."""
+        columns = "id, status, assignee_id, assigned_at, category_path, priority, created_at"
+        if query.incident_ids is not None:
+            rows = await service.pool.fetch(
+                f"SELECT {columns} FROM incidents WHERE id = ANY($1::uuid[]) ORDER BY id",
+                list(query.incident_ids),
+            )
+            next_after = None
+        else:
+            rows = await service.pool.fetch(
+                f"SELECT {columns} FROM incidents "
+                "WHERE status NOT IN ('resolved', 'closed') AND ($1::uuid IS NULL OR id > $1) "
+                "ORDER BY id LIMIT $2",
+                query.after,
+                query.limit,
+            )
+            next_after = rows[-1]["id"] if len(rows) == query.limit else None
+        return IncidentStates(
+            items=tuple(
+                IncidentState(
+                    incident_id=r["id"],
+                    status=Status(r["status"]),
+                    assignee_id=r["assignee_id"],
+                    assigned_at=r["assigned_at"],
+                    category_path=tuple(r["category_path"]),
+                    priority=Priority(r["priority"]),
+                    registered_at=r["created_at"],
+                )
+                for r in rows
+            ),
+            next_after=next_after,
         )
 
     @service.answers(CreateIncident)
@@ -786,13 +825,17 @@ def register(service: Service) -> None:
         if row is None:
             raise LookupError(f"incident {event.incident_id} not known")
         previous = Status(row["status"])
-        await uow.conn.execute(
-            "UPDATE incidents SET assignee_id = $2, updated_at = greatest(updated_at, $3) "
-            "WHERE id = $1",
-            event.incident_id,
-            event.agent_id,
-            event.assigned_at,
-        )
+        # Two quick reassignments may arrive out of order: the later decision stands,
+        # the earlier one is still history.
+        latest = row["assigned_at"] is None or row["assigned_at"] <= event.assigned_at
+        if latest:
+            await uow.conn.execute(
+                "UPDATE incidents SET assignee_id = $2, assigned_at = $3, "
+                "updated_at = greatest(updated_at, $3) WHERE id = $1",
+                event.incident_id,
+                event.agent_id,
+                event.assigned_at,
+            )
         await _write_entry(
             uow,
             row,
@@ -800,9 +843,9 @@ def register(service: Service) -> None:
             visibility=Visibility.INTERNAL,
             text=f"Assigned: {event.reason}",
             at=event.assigned_at,
-            assignee_id=event.agent_id,
+            assignee_id=event.agent_id if latest else row["assignee_id"],
         )
-        if previous is Status.NEW:
+        if latest and previous is Status.NEW:
             await _transition(
                 uow, row, Status.ASSIGNED, event.assigned_at, assignee_id=event.agent_id
             )

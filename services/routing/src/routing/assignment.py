@@ -389,28 +389,34 @@ async def reassign(uow: UnitOfWork, incident_id: UUID, why: str) -> UUID | None:
 
 
 async def reconcile_loads(conn: asyncpg.Connection) -> list[tuple[UUID, int, int]]:
-    """Recompute every agent's load from routing's own open assignments.
+    """Recompute every agent's load from routing's own open assignments (at each start).
 
-    Intake offers no query for its open incidents' assignees, so the assignments table
-    is the truth here; it is written in the same transactions as the loads, so a drift
-    can only come from manual database edits or a bug. Returns (agent, old, new) of
-    every corrected agent.
+    The assignments are written in the same transactions as the loads, so a drift can
+    only come from manual database edits or a bug; `routing.reconcile` goes further and
+    corrects the assignments themselves from intake's incidents. Returns (agent, old,
+    new) of every corrected agent.
     """
     async with conn.transaction():
         await conn.execute("SELECT 1 FROM agents ORDER BY agent_id FOR UPDATE")
-        rows = await conn.fetch(
-            """
-            WITH counted AS (
-                SELECT a.agent_id, a.load AS old,
-                    (SELECT count(*) FROM assignments s
-                     WHERE s.agent_id = a.agent_id AND s.is_open)::int AS new
-                FROM agents a
-            )
-            UPDATE agents SET load = counted.new FROM counted
-            WHERE agents.agent_id = counted.agent_id AND counted.old <> counted.new
-            RETURNING agents.agent_id, counted.old, counted.new
-            """
+        return await recount_loads(conn)
+
+
+async def recount_loads(conn: asyncpg.Connection) -> list[tuple[UUID, int, int]]:
+    """Set each agent's load to its open assignments (every agent's row locked by the
+    caller); returns (agent, old, new) of every corrected agent."""
+    rows = await conn.fetch(
+        """
+        WITH counted AS (
+            SELECT a.agent_id, a.load AS old,
+                (SELECT count(*) FROM assignments s
+                 WHERE s.agent_id = a.agent_id AND s.is_open)::int AS new
+            FROM agents a
         )
+        UPDATE agents SET load = counted.new FROM counted
+        WHERE agents.agent_id = counted.agent_id AND counted.old <> counted.new
+        RETURNING agents.agent_id, counted.old, counted.new
+        """
+    )
     changes = [(row["agent_id"], row["old"], row["new"]) for row in rows]
     for agent_id, old, new in changes:
         log.warning("agent_load_corrected", agent_id=str(agent_id), old=old, new=new)

@@ -22,9 +22,12 @@ from desk_contracts.messages import (
     GetBacklog,
     IncidentReclassified,
     IncidentRegistered,
+    IncidentStates,
     IncidentStatusChanged,
     ListAgents,
+    LoadsReconciled,
     ReassignIncident,
+    ReconcileLoads,
     UpsertAgentProfile,
 )
 from desk_runtime.errors import Conflict, Invalid
@@ -36,6 +39,7 @@ from . import assignment
 from .assignment import IncidentFacts, lock_agents
 from .domain import check_manual
 from .gauges import REFRESH_SECONDS, refresh_gauges
+from .reconcile import reconcile_with_intake, reconcile_with_retries
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 # How often the assigner looks for arrivals nobody woke it for.
@@ -270,6 +274,23 @@ def register(service: Service) -> None:
             )
         log.info("agent_profile_changed", agent_id=str(query.agent_id), fields=query.fields)
         return agent_view(saved)
+
+    @service.answers(ReconcileLoads)
+    async def reconcile(query: ReconcileLoads, service: Service) -> LoadsReconciled:
+        """Operators: correct assignments, waiting incidents and loads from intake's
+        incidents (what is open, whom intake records), then drain the backlog."""
+
+        async def once() -> LoadsReconciled:
+            async with service.transaction() as uow:
+                return await reconcile_with_intake(
+                    uow, lambda states: service.ask(states, IncidentStates)
+                )
+
+        result = await reconcile_with_retries(once)
+        if result.arrivals_added:
+            arrivals.set()
+        log.info("reconciled_by", actor_id=str(query.actor_id) if query.actor_id else None)
+        return result
 
     @service.answers(AssignByHand)
     async def assign_by_hand(query: AssignByHand, service: Service) -> AssignmentMade:

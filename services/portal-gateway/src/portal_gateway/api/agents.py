@@ -16,16 +16,22 @@ from desk_contracts.messages import (
     ChangeAgentProfile,
     GetBacklog,
     ListAgents,
+    LoadsReconciled,
+    ReconcileLoads,
 )
 from desk_runtime.rpc import RpcClient
 from desk_runtime.service import Service
-from litestar import Controller, Request, get, patch, put
+from litestar import Controller, Request, get, patch, post, put
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..accounts import User
 from .deps import Limit, Offset, current_user, field_error, require_staff, rpc
+from .ops import require_operator
+
+# Reconciliation reads every open incident from intake under routing's locks.
+RECONCILE_TIMEOUT_SECONDS = 60.0
 
 CODE = r"^[a-z0-9][a-z0-9_-]*$"
 # A skill is a category subtree as its path of codes from the root; [] covers everything.
@@ -188,6 +194,15 @@ class AgentController(Controller):
             total=page.total,
             limit=limit,
             offset=offset,
+        )
+
+    @post("/reconcile", operation_id="reconcileAgentLoads", status_code=200)
+    async def reconcile(self, user: User, client: RpcClient) -> LoadsReconciled:
+        """Make routing's assignments, backlog and every agent's load agree with intake's
+        incidents (admins and operators); answers what was found and corrected."""
+        require_operator(user)
+        return await client.ask_as(
+            ReconcileLoads(actor_id=user.id), LoadsReconciled, RECONCILE_TIMEOUT_SECONDS
         )
 
     @get("/{agent_id:uuid}", operation_id="getAgent")
