@@ -6,9 +6,19 @@ POST sent → IncidentAssigned seen on the broker.
 
     python -m tests.bench.routing_assign --rates 50 100 200 300 --duration 10
 
+With --replay every service runs and every incident is real, but the rate at which
+routing receives registrations is no longer capped by what the whole desk can file: the
+incidents are first filed through the API with routing stopped, their registrations are
+held back from routing's queue, and then released to it at each rate, open loop. Routing
+assigns at that rate with intake, sla and notify working each assignment (status change,
+history entry, the assignee's e-mail) beside it; latency runs from the release of a
+registration to routing's decision and to IncidentAssigned seen on the broker.
+
+    python -m tests.bench.routing_assign --replay --rates 50 100 200 300 --duration 10
+
 It starts the five services as processes in a namespace of its own (plus extra routing
 instances with --routing-instances), prints a table, writes
-bench-results/routing_assign.json and removes the namespace at the end.
+bench-results/routing_assign*.json and removes the namespace at the end.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +43,13 @@ import httpx
 from desk_contracts import Envelope
 from desk_contracts.enums import Channel, Presence, Priority
 from desk_contracts.messages import IncidentAssigned, IncidentRegistered, UpsertAgentProfile
-from desk_contracts.topology import EVENTS_EXCHANGE, SERVICES, consumer_queue, exchange_name
+from desk_contracts.topology import (
+    EVENTS_EXCHANGE,
+    SERVICES,
+    all_queues,
+    consumer_queue,
+    exchange_name,
+)
 from desk_runtime.settings import DeskSettings
 from desk_runtime.supervisor import ProcessGroup
 from desk_runtime.testing import (
@@ -65,6 +82,8 @@ class Step:
     rate: float
     duration: float
     sent_at: dict[str, float] = field(default_factory=dict)
+    # Wall-clock send times, to compare with the decision times routing records.
+    sent_wall: dict[str, datetime] = field(default_factory=dict)
     errors: int = 0
     elapsed: float = 0.0
     max_queue_depth: int = 0
@@ -159,11 +178,21 @@ async def drive(http: httpx.AsyncClient, token: str, step: Step) -> None:
 async def start_desk(
     settings: DeskSettings, group: ProcessGroup, routing_instances: int, routing_only: bool
 ) -> None:
-    services = ("routing",) if routing_only else SERVICES
+    services = () if routing_only else tuple(s for s in SERVICES if s != "routing")
     for service in services:
         await group.start_service(service)
-    ports = [settings.service_port(s) for s in services]
-    for n in range(2, routing_instances + 1):
+    await start_routing(
+        settings, group, routing_instances, [settings.service_port(s) for s in services]
+    )
+
+
+async def start_routing(
+    settings: DeskSettings, group: ProcessGroup, instances: int, also_ready: Sequence[int] = ()
+) -> None:
+    """Routing (and its extra instances), then wait for every named health port."""
+    await group.start_service("routing")
+    ports = [*also_ready, settings.service_port("routing")]
+    for n in range(2, instances + 1):
         port = free_port()
         ports.append(port)
         await group.start(
@@ -181,6 +210,11 @@ async def start_desk(
             return all(a.status_code == 200 for a in answers)
 
         await wait_until(ready, timeout=90, interval=0.3)
+
+
+async def stop_routing(group: ProcessGroup) -> None:
+    for name in [n for n in group.processes if n.startswith("routing")]:
+        await group.stop(name)
 
 
 async def drive_events(settings: DeskSettings, step: Step) -> None:
@@ -236,6 +270,191 @@ async def drive_events(settings: DeskSettings, step: Step) -> None:
         step.elapsed = time.perf_counter() - start
     finally:
         await connection.close()
+
+
+@dataclass(frozen=True)
+class HeldRegistration:
+    incident_id: str
+    body: bytes
+    message_id: str | None
+    headers: dict[str, Any]
+
+
+async def file_incidents(http: httpx.AsyncClient, token: str, count: int) -> int:
+    """File `count` incidents through the API as fast as the desk takes them (16 at a
+    time); returns how many were refused."""
+    headers = {"authorization": f"Bearer {token}"}
+    numbers = iter(range(count))
+    refused = 0
+
+    async def worker() -> None:
+        nonlocal refused
+        for n in numbers:
+            category = CATEGORIES[n % len(CATEGORIES)]
+            response = await http.post(
+                "/api/v1/incidents",
+                headers=headers,
+                json={
+                    "title": f"Routing benchmark (held) #{n}",
+                    "category_id": str(demo_id(f"category:{category}")),
+                    "priority": "normal",
+                },
+            )
+            refused += response.status_code != 201
+
+    await asyncio.gather(*(worker() for _ in range(16)))
+    return refused
+
+
+async def queue_depths(channel: aio_pika.abc.AbstractChannel, namespace: str) -> dict[str, int]:
+    depths = {}
+    for queue in all_queues(namespace):
+        declared = await channel.declare_queue(queue.name, passive=True)
+        depths[queue.name] = declared.declaration_result.message_count or 0
+    return depths
+
+
+async def wait_quiet(settings: DeskSettings, skip: str | None, timeout: float = 900) -> None:
+    """Until every queue but those of the service `skip` (stopped) is empty, no outbox
+    holds anything and notify has nothing left to send, twice in a row a second apart.
+    Dead letters are left where they are."""
+    connection = await aio_pika.connect(settings.amqp_url)
+    databases = {s: await asyncpg.connect(settings.database_url(s)) for s in SERVICES}
+    quiet_since = 0
+    try:
+        channel = await connection.channel()
+
+        async def quiet() -> bool:
+            nonlocal quiet_since
+            depths = await queue_depths(channel, settings.namespace)
+            busy = sum(
+                depth
+                for name, depth in depths.items()
+                if not name.endswith(".dead") and (skip is None or f".{skip}." not in name)
+            )
+            for db in databases.values():
+                busy += await db.fetchval("SELECT count(*) FROM outbox")
+            busy += await databases["notify"].fetchval(
+                "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')"
+            )
+            quiet_since = quiet_since + 1 if busy == 0 else 0
+            return quiet_since >= 2
+
+        await wait_until(quiet, timeout=timeout, interval=1.0)
+    finally:
+        for db in databases.values():
+            await db.close()
+        await connection.close()
+
+
+async def hold_registrations(settings: DeskSettings, count: int) -> list[HeldRegistration]:
+    """Take the registrations routing has not consumed (it is stopped) off its queue."""
+    queue_name = consumer_queue(settings.namespace, "routing", IncidentRegistered)
+    connection = await aio_pika.connect(settings.amqp_url)
+    held: list[HeldRegistration] = []
+    try:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(queue_name, passive=True)
+        while len(held) < count:
+            message = await queue.get(no_ack=False, fail=False, timeout=10)
+            if message is None:
+                break
+            body = json.loads(message.body)
+            held.append(
+                HeldRegistration(
+                    incident_id=body["payload"]["incident_id"],
+                    body=message.body,
+                    message_id=message.message_id,
+                    headers=dict(message.headers or {}),
+                )
+            )
+            await message.ack()
+    finally:
+        await connection.close()
+    return held
+
+
+async def release_registrations(
+    settings: DeskSettings, held: list[HeldRegistration], step: Step
+) -> None:
+    """Give the held registrations back to routing's queue, one every 1/rate seconds."""
+    queue_name = consumer_queue(settings.namespace, "routing", IncidentRegistered)
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:
+        channel = await connection.channel()
+        gate = asyncio.Semaphore(IN_FLIGHT)
+        start = time.perf_counter()
+
+        async def one(registration: HeldRegistration) -> None:
+            try:
+                sent = time.perf_counter()
+                wall = datetime.now(UTC)
+                await channel.default_exchange.publish(
+                    aio_pika.Message(
+                        registration.body,
+                        message_id=registration.message_id,
+                        content_type="application/json",
+                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                        headers=registration.headers,
+                    ),
+                    routing_key=queue_name,
+                )
+                step.sent_at[registration.incident_id] = sent
+                step.sent_wall[registration.incident_id] = wall
+            except aio_pika.exceptions.AMQPError:
+                step.errors += 1
+            finally:
+                gate.release()
+
+        tasks = []
+        for n, registration in enumerate(held):
+            delay = start + n / step.rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await gate.acquire()
+            tasks.append(asyncio.create_task(one(registration)))
+        await asyncio.gather(*tasks)
+        step.elapsed = time.perf_counter() - start
+    finally:
+        await connection.close()
+
+
+async def downstream_depth(settings: DeskSettings) -> int:
+    """Messages waiting in every queue but routing's: what the rest of the desk has
+    not got to yet."""
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:
+        depths = await queue_depths(await connection.channel(), settings.namespace)
+    finally:
+        await connection.close()
+    return sum(depth for name, depth in depths.items() if ".routing." not in name)
+
+
+async def prepare_held(
+    settings: DeskSettings,
+    group: ProcessGroup,
+    http: httpx.AsyncClient,
+    token: str,
+    args: argparse.Namespace,
+) -> list[HeldRegistration]:
+    """Every step's incidents filed with routing stopped, the rest of the desk done with
+    them, their registrations taken off routing's queue; then routing back, caught up."""
+    total = sum(int(rate * args.duration) for rate in args.rates)
+    await stop_routing(group)
+    started = time.perf_counter()
+    refused = await file_incidents(http, token, total)
+    filed = time.perf_counter() - started
+    await wait_quiet(settings, skip="routing")
+    held = await hold_registrations(settings, total - refused)
+    print(
+        f"# {total - refused} incidents filed in {filed:.0f} s "
+        f"({(total - refused) / filed:.0f}/s, {refused} refused), {len(held)} registrations "
+        "held back from routing",
+        flush=True,
+    )
+    await start_routing(settings, group, args.routing_instances)
+    await wait_quiet(settings, skip=None)
+    return held
 
 
 async def prepare_bare_agents(settings: DeskSettings, routing: asyncpg.Connection) -> None:
@@ -337,9 +556,18 @@ async def measure(
     with contextlib.suppress(TimeoutError):
         await wait_until(all_assigned, timeout=settle, interval=0.2)
     rows = await routing.fetch(
-        "SELECT registered_at, assigned_at FROM assignments WHERE incident_id = ANY($1)", ids
+        "SELECT incident_id, registered_at, assigned_at FROM assignments "
+        "WHERE incident_id = ANY($1)",
+        ids,
     )
-    decided = [_seconds(row["assigned_at"], row["registered_at"]) for row in rows]
+    # Held registrations were registered long before: their clock starts at release.
+    decided = [
+        _seconds(
+            row["assigned_at"],
+            step.sent_wall.get(str(row["incident_id"]), row["registered_at"]),
+        )
+        for row in rows
+    ]
     observed = [seen[i] - sent for i, sent in step.sent_at.items() if i in seen]
     return {
         "target_rate": step.rate,
@@ -385,6 +613,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 else:
                     await prepare_agents(http, routing)
                     token = await login_and_warm_up(http)
+                held: list[HeldRegistration] = []
+                if args.replay:
+                    held = await prepare_held(settings, group, http, token, args)
                 for rate in args.rates:
                     step = Step(rate=rate, duration=args.duration)
                     cpu_before = cpu_seconds(group, "routing")
@@ -392,9 +623,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     sampler = asyncio.create_task(sample_queue(settings, step, stop))
                     if args.routing_only:
                         await drive_events(settings, step)
+                    elif args.replay:
+                        count = int(rate * args.duration)
+                        await release_registrations(settings, held[:count], step)
+                        held = held[count:]
                     else:
                         await drive(http, token, step)
                     result = await measure(step, routing, seen, args.settle)
+                    if args.replay:
+                        result["downstream_queued_after"] = await downstream_depth(settings)
                     stop.set()
                     await sampler
                     result["routing_queue_max_depth"] = step.max_queue_depth
@@ -418,7 +655,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await drop_namespace(settings)
     return {
         "benchmark": "routing assignment latency",
-        "source": "broker (routing alone)" if args.routing_only else "HTTP API (every service)",
+        "source": (
+            "broker (routing alone)"
+            if args.routing_only
+            else "held registrations released to routing (every service)"
+            if args.replay
+            else "HTTP API (every service)"
+        ),
         "routing_instances": args.routing_instances,
         "agents": AGENTS,
         "duration_per_rate_s": args.duration,
@@ -460,16 +703,24 @@ def main() -> None:
         "--settle", type=float, default=60.0, help="seconds to wait for a rate's assignments"
     )
     parser.add_argument("--routing-instances", type=int, default=1, choices=range(1, 5))
-    parser.add_argument(
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
         "--routing-only",
         action="store_true",
         help="start routing alone and publish IncidentRegistered to the broker directly",
+    )
+    source.add_argument(
+        "--replay",
+        action="store_true",
+        help="every service running; real incidents' registrations held back, then "
+        "released to routing at each rate",
     )
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     print(HEADER, flush=True)
     result = asyncio.run(run(args))
-    path = RESULTS / ("routing_assign_alone.json" if args.routing_only else "routing_assign.json")
+    name = "alone" if args.routing_only else "replay" if args.replay else ""
+    path = RESULTS / f"routing_assign{'_' + name if name else ''}.json"
     path.write_text(json.dumps(result, indent=2))
     print(f"\nWritten to {path}", file=sys.stderr)
 

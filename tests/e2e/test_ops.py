@@ -416,6 +416,10 @@ async def test_the_ops_page_and_the_command_line(desk: RunningDesk) -> None:
     dead = await asyncio.to_thread(cli, "dead-letters", "list")
     assert dead.returncode == 0
     assert "dead letter" in dead.stdout
+    reconciled = await asyncio.to_thread(cli, "reconcile")
+    assert reconciled.returncode == 0, reconciled.stderr
+    assert "checked against intake" in reconciled.stdout
+    assert "agent load(s) corrected" in reconciled.stdout
     denied = await asyncio.to_thread(
         lambda: subprocess.run(
             [

@@ -6,6 +6,7 @@
     desk-ops dead-letters replay QUEUE (MESSAGE_ID | --all)
     desk-ops dead-letters discard QUEUE (MESSAGE_ID | --all)
     desk-ops actions
+    desk-ops reconcile                           (agents' loads from intake's incidents)
     desk-ops logs INCIDENT_ID [FILE ...]        (no API: filters JSON log lines)
 
 The gateway is found at --url (DESK_OPS_URL, else http://127.0.0.1:$DESK_HTTP_PORT); the
@@ -179,6 +180,21 @@ def render_dead_letters(body: dict[str, Any]) -> str:
     return "\n\n".join(blocks) + f"\n\n{body['total']} dead letter(s)"
 
 
+def render_reconciliation(body: dict[str, Any]) -> str:
+    lines = [
+        f"{body['incidents_checked']} incident(s) checked against intake",
+        f"assignments: {body['bookings_added']} added, {body['bookings_moved']} moved, "
+        f"{body['bookings_closed']} closed, {body['bookings_reopened']} reopened",
+        f"waiting: {body['arrivals_added']} queued anew, {body['waiting_dropped']} dropped; "
+        f"{body['assigned_from_backlog']} assigned from the backlog",
+        f"{body['intake_behind']} assignment(s) intake has not recorded yet (kept)",
+        *(f"no agent profile for {agent}" for agent in body["unknown_agents"]),
+        *(f"{c['agent_id']}: load {c['old']} -> {c['new']}" for c in body["loads_corrected"]),
+        f"{len(body['loads_corrected'])} agent load(s) corrected",
+    ]
+    return "\n".join(lines)
+
+
 # --- the API ----------------------------------------------------------------------------
 
 
@@ -232,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("health", help="every service's readiness")
     commands.add_parser("queues", help="queue depths and consumers")
     commands.add_parser("actions", help="who replayed or discarded what")
+    commands.add_parser(
+        "reconcile", help="correct routing's assignments and agents' loads from intake"
+    )
     dead = commands.add_parser("dead-letters", help="list, replay or discard dead letters")
     dead_commands = dead.add_subparsers(dest="dead_command", required=True)
     listing = dead_commands.add_parser("list")
@@ -303,6 +322,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         header = ("at", "who", "action", "queue", "message", "affected", "outcome")
         print(json.dumps(body, indent=2) if args.json else table(rows, header))
+        return 0
+    if args.command == "reconcile":
+        body = api.post("/api/v1/agents/reconcile", {})
+        print(json.dumps(body, indent=2) if args.json else render_reconciliation(body))
         return 0
     if args.dead_command == "list":
         body = api.get("/api/v1/ops/dead-letters", queue=args.queue, limit=args.limit)

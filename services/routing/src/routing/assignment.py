@@ -392,8 +392,8 @@ async def reconcile_loads(conn: asyncpg.Connection) -> list[tuple[UUID, int, int
     """Recompute every agent's load from routing's own open assignments (at each start).
 
     The assignments are written in the same transactions as the loads, so a drift can
-    only come from manual database edits or a bug; `routing.reconcile` goes further and
-    corrects the assignments themselves from intake's incidents. Returns (agent, old,
+    only come from manual database edits or a bug; `reconcile.reconcile_with_intake` goes
+    further and corrects the assignments themselves from intake's incidents. Returns (agent, old,
     new) of every corrected agent.
     """
     async with conn.transaction():

@@ -1,15 +1,12 @@
 """Reconciliation with intake: routing's assignments, waiting incidents and loads made to
 agree with intake's incidents (the plan is `reconciliation.plan_reconciliation`).
 
-Operators run it with `python -m routing.reconcile` (it asks the running routing service)
-or `POST /api/v1/agents/reconcile`; the service also recounts loads from its own
-assignments at every start.
+Operators run it with `POST /api/v1/agents/reconcile` or `desk-ops reconcile`; the
+service also recounts loads from its own assignments at every start.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from uuid import UUID
 
@@ -21,12 +18,9 @@ from desk_contracts.messages import (
     ListIncidentStates,
     LoadCorrection,
     LoadsReconciled,
-    ReconcileLoads,
 )
-from desk_runtime.logging import configure_logging, get_logger
-from desk_runtime.rpc import RpcClient
+from desk_runtime.logging import get_logger
 from desk_runtime.service import UnitOfWork
-from desk_runtime.settings import DeskSettings
 
 from . import assignment
 from .reconciliation import Booking, IntakeIncident, plan_reconciliation
@@ -34,8 +28,6 @@ from .reconciliation import Booking, IntakeIncident, plan_reconciliation
 log = get_logger(__name__)
 
 AskIntake = Callable[[ListIncidentStates], Awaitable[IncidentStates]]
-# How long the command-line tool waits for the service's report.
-REPORT_TIMEOUT_SECONDS = 120.0
 RECONCILED_REASON = "reconciled with intake's records"
 
 
@@ -187,48 +179,3 @@ async def reconcile_with_retries(
                 raise
             log.warning("reconcile_deadlock_retry", attempt=attempt)
     raise AssertionError("unreachable")
-
-
-def report(result: LoadsReconciled) -> str:
-    lines = [
-        f"{result.incidents_checked} incident(s) checked against intake",
-        f"bookings: {result.bookings_added} added, {result.bookings_moved} moved, "
-        f"{result.bookings_closed} closed, {result.bookings_reopened} reopened",
-        f"waiting: {result.arrivals_added} queued anew, {result.waiting_dropped} dropped; "
-        f"{result.assigned_from_backlog} assigned from the backlog",
-        f"{result.intake_behind} assignment(s) intake has not recorded yet (kept)",
-    ]
-    lines += [f"no profile for agent {agent_id}" for agent_id in result.unknown_agents]
-    lines += [f"{c.agent_id}: load {c.old} -> {c.new}" for c in result.loads_corrected] + [
-        f"{len(result.loads_corrected)} agent load(s) corrected"
-    ]
-    return "\n".join(lines)
-
-
-async def ask_service(settings: DeskSettings, actor_id: UUID | None) -> LoadsReconciled:
-    """Ask the running routing service to reconcile (it holds the locks and asks intake)."""
-    import aio_pika
-
-    connection = await aio_pika.connect_robust(settings.amqp_url)
-    client = RpcClient(settings.amqp_url, settings.namespace, "routing-cli", REPORT_TIMEOUT_SECONDS)
-    try:
-        await client.connect(connection)
-        return await client.ask_as(ReconcileLoads(actor_id=actor_id), LoadsReconciled)
-    finally:
-        await client.close()
-        await connection.close()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description="Make routing's assignments and agents' loads agree with intake."
-    )
-    parser.add_argument("--actor", type=UUID, default=None, help="the operator's user id")
-    args = parser.parse_args()
-    settings = DeskSettings()
-    configure_logging("routing", settings.log_level, settings.log_format)
-    print(report(asyncio.run(ask_service(settings, args.actor))))
-
-
-if __name__ == "__main__":
-    main()
