@@ -120,6 +120,31 @@ def cpu_seconds(group: ProcessGroup, prefix: str) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def machine_cpu(group: ProcessGroup) -> dict[str, float]:
+    """CPU seconds used so far by the desk's processes (by name), PostgreSQL's backends,
+    RabbitMQ and this benchmark (its load generator and SMTP server), from Linux /proc."""
+    names = {
+        managed.process.pid: name.split("-")[0] if name.startswith("routing") else name
+        for name, managed in group.processes.items()
+        if managed.process is not None
+    }
+    names[os.getpid()] = "benchmark"
+    totals: dict[str, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            head, fields = (entry / "stat").read_text().rsplit(")", 1)
+            command = head.split("(", 1)[1]
+            pid = int(entry.name)
+            name = names.get(pid) or {"postgres": "postgres", "beam.smp": "rabbitmq"}.get(command)
+            if name is not None:
+                values = fields.split()
+                totals[name] = totals.get(name, 0.0) + (int(values[11]) + int(values[12])) / ticks
+    return totals
+
+
 async def sample_queue(settings: DeskSettings, step: Step, stop: asyncio.Event) -> None:
     """The deepest routing's registration queue got: whether routing kept up."""
     queue = consumer_queue(settings.namespace, "routing", IncidentRegistered)
@@ -619,6 +644,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 for rate in args.rates:
                     step = Step(rate=rate, duration=args.duration)
                     cpu_before = cpu_seconds(group, "routing")
+                    machine_before = machine_cpu(group)
+                    step_started = time.perf_counter()
                     stop = asyncio.Event()
                     sampler = asyncio.create_task(sample_queue(settings, step, stop))
                     if args.routing_only:
@@ -640,10 +667,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     result["routing_cpu_ms_per_incident"] = (
                         round(used * 1000 / len(step.sent_at), 2) if step.sent_at else None
                     )
+                    # Where the machine's CPU went while the step ran and settled.
+                    spent = time.perf_counter() - step_started
+                    machine_after = machine_cpu(group)
+                    result["cpu_share_by_process"] = {
+                        name: round((machine_after.get(name, 0) - before) / spent, 2)
+                        for name, before in sorted(machine_before.items())
+                    }
                     # Other work on the machine skews every number; say how busy it was.
                     result["load_average_1m"] = round(os.getloadavg()[0], 2)
                     steps.append(result)
                     print_row(result)
+                    print(f"#   CPU (cores) {result['cpu_share_by_process']}", flush=True)
                     await asyncio.sleep(args.pause)
         finally:
             if probe is not None:

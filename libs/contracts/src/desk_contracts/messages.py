@@ -91,6 +91,10 @@ class IncidentRegistered(Event):
 
 
 class IncidentAssigned(Event):
+    """Routing's decision. A `new` incident becomes `assigned` by it: intake records that
+    transition in the history but announces no IncidentStatusChanged for it, since every
+    consumer of status changes receives this event too."""
+
     ROUTING_KEY: ClassVar[str] = "incident.assigned"
 
     incident_id: UUID

@@ -167,6 +167,8 @@ class Mailbox:
     refuse_next: int = 0
     refusals: int = 0
     refuse_always: bool = False
+    # The client's address and port of each accepted message: one SMTP session, one peer.
+    peers: list[tuple[str, int]] = field(default_factory=list)
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in str(m.get("To", ""))]
@@ -184,6 +186,7 @@ class _MailboxHandler:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.mailbox.messages.append(parsed)
+        self.mailbox.peers.append(tuple(session.peer))
         return "250 OK"
 
 

@@ -208,8 +208,10 @@ async def _transition(
     actor_role: Role | None = None,
     reason: str = "",
     assignee_id: UUID | None = None,
+    announce: bool = True,
 ) -> None:
-    """Writes a checked status change: the row, its entry and its event."""
+    """Writes a checked status change: the row, its entry and (unless another event
+    already says it) its event."""
     previous = Status(row["status"])
     assignee = assignee_id if assignee_id is not None else row["assignee_id"]
     await uow.conn.execute(
@@ -239,6 +241,8 @@ async def _transition(
         author_role=actor_role,
         assignee_id=assignee,
     )
+    if not announce:
+        return
     await uow.publish(
         IncidentStatusChanged(
             incident_id=row["id"],
@@ -846,8 +850,14 @@ def register(service: Service) -> None:
             assignee_id=event.agent_id if latest else row["assignee_id"],
         )
         if latest and previous is Status.NEW:
+            # sla, routing and notify learn new → assigned from IncidentAssigned itself.
             await _transition(
-                uow, row, Status.ASSIGNED, event.assigned_at, assignee_id=event.agent_id
+                uow,
+                row,
+                Status.ASSIGNED,
+                event.assigned_at,
+                assignee_id=event.agent_id,
+                announce=False,
             )
 
     @service.handles(DeadlinesSet)

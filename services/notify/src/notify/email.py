@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import socket
+import time
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -64,8 +66,82 @@ def build_message(
     return body
 
 
+# A server may drop a session it has left idle; ours are closed before that happens,
+# and one that rested longer than a moment is checked with NOOP before a mail.
+SESSION_IDLE_SECONDS = 30.0
+SESSION_CHECK_SECONDS = 1.0
+SEND_TIMEOUT_SECONDS = 15.0
+
+
+class SmtpSessions:
+    """Open SMTP sessions kept for the next mail: connecting, the greeting, EHLO,
+    STARTTLS and AUTH are paid once per session instead of once per message, on our side
+    and the server's. A session that failed is closed, never handed out again."""
+
+    def __init__(self, settings: DeskSettings, keep: int) -> None:
+        self.settings = settings
+        self.keep = keep
+        self._idle: list[tuple[aiosmtplib.SMTP, float]] = []
+
+    async def _open(self) -> aiosmtplib.SMTP:
+        settings = self.settings
+        client = aiosmtplib.SMTP(
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_user,
+            password=settings.smtp_password,
+            start_tls=settings.smtp_starttls,
+            local_hostname=await local_hostname(),
+            timeout=SEND_TIMEOUT_SECONDS,
+        )
+        await client.connect()
+        return client
+
+    async def _session(self) -> aiosmtplib.SMTP:
+        """A kept session that still answers, else a new one. One that rested for a
+        moment is asked NOOP first: a mail is never written to a session the server may
+        have dropped, so a failed send is never a mail that might have gone out."""
+        now = time.monotonic()
+        while self._idle:
+            client, since = self._idle.pop()
+            if not client.is_connected or now - since >= SESSION_IDLE_SECONDS:
+                client.close()
+                continue
+            if now - since >= SESSION_CHECK_SECONDS:
+                try:
+                    await client.noop()
+                except (aiosmtplib.SMTPException, OSError):
+                    client.close()
+                    continue
+            return client
+        return await self._open()
+
+    async def send(self, message: Message) -> str:
+        """Send one message; returns the server's answer. The session goes back to the
+        kept ones only after a clean exchange."""
+        client = await self._session()
+        try:
+            _, answer = await client.send_message(message)
+        except BaseException:
+            client.close()
+            raise
+        if len(self._idle) < self.keep and client.is_connected:
+            self._idle.append((client, time.monotonic()))
+        else:
+            client.close()
+        return answer
+
+    async def close(self) -> None:
+        while self._idle:
+            client, _ = self._idle.pop()
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await client.quit()
+            client.close()
+
+
 async def send_email(
     settings: DeskSettings,
+    sessions: SmtpSessions,
     *,
     to: str,
     subject: str,
@@ -85,16 +161,7 @@ async def send_email(
         message_key=message_key,
     )
     try:
-        _, answer = await aiosmtplib.send(
-            message,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_user,
-            password=settings.smtp_password,
-            start_tls=settings.smtp_starttls,
-            local_hostname=await local_hostname(),
-            timeout=15,
-        )
+        return await sessions.send(message)
     except aiosmtplib.SMTPResponseException as error:
         raise DeliveryFailed(
             f"{error.code} {error.message}", permanent=500 <= error.code < 600
@@ -107,4 +174,3 @@ async def send_email(
         ) from error
     except (aiosmtplib.SMTPException, OSError) as error:
         raise DeliveryFailed(str(error) or type(error).__name__) from error
-    return answer

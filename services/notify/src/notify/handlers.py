@@ -287,10 +287,13 @@ def register(service: Service) -> None:
 
     @service.handles(IncidentAssigned)
     async def on_assigned(event: IncidentAssigned, uow: UnitOfWork) -> None:
-        """Tells the agent an incident is now theirs."""
+        """Tells the agent an incident is now theirs (a new one is now `assigned`:
+        intake announces no separate status change for that)."""
         incident = await known_incident(uow, event.incident_id)
         await uow.conn.execute(
-            "UPDATE incidents SET assignee_id = $2 WHERE incident_id = $1",
+            "UPDATE incidents SET assignee_id = $2, "
+            "status = CASE WHEN status = 'new' THEN 'assigned' ELSE status END "
+            "WHERE incident_id = $1",
             event.incident_id,
             event.agent_id,
         )

@@ -25,7 +25,7 @@ from desk_runtime.metrics import NOTIFY_DELIVERIES, NOTIFY_DELIVERY_SECONDS
 from desk_runtime.service import Service
 
 from .backoff import is_last, retry_delay
-from .email import DeliveryFailed, send_email
+from .email import DeliveryFailed, SmtpSessions, send_email
 from .sms import send_sms
 
 log = get_logger(__name__)
@@ -78,6 +78,7 @@ class Sender:
         listener = await pool.acquire()
         await listener.add_listener("deliveries", self.wake)
         self._http = httpx.AsyncClient()
+        self._smtp = SmtpSessions(self.settings, keep=CONCURRENCY)
         try:
             while True:
                 self._wake.clear()
@@ -108,6 +109,7 @@ class Sender:
                 await listener.remove_listener("deliveries", self.wake)
             await pool.release(listener)
             await self._http.aclose()
+            await self._smtp.close()
             await pool.close()
 
     def _finished(self, task: asyncio.Task[None]) -> None:
@@ -141,6 +143,7 @@ class Sender:
             )
         return await send_email(
             self.settings,
+            self._smtp,
             to=row["address"],
             subject=row["subject"],
             text=row["body_text"],

@@ -193,10 +193,13 @@ def register(service: Service) -> None:
 
     @service.handles(IncidentAssigned)
     async def on_assigned(event: IncidentAssigned, uow: UnitOfWork) -> None:
-        """Keeps the assignee for the statistics per agent."""
+        """Keeps the assignee for the statistics per agent; a new incident is now
+        `assigned` (intake announces no separate status change for that)."""
         await clocks.require_clock(uow.conn, event.incident_id)
         await uow.conn.execute(
-            "UPDATE incident_clocks SET assignee_id = $2 WHERE incident_id = $1",
+            "UPDATE incident_clocks SET assignee_id = $2, "
+            "status = CASE WHEN status = 'new' THEN 'assigned' ELSE status END "
+            "WHERE incident_id = $1",
             event.incident_id,
             event.agent_id,
         )
