@@ -240,7 +240,7 @@ async def measure(base_url: str, requests: int) -> list[dict[str, Any]]:
 
 
 async def run(count: int, requests: int, log: IO[str]) -> dict[str, Any]:
-    with infrastructure() as infra, smtp_server() as (smtp_port, _):
+    with infrastructure() as infra, smtp_server(keep=False) as (smtp_port, _):
         settings = settings_for(
             infra,
             new_namespace("b"),

@@ -110,7 +110,7 @@ async def client_loop(
 
 
 async def run(clients: int, duration: float, settle: float) -> dict[str, Any]:
-    with infrastructure() as infra, smtp_server() as (smtp_port, _):
+    with infrastructure() as infra, smtp_server(keep=False) as (smtp_port, _):
         settings = settings_for(
             infra,
             new_namespace("bench"),

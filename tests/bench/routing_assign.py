@@ -610,7 +610,7 @@ def _seconds(later: datetime, earlier: datetime) -> float:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    with infrastructure() as infra, smtp_server() as (smtp_port, _):
+    with infrastructure() as infra, smtp_server(keep=False) as (smtp_port, _):
         settings = settings_for(
             infra,
             new_namespace("rb"),
