@@ -34,6 +34,12 @@ MESSAGE_HANDLING_SECONDS = Histogram(
     ["queue"],
     buckets=_HANDLING_BUCKETS,
 )
+MESSAGE_BATCH_SIZE = Histogram(
+    "desk_message_batch_size",
+    "Deliveries of one queue handled in one transaction (they queue up under load)",
+    ["queue"],
+    buckets=(1, 2, 5, 10, 20, 50),
+)
 INBOX_DUPLICATES = Counter(
     "desk_inbox_duplicates_total", "Redelivered messages recognised and skipped", ["queue"]
 )

@@ -18,7 +18,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -56,6 +56,7 @@ from .health import consumer_watchdog
 from .logging import configure_logging, get_logger, log_context
 from .metrics import (
     INBOX_DUPLICATES,
+    MESSAGE_BATCH_SIZE,
     MESSAGE_HANDLING_SECONDS,
     MESSAGES_CONSUMED,
     QUERIES_ANSWERED,
@@ -249,11 +250,13 @@ class Service:
         )
         envelope_type: Any = Envelope.__class_getitem__(model)
 
+        batcher = _Batcher(self, queue_name, handler)
+
         # A body that does not validate is rejected by the ack policy and goes straight to
         # the dead letters; a handler that fails is retried up to the delivery limit.
         async def consume(body: envelope_type) -> None:
             envelope = envelope_type.model_validate(body)
-            await self._process(queue_name, envelope, handler)
+            await batcher.submit(envelope)
 
         consume.__doc__ = handler.__doc__
         self.broker.subscriber(
@@ -263,6 +266,88 @@ class Service:
             title=f"{queue_name}:consume",
             description=(handler.__doc__ or "").strip() or None,
         )(consume)
+
+    async def _process_batch(
+        self, queue_name: str, batch: list["_Delivery"], handler: EventHandler
+    ) -> None:
+        """Several deliveries of one queue in one transaction: one BEGIN, one inbox
+        statement and one COMMIT for all of them. Any failure rolls the whole batch back
+        and each delivery is then handled alone, so only the failing one is retried."""
+        MESSAGE_BATCH_SIZE.labels(queue_name).observe(len(batch))
+        if len(batch) == 1:
+            await self._settle(batch[0], self._process(queue_name, batch[0].envelope, handler))
+            return
+        # Row locks are taken in incident order, so two batches never wait on each other
+        # in a circle (the sort is stable: one incident's messages keep their order).
+        batch.sort(key=lambda d: str(getattr(d.envelope.payload, "incident_id", "")))
+        started = time.perf_counter()
+        units: list[tuple[_Delivery, UnitOfWork]] = []
+        duplicates: list[_Delivery] = []
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                fresh = {
+                    row["message_id"]
+                    for row in await conn.fetch(
+                        "INSERT INTO inbox (consumer, message_id) "
+                        "SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING "
+                        "RETURNING message_id",
+                        queue_name,
+                        [d.envelope.message_id for d in batch],
+                    )
+                }
+                for delivery in batch:
+                    envelope = delivery.envelope
+                    if envelope.message_id not in fresh:
+                        duplicates.append(delivery)
+                        continue
+                    fresh.discard(envelope.message_id)  # a second copy in the batch
+                    unit = UnitOfWork(conn, self, envelope)
+                    with self._message_context(envelope):
+                        await handler(envelope.payload, unit)
+                    units.append((delivery, unit))
+        except Exception as error:
+            log.warning(
+                "message_batch_failed", queue=queue_name, size=len(batch), error=repr(error)
+            )
+            for delivery in batch:
+                await self._settle(delivery, self._process(queue_name, delivery.envelope, handler))
+            return
+        elapsed = (time.perf_counter() - started) / len(batch)
+        for delivery, unit in units:
+            unit.committed()
+            MESSAGES_CONSUMED.labels(queue_name, "ok").inc()
+            MESSAGE_HANDLING_SECONDS.labels(queue_name).observe(elapsed)
+            delivery.done.set_result(None)
+        for delivery in duplicates:
+            INBOX_DUPLICATES.labels(queue_name).inc()
+            MESSAGES_CONSUMED.labels(queue_name, "duplicate").inc()
+            delivery.done.set_result(None)
+        log.info("message_batch_handled", queue=queue_name, size=len(batch))
+
+    @staticmethod
+    async def _settle(delivery: "_Delivery", work: Awaitable[None]) -> None:
+        try:
+            await work
+        except BaseException as error:
+            delivery.done.set_exception(error)
+        else:
+            delivery.done.set_result(None)
+
+    @contextlib.contextmanager
+    def _message_context(self, envelope: Envelope[Any]) -> Iterator[None]:
+        correlation = correlation_id_var.set(envelope.correlation_id)
+        causation = causation_id_var.set(envelope.message_id)
+        try:
+            with log_context(
+                correlation_id=envelope.correlation_id,
+                message_id=envelope.message_id,
+                message_type=envelope.type,
+                incident_id=getattr(envelope.payload, "incident_id", None),
+            ):
+                yield
+        finally:
+            correlation_id_var.reset(correlation)
+            causation_id_var.reset(causation)
 
     async def _process(
         self, queue_name: str, envelope: Envelope[Any], handler: EventHandler
@@ -484,3 +569,49 @@ class Service:
         except Exception as error:
             log.error("service_failed", error=str(error))
             raise SystemExit(1) from error
+
+
+@dataclass
+class _Delivery:
+    envelope: Envelope[Any]
+    done: "asyncio.Future[None]"
+
+
+# At most this many deliveries of one queue share a transaction.
+MAX_BATCH = 50
+
+
+class _Batcher:
+    """Gathers the deliveries of one queue that arrive while its previous transaction is
+    under way and hands them to the next one together. Idle, a delivery is handled at
+    once on its own; under load the batches grow by themselves, and each message still
+    waits for its own outcome (acked after the commit, retried alone on a failure)."""
+
+    def __init__(self, service: "Service", queue_name: str, handler: EventHandler) -> None:
+        self.service = service
+        self.queue_name = queue_name
+        self.handler = handler
+        self.waiting: list[_Delivery] = []
+        self.worker: asyncio.Task[None] | None = None
+
+    async def submit(self, envelope: Envelope[Any]) -> None:
+        delivery = _Delivery(envelope, asyncio.get_running_loop().create_future())
+        self.waiting.append(delivery)
+        if self.worker is None or self.worker.done():
+            self.worker = asyncio.create_task(self._drain())
+        await asyncio.shield(delivery.done)
+
+    async def _drain(self) -> None:
+        while self.waiting:
+            batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
+            try:
+                await self.service._process_batch(self.queue_name, batch, self.handler)
+            except BaseException as error:
+                for delivery in batch:
+                    if not delivery.done.done():
+                        delivery.done.set_exception(error)
+                if isinstance(error, asyncio.CancelledError):
+                    for delivery in self.waiting:
+                        delivery.done.cancel()
+                    self.waiting.clear()
+                    raise

@@ -214,3 +214,80 @@ async def test_after_commit_actions_run_only_when_the_transaction_commits(
     with pytest.raises(RuntimeError):
         await failing_change()
     assert ran == ["committed"]
+
+
+async def test_a_burst_shares_transactions_and_a_poison_message_fails_alone(
+    intake: Service, desk_settings: DeskSettings
+) -> None:
+    """Deliveries that queue up are handled several to a transaction; one that always
+    fails rolls its batch back, the others are then handled alone and each exactly once,
+    and only the failing one ends in the dead letters."""
+    import aio_pika
+    from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
+    from prometheus_client import REGISTRY
+
+    def batch_metric(name: str) -> float:
+        value = REGISTRY.get_sample_value(f"desk_message_batch_size_{name}", {"queue": queue})
+        return value or 0.0
+
+    queue = consumer_queue(desk_settings.namespace, "intake", UpsertCategory)
+    kept = UpsertCategory(category_id=uuid4(), code="kept", name="Kept")
+    await publish(desk_settings, Envelope.wrap(kept, producer="test"))
+    await wait_until(
+        lambda: intake.pool.fetchval("SELECT 1 FROM categories WHERE id = $1", kept.category_id)
+    )
+    # A category keeps its code once created: this command can never succeed.
+    poison = kept.model_copy(update={"code": "renamed"})
+    valid = [
+        UpsertCategory(category_id=uuid4(), code=f"burst-{n}", name=f"Burst {n}")
+        for n in range(120)
+    ]
+    commands = [*valid[:60], poison, *valid[60:]]
+    deliveries_before, transactions_before = batch_metric("sum"), batch_metric("count")
+
+    connection = await aio_pika.connect(desk_settings.amqp_url)
+    try:
+        channel = await connection.channel()
+        exchange = await channel.get_exchange(
+            exchange_name(desk_settings.namespace, EVENTS_EXCHANGE)
+        )
+        for command in commands:
+            envelope = Envelope.wrap(command, producer="test")
+            await exchange.publish(
+                aio_pika.Message(
+                    envelope.model_dump_json().encode(),
+                    message_id=str(envelope.message_id),
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                ),
+                routing_key=UpsertCategory.ROUTING_KEY,
+            )
+    finally:
+        await connection.close()
+
+    ids = [command.category_id for command in valid]
+    await wait_until(
+        lambda: intake.pool.fetchval(
+            "SELECT count(*) = $2 FROM categories WHERE id = ANY($1::uuid[])", ids, len(ids)
+        ),
+        timeout=60,
+    )
+
+    async def dead_lettered() -> bool:
+        ready, _ = await queue_depth(desk_settings, dead_letter_queue(queue))
+        return ready == 1
+
+    await wait_until(dead_lettered, timeout=60, interval=0.2)
+    assert (
+        await intake.pool.fetchval("SELECT code FROM categories WHERE id = $1", kept.category_id)
+        == "kept"
+    )
+    # Each valid command was recorded once; the poison never was.
+    envelopes_seen = await intake.pool.fetchval(
+        "SELECT count(*) FROM inbox WHERE consumer = $1", queue
+    )
+    assert envelopes_seen == len(valid) + 1  # and the first, kept category
+    transactions = batch_metric("count") - transactions_before
+    deliveries = batch_metric("sum") - deliveries_before
+    assert deliveries >= len(commands)
+    assert transactions < deliveries, "the burst was handled one delivery at a time"
