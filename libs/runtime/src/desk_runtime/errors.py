@@ -8,6 +8,12 @@ from desk_contracts import ErrorItem, Failure
 from pydantic import ValidationError
 
 
+class NotYet(LookupError):
+    """A fact this message builds on has not arrived yet: it travels on another queue
+    (an incident's registration, a user's contact point) and is normally a moment
+    behind. The consumer waits and tries again before spending a redelivery on it."""
+
+
 class DomainError(Exception):
     status = 400
 

@@ -50,7 +50,7 @@ from yarl import URL
 
 from .context import causation_id_var, correlation_id_var
 from .db import create_pool, ensure_database
-from .errors import DomainError, validation_items
+from .errors import DomainError, NotYet, validation_items
 from .failures import record_failure
 from .health import consumer_watchdog
 from .logging import configure_logging, get_logger, log_context
@@ -69,6 +69,11 @@ from .settings import DeskSettings
 from .topology import consumer_queue_arguments, declare_topology
 
 log = get_logger(__name__)
+
+# A message whose prerequisite is still on another queue is tried again after these
+# pauses (3 s in all) before its delivery counts as failed: under a burst that queue may
+# lag by seconds, and each redelivery brings the dead letters one step closer.
+NOT_YET_PAUSES = (0.1, 0.2, 0.4, 0.8, 1.5)
 
 M = TypeVar("M", bound=Message)
 Q = TypeVar("Q", bound=Query)
@@ -122,6 +127,8 @@ class Service:
         self._pool: asyncpg.Pool | None = None
         self._connection: AbstractRobustConnection | None = None
         self._rpc: RpcClient | None = None
+        # Deliveries of a failed batch, handled one by one.
+        self._alone: set[asyncio.Task[None]] = set()
         self._rpc_lock = asyncio.Lock()
         self.broker = RabbitBroker(
             # Named so an operator (and a test) can tell the consuming connection apart.
@@ -309,8 +316,15 @@ class Service:
             log.warning(
                 "message_batch_failed", queue=queue_name, size=len(batch), error=repr(error)
             )
+            # Alone and side by side, as they would have run without batching, while the
+            # next batch goes on: a delivery that waits on another queue (a fact not known
+            # yet) and backs off delays none of the rest.
             for delivery in batch:
-                await self._settle(delivery, self._process(queue_name, delivery.envelope, handler))
+                task = asyncio.create_task(
+                    self._settle(delivery, self._process(queue_name, delivery.envelope, handler))
+                )
+                self._alone.add(task)
+                task.add_done_callback(self._alone.discard)
             return
         elapsed = (time.perf_counter() - started) / len(batch)
         for delivery, unit in units:
@@ -365,20 +379,29 @@ class Service:
             ):
                 unit: UnitOfWork | None = None
                 try:
-                    async with self.pool.acquire() as conn, conn.transaction():
-                        fresh = await conn.fetchval(
-                            "INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) "
-                            "ON CONFLICT DO NOTHING RETURNING true",
-                            queue_name,
-                            envelope.message_id,
-                        )
-                        if not fresh:
-                            INBOX_DUPLICATES.labels(queue_name).inc()
-                            MESSAGES_CONSUMED.labels(queue_name, "duplicate").inc()
-                            log.info("message_duplicate_skipped", queue=queue_name)
-                            return
-                        unit = UnitOfWork(conn, self, envelope)
-                        await handler(envelope.payload, unit)
+                    for pause in (*NOT_YET_PAUSES, None):
+                        try:
+                            async with self.pool.acquire() as conn, conn.transaction():
+                                fresh = await conn.fetchval(
+                                    "INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) "
+                                    "ON CONFLICT DO NOTHING RETURNING true",
+                                    queue_name,
+                                    envelope.message_id,
+                                )
+                                if not fresh:
+                                    INBOX_DUPLICATES.labels(queue_name).inc()
+                                    MESSAGES_CONSUMED.labels(queue_name, "duplicate").inc()
+                                    log.info("message_duplicate_skipped", queue=queue_name)
+                                    return
+                                unit = UnitOfWork(conn, self, envelope)
+                                await handler(envelope.payload, unit)
+                            break
+                        except NotYet as waiting:
+                            if pause is None:
+                                raise
+                            log.info("message_waits_for_a_fact", reason=str(waiting))
+                            await asyncio.sleep(pause)
+                    assert unit is not None
                     unit.committed()
                 except Exception as error:
                     MESSAGES_CONSUMED.labels(queue_name, "failed").inc()

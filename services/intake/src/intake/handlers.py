@@ -52,7 +52,7 @@ from desk_contracts.messages import (
     UpdateIncident,
     UpsertCategory,
 )
-from desk_runtime.errors import Conflict, Forbidden, Invalid, NotFound
+from desk_runtime.errors import Conflict, Forbidden, Invalid, NotFound, NotYet
 from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
 
@@ -274,18 +274,11 @@ async def _apply_category(
     parent_path: list[str] = []
     if command.parent_id is not None:
         parent = await repo.category(conn, command.parent_id)
-        if parent is None and create is None:
-            # The seed sends a tree in one go and consumers run concurrently: give the
-            # parent's own command a moment to commit rather than burning deliveries.
-            for _ in range(50):
-                await asyncio.sleep(0.1)
-                parent = await repo.category(conn, command.parent_id)
-                if parent is not None:
-                    break
         if parent is None:
             if create is None:
-                # The parent's own command may still be on its way: retry later.
-                raise LookupError(f"parent category {command.parent_id} not known yet")
+                # The seed sends a tree in one go and consumers run concurrently: the
+                # parent's own command may still be on its way (the consumer waits).
+                raise NotYet(f"parent category {command.parent_id} not known yet")
             raise Invalid.field("parent_id", "unknown category")
         parent_path = list(parent["path"])
     if existing is not None and (

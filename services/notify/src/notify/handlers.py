@@ -25,6 +25,7 @@ from desk_contracts.messages import (
     SlaReminderDue,
     UserUpserted,
 )
+from desk_runtime.errors import NotYet
 from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
 
@@ -68,7 +69,7 @@ class Notifier:
             )
             if contact is None:
                 # The user's own event may still be on its way: let the broker redeliver.
-                raise LookupError(f"no contact point for user {person.user_id} yet")
+                raise NotYet(f"no contact point for user {person.user_id} yet")
             if not contact["active"]:
                 continue
             choices = {
@@ -136,7 +137,7 @@ async def known_incident(uow: UnitOfWork, incident_id: UUID) -> asyncpg.Record:
     )
     if row is None:
         # Its registration travels on another queue and may come a moment later.
-        raise LookupError(f"incident {incident_id} not known yet")
+        raise NotYet(f"incident {incident_id} not known yet")
     return row
 
 

@@ -19,6 +19,7 @@ import asyncpg
 from desk_contracts import utc_now
 from desk_contracts.enums import Priority, Status
 from desk_contracts.messages import DeadlinesSet
+from desk_runtime.errors import NotYet
 from desk_runtime.service import UnitOfWork
 
 from . import timers
@@ -74,7 +75,7 @@ async def require_clock(conn: asyncpg.Connection, incident_id: UUID) -> asyncpg.
     row = await load_clock(conn, incident_id)
     if row is None:
         # The registration travels on another queue and may still be on its way.
-        raise LookupError(f"incident {incident_id} is not registered with sla yet")
+        raise NotYet(f"incident {incident_id} is not registered with sla yet")
     return row
 
 

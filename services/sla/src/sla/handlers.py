@@ -67,11 +67,20 @@ def register(service: Service) -> None:
         )
         inserted = await uow.conn.fetchval(
             """
+            WITH early AS (
+                -- An assignment that arrived before this registration (see 0004).
+                INSERT INTO early_assignments (incident_id, registered) VALUES ($1, true)
+                ON CONFLICT (incident_id) DO UPDATE SET registered = true
+                RETURNING assignee_id
+            )
             INSERT INTO incident_clocks (incident_id, organization_id, contract_id,
                 contract_version, registered_at, category_path, priority, response_due,
                 resolution_due, reminder_at, paused_seconds, protocol, computed_at, number,
-                category_id, calendar_name, calendar)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13, $14, $15, $16)
+                category_id, calendar_name, calendar, assignee_id, status)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13, $14, $15, $16,
+                early.assignee_id,
+                CASE WHEN early.assignee_id IS NULL THEN 'new' ELSE 'assigned' END
+            FROM early
             ON CONFLICT (incident_id) DO NOTHING RETURNING true
             """,
             event.incident_id,
@@ -194,15 +203,39 @@ def register(service: Service) -> None:
     @service.handles(IncidentAssigned)
     async def on_assigned(event: IncidentAssigned, uow: UnitOfWork) -> None:
         """Keeps the assignee for the statistics per agent; a new incident is now
-        `assigned` (intake announces no separate status change for that)."""
-        await clocks.require_clock(uow.conn, event.incident_id)
-        await uow.conn.execute(
-            "UPDATE incident_clocks SET assignee_id = $2, "
-            "status = CASE WHEN status = 'new' THEN 'assigned' ELSE status END "
-            "WHERE incident_id = $1",
+        `assigned` (intake announces no separate status change for that). An assignment
+        that overtook its incident's registration waits for it in early_assignments."""
+
+        async def record() -> bool:
+            return bool(
+                await uow.conn.fetchval(
+                    "UPDATE incident_clocks SET assignee_id = $2, "
+                    "status = CASE WHEN status = 'new' THEN 'assigned' ELSE status END "
+                    "WHERE incident_id = $1 RETURNING true",
+                    event.incident_id,
+                    event.agent_id,
+                )
+            )
+
+        if await record():
+            return
+        registered_meanwhile = await uow.conn.fetchval(
+            """
+            INSERT INTO early_assignments (incident_id, assignee_id, assigned_at)
+            VALUES ($1, $2, $3)
+            ON CONFLICT (incident_id) DO UPDATE SET assignee_id = EXCLUDED.assignee_id,
+                assigned_at = EXCLUDED.assigned_at
+            WHERE early_assignments.assigned_at IS NULL
+                OR early_assignments.assigned_at <= EXCLUDED.assigned_at
+            RETURNING registered
+            """,
             event.incident_id,
             event.agent_id,
+            event.assigned_at,
         )
+        if registered_meanwhile:
+            # The registration committed while we waited for its key: it is visible now.
+            await record()
 
     @service.handles(OrganizationUpserted)
     async def on_organization(event: OrganizationUpserted, uow: UnitOfWork) -> None:
