@@ -357,8 +357,9 @@ async def wait_quiet(settings: DeskSettings, skip: str | None, timeout: float = 
                 for name, depth in depths.items()
                 if not name.endswith(".dead") and (skip is None or f".{skip}." not in name)
             )
-            for db in databases.values():
-                busy += await db.fetchval("SELECT count(*) FROM outbox")
+            for service, db in databases.items():
+                if service != skip:  # a stopped service's outbox waits for it
+                    busy += await db.fetchval("SELECT count(*) FROM outbox")
             busy += await databases["notify"].fetchval(
                 "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')"
             )
