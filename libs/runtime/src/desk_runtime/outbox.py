@@ -50,6 +50,22 @@ async def add_to_outbox(
     return envelope
 
 
+async def add_many_to_outbox(
+    conn: asyncpg.Connection, payloads: list[Message], producer: str
+) -> list[Envelope[Message]]:
+    """`add_to_outbox` for several messages in one pipelined round trip."""
+    envelopes = [envelope_for(payload, producer) for payload in payloads]
+    await conn.executemany(
+        "INSERT INTO outbox (message_id, correlation_id, routing_key, body) "
+        "VALUES ($1, $2, $3, $4)",
+        [
+            (e.message_id, e.correlation_id, e.payload.ROUTING_KEY, e.model_dump(mode="json"))
+            for e in envelopes
+        ],
+    )
+    return envelopes
+
+
 class OutboxRelay:
     def __init__(
         self,

@@ -62,7 +62,7 @@ from .metrics import (
     QUERIES_ANSWERED,
 )
 from .migrations import RUNTIME_MIGRATIONS, migrate
-from .outbox import OutboxRelay, add_to_outbox
+from .outbox import OutboxRelay, add_many_to_outbox, add_to_outbox
 from .retry import with_backoff
 from .rpc import RemoteFailure, RpcClient, ServiceUnavailable
 from .settings import DeskSettings
@@ -93,6 +93,11 @@ class UnitOfWork:
         envelope = await add_to_outbox(self.conn, payload, self.service.name)
         self.published.append(envelope)
         return envelope
+
+    async def publish_many(self, payloads: list[Message]) -> list[Envelope[Message]]:
+        envelopes = await add_many_to_outbox(self.conn, payloads, self.service.name)
+        self.published.extend(envelopes)
+        return envelopes
 
     def on_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the transaction has committed: counters count what

@@ -208,6 +208,7 @@ async def _transition(
     actor_role: Role | None = None,
     reason: str = "",
     assignee_id: UUID | None = None,
+    assigned_at: datetime | None = None,
     announce: bool = True,
 ) -> None:
     """Writes a checked status change: the row, its entry and (unless another event
@@ -217,6 +218,7 @@ async def _transition(
     await uow.conn.execute(
         """
         UPDATE incidents SET status = $2, updated_at = $3, assignee_id = $4,
+            assigned_at = coalesce($5, assigned_at),
             resolved_at = CASE WHEN $2 = 'resolved' THEN $3
                                WHEN $2 = 'closed' THEN resolved_at ELSE NULL END,
             closed_at = CASE WHEN $2 = 'closed' THEN $3 ELSE NULL END
@@ -226,6 +228,7 @@ async def _transition(
         target.value,
         at,
         assignee,
+        assigned_at,
     )
     text = f"Status changed from {previous.value} to {target.value}."
     if reason.strip():
@@ -825,7 +828,7 @@ def register(service: Service) -> None:
         # Two quick reassignments may arrive out of order: the later decision stands,
         # the earlier one is still history.
         latest = row["assigned_at"] is None or row["assigned_at"] <= event.assigned_at
-        if latest:
+        if latest and previous is not Status.NEW:  # a new one's transition writes it
             await uow.conn.execute(
                 "UPDATE incidents SET assignee_id = $2, assigned_at = $3, "
                 "updated_at = greatest(updated_at, $3) WHERE id = $1",
@@ -850,6 +853,7 @@ def register(service: Service) -> None:
                 Status.ASSIGNED,
                 event.assigned_at,
                 assignee_id=event.agent_id,
+                assigned_at=event.assigned_at,
                 announce=False,
             )
 

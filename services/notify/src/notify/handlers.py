@@ -64,21 +64,30 @@ class Notifier:
         assert uow.envelope is not None
         queued = 0
         for person in people:
+            # The contact point and its choices for this kind of event in one round trip.
             contact = await uow.conn.fetchrow(
-                "SELECT * FROM contacts WHERE user_id = $1", person.user_id
+                """
+                SELECT c.*,
+                    array(SELECT p.channel FROM notification_preferences p
+                          WHERE p.user_id = c.user_id AND p.event_kind = $2
+                          ORDER BY p.channel) AS chosen_channels,
+                    array(SELECT p.enabled FROM notification_preferences p
+                          WHERE p.user_id = c.user_id AND p.event_kind = $2
+                          ORDER BY p.channel) AS chosen_enabled
+                FROM contacts c WHERE c.user_id = $1
+                """,
+                person.user_id,
+                kind,
             )
             if contact is None:
-                # The user's own event may still be on its way: let the broker redeliver.
+                # The user's own event may still be on its way: the consumer waits for it.
                 raise NotYet(f"no contact point for user {person.user_id} yet")
             if not contact["active"]:
                 continue
             choices = {
-                (row["event_kind"], row["channel"]): row["enabled"]
-                for row in await uow.conn.fetch(
-                    "SELECT event_kind, channel, enabled FROM notification_preferences "
-                    "WHERE user_id = $1 AND event_kind = $2",
-                    person.user_id,
-                    kind,
+                (kind, channel): enabled
+                for channel, enabled in zip(
+                    contact["chosen_channels"], contact["chosen_enabled"], strict=True
                 )
             }
             locale = Locale(contact["locale"])

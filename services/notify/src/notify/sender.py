@@ -170,13 +170,21 @@ class Sender:
                 NOTIFY_DELIVERY_SECONDS.labels(row["channel"]).observe(
                     time.perf_counter() - started
                 )
-            async with self.pool.acquire() as conn, conn.transaction():
-                await conn.execute(
-                    "UPDATE deliveries SET status = 'sent', sent_at = now(), last_error = NULL, "
-                    "lease_token = NULL WHERE id = $1",
-                    row["id"],
+            # One statement, so one round trip, and atomic without a transaction of its own.
+            await self.pool.execute(
+                """
+                WITH sent AS (
+                    UPDATE deliveries SET status = 'sent', sent_at = now(), last_error = NULL,
+                        lease_token = NULL
+                    WHERE id = $1 RETURNING id
                 )
-                await _log_attempt(conn, row["id"], attempt, "sent", answer)
+                INSERT INTO delivery_attempts (delivery_id, attempt, outcome, answer)
+                SELECT id, $2, 'sent', $3 FROM sent
+                """,
+                row["id"],
+                attempt,
+                str(answer)[:2000],
+            )
             NOTIFY_DELIVERIES.labels(row["channel"], "sent").inc()
             log.info("delivery_sent", attempt=attempt, event_kind=row["event_kind"])
 

@@ -62,6 +62,78 @@ class IncidentFacts:
     registered_at: datetime
 
 
+@dataclass(frozen=True)
+class Decision:
+    """One incident booked on one agent, and why."""
+
+    incident: IncidentFacts
+    agent_id: UUID
+    reason: str
+    previous_agent_id: UUID | None = None
+    manual: bool = False
+
+
+# One statement per decision: relieve the previous assignee, charge the new one, book the
+# incident and take it off the backlog (round trips are what an assignment costs).
+_BOOK = """
+    WITH relieved AS (
+        UPDATE agents SET load = greatest(load - 1, 0) WHERE agent_id = $9
+    ), charged AS (
+        UPDATE agents SET load = load + 1, last_assigned_at = $6 WHERE agent_id = $2
+    ), unqueued AS (
+        DELETE FROM backlog WHERE incident_id = $1
+    )
+    INSERT INTO assignments (incident_id, agent_id, category_path, priority, registered_at,
+        assigned_at, reason, manual)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    ON CONFLICT (incident_id) DO UPDATE SET agent_id = EXCLUDED.agent_id,
+        assigned_at = EXCLUDED.assigned_at, reason = EXCLUDED.reason, is_open = true,
+        manual = EXCLUDED.manual
+"""
+
+
+async def record_assignments(
+    uow: UnitOfWork, decisions: Sequence[Decision], *, at: datetime, kind: AssignmentKind
+) -> None:
+    """Book each decision (rows already locked by the caller): the previous open assignee,
+    if any, is relieved; the backlog forgets the incident; intake is told. A batch goes
+    to the database in one pipelined round trip, its announcements in another."""
+    if not decisions:
+        return
+    await uow.conn.executemany(
+        _BOOK,
+        [
+            (
+                d.incident.incident_id,
+                d.agent_id,
+                list(d.incident.category_path),
+                d.incident.priority.value,
+                d.incident.registered_at,
+                at,
+                d.reason,
+                d.manual,
+                d.previous_agent_id,
+            )
+            for d in decisions
+        ],
+    )
+    await uow.publish_many(
+        [
+            IncidentAssigned(
+                incident_id=d.incident.incident_id,
+                agent_id=d.agent_id,
+                previous_agent_id=d.previous_agent_id,
+                reason=d.reason,
+                assigned_at=at,
+                manual=d.manual,
+            )
+            for d in decisions
+        ]
+    )
+    for d in decisions:
+        uow.on_commit(ROUTING_ASSIGNMENTS.labels("manual" if d.manual else kind).inc)
+
+
 async def record_assignment(
     uow: UnitOfWork,
     incident: IncidentFacts,
@@ -73,47 +145,13 @@ async def record_assignment(
     manual: bool = False,
     kind: AssignmentKind = "auto",
 ) -> None:
-    """Book the incident on `agent_id` (rows already locked by the caller): the previous
-    open assignee, if any, is relieved; the backlog forgets it; intake is told."""
-    # One statement: relieve the previous assignee, charge the new one, book the
-    # incident and take it off the backlog (round trips are what an assignment costs).
-    await uow.conn.execute(
-        """
-        WITH relieved AS (
-            UPDATE agents SET load = greatest(load - 1, 0) WHERE agent_id = $9
-        ), charged AS (
-            UPDATE agents SET load = load + 1, last_assigned_at = $6 WHERE agent_id = $2
-        ), unqueued AS (
-            DELETE FROM backlog WHERE incident_id = $1
-        )
-        INSERT INTO assignments (incident_id, agent_id, category_path, priority, registered_at,
-            assigned_at, reason, manual)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-        ON CONFLICT (incident_id) DO UPDATE SET agent_id = EXCLUDED.agent_id,
-            assigned_at = EXCLUDED.assigned_at, reason = EXCLUDED.reason, is_open = true,
-            manual = EXCLUDED.manual
-        """,
-        incident.incident_id,
-        agent_id,
-        list(incident.category_path),
-        incident.priority.value,
-        incident.registered_at,
-        at,
-        reason,
-        manual,
-        previous_agent_id,
+    """One decision (see `record_assignments`)."""
+    await record_assignments(
+        uow,
+        [Decision(incident, agent_id, reason, previous_agent_id, manual)],
+        at=at,
+        kind=kind,
     )
-    await uow.publish(
-        IncidentAssigned(
-            incident_id=incident.incident_id,
-            agent_id=agent_id,
-            previous_agent_id=previous_agent_id,
-            reason=reason,
-            assigned_at=at,
-            manual=manual,
-        )
-    )
-    uow.on_commit(ROUTING_ASSIGNMENTS.labels("manual" if manual else kind).inc)
 
 
 async def put_in_backlog(
@@ -226,10 +264,15 @@ async def place_arrivals(uow: UnitOfWork, limit: int = ARRIVALS_BATCH) -> int:
         agents,
         now,
     )
-    for incident_id, choice in plan:
-        await record_assignment(
-            uow, facts.pop(incident_id), agent_id=choice.agent_id, reason=choice.reason, at=now
-        )
+    await record_assignments(
+        uow,
+        [
+            Decision(facts.pop(incident_id), choice.agent_id, choice.reason)
+            for incident_id, choice in plan
+        ],
+        at=now,
+        kind="auto",
+    )
     for incident in facts.values():
         await put_in_backlog(uow, incident, reason="no eligible agent")
     return len(rows)
