@@ -30,11 +30,11 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import aio_pika
@@ -75,6 +75,7 @@ CATEGORIES = ("fault/software", "order/development", "consultation")
 # Requests in flight at most; beyond that the generator falls behind its schedule and
 # the achieved rate shows it.
 IN_FLIGHT = 256
+T = TypeVar("T")
 
 
 @dataclass
@@ -161,12 +162,28 @@ async def sample_queue(settings: DeskSettings, step: Step, stop: asyncio.Event) 
         await connection.close()
 
 
+async def open_loop(
+    step: Step, items: Sequence[T], one: Callable[[T], Awaitable[None]], gate: asyncio.Semaphore
+) -> None:
+    """Item n leaves at start + n/rate whatever the answers do, unless `gate` (released
+    by `one` when it is done) says IN_FLIGHT are pending already."""
+    start = time.perf_counter()
+    tasks = []
+    for n, item in enumerate(items):
+        delay = start + n / step.rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await gate.acquire()
+        tasks.append(asyncio.create_task(one(item)))
+    await asyncio.gather(*tasks)
+    step.elapsed = time.perf_counter() - start
+
+
 async def drive(http: httpx.AsyncClient, token: str, step: Step) -> None:
     """Open loop: request n leaves at start + n/rate unless IN_FLIGHT are pending."""
     headers = {"authorization": f"Bearer {token}"}
     gate = asyncio.Semaphore(IN_FLIGHT)
     total = int(step.rate * step.duration)
-    start = time.perf_counter()
 
     async def one(n: int) -> None:
         try:
@@ -189,15 +206,7 @@ async def drive(http: httpx.AsyncClient, token: str, step: Step) -> None:
         finally:
             gate.release()
 
-    tasks = []
-    for n in range(total):
-        delay = start + n / step.rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        await gate.acquire()
-        tasks.append(asyncio.create_task(one(n)))
-    await asyncio.gather(*tasks)
-    step.elapsed = time.perf_counter() - start
+    await open_loop(step, range(total), one, gate)
 
 
 async def start_desk(
@@ -250,7 +259,6 @@ async def drive_events(settings: DeskSettings, step: Step) -> None:
         channel = await connection.channel()
         exchange = await channel.get_exchange(exchange_name(settings.namespace, EVENTS_EXCHANGE))
         gate = asyncio.Semaphore(IN_FLIGHT)
-        start = time.perf_counter()
 
         async def one(n: int) -> None:
             try:
@@ -284,15 +292,7 @@ async def drive_events(settings: DeskSettings, step: Step) -> None:
             finally:
                 gate.release()
 
-        tasks = []
-        for n in range(int(step.rate * step.duration)):
-            delay = start + n / step.rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            await gate.acquire()
-            tasks.append(asyncio.create_task(one(n)))
-        await asyncio.gather(*tasks)
-        step.elapsed = time.perf_counter() - start
+        await open_loop(step, range(int(step.rate * step.duration)), one, gate)
     finally:
         await connection.close()
 
@@ -409,7 +409,6 @@ async def release_registrations(
     try:
         channel = await connection.channel()
         gate = asyncio.Semaphore(IN_FLIGHT)
-        start = time.perf_counter()
 
         async def one(registration: HeldRegistration) -> None:
             try:
@@ -432,15 +431,7 @@ async def release_registrations(
             finally:
                 gate.release()
 
-        tasks = []
-        for n, registration in enumerate(held):
-            delay = start + n / step.rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            await gate.acquire()
-            tasks.append(asyncio.create_task(one(registration)))
-        await asyncio.gather(*tasks)
-        step.elapsed = time.perf_counter() - start
+        await open_loop(step, held, one, gate)
     finally:
         await connection.close()
 

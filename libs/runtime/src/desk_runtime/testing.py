@@ -219,33 +219,48 @@ def smtp_server(keep: bool = True) -> Iterator[tuple[int, Mailbox]]:
         controller.stop()
 
 
-async def publish_raw(
-    settings: DeskSettings, routing_key: str, body: bytes, *, message_id: str | None = None
+async def _publish_bodies(
+    settings: DeskSettings, bodies: list[tuple[str, bytes, str | None]]
 ) -> None:
-    """Publish bytes to the namespace's events exchange, as a peer (or an attacker) would."""
+    """(routing key, body, message id) to the events exchange, in order, over one
+    connection, each confirmed by the broker before the next."""
     connection = await aio_pika.connect(settings.amqp_url)
     try:
         channel = await connection.channel()
         exchange = await channel.get_exchange(exchange_name(settings.namespace, EVENTS_EXCHANGE))
-        await exchange.publish(
-            aio_pika.Message(
-                body,
-                message_id=message_id,
-                content_type="application/json",
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            ),
-            routing_key=routing_key,
-        )
+        for routing_key, body, message_id in bodies:
+            await exchange.publish(
+                aio_pika.Message(
+                    body,
+                    message_id=message_id,
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                ),
+                routing_key=routing_key,
+            )
     finally:
         await connection.close()
 
 
+async def publish_raw(
+    settings: DeskSettings, routing_key: str, body: bytes, *, message_id: str | None = None
+) -> None:
+    """Publish bytes to the namespace's events exchange, as a peer (or an attacker) would."""
+    await _publish_bodies(settings, [(routing_key, body, message_id)])
+
+
 async def publish(settings: DeskSettings, envelope: Envelope[Any]) -> None:
-    await publish_raw(
+    await publish_many(settings, [envelope])
+
+
+async def publish_many(settings: DeskSettings, envelopes: list[Envelope[Any]]) -> None:
+    """Publish envelopes one after another over one connection (a burst)."""
+    await _publish_bodies(
         settings,
-        envelope.payload.ROUTING_KEY,
-        envelope.model_dump_json().encode(),
-        message_id=str(envelope.message_id),
+        [
+            (e.payload.ROUTING_KEY, e.model_dump_json().encode(), str(e.message_id))
+            for e in envelopes
+        ],
     )
 
 

@@ -26,7 +26,14 @@ from desk_runtime.metrics import INBOX_DUPLICATES
 from desk_runtime.rpc import RemoteFailure, RpcClient, ServiceUnavailable
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import Mailbox, publish, publish_raw, queue_depth, wait_until
+from desk_runtime.testing import (
+    Mailbox,
+    publish,
+    publish_many,
+    publish_raw,
+    queue_depth,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -222,8 +229,6 @@ async def test_a_burst_shares_transactions_and_a_poison_message_fails_alone(
     """Deliveries that queue up are handled several to a transaction; one that always
     fails rolls its batch back, the others are then handled alone and each exactly once,
     and only the failing one ends in the dead letters."""
-    import aio_pika
-    from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
     from prometheus_client import REGISTRY
 
     def batch_metric(name: str) -> float:
@@ -245,25 +250,9 @@ async def test_a_burst_shares_transactions_and_a_poison_message_fails_alone(
     commands = [*valid[:60], poison, *valid[60:]]
     deliveries_before, transactions_before = batch_metric("sum"), batch_metric("count")
 
-    connection = await aio_pika.connect(desk_settings.amqp_url)
-    try:
-        channel = await connection.channel()
-        exchange = await channel.get_exchange(
-            exchange_name(desk_settings.namespace, EVENTS_EXCHANGE)
-        )
-        for command in commands:
-            envelope = Envelope.wrap(command, producer="test")
-            await exchange.publish(
-                aio_pika.Message(
-                    envelope.model_dump_json().encode(),
-                    message_id=str(envelope.message_id),
-                    content_type="application/json",
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                ),
-                routing_key=UpsertCategory.ROUTING_KEY,
-            )
-    finally:
-        await connection.close()
+    await publish_many(
+        desk_settings, [Envelope.wrap(command, producer="test") for command in commands]
+    )
 
     ids = [command.category_id for command in valid]
     await wait_until(
