@@ -336,12 +336,14 @@ class Service:
             unit.committed()
             MESSAGES_CONSUMED.labels(queue_name, "ok").inc()
             MESSAGE_HANDLING_SECONDS.labels(queue_name).observe(elapsed)
+            # Each message keeps its own line, with its correlation and incident ids.
+            with self._message_context(delivery.envelope):
+                log.info("message_handled", queue=queue_name, batch=len(batch))
             delivery.done.set_result(None)
         for delivery in duplicates:
             INBOX_DUPLICATES.labels(queue_name).inc()
             MESSAGES_CONSUMED.labels(queue_name, "duplicate").inc()
             delivery.done.set_result(None)
-        log.info("message_batch_handled", queue=queue_name, size=len(batch))
 
     @staticmethod
     async def _settle(delivery: "_Delivery", work: Awaitable[None]) -> None:
@@ -372,16 +374,8 @@ class Service:
         self, queue_name: str, envelope: Envelope[Any], handler: EventHandler
     ) -> None:
         started = time.perf_counter()
-        correlation = correlation_id_var.set(envelope.correlation_id)
-        causation = causation_id_var.set(envelope.message_id)
-        incident = getattr(envelope.payload, "incident_id", None)
         try:
-            with log_context(
-                correlation_id=envelope.correlation_id,
-                message_id=envelope.message_id,
-                message_type=envelope.type,
-                incident_id=incident,
-            ):
+            with self._message_context(envelope):
                 unit: UnitOfWork | None = None
                 try:
                     for pause in (*NOT_YET_PAUSES, None):
@@ -420,8 +414,6 @@ class Service:
                 log.info("message_handled", queue=queue_name)
         finally:
             MESSAGE_HANDLING_SECONDS.labels(queue_name).observe(time.perf_counter() - started)
-            correlation_id_var.reset(correlation)
-            causation_id_var.reset(causation)
 
     def _subscribe_query(
         self, query: type[Q], handler: Callable[[Q, "Service"], Awaitable[Message]]
