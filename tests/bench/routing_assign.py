@@ -109,18 +109,6 @@ async def watch_assignments(
     return connection
 
 
-def cpu_seconds(group: ProcessGroup, prefix: str) -> float:
-    """User + system CPU time the named processes have used so far (Linux /proc)."""
-    total = 0
-    for name, managed in group.processes.items():
-        if name.startswith(prefix) and managed.process is not None:
-            with contextlib.suppress(OSError):
-                fields = Path(f"/proc/{managed.process.pid}/stat").read_text().rsplit(")", 1)[1]
-                values = fields.split()
-                total += int(values[11]) + int(values[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def machine_cpu(group: ProcessGroup) -> dict[str, float]:
     """CPU seconds used so far by the desk's processes (by name), PostgreSQL's backends,
     RabbitMQ and this benchmark (its load generator and SMTP server), from Linux /proc."""
@@ -162,6 +150,21 @@ async def sample_queue(settings: DeskSettings, step: Step, stop: asyncio.Event) 
         await connection.close()
 
 
+async def post_incident(
+    http: httpx.AsyncClient, headers: dict[str, str], n: int, label: str
+) -> httpx.Response:
+    """File the benchmark's n-th incident through the API (categories in turn)."""
+    return await http.post(
+        "/api/v1/incidents",
+        headers=headers,
+        json={
+            "title": f"Routing benchmark {label}",
+            "category_id": str(demo_id(f"category:{CATEGORIES[n % len(CATEGORIES)]}")),
+            "priority": "normal",
+        },
+    )
+
+
 async def open_loop(
     step: Step, items: Sequence[T], one: Callable[[T], Awaitable[None]], gate: asyncio.Semaphore
 ) -> None:
@@ -188,15 +191,7 @@ async def drive(http: httpx.AsyncClient, token: str, step: Step) -> None:
     async def one(n: int) -> None:
         try:
             sent = time.perf_counter()
-            response = await http.post(
-                "/api/v1/incidents",
-                headers=headers,
-                json={
-                    "title": f"Routing benchmark {step.rate:g}/s #{n}",
-                    "category_id": str(demo_id(f"category:{CATEGORIES[n % len(CATEGORIES)]}")),
-                    "priority": "normal",
-                },
-            )
+            response = await post_incident(http, headers, n, f"{step.rate:g}/s #{n}")
             if response.status_code == 201:
                 step.sent_at[response.json()["id"]] = sent
             else:
@@ -315,16 +310,7 @@ async def file_incidents(http: httpx.AsyncClient, token: str, count: int) -> int
     async def worker() -> None:
         nonlocal refused
         for n in numbers:
-            category = CATEGORIES[n % len(CATEGORIES)]
-            response = await http.post(
-                "/api/v1/incidents",
-                headers=headers,
-                json={
-                    "title": f"Routing benchmark (held) #{n}",
-                    "category_id": str(demo_id(f"category:{category}")),
-                    "priority": "normal",
-                },
-            )
+            response = await post_incident(http, headers, n, f"(held) #{n}")
             refused += response.status_code != 201
 
     await asyncio.gather(*(worker() for _ in range(16)))
@@ -638,7 +624,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     held = await prepare_held(settings, group, http, token, args)
                 for rate in args.rates:
                     step = Step(rate=rate, duration=args.duration)
-                    cpu_before = cpu_seconds(group, "routing")
                     machine_before = machine_cpu(group)
                     step_started = time.perf_counter()
                     stop = asyncio.Event()
@@ -657,14 +642,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     stop.set()
                     await sampler
                     result["routing_queue_max_depth"] = step.max_queue_depth
+                    machine_after = machine_cpu(group)
                     # CPU per incident does not depend on what else runs on the machine.
-                    used = cpu_seconds(group, "routing") - cpu_before
+                    used = machine_after.get("routing", 0) - machine_before.get("routing", 0)
                     result["routing_cpu_ms_per_incident"] = (
                         round(used * 1000 / len(step.sent_at), 2) if step.sent_at else None
                     )
                     # Where the machine's CPU went while the step ran and settled.
                     spent = time.perf_counter() - step_started
-                    machine_after = machine_cpu(group)
                     result["cpu_share_by_process"] = {
                         name: round((machine_after.get(name, 0) - before) / spent, 2)
                         for name, before in sorted(machine_before.items())

@@ -43,6 +43,10 @@ def _truth(state: IncidentState) -> IntakeIncident:
     )
 
 
+def _booking(row: asyncpg.Record) -> Booking:
+    return Booking(row["incident_id"], row["agent_id"], row["is_open"], row["assigned_at"])
+
+
 def _chunks(ids: Sequence[UUID], size: int = MAX_STATE_PAGE) -> Iterable[list[UUID]]:
     for start in range(0, len(ids), size):
         yield list(ids[start : start + size])
@@ -76,9 +80,11 @@ async def reconcile_with_intake(uow: UnitOfWork, ask: AskIntake) -> LoadsReconci
         row["agent_id"]
         for row in await conn.fetch("SELECT agent_id FROM agents ORDER BY agent_id FOR UPDATE")
     }
-    open_booked = {
-        row["incident_id"]
-        for row in await conn.fetch("SELECT incident_id FROM assignments WHERE is_open")
+    bookings = {
+        row["incident_id"]: _booking(row)
+        for row in await conn.fetch(
+            "SELECT incident_id, agent_id, is_open, assigned_at FROM assignments WHERE is_open"
+        )
     }
     waiting = {
         row["incident_id"]
@@ -93,17 +99,16 @@ async def reconcile_with_intake(uow: UnitOfWork, ask: AskIntake) -> LoadsReconci
             "SELECT incident_id FROM backlog WHERE escalated_from IS NOT NULL"
         )
     }
-    intake = await read_intake(ask, open_booked | waiting | escalating)
-    bookings = {
-        row["incident_id"]: Booking(
-            row["incident_id"], row["agent_id"], row["is_open"], row["assigned_at"]
-        )
+    intake = await read_intake(ask, set(bookings) | waiting | escalating)
+    # Closed bookings matter only where intake says the incident is open again.
+    bookings.update(
+        (row["incident_id"], _booking(row))
         for row in await conn.fetch(
             "SELECT incident_id, agent_id, is_open, assigned_at FROM assignments "
-            "WHERE is_open OR incident_id = ANY($1::uuid[])",
+            "WHERE NOT is_open AND incident_id = ANY($1::uuid[])",
             [i for i, truth in intake.items() if truth.is_open],
         )
-    }
+    )
     plan = plan_reconciliation(intake, bookings, waiting, agents, escalating)
 
     for booking in (*plan.add, *plan.move):
