@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 import aio_pika
@@ -25,8 +27,18 @@ from .topology import declare_events_exchange
 log = get_logger(__name__)
 
 
-def envelope_for(payload: Message, producer: str) -> Envelope[Message]:
-    """Wrap a payload, continuing the correlation of the message being handled."""
+def envelope_for(
+    payload: Message, producer: str, cause: Envelope[Any] | None = None
+) -> Envelope[Message]:
+    """Wrap a payload, continuing the correlation of `cause`, else of the message being
+    handled."""
+    if cause is not None:
+        return Envelope.wrap(
+            payload,
+            producer=producer,
+            correlation_id=cause.correlation_id,
+            causation_id=cause.message_id,
+        )
     return Envelope.wrap(
         payload,
         producer=producer,
@@ -36,9 +48,9 @@ def envelope_for(payload: Message, producer: str) -> Envelope[Message]:
 
 
 async def add_to_outbox(
-    conn: asyncpg.Connection, payload: Message, producer: str
+    conn: asyncpg.Connection, payload: Message, producer: str, cause: Envelope[Any] | None = None
 ) -> Envelope[Message]:
-    envelope = envelope_for(payload, producer)
+    envelope = envelope_for(payload, producer, cause)
     await conn.execute(
         "INSERT INTO outbox (message_id, correlation_id, routing_key, body) "
         "VALUES ($1, $2, $3, $4)",
@@ -51,10 +63,21 @@ async def add_to_outbox(
 
 
 async def add_many_to_outbox(
-    conn: asyncpg.Connection, payloads: list[Message], producer: str
+    conn: asyncpg.Connection,
+    payloads: list[Message],
+    producer: str,
+    causes: Sequence[Envelope[Any] | None] | None = None,
 ) -> list[Envelope[Message]]:
-    """`add_to_outbox` for several messages in one pipelined round trip."""
-    envelopes = [envelope_for(payload, producer) for payload in payloads]
+    """`add_to_outbox` for several messages in one pipelined round trip; `causes`, when
+    given, holds for each payload the message it follows from."""
+    if causes is None:
+        causes = [None] * len(payloads)
+    elif len(causes) != len(payloads):
+        raise ValueError("one cause (or None) per payload")
+    envelopes = [
+        envelope_for(payload, producer, cause)
+        for payload, cause in zip(payloads, causes, strict=True)
+    ]
     await conn.executemany(
         "INSERT INTO outbox (message_id, correlation_id, routing_key, body) "
         "VALUES ($1, $2, $3, $4)",

@@ -21,7 +21,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import aio_pika
 import asyncpg
@@ -77,6 +77,21 @@ NOT_YET_PAUSES = (0.1, 0.2, 0.4, 0.8, 1.5)
 
 M = TypeVar("M", bound=Message)
 Q = TypeVar("Q", bound=Query)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Gathered(Generic[T]):
+    """An item a handler set aside for its transaction's closing step, with the message
+    whose handler set it aside (announcements that follow from it continue its
+    correlation)."""
+
+    item: T
+    cause: Envelope[Any] | None
+
+
+# A closing step: what the transaction's handlers gathered for it, in handling order.
+ClosingStep = Callable[["UnitOfWork", list[Gathered[Any]]], Awaitable[None]]
 
 
 @dataclass
@@ -88,14 +103,24 @@ class UnitOfWork:
     envelope: Envelope[Any] | None = None
     published: list[Envelope[Message]] = field(default_factory=list)
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # Shared by every unit of one transaction (a batch of deliveries shares one).
+    _gathered: dict[ClosingStep, list[Gathered[Any]]] = field(default_factory=dict)
 
-    async def publish(self, payload: Message) -> Envelope[Message]:
-        envelope = await add_to_outbox(self.conn, payload, self.service.name)
+    async def publish(
+        self, payload: Message, cause: Envelope[Any] | None = None
+    ) -> Envelope[Message]:
+        """Announce `payload` with the commit; it continues the correlation of `cause`,
+        else of the message being handled."""
+        envelope = await add_to_outbox(self.conn, payload, self.service.name, cause)
         self.published.append(envelope)
         return envelope
 
-    async def publish_many(self, payloads: list[Message]) -> list[Envelope[Message]]:
-        envelopes = await add_many_to_outbox(self.conn, payloads, self.service.name)
+    async def publish_many(
+        self, payloads: list[Message], causes: list[Envelope[Any] | None] | None = None
+    ) -> list[Envelope[Message]]:
+        """Several announcements in one round trip; `causes`, when given, names for each
+        the message it follows from (else the one being handled)."""
+        envelopes = await add_many_to_outbox(self.conn, payloads, self.service.name, causes)
         self.published.extend(envelopes)
         return envelopes
 
@@ -104,9 +129,28 @@ class UnitOfWork:
         happened, not what a rolled-back attempt tried."""
         self._after_commit.append(action)
 
+    def gather(
+        self, item: T, step: "Callable[[UnitOfWork, list[Gathered[T]]], Awaitable[None]]"
+    ) -> None:
+        """Set `item` aside for `step`, which runs once, after every handler of this
+        transaction and before its commit, with all that they set aside for it: the
+        deliveries handled together in one transaction share one run of the step."""
+        self._gathered.setdefault(step, []).append(Gathered(item, self.envelope))
+
     def committed(self) -> None:
         for action in self._after_commit:
             action()
+
+
+async def close_transaction(
+    conn: asyncpg.Connection, service: "Service", gathered: dict[ClosingStep, list[Gathered[Any]]]
+) -> UnitOfWork:
+    """Run the closing steps the handlers asked for, inside the transaction; the unit
+    returned is to be told `committed()` with the others."""
+    closing = UnitOfWork(conn, service)
+    for step, items in gathered.items():
+        await step(closing, items)
+    return closing
 
 
 EventHandler = Callable[[Any, UnitOfWork], Awaitable[None]]
@@ -240,7 +284,9 @@ class Service:
         async with self.pool.acquire() as conn, conn.transaction():
             unit = UnitOfWork(conn, self)
             yield unit
+            closing = await close_transaction(conn, self, unit._gathered)
         unit.committed()
+        closing.committed()
 
     # --- consumers ----------------------------------------------------------------------
 
@@ -295,6 +341,7 @@ class Service:
         started = time.perf_counter()
         units: list[tuple[_Delivery, UnitOfWork]] = []
         duplicates: list[_Delivery] = []
+        gathered: dict[ClosingStep, list[Gathered[Any]]] = {}
         try:
             async with self.pool.acquire() as conn, conn.transaction():
                 fresh = {
@@ -313,10 +360,11 @@ class Service:
                         duplicates.append(delivery)
                         continue
                     fresh.discard(envelope.message_id)  # a second copy in the batch
-                    unit = UnitOfWork(conn, self, envelope)
+                    unit = UnitOfWork(conn, self, envelope, _gathered=gathered)
                     with self._message_context(envelope):
                         await handler(envelope.payload, unit)
                     units.append((delivery, unit))
+                closing = await close_transaction(conn, self, gathered)
         except Exception as error:
             log.warning(
                 "message_batch_failed", queue=queue_name, size=len(batch), error=repr(error)
@@ -332,6 +380,7 @@ class Service:
                 task.add_done_callback(self._alone.discard)
             return
         elapsed = (time.perf_counter() - started) / len(batch)
+        closing.committed()
         for delivery, unit in units:
             unit.committed()
             MESSAGES_CONSUMED.labels(queue_name, "ok").inc()
@@ -394,6 +443,7 @@ class Service:
                                     return
                                 unit = UnitOfWork(conn, self, envelope)
                                 await handler(envelope.payload, unit)
+                                closing = await close_transaction(conn, self, unit._gathered)
                             break
                         except NotYet as waiting:
                             if pause is None:
@@ -402,6 +452,7 @@ class Service:
                             await asyncio.sleep(pause)
                     assert unit is not None
                     unit.committed()
+                    closing.committed()
                 except Exception as error:
                     MESSAGES_CONSUMED.labels(queue_name, "failed").inc()
                     log.exception("message_handling_failed", queue=queue_name, error=repr(error))

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from uuid import uuid4
 
+import asyncpg
 import pytest
 import pytest_asyncio
 from desk_contracts import Envelope
@@ -221,6 +222,39 @@ async def test_after_commit_actions_run_only_when_the_transaction_commits(
     with pytest.raises(RuntimeError):
         await failing_change()
     assert ran == ["committed"]
+
+
+async def test_a_closing_step_runs_once_before_the_commit_with_all_that_was_gathered(
+    intake: Service,
+) -> None:
+    """Handlers of one transaction set items aside; the step sees them all, in order,
+    once, inside the transaction: its writes commit with the handlers' or not at all."""
+    from desk_runtime.service import Gathered, UnitOfWork
+
+    await intake.pool.execute("CREATE TABLE closing_probe (item text PRIMARY KEY)")
+    runs: list[list[str]] = []
+
+    async def record(unit: UnitOfWork, gathered: list[Gathered[str]]) -> None:
+        runs.append([g.item for g in gathered])
+        await unit.conn.executemany(
+            "INSERT INTO closing_probe (item) VALUES ($1)", [(g.item,) for g in gathered]
+        )
+
+    async with intake.transaction() as unit:
+        unit.gather("a", record)
+        unit.gather("b", record)
+        assert runs == [], "the step waits for the end of the transaction"
+    assert runs == [["a", "b"]]
+
+    async def gathered_then_failed() -> None:
+        async with intake.transaction() as unit:
+            unit.gather("c", record)
+            unit.gather("a", record)  # the primary key refuses it: the step fails
+
+    with pytest.raises(asyncpg.UniqueViolationError):
+        await gathered_then_failed()
+    stored = await intake.pool.fetch("SELECT item FROM closing_probe ORDER BY item")
+    assert [row["item"] for row in stored] == ["a", "b"]
 
 
 async def test_a_burst_shares_transactions_and_a_poison_message_fails_alone(

@@ -11,16 +11,16 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
-from desk_contracts import utc_now
+from desk_contracts import Envelope, utc_now
 from desk_contracts.enums import Presence, Priority
 from desk_contracts.messages import IncidentAssigned, IncidentBacklogged
 from desk_runtime.logging import get_logger
 from desk_runtime.metrics import ROUTING_ASSIGNMENTS
-from desk_runtime.service import UnitOfWork
+from desk_runtime.service import Gathered, UnitOfWork
 
 from .domain import AgentState, WaitingIncident, choose_agent, plan_backlog
 
@@ -71,6 +71,8 @@ class Decision:
     reason: str
     previous_agent_id: UUID | None = None
     manual: bool = False
+    # The message the decision follows from, when it is not the one being handled.
+    cause: Envelope[Any] | None = None
 
 
 # One statement per decision: relieve the previous assignee, charge the new one, book the
@@ -128,7 +130,8 @@ async def record_assignments(
                 manual=d.manual,
             )
             for d in decisions
-        ]
+        ],
+        causes=[d.cause for d in decisions],
     )
     for d in decisions:
         uow.on_commit(ROUTING_ASSIGNMENTS.labels("manual" if d.manual else kind).inc)
@@ -161,6 +164,7 @@ async def put_in_backlog(
     reason: str,
     escalated_from: UUID | None = None,
     group_head_id: UUID | None = None,
+    cause: Envelope[Any] | None = None,
 ) -> None:
     """Let the incident wait for a free, skilled agent; announce it once."""
     inserted = await uow.conn.fetchval(
@@ -188,7 +192,8 @@ async def put_in_backlog(
                 current_agent_id=escalated_from,
                 group_head_id=group_head_id,
                 backlogged_at=utc_now(),
-            )
+            ),
+            cause,
         )
 
 
@@ -202,22 +207,49 @@ BACKLOG_ORDER = "b.priority_rank, d.resolution_due NULLS LAST, b.registered_at, 
 ARRIVALS_BATCH = 200
 
 
-async def note_arrival(uow: UnitOfWork, incident: IncidentFacts) -> None:
-    """Queue a new incident for the assigner (committed with the inbox row)."""
-    await uow.conn.execute(
-        "INSERT INTO arrivals (incident_id, category_path, priority, registered_at) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT (incident_id) DO NOTHING",
-        incident.incident_id,
-        list(incident.category_path),
-        incident.priority.value,
-        incident.registered_at,
+@dataclass(frozen=True)
+class Arrival:
+    """A new incident to place, with what orders it among the others."""
+
+    incident: IncidentFacts
+    resolution_due: datetime | None
+    cause: Envelope[Any] | None = None
+
+
+async def place_registered(uow: UnitOfWork, registered: list[Gathered[IncidentFacts]]) -> None:
+    """The closing step of the transaction that consumed new registrations: the agents
+    are locked once for all of them and the batch is planned together (critical first),
+    in the transaction that holds their inbox rows."""
+    incidents: dict[UUID, Gathered[IncidentFacts]] = {}
+    for gathered in registered:
+        incidents.setdefault(gathered.item.incident_id, gathered)  # one place per incident
+    agents = await lock_agents(uow.conn)
+    # Read after the locks: an assignment by hand that raced ahead has committed by now.
+    rows = await uow.conn.fetch(
+        "SELECT i.incident_id, d.resolution_due, "
+        "EXISTS (SELECT 1 FROM assignments a WHERE a.incident_id = i.incident_id) AS taken "
+        "FROM unnest($1::uuid[]) AS i(incident_id) "
+        "LEFT JOIN incident_deadlines d USING (incident_id)",
+        list(incidents),
+    )
+    await _place(
+        uow,
+        [
+            Arrival(
+                incidents[row["incident_id"]].item,
+                row["resolution_due"],
+                incidents[row["incident_id"]].cause,
+            )
+            for row in rows
+            if not row["taken"]
+        ],
+        agents,
     )
 
 
 async def place_arrivals(uow: UnitOfWork, limit: int = ARRIVALS_BATCH) -> int:
-    """Place a batch of new incidents under one lock of the agents: each goes to the
-    least-loaded eligible agent (critical first, as in the backlog), or waits in the
-    backlog. Returns how many arrivals the batch took."""
+    """Place a batch of queued arrivals (incidents reconciliation found nobody placed)
+    under one lock of the agents. Returns how many arrivals the batch took."""
     conn = uow.conn
     # Several instances share the arrivals: each takes rows nobody else holds.
     rows = await conn.fetch(
@@ -238,44 +270,57 @@ async def place_arrivals(uow: UnitOfWork, limit: int = ARRIVALS_BATCH) -> int:
             "SELECT incident_id FROM assignments WHERE incident_id = ANY($1::uuid[])", ids
         )
     }
-    facts = {
-        row["incident_id"]: IncidentFacts(
-            row["incident_id"],
-            tuple(row["category_path"]),
-            Priority(row["priority"]),
-            row["registered_at"],
-        )
-        for row in rows
-        if row["incident_id"] not in taken
-    }
-    due = {row["incident_id"]: row["resolution_due"] for row in rows}
+    await _place(
+        uow,
+        [
+            Arrival(
+                IncidentFacts(
+                    row["incident_id"],
+                    tuple(row["category_path"]),
+                    Priority(row["priority"]),
+                    row["registered_at"],
+                ),
+                row["resolution_due"],
+            )
+            for row in rows
+            if row["incident_id"] not in taken
+        ],
+        agents,
+    )
+    return len(rows)
+
+
+async def _place(uow: UnitOfWork, arrivals: list[Arrival], agents: list[AgentState]) -> None:
+    """Each arrival goes to the least-loaded eligible agent (the locked `agents`), in
+    backlog order, each placement raising its agent's load before the next; the rest
+    wait in the backlog."""
+    if not arrivals:
+        return
+    unplaced = {arrival.incident.incident_id: arrival for arrival in arrivals}
     now = utc_now()
     plan = plan_backlog(
         (
             WaitingIncident(
-                incident_id=incident.incident_id,
-                priority=incident.priority,
-                resolution_due=due[incident.incident_id],
-                registered_at=incident.registered_at,
-                category_path=incident.category_path,
+                incident_id=arrival.incident.incident_id,
+                priority=arrival.incident.priority,
+                resolution_due=arrival.resolution_due,
+                registered_at=arrival.incident.registered_at,
+                category_path=arrival.incident.category_path,
             )
-            for incident in facts.values()
+            for arrival in arrivals
         ),
         agents,
         now,
     )
-    await record_assignments(
-        uow,
-        [
-            Decision(facts.pop(incident_id), choice.agent_id, choice.reason)
-            for incident_id, choice in plan
-        ],
-        at=now,
-        kind="auto",
-    )
-    for incident in facts.values():
-        await put_in_backlog(uow, incident, reason="no eligible agent")
-    return len(rows)
+    decisions = []
+    for incident_id, choice in plan:
+        arrival = unplaced.pop(incident_id)
+        decisions.append(
+            Decision(arrival.incident, choice.agent_id, choice.reason, cause=arrival.cause)
+        )
+    await record_assignments(uow, decisions, at=now, kind="auto")
+    for arrival in unplaced.values():
+        await put_in_backlog(uow, arrival.incident, reason="no eligible agent", cause=arrival.cause)
 
 
 async def drain_backlog(uow: UnitOfWork) -> int:

@@ -109,20 +109,20 @@ def register(service: Service) -> None:
 
     @service.handles(IncidentRegistered)
     async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:
-        """Queues the new incident for the assigner, which gives it to the least-loaded
-        eligible agent or backlogs it."""
-        await assignment.note_arrival(
-            uow,
+        """Gives the new incident to the least-loaded eligible agent or backlogs it, with
+        the other registrations handled in the same transaction (one lock of the agents
+        for all of them)."""
+        uow.gather(
             IncidentFacts(
                 event.incident_id, event.category_path, event.priority, event.registered_at
             ),
+            assignment.place_registered,
         )
-        uow.on_commit(arrivals.set)
 
     @service.background
     async def assigner(service: Service) -> None:
-        """Places arrivals as soon as they are committed here; the periodic look also
-        picks up what another instance queued and did not get to (it stopped)."""
+        """Places the arrivals reconciliation queues (it wakes this task), and looks
+        periodically for those another instance queued and did not get to (it stopped)."""
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(arrivals.wait(), ARRIVALS_LOOK_SECONDS)

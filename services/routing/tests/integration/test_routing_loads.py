@@ -4,6 +4,7 @@ reconcile, and the request/reply answers the gateway uses."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from desk_contracts.messages import (
     ChangeAgentProfile,
     DeadlinesSet,
     GetBacklog,
+    IncidentAssigned,
     IncidentBacklogged,
     IncidentRegistered,
     IncidentStatusChanged,
@@ -36,7 +38,7 @@ from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
 from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import publish, wait_until
+from desk_runtime.testing import publish, publish_many, wait_until
 from routing.assignment import BACKLOG_FROM, BACKLOG_ORDER, reconcile_loads
 
 pytestmark = pytest.mark.integration
@@ -46,26 +48,30 @@ PATH = ("fault", "software")
 HEAD = UUID(int=500)
 
 
-@pytest_asyncio.fixture
-async def backlogged(routing: Service, desk_settings: DeskSettings) -> AsyncIterator[list[Any]]:
-    """The IncidentBacklogged events routing publishes, as a subscriber receives them."""
-    connection = await aio_pika.connect(desk_settings.amqp_url)
+@contextlib.asynccontextmanager
+async def heard(settings: DeskSettings, model: type[Message]) -> AsyncIterator[list[Any]]:
+    """The `model` events published while the block runs, as a subscriber receives them."""
+    connection = await aio_pika.connect(settings.amqp_url)
     try:
         channel = await connection.channel()
         queue = await channel.declare_queue(exclusive=True, auto_delete=True)
-        await queue.bind(
-            exchange_name(desk_settings.namespace, EVENTS_EXCHANGE),
-            IncidentBacklogged.ROUTING_KEY,
-        )
-        heard: list[dict[str, Any]] = []
+        await queue.bind(exchange_name(settings.namespace, EVENTS_EXCHANGE), model.ROUTING_KEY)
+        received: list[dict[str, Any]] = []
 
         async def collect(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-            heard.append(json.loads(message.body))
+            received.append(json.loads(message.body))
 
         await queue.consume(collect, no_ack=True)
-        yield heard
+        yield received
     finally:
         await connection.close()
+
+
+@pytest_asyncio.fixture
+async def backlogged(routing: Service, desk_settings: DeskSettings) -> AsyncIterator[list[Any]]:
+    """The IncidentBacklogged events routing publishes."""
+    async with heard(desk_settings, IncidentBacklogged) as events:
+        yield events
 
 
 @pytest_asyncio.fixture
@@ -271,6 +277,44 @@ async def test_backlog_orders_by_priority_then_resolution_due(
 
 async def len_is(items: Any, n: int) -> bool:
     return len(await items) == n
+
+
+async def test_a_burst_of_registrations_is_placed_together_each_announcement_in_its_thread(
+    routing: Service, desk_settings: DeskSettings, backlogged: list[dict[str, Any]]
+) -> None:
+    """Registrations that queue up are placed several to a transaction (one lock of the
+    agents for the batch); every placement still answers its own registration: the
+    assignment or backlog announcement continues that registration's correlation."""
+    from desk_contracts.topology import consumer_queue
+    from prometheus_client import REGISTRY
+
+    queue = consumer_queue(desk_settings.namespace, "routing", IncidentRegistered)
+
+    def batch_metric(name: str) -> float:
+        value = REGISTRY.get_sample_value(f"desk_message_batch_size_{name}", {"queue": queue})
+        return value or 0.0
+
+    anna, boris = UUID(int=1), UUID(int=2)
+    for agent in (anna, boris):
+        await profile(desk_settings, routing, agent, capacity=30)
+    registrations = [Envelope.wrap(registered(uuid4()), producer="test") for _ in range(80)]
+    deliveries_before, transactions_before = batch_metric("sum"), batch_metric("count")
+
+    async with heard(desk_settings, IncidentAssigned) as assigned:
+        await publish_many(desk_settings, registrations)
+        await wait_until(lambda: len(assigned) == 60 and len(backlogged) == 20, timeout=30)
+
+    assert await loads(routing) == {anna: 30, boris: 30}
+    by_incident = {str(e.payload.incident_id): e for e in registrations}
+    for announcement in [*assigned, *backlogged]:
+        cause = by_incident.pop(announcement["payload"]["incident_id"])
+        assert announcement["correlation_id"] == str(cause.correlation_id)
+        assert announcement["causation_id"] == str(cause.message_id)
+    assert by_incident == {}, "each registration answered exactly once"
+    transactions = batch_metric("count") - transactions_before
+    deliveries = batch_metric("sum") - deliveries_before
+    assert deliveries == len(registrations)
+    assert transactions < deliveries, "the burst was placed one registration at a time"
 
 
 async def test_escalation_moves_work_elsewhere_or_waits_without_returning_it(
