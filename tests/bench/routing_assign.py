@@ -111,7 +111,8 @@ async def watch_assignments(
 
 def machine_cpu(group: ProcessGroup) -> dict[str, float]:
     """CPU seconds used so far by the desk's processes (by name), PostgreSQL's backends,
-    RabbitMQ and this benchmark (its load generator and SMTP server), from Linux /proc."""
+    RabbitMQ and this benchmark (its load generator and SMTP server), from Linux /proc
+    (each process's own time and that of its children that have exited)."""
     names = {
         managed.process.pid: name.split("-")[0] if name.startswith("routing") else name
         for name, managed in group.processes.items()
@@ -129,8 +130,10 @@ def machine_cpu(group: ProcessGroup) -> dict[str, float]:
             pid = int(entry.name)
             name = names.get(pid) or {"postgres": "postgres", "beam.smp": "rabbitmq"}.get(command)
             if name is not None:
-                values = fields.split()
-                totals[name] = totals.get(name, 0.0) + (int(values[11]) + int(values[12])) / ticks
+                # Own and reaped children's time: a PostgreSQL backend that exits
+                # between the readings hands its time on to the postmaster.
+                used = sum(int(value) for value in fields.split()[11:15])
+                totals[name] = totals.get(name, 0.0) + used / ticks
     return totals
 
 
