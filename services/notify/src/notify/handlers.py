@@ -150,6 +150,20 @@ async def known_incident(uow: UnitOfWork, incident_id: UUID) -> asyncpg.Record:
     return row
 
 
+async def change_incident(
+    uow: UnitOfWork, incident_id: UUID, changes: str, *values: Any
+) -> asyncpg.Record:
+    """Apply `changes` (a SET list over $2, $3…) to a known incident and return the row as
+    it now is, in one round trip."""
+    row: asyncpg.Record | None = await uow.conn.fetchrow(
+        f"UPDATE incidents SET {changes} WHERE incident_id = $1 RETURNING *", incident_id, *values
+    )
+    if row is None:
+        # Its registration travels on another queue and may come a moment later.
+        raise NotYet(f"incident {incident_id} not known yet")
+    return row
+
+
 async def group_head_of(uow: UnitOfWork, agent_id: UUID | None) -> UUID | None:
     if agent_id is None:
         return None
@@ -249,10 +263,10 @@ def register(service: Service) -> None:
     @service.handles(DeadlinesSet)
     async def on_deadlines(event: DeadlinesSet, uow: UnitOfWork) -> None:
         """Keeps the due times that the messages quote."""
-        await known_incident(uow, event.incident_id)
-        await uow.conn.execute(
-            "UPDATE incidents SET response_due = $2, resolution_due = $3 WHERE incident_id = $1",
+        await change_incident(
+            uow,
             event.incident_id,
+            "response_due = $2, resolution_due = $3",
             event.response_due,
             event.resolution_due,
         )
@@ -260,11 +274,10 @@ def register(service: Service) -> None:
     @service.handles(IncidentReclassified)
     async def on_reclassified(event: IncidentReclassified, uow: UnitOfWork) -> None:
         """Keeps category and priority, which choose the escalation contact."""
-        await known_incident(uow, event.incident_id)
-        await uow.conn.execute(
-            "UPDATE incidents SET category_id = $2, category_path = $3, priority = $4 "
-            "WHERE incident_id = $1",
+        await change_incident(
+            uow,
             event.incident_id,
+            "category_id = $2, category_path = $3, priority = $4",
             event.category_id,
             list(event.category_path),
             event.priority.value,
@@ -299,12 +312,10 @@ def register(service: Service) -> None:
     async def on_assigned(event: IncidentAssigned, uow: UnitOfWork) -> None:
         """Tells the agent an incident is now theirs (a new one is now `assigned`:
         intake announces no separate status change for that)."""
-        incident = await known_incident(uow, event.incident_id)
-        await uow.conn.execute(
-            "UPDATE incidents SET assignee_id = $2, "
-            "status = CASE WHEN status = 'new' THEN 'assigned' ELSE status END "
-            "WHERE incident_id = $1",
+        incident = await change_incident(
+            uow,
             event.incident_id,
+            "assignee_id = $2, status = CASE WHEN status = 'new' THEN 'assigned' ELSE status END",
             event.agent_id,
         )
         await notifier.queue(
@@ -322,12 +333,7 @@ def register(service: Service) -> None:
                 event.status.value,
             )
             return
-        incident = await known_incident(uow, event.incident_id)
-        await uow.conn.execute(
-            "UPDATE incidents SET status = $2 WHERE incident_id = $1",
-            event.incident_id,
-            event.status.value,
-        )
+        incident = await change_incident(uow, event.incident_id, "status = $2", event.status.value)
         await notifier.queue(
             uow, kind, incident, recipients.on_status(event.status, event.requester_id)
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -34,6 +34,12 @@ log = get_logger(__name__)
 LEASE = timedelta(seconds=60)
 CONCURRENCY = 8
 IDLE_WAIT_SECONDS = 5.0
+# After a wake-up the sender rests this long before it looks: the wake-ups of a burst
+# (new deliveries, finished sends) then share one look and one record of the sends.
+GATHER_SECONDS = 0.01
+# The earliest due time of rows nobody announces (retries, other senders' leases) is
+# read at most this often; a retry this sender schedules updates it at once.
+NEXT_DUE_REFRESH_SECONDS = 1.0
 # The LISTEN connection, the claims and the records of finished sends.
 SENDER_CONNECTIONS = 3
 # How long a stopping sender waits for the sends under way.
@@ -65,6 +71,10 @@ class Sender:
         self.token = uuid4()
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
+        # Sends the server accepted, not recorded yet: (delivery, attempt, answer, when).
+        self._sent: list[tuple[UUID, int, str, datetime]] = []
+        self._next_due = 0.0  # monotonic time of the earliest unannounced due row
+        self._next_due_read = -NEXT_DUE_REFRESH_SECONDS
 
     def wake(self, *_: object) -> None:
         self._wake.set()
@@ -82,6 +92,7 @@ class Sender:
         try:
             while True:
                 self._wake.clear()
+                await self._record_sent()
                 free = CONCURRENCY - len(self._in_flight)
                 rows = []
                 if free > 0:
@@ -91,18 +102,14 @@ class Sender:
                         task = asyncio.create_task(self._deliver(row))
                         self._in_flight.add(task)
                         task.add_done_callback(self._finished)
-                if rows:
-                    continue
+                if free > 0 and len(rows) == free:
+                    continue  # more may be due now
                 wait = IDLE_WAIT_SECONDS
-                if free > 0:
-                    next_due = await pool.fetchval(
-                        "SELECT extract(epoch FROM min(next_attempt_at) - now()) FROM deliveries "
-                        "WHERE status IN ('pending', 'sending')"
-                    )
-                    if next_due is not None:
-                        wait = max(0.0, min(wait, float(next_due)))
+                if free > len(rows):
+                    wait = min(wait, await self._until_next_due())
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), wait)
+                await asyncio.sleep(GATHER_SECONDS)
         finally:
             await self._hand_back()
             with contextlib.suppress(Exception):
@@ -116,6 +123,48 @@ class Sender:
         self._in_flight.discard(task)
         self._wake.set()
 
+    async def _until_next_due(self) -> float:
+        """Seconds until the earliest row nobody will announce is due (a retry, a lease
+        that runs out): new deliveries wake the sender themselves."""
+        now = time.monotonic()
+        if now - self._next_due_read >= NEXT_DUE_REFRESH_SECONDS:
+            self._next_due_read = now
+            next_due = await self.pool.fetchval(
+                "SELECT extract(epoch FROM min(next_attempt_at) - now()) FROM deliveries "
+                "WHERE status IN ('pending', 'sending')"
+            )
+            self._next_due = now + (float(next_due) if next_due is not None else IDLE_WAIT_SECONDS)
+        return max(0.0, self._next_due - now)
+
+    async def _record_sent(self) -> None:
+        """Record the sends the server accepted since the last look, in one statement
+        (atomic without a transaction of its own)."""
+        if not self._sent:
+            return
+        sent, self._sent = self._sent, []
+        try:
+            await self.pool.execute(
+                """
+                WITH sent AS (
+                    UPDATE deliveries d SET status = 'sent', sent_at = s.sent_at,
+                        last_error = NULL, lease_token = NULL
+                    FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[])
+                        AS s(id, attempt, answer, sent_at)
+                    WHERE d.id = s.id
+                    RETURNING d.id, s.attempt, s.answer
+                )
+                INSERT INTO delivery_attempts (delivery_id, attempt, outcome, answer)
+                SELECT id, attempt, 'sent', answer FROM sent
+                """,
+                [row[0] for row in sent],
+                [row[1] for row in sent],
+                [row[2] for row in sent],
+                [row[3] for row in sent],
+            )
+        except BaseException:
+            self._sent[:0] = sent  # tried again at the next look, or before handing back
+            raise
+
     async def _hand_back(self) -> None:
         """Let sends under way finish (a send cut short after the server accepted it would
         go out twice), then return unfinished claims so another sender takes them now."""
@@ -126,6 +175,9 @@ class Sender:
             for task in unfinished:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        # Recorded first: a send the server accepted must not be handed back as pending.
+        with contextlib.suppress(Exception):
+            await self._record_sent()
         with contextlib.suppress(Exception):
             returned = await self.pool.execute(
                 "UPDATE deliveries SET status = 'pending', attempts = greatest(attempts - 1, 0), "
@@ -170,21 +222,9 @@ class Sender:
                 NOTIFY_DELIVERY_SECONDS.labels(row["channel"]).observe(
                     time.perf_counter() - started
                 )
-            # One statement, so one round trip, and atomic without a transaction of its own.
-            await self.pool.execute(
-                """
-                WITH sent AS (
-                    UPDATE deliveries SET status = 'sent', sent_at = now(), last_error = NULL,
-                        lease_token = NULL
-                    WHERE id = $1 RETURNING id
-                )
-                INSERT INTO delivery_attempts (delivery_id, attempt, outcome, answer)
-                SELECT id, $2, 'sent', $3 FROM sent
-                """,
-                row["id"],
-                attempt,
-                str(answer)[:2000],
-            )
+            # Recorded with the others at the sender's next look (one statement for all).
+            self._sent.append((row["id"], attempt, str(answer)[:2000], datetime.now(UTC)))
+            self._wake.set()
             NOTIFY_DELIVERIES.labels(row["channel"], "sent").inc()
             log.info("delivery_sent", attempt=attempt, event_kind=row["event_kind"])
 
@@ -215,6 +255,8 @@ class Sender:
                     f"{reason}: {error.answer}",
                     attempt,
                 )
+        if not final:
+            self._next_due = min(self._next_due, time.monotonic() + delay.total_seconds())
         NOTIFY_DELIVERIES.labels(row["channel"], "failed" if final else "retry").inc()
         log.warning(
             "delivery_failed",
