@@ -397,8 +397,8 @@ async def test_the_ops_page_and_the_command_line(desk: RunningDesk) -> None:
                 "desk_runtime.ops_cli",
                 "--url",
                 desk.base_url,
-                "--token",
-                token,
+                # A token may begin with "-": in its own argument it would read as an option.
+                f"--token={token}",
                 *args,
             ],
             capture_output=True,

@@ -10,8 +10,9 @@
     desk-ops logs INCIDENT_ID [FILE ...]        (no API: filters JSON log lines)
 
 The gateway is found at --url (DESK_OPS_URL, else http://127.0.0.1:$DESK_HTTP_PORT); the
-credentials are --token (DESK_OPS_TOKEN) or --user/--password (DESK_OPS_USER,
-DESK_OPS_PASSWORD), exchanged for a token first. Exit status: 0 fine, 1 the desk is not
+credentials are --token=TOKEN (DESK_OPS_TOKEN; the `=` form, since a token may begin
+with "-") or --user/--password (DESK_OPS_USER, DESK_OPS_PASSWORD), exchanged for a token
+first. Exit status: 0 fine, 1 the desk is not
 ready / the action failed, 2 bad usage or no access.
 """
 
