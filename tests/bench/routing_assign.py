@@ -466,7 +466,16 @@ async def prepare_held(
     return held
 
 
-async def prepare_bare_agents(settings: DeskSettings, routing: asyncpg.Connection) -> None:
+def capacity_for(args: argparse.Namespace) -> int:
+    """Room on each agent for every incident of the run: a full desk would measure the
+    backlog, not the assignment."""
+    total = sum(int(rate * args.duration) for rate in args.rates)
+    return max(1000, -(-total // AGENTS) + 100)
+
+
+async def prepare_bare_agents(
+    settings: DeskSettings, routing: asyncpg.Connection, capacity: int
+) -> None:
     """Routing alone has no gateway: the profiles arrive as the command the gateway sends."""
     for n in range(AGENTS):
         await publish(
@@ -475,7 +484,7 @@ async def prepare_bare_agents(settings: DeskSettings, routing: asyncpg.Connectio
                 UpsertAgentProfile(
                     agent_id=demo_id(f"bench:agent:{n}"),
                     skills=((),),
-                    capacity=1000,
+                    capacity=capacity,
                     presence=Presence.ONLINE,
                 ),
                 producer="bench",
@@ -488,7 +497,9 @@ async def prepare_bare_agents(settings: DeskSettings, routing: asyncpg.Connectio
     )
 
 
-async def prepare_agents(http: httpx.AsyncClient, routing: asyncpg.Connection) -> None:
+async def prepare_agents(
+    http: httpx.AsyncClient, routing: asyncpg.Connection, capacity: int
+) -> None:
     """Ten online agents covering everything with room for the whole run, set up as an
     admin would: staff users, then their profiles."""
     response = await http.post(
@@ -521,7 +532,7 @@ async def prepare_agents(http: httpx.AsyncClient, routing: asyncpg.Connection) -
             headers=headers,
             json={
                 "skills": [[]],
-                "capacity": 1000,
+                "capacity": capacity,
                 "presence": "online",
                 "group_head_id": str(demo_id("user:helen")),
             },
@@ -618,9 +629,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
             async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
                 if args.routing_only:
-                    await prepare_bare_agents(settings, routing)
+                    await prepare_bare_agents(settings, routing, capacity_for(args))
                 else:
-                    await prepare_agents(http, routing)
+                    await prepare_agents(http, routing, capacity_for(args))
                     token = await login_and_warm_up(http)
                 held: list[HeldRegistration] = []
                 if args.replay:
