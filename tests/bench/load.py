@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import aio_pika
+import asyncpg
 import httpx
-from desk_contracts import Envelope
-from desk_contracts.enums import Presence
-from desk_contracts.messages import DeadlinesSet, IncidentAssigned, UpsertAgentProfile
+from desk_contracts.messages import DeadlinesSet, IncidentAssigned
 from desk_contracts.topology import EVENTS_EXCHANGE, SERVICES, exchange_name
 from desk_runtime.supervisor import ProcessGroup
 from desk_runtime.testing import (
@@ -34,16 +33,23 @@ from desk_runtime.testing import (
     free_port_block,
     infrastructure,
     new_namespace,
-    publish,
     settings_for,
     smtp_server,
     wait_until,
 )
 from portal_gateway.seed import DEMO_PASSWORD, demo_id
 
-from .common import latency_percentiles
+from .common import MAX_CAPACITY, latency_percentiles, prepare_agents
 
 RESULTS = Path("bench-results")
+ADMIN_PASSWORD = "bench-admin-password"
+# More than this desk files per second on one machine: agents are added for this rate.
+HIGHEST_RATE = 250
+
+
+def agent_count(duration: float) -> int:
+    """Enough agents (each at the largest capacity) to hold all a run can file."""
+    return max(2, -(-int(duration * HIGHEST_RATE) // MAX_CAPACITY))
 
 
 @dataclass
@@ -117,7 +123,7 @@ async def run(clients: int, duration: float, settle: float) -> dict[str, Any]:
             http_port=free_port_block(len(SERVICES)),
             smtp_port=smtp_port,
             demo=True,
-            admin_password="bench-admin-password",
+            admin_password=ADMIN_PASSWORD,
             log_level="WARNING",
         )
         log = (RESULTS / "load-services.log").open("w")
@@ -138,20 +144,11 @@ async def run(clients: int, duration: float, settle: float) -> dict[str, Any]:
 
                 await wait_until(ready, timeout=60, interval=0.2)
                 # Agents with room for the whole run, so every incident can be assigned.
-                for agent in ("anna", "boris"):
-                    await publish(
-                        settings,
-                        Envelope.wrap(
-                            UpsertAgentProfile(
-                                agent_id=demo_id(f"user:{agent}"),
-                                skills=((),),
-                                capacity=1000,
-                                presence=Presence.ONLINE,
-                                group_head_id=demo_id("user:helen"),
-                            ),
-                            producer="bench",
-                        ),
-                    )
+                routing = await asyncpg.connect(settings.database_url("routing"))
+                try:
+                    await prepare_agents(http, routing, ADMIN_PASSWORD, agent_count(duration))
+                finally:
+                    await routing.close()
                 token = (
                     await http.post(
                         "/api/v1/auth/token", json={"username": "alice", "password": DEMO_PASSWORD}

@@ -66,7 +66,7 @@ from desk_runtime.testing import (
 )
 from portal_gateway.seed import DEMO_PASSWORD, demo_id
 
-from .common import latency_percentiles
+from .common import MAX_CAPACITY, latency_percentiles, prepare_agents
 
 RESULTS = Path("bench-results")
 ADMIN_PASSWORD = "bench-admin-password"
@@ -466,78 +466,35 @@ async def prepare_held(
     return held
 
 
-def capacity_for(args: argparse.Namespace) -> int:
-    """Room on each agent for every incident of the run: a full desk would measure the
-    backlog, not the assignment."""
+def agent_count(args: argparse.Namespace) -> int:
+    """Enough agents to hold every incident of the run (a full desk would measure the
+    backlog, not the assignment), and never fewer than ten."""
     total = sum(int(rate * args.duration) for rate in args.rates)
-    return max(1000, -(-total // AGENTS) + 100)
+    return max(AGENTS, -(-total // MAX_CAPACITY))
 
 
 async def prepare_bare_agents(
-    settings: DeskSettings, routing: asyncpg.Connection, capacity: int
+    settings: DeskSettings, routing: asyncpg.Connection, count: int
 ) -> None:
     """Routing alone has no gateway: the profiles arrive as the command the gateway sends."""
-    for n in range(AGENTS):
+    for n in range(count):
         await publish(
             settings,
             Envelope.wrap(
                 UpsertAgentProfile(
                     agent_id=demo_id(f"bench:agent:{n}"),
                     skills=((),),
-                    capacity=capacity,
+                    capacity=MAX_CAPACITY,
                     presence=Presence.ONLINE,
                 ),
                 producer="bench",
             ),
         )
     await wait_until(
-        lambda: routing.fetchval("SELECT count(*) = $1 FROM agents", AGENTS),
+        lambda: routing.fetchval("SELECT count(*) = $1 FROM agents", count),
         timeout=30,
         interval=0.2,
     )
-
-
-async def prepare_agents(
-    http: httpx.AsyncClient, routing: asyncpg.Connection, capacity: int
-) -> None:
-    """Ten online agents covering everything with room for the whole run, set up as an
-    admin would: staff users, then their profiles."""
-    response = await http.post(
-        "/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}
-    )
-    response.raise_for_status()
-    headers = {"authorization": f"Bearer {response.json()['access_token']}"}
-    agents = [demo_id("user:anna"), demo_id("user:boris")]
-    for n in range(AGENTS - len(agents)):
-        user = await http.post(
-            "/api/v1/users",
-            headers=headers,
-            json={
-                "username": f"bench-agent-{n}",
-                "password": "bench-agent-password",
-                "display_name": f"Bench agent {n}",
-                "email": f"bench-agent-{n}@example.com",
-                "role": "agent",
-            },
-        )
-        user.raise_for_status()
-        agents.append(UUID(user.json()["id"]))
-    # The demo seed sends anna's and boris's profiles through the broker; ours come after.
-    await wait_until(
-        lambda: routing.fetchval("SELECT count(*) = 2 FROM agents"), timeout=30, interval=0.2
-    )
-    for agent_id in agents:
-        answer = await http.put(
-            f"/api/v1/agents/{agent_id}",
-            headers=headers,
-            json={
-                "skills": [[]],
-                "capacity": capacity,
-                "presence": "online",
-                "group_head_id": str(demo_id("user:helen")),
-            },
-        )
-        answer.raise_for_status()
 
 
 async def login_and_warm_up(http: httpx.AsyncClient) -> str:
@@ -629,9 +586,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
             async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
                 if args.routing_only:
-                    await prepare_bare_agents(settings, routing, capacity_for(args))
+                    await prepare_bare_agents(settings, routing, agent_count(args))
                 else:
-                    await prepare_agents(http, routing, capacity_for(args))
+                    await prepare_agents(http, routing, ADMIN_PASSWORD, agent_count(args))
                     token = await login_and_warm_up(http)
                 held: list[HeldRegistration] = []
                 if args.replay:
@@ -692,7 +649,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             else "HTTP API (every service)"
         ),
         "routing_instances": args.routing_instances,
-        "agents": AGENTS,
+        "agents": agent_count(args),
         "duration_per_rate_s": args.duration,
         "steps": steps,
     }
