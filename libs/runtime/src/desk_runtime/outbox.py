@@ -1,6 +1,7 @@
 """Transactional outbox: write with the change, publish after commit, never lose one.
 
-`add_to_outbox` runs inside the caller's transaction. The relay claims rows with
+`write_outbox` runs inside the caller's transaction (a unit of work writes what its
+handlers announced just before the commit). The relay claims rows with
 FOR UPDATE SKIP LOCKED (several instances share the work), publishes them with broker
 confirms and deletes them in the same transaction; a crash before the delete publishes
 them again, and the consumers' inbox drops the duplicate.
@@ -47,46 +48,19 @@ def envelope_for(
     )
 
 
-async def add_to_outbox(
-    conn: asyncpg.Connection, payload: Message, producer: str, cause: Envelope[Any] | None = None
-) -> Envelope[Message]:
-    envelope = envelope_for(payload, producer, cause)
+async def write_outbox(conn: asyncpg.Connection, envelopes: Sequence[Envelope[Message]]) -> None:
+    """Store announcements in the caller's transaction, in their order, in one statement
+    (and so one wake-up of the relay)."""
+    if not envelopes:
+        return
     await conn.execute(
         "INSERT INTO outbox (message_id, correlation_id, routing_key, body) "
-        "VALUES ($1, $2, $3, $4)",
-        envelope.message_id,
-        envelope.correlation_id,
-        payload.ROUTING_KEY,
-        envelope.model_dump(mode="json"),
+        "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[])",
+        [e.message_id for e in envelopes],
+        [e.correlation_id for e in envelopes],
+        [e.payload.ROUTING_KEY for e in envelopes],
+        [e.model_dump(mode="json") for e in envelopes],
     )
-    return envelope
-
-
-async def add_many_to_outbox(
-    conn: asyncpg.Connection,
-    payloads: list[Message],
-    producer: str,
-    causes: Sequence[Envelope[Any] | None] | None = None,
-) -> list[Envelope[Message]]:
-    """`add_to_outbox` for several messages in one pipelined round trip; `causes`, when
-    given, holds for each payload the message it follows from."""
-    if causes is None:
-        causes = [None] * len(payloads)
-    elif len(causes) != len(payloads):
-        raise ValueError("one cause (or None) per payload")
-    envelopes = [
-        envelope_for(payload, producer, cause)
-        for payload, cause in zip(payloads, causes, strict=True)
-    ]
-    await conn.executemany(
-        "INSERT INTO outbox (message_id, correlation_id, routing_key, body) "
-        "VALUES ($1, $2, $3, $4)",
-        [
-            (e.message_id, e.correlation_id, e.payload.ROUTING_KEY, e.model_dump(mode="json"))
-            for e in envelopes
-        ],
-    )
-    return envelopes
 
 
 class OutboxRelay:

@@ -62,7 +62,7 @@ from .metrics import (
     QUERIES_ANSWERED,
 )
 from .migrations import RUNTIME_MIGRATIONS, migrate
-from .outbox import OutboxRelay, add_many_to_outbox, add_to_outbox
+from .outbox import OutboxRelay, envelope_for, write_outbox
 from .retry import with_backoff
 from .rpc import RemoteFailure, RpcClient, ServiceUnavailable
 from .settings import DeskSettings
@@ -95,6 +95,16 @@ ClosingStep = Callable[["UnitOfWork", list[Gathered[Any]]], Awaitable[None]]
 
 
 @dataclass
+class TransactionEnd:
+    """What the units of one transaction leave for its end (a batch of deliveries shares
+    one): the items gathered for closing steps, and the announcements, written to the
+    outbox in one statement just before the commit."""
+
+    gathered: dict[ClosingStep, list[Gathered[Any]]] = field(default_factory=dict)
+    outbox: list[Envelope[Message]] = field(default_factory=list)
+
+
+@dataclass
 class UnitOfWork:
     """One transaction: the change, the inbox row and the outbox rows commit together."""
 
@@ -103,24 +113,30 @@ class UnitOfWork:
     envelope: Envelope[Any] | None = None
     published: list[Envelope[Message]] = field(default_factory=list)
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
-    # Shared by every unit of one transaction (a batch of deliveries shares one).
-    _gathered: dict[ClosingStep, list[Gathered[Any]]] = field(default_factory=dict)
+    end: TransactionEnd = field(default_factory=TransactionEnd)
 
     async def publish(
         self, payload: Message, cause: Envelope[Any] | None = None
     ) -> Envelope[Message]:
         """Announce `payload` with the commit; it continues the correlation of `cause`,
         else of the message being handled."""
-        envelope = await add_to_outbox(self.conn, payload, self.service.name, cause)
-        self.published.append(envelope)
-        return envelope
+        return (await self.publish_many([payload], [cause]))[0]
 
     async def publish_many(
         self, payloads: list[Message], causes: list[Envelope[Any] | None] | None = None
     ) -> list[Envelope[Message]]:
-        """Several announcements in one round trip; `causes`, when given, names for each
-        the message it follows from (else the one being handled)."""
-        envelopes = await add_many_to_outbox(self.conn, payloads, self.service.name, causes)
+        """Announce several payloads with the commit; `causes`, when given, names for
+        each the message it follows from (else the one being handled). The rows are
+        written with the transaction's others, in one statement before the commit."""
+        if causes is None:
+            causes = [None] * len(payloads)
+        elif len(causes) != len(payloads):
+            raise ValueError("one cause (or None) per payload")
+        envelopes = [
+            envelope_for(payload, self.service.name, cause)
+            for payload, cause in zip(payloads, causes, strict=True)
+        ]
+        self.end.outbox.extend(envelopes)
         self.published.extend(envelopes)
         return envelopes
 
@@ -135,7 +151,7 @@ class UnitOfWork:
         """Set `item` aside for `step`, which runs once, after every handler of this
         transaction and before its commit, with all that they set aside for it: the
         deliveries handled together in one transaction share one run of the step."""
-        self._gathered.setdefault(step, []).append(Gathered(item, self.envelope))
+        self.end.gathered.setdefault(step, []).append(Gathered(item, self.envelope))
 
     def committed(self) -> None:
         for action in self._after_commit:
@@ -143,13 +159,15 @@ class UnitOfWork:
 
 
 async def close_transaction(
-    conn: asyncpg.Connection, service: "Service", gathered: dict[ClosingStep, list[Gathered[Any]]]
+    conn: asyncpg.Connection, service: "Service", end: TransactionEnd
 ) -> UnitOfWork:
-    """Run the closing steps the handlers asked for, inside the transaction; the unit
-    returned is to be told `committed()` with the others."""
-    closing = UnitOfWork(conn, service)
-    for step, items in gathered.items():
+    """Run the closing steps the handlers asked for and write the transaction's
+    announcements, inside the transaction; the unit returned is to be told `committed()`
+    with the others."""
+    closing = UnitOfWork(conn, service, end=end)
+    for step, items in list(end.gathered.items()):
         await step(closing, items)
+    await write_outbox(conn, end.outbox)
     return closing
 
 
@@ -284,7 +302,7 @@ class Service:
         async with self.pool.acquire() as conn, conn.transaction():
             unit = UnitOfWork(conn, self)
             yield unit
-            closing = await close_transaction(conn, self, unit._gathered)
+            closing = await close_transaction(conn, self, unit.end)
         unit.committed()
         closing.committed()
 
@@ -341,7 +359,7 @@ class Service:
         started = time.perf_counter()
         units: list[tuple[_Delivery, UnitOfWork]] = []
         duplicates: list[_Delivery] = []
-        gathered: dict[ClosingStep, list[Gathered[Any]]] = {}
+        end = TransactionEnd()
         try:
             async with self.pool.acquire() as conn, conn.transaction():
                 fresh = {
@@ -360,11 +378,11 @@ class Service:
                         duplicates.append(delivery)
                         continue
                     fresh.discard(envelope.message_id)  # a second copy in the batch
-                    unit = UnitOfWork(conn, self, envelope, _gathered=gathered)
+                    unit = UnitOfWork(conn, self, envelope, end=end)
                     with self._message_context(envelope):
                         await handler(envelope.payload, unit)
                     units.append((delivery, unit))
-                closing = await close_transaction(conn, self, gathered)
+                closing = await close_transaction(conn, self, end)
         except Exception as error:
             log.warning(
                 "message_batch_failed", queue=queue_name, size=len(batch), error=repr(error)
@@ -443,7 +461,7 @@ class Service:
                                     return
                                 unit = UnitOfWork(conn, self, envelope)
                                 await handler(envelope.payload, unit)
-                                closing = await close_transaction(conn, self, unit._gathered)
+                                closing = await close_transaction(conn, self, unit.end)
                             break
                         except NotYet as waiting:
                             if pause is None:

@@ -24,7 +24,7 @@ from desk_contracts import Event
 from desk_contracts.messages import SlaBreached, SlaEscalated, SlaReminderDue
 from desk_runtime.logging import get_logger
 from desk_runtime.metrics import SLA_TIMER_LATENESS, SLA_TIMERS_FIRED
-from desk_runtime.outbox import envelope_for
+from desk_runtime.outbox import envelope_for, write_outbox
 
 log = get_logger(__name__)
 
@@ -73,24 +73,30 @@ async def sync_timers(
     """Make the incident's armed timers exactly `wanted`: cancel the others, move or arm
     these. A timer that already fired stays fired (each fires once)."""
     specs = list(wanted)
-    await conn.execute(
-        "UPDATE timers SET state = 'cancelled' "
-        "WHERE incident_id = $1 AND state = 'armed' AND NOT (kind = ANY($2::text[]))",
-        incident_id,
-        [spec.kind for spec in specs],
-    )
-    if specs:
-        await arm(conn, [(incident_id, spec) for spec in specs])
+    await _arm(conn, [(incident_id, spec) for spec in specs], cancel_others_of=incident_id)
 
 
 async def arm(conn: asyncpg.Connection, timers: list[tuple[UUID, TimerSpec]]) -> None:
-    """Arm (or move) many timers in one statement, then wake the schedulers if one of
-    them is due earlier than they planned to look (delivered at commit)."""
-    if not timers:
-        return
-    changed = await conn.fetchval(
+    """Arm (or move) many timers in one statement."""
+    if timers:
+        await _arm(conn, timers)
+
+
+async def _arm(
+    conn: asyncpg.Connection,
+    timers: list[tuple[UUID, TimerSpec]],
+    cancel_others_of: UUID | None = None,
+) -> None:
+    """One statement: cancel `cancel_others_of`'s armed timers of other kinds, arm (or
+    move) `timers`, and wake the schedulers if one is due earlier than they planned to
+    look (the notification is delivered at commit). The cancelled and the armed rows
+    differ by kind, so no row is changed twice."""
+    await conn.execute(
         """
-        WITH armed AS (
+        WITH cancelled AS (
+            UPDATE timers SET state = 'cancelled'
+            WHERE incident_id = $5 AND state = 'armed' AND NOT (kind = ANY($2::text[]))
+        ), armed AS (
             INSERT INTO timers (incident_id, kind, due_at, detail)
             SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::jsonb[])
             ON CONFLICT (incident_id, kind) DO UPDATE
@@ -101,15 +107,16 @@ async def arm(conn: asyncpg.Connection, timers: list[tuple[UUID, TimerSpec]]) ->
                        OR timers.detail <> EXCLUDED.detail)
             RETURNING due_at
         )
-        SELECT extract(epoch FROM min(due_at)) FROM armed
+        SELECT pg_notify($6, extract(epoch FROM min(due_at))::text)
+        FROM armed HAVING count(*) > 0
         """,
         [incident_id for incident_id, _ in timers],
         [spec.kind for _, spec in timers],
         [spec.due_at for _, spec in timers],
         [dict(spec.detail) for _, spec in timers],
+        cancel_others_of,
+        CHANNEL,
     )
-    if changed is not None:
-        await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, repr(float(changed)))
 
 
 def event_for(
@@ -160,7 +167,7 @@ async def fire_due(pool: asyncpg.Pool, producer: str, batch: int) -> int:
         rows = await conn.fetch(_CLAIM, batch)
         if not rows:
             return 0
-        outbox = []
+        announcements = []
         breaches: dict[str, list[tuple[UUID, datetime]]] = {
             "response": [],
             "next_reply": [],
@@ -168,26 +175,11 @@ async def fire_due(pool: asyncpg.Pool, producer: str, batch: int) -> int:
         }
         for row in rows:
             event = event_for(row["incident_id"], row["due_at"], row["detail"], row["fired_at"])
-            envelope = envelope_for(event, producer)
-            outbox.append(
-                (
-                    envelope.message_id,
-                    envelope.correlation_id,
-                    event.ROUTING_KEY,
-                    envelope.model_dump(mode="json"),
-                )
-            )
+            announcements.append(envelope_for(event, producer))
             if isinstance(event, SlaBreached) and event.clock in breaches:
                 breaches[event.clock].append((row["incident_id"], row["due_at"]))
         # One statement for the whole batch (and one NOTIFY to the relay).
-        await conn.execute(
-            "INSERT INTO outbox (message_id, correlation_id, routing_key, body) "
-            "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[])",
-            [row[0] for row in outbox],
-            [row[1] for row in outbox],
-            [row[2] for row in outbox],
-            [row[3] for row in outbox],
-        )
+        await write_outbox(conn, announcements)
         for clock, hits in breaches.items():
             if hits:
                 # The breach is part of the incident's history from the moment it fired.
