@@ -179,12 +179,15 @@ async def refresh(
     *,
     announce: bool = False,
     computed: Computation | None = None,
+    row: asyncpg.Record | None = None,
 ) -> Computation:
     """Recompute from registration, store the protocol, re-arm timers, announce changes.
     `computed` is a computation the caller just made from the stored facts (at
-    registration), so it is not made twice."""
+    registration), so it is not made twice; `row` is the clock's row the caller holds
+    locked (just inserted), so it is not read again."""
     conn = uow.conn
-    row = await require_clock(conn, incident_id)
+    if row is None:
+        row = await require_clock(conn, incident_id)
     now = utc_now()
     result = computed if computed is not None else await computation_for(conn, row, now)
     deadlines = result.deadlines
@@ -194,12 +197,17 @@ async def refresh(
     )
     resolution_due = deadlines.resolution_due
     steps = [step.as_dict() for step in deadlines.steps]
+    # The clock and its computation's record in one round trip.
     await conn.execute(
         """
-        UPDATE incident_clocks SET response_due = $2, resolution_due = $3, reminder_at = $4,
-            response_reminder_at = $5, paused_seconds = $6, client_delay_seconds = $7,
-            protocol = $8, computed_at = $9
-        WHERE incident_id = $1
+        WITH stored AS (
+            UPDATE incident_clocks SET response_due = $2, resolution_due = $3,
+                reminder_at = $4, response_reminder_at = $5, paused_seconds = $6,
+                client_delay_seconds = $7, protocol = $8, computed_at = $9
+            WHERE incident_id = $1
+        )
+        INSERT INTO computations (incident_id, reason, computed_at, steps)
+        VALUES ($1, $10, $9, $8)
         """,
         incident_id,
         response_due,
@@ -210,14 +218,7 @@ async def refresh(
         deadlines.client_delay.total_seconds(),
         steps,
         now,
-    )
-    await conn.execute(
-        "INSERT INTO computations (incident_id, reason, computed_at, steps) "
-        "VALUES ($1, $2, $3, $4)",
-        incident_id,
         reason,
-        now,
-        steps,
     )
     await timers.sync_timers(conn, incident_id, wanted_timers(row, result))
     if announce or (response_due, resolution_due) != (row["response_due"], row["resolution_due"]):

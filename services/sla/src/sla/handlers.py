@@ -65,7 +65,7 @@ def register(service: Service) -> None:
             (),
             None,
         )
-        inserted = await uow.conn.fetchval(
+        inserted = await uow.conn.fetchrow(
             """
             WITH early AS (
                 -- An assignment that arrived before this registration (see 0004).
@@ -81,7 +81,7 @@ def register(service: Service) -> None:
                 early.assignee_id,
                 CASE WHEN early.assignee_id IS NULL THEN 'new' ELSE 'assigned' END
             FROM early
-            ON CONFLICT (incident_id) DO NOTHING RETURNING true
+            ON CONFLICT (incident_id) DO NOTHING RETURNING *
             """,
             event.incident_id,
             event.organization_id,
@@ -100,11 +100,11 @@ def register(service: Service) -> None:
             contract.calendar_name,
             clocks.snapshot_of(contract),
         )
-        if inserted:
+        if inserted is not None:
             # `first` was computed from exactly what was just stored (the contract's
-            # calendar is the snapshot, no pauses yet).
+            # calendar is the snapshot, no pauses yet), and the row is ours.
             await clocks.refresh(
-                uow, event.incident_id, "registered", announce=True, computed=first
+                uow, event.incident_id, "registered", announce=True, computed=first, row=inserted
             )
 
     @service.handles(IncidentStatusChanged)
