@@ -8,6 +8,12 @@ and `@service.answers`, and calls `service.run()`. Handlers only translate and p
     async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:
         ...
         await uow.publish(DeadlinesSet(...))   # committed together with the change
+
+Deliveries that queue up behind a transaction are handled together in the next one (each
+still acked only after the commit, and retried alone if the batch fails). A handler that
+would rather work on the whole batch at once sets its part aside with `uow.gather(item,
+step)`: `step` runs once before the commit with everything gathered for it. What the
+handlers announce is written to the outbox in one statement just before the commit.
 """
 
 # No `from __future__ import annotations` here: FastStream reads the consumers'
