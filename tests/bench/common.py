@@ -1,13 +1,17 @@
-"""What the benchmarks share: latency percentiles in the reports' shape, and agents
-with room for a whole run."""
+"""What the benchmarks share: latency percentiles in the reports' shape, agents with
+room for a whole run, and where the machine's CPU went."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import statistics
+from pathlib import Path
 from uuid import UUID
 
 import asyncpg
 import httpx
+from desk_runtime.supervisor import ProcessGroup
 from desk_runtime.testing import wait_until
 from portal_gateway.seed import demo_id
 
@@ -75,3 +79,41 @@ async def prepare_agents(
             },
         )
         answer.raise_for_status()
+
+
+def machine_cpu(group: ProcessGroup) -> dict[str, float]:
+    """CPU seconds used so far by the desk's processes (by name), PostgreSQL's backends,
+    RabbitMQ and this benchmark (its load generator and SMTP server), from Linux /proc
+    (each process's own time and that of its children that have exited)."""
+    names = {
+        managed.process.pid: name.split("-")[0] if name.startswith("routing") else name
+        for name, managed in group.processes.items()
+        if managed.process is not None
+    }
+    names[os.getpid()] = "benchmark"
+    totals: dict[str, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            head, fields = (entry / "stat").read_text().rsplit(")", 1)
+            command = head.split("(", 1)[1]
+            pid = int(entry.name)
+            name = names.get(pid) or {"postgres": "postgres", "beam.smp": "rabbitmq"}.get(command)
+            if name is not None:
+                # Own and reaped children's time: a PostgreSQL backend that exits
+                # between the readings hands its time on to the postmaster.
+                used = sum(int(value) for value in fields.split()[11:15])
+                totals[name] = totals.get(name, 0.0) + used / ticks
+    return totals
+
+
+def cpu_shares(
+    before: dict[str, float], after: dict[str, float], seconds: float
+) -> dict[str, float]:
+    """Cores each process used on average between two `machine_cpu` readings."""
+    return {
+        name: round((after.get(name, 0) - used) / seconds, 2)
+        for name, used in sorted(before.items())
+    }

@@ -39,7 +39,7 @@ from desk_runtime.testing import (
 )
 from portal_gateway.seed import DEMO_PASSWORD, demo_id
 
-from .common import MAX_CAPACITY, latency_percentiles, prepare_agents
+from .common import MAX_CAPACITY, cpu_shares, latency_percentiles, machine_cpu, prepare_agents
 
 RESULTS = Path("bench-results")
 ADMIN_PASSWORD = "bench-admin-password"
@@ -130,6 +130,7 @@ async def run(clients: int, duration: float, settle: float) -> dict[str, Any]:
         group = ProcessGroup(env=environment_for(settings), output=log)
         timeline = Timeline()
         probe = None
+        shares: dict[str, float] = {}
         try:
             for service in SERVICES:
                 await group.start_service(service)
@@ -167,6 +168,7 @@ async def run(clients: int, duration: float, settle: float) -> dict[str, Any]:
                 await wait_until(category_known, timeout=30, interval=0.2)
                 probe = await watch_events(settings.amqp_url, settings.namespace, timeline)
                 started = time.perf_counter()
+                machine_before = machine_cpu(group)
                 stop_at = started + duration
                 limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
                 async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as load:
@@ -187,6 +189,10 @@ async def run(clients: int, duration: float, settle: float) -> dict[str, Any]:
                 # Whatever has not arrived by then counts as missing in the report.
                 with contextlib.suppress(TimeoutError):
                     await wait_until(settled, timeout=settle, interval=0.1)
+                # Filing and settling: where the machine's CPU went for this load.
+                shares = cpu_shares(
+                    machine_before, machine_cpu(group), time.perf_counter() - started
+                )
         finally:
             if probe is not None:
                 await probe.close()
@@ -215,6 +221,7 @@ async def run(clients: int, duration: float, settle: float) -> dict[str, Any]:
         "http_errors": timeline.errors,
         "assigned": len(assigned),
         "deadlines_set": len(deadlines),
+        "cpu_share_by_process": shares,
         "latency_ms": {
             "post_answered": latency_percentiles(post),
             "post_to_assigned": latency_percentiles(assigned),
@@ -230,6 +237,7 @@ def print_table(result: dict[str, Any]) -> None:
         f"{result['http_errors']} HTTP errors, {result['assigned']} assigned, "
         f"{result['deadlines_set']} with deadlines"
     )
+    print(f"CPU (cores, filing and settling): {result['cpu_share_by_process']}")
     print(f"{'latency (ms)':<26}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}")
     for name, row in result["latency_ms"].items():
         cells = "".join(

@@ -66,7 +66,7 @@ from desk_runtime.testing import (
 )
 from portal_gateway.seed import DEMO_PASSWORD, demo_id
 
-from .common import MAX_CAPACITY, latency_percentiles, prepare_agents
+from .common import MAX_CAPACITY, cpu_shares, latency_percentiles, machine_cpu, prepare_agents
 
 RESULTS = Path("bench-results")
 ADMIN_PASSWORD = "bench-admin-password"
@@ -107,34 +107,6 @@ async def watch_assignments(
 
     await queue.consume(on_message)
     return connection
-
-
-def machine_cpu(group: ProcessGroup) -> dict[str, float]:
-    """CPU seconds used so far by the desk's processes (by name), PostgreSQL's backends,
-    RabbitMQ and this benchmark (its load generator and SMTP server), from Linux /proc
-    (each process's own time and that of its children that have exited)."""
-    names = {
-        managed.process.pid: name.split("-")[0] if name.startswith("routing") else name
-        for name, managed in group.processes.items()
-        if managed.process is not None
-    }
-    names[os.getpid()] = "benchmark"
-    totals: dict[str, float] = {}
-    ticks = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            head, fields = (entry / "stat").read_text().rsplit(")", 1)
-            command = head.split("(", 1)[1]
-            pid = int(entry.name)
-            name = names.get(pid) or {"postgres": "postgres", "beam.smp": "rabbitmq"}.get(command)
-            if name is not None:
-                # Own and reaped children's time: a PostgreSQL backend that exits
-                # between the readings hands its time on to the postmaster.
-                used = sum(int(value) for value in fields.split()[11:15])
-                totals[name] = totals.get(name, 0.0) + used / ticks
-    return totals
 
 
 async def sample_queue(settings: DeskSettings, step: Step, stop: asyncio.Event) -> None:
@@ -621,10 +593,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     )
                     # Where the machine's CPU went while the step ran and settled.
                     spent = time.perf_counter() - step_started
-                    result["cpu_share_by_process"] = {
-                        name: round((machine_after.get(name, 0) - before) / spent, 2)
-                        for name, before in sorted(machine_before.items())
-                    }
+                    result["cpu_share_by_process"] = cpu_shares(
+                        machine_before, machine_after, spent
+                    )
                     # Other work on the machine skews every number; say how busy it was.
                     result["load_average_1m"] = round(os.getloadavg()[0], 2)
                     steps.append(result)
