@@ -417,32 +417,25 @@ def register(service: Service) -> None:
         ):
             raise Forbidden("clients file incidents for themselves only")
         async with service.transaction() as uow:
-            existing = await uow.conn.fetchrow(
-                "SELECT id, number FROM incidents WHERE request_id = $1", query.request_id
-            )
-            if existing is not None:
-                return IncidentCreated(incident_id=existing["id"], number=existing["number"])
             category = await repo.category(uow.conn, query.category_id)
             if category is None:
                 raise Invalid.field("category_id", "unknown category")
             incident_id = uuid4()
             now = utc_now()
-            number = await uow.conn.fetchval(
-                "SELECT 'INC-' || lpad(nextval('incident_number_seq')::text, 6, '0')"
-            )
             path = tuple(category["path"])
-            # Two deliveries of one request race here: the loser waits for the winner's
-            # commit, inserts nothing and answers with the winner's incident.
-            inserted = await uow.conn.fetchval(
+            # A repeated request inserts nothing and answers with the first incident; two
+            # deliveries of one request racing here: the loser waits for the winner's
+            # commit and does the same. (The number it drew stays unused.)
+            row = await uow.conn.fetchrow(
                 """
                 INSERT INTO incidents (id, number, request_id, title, description, category_id,
                     category_path, priority, channel, status, requester_id, organization_id,
                     created_at, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
-                ON CONFLICT (request_id) DO NOTHING RETURNING true
+                VALUES ($1, 'INC-' || lpad(nextval('incident_number_seq')::text, 6, '0'),
+                    $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+                ON CONFLICT (request_id) DO NOTHING RETURNING *
                 """,
                 incident_id,
-                number,
                 query.request_id,
                 query.title,
                 query.description,
@@ -455,13 +448,12 @@ def register(service: Service) -> None:
                 query.organization_id,
                 now,
             )
-            if not inserted:
+            if row is None:
                 existing = await uow.conn.fetchrow(
                     "SELECT id, number FROM incidents WHERE request_id = $1", query.request_id
                 )
                 return IncidentCreated(incident_id=existing["id"], number=existing["number"])
-            row = await repo.incident(uow.conn, incident_id)
-            assert row is not None
+            number = row["number"]
             await uow.publish(
                 IncidentRegistered(
                     incident_id=incident_id,
