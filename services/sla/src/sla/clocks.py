@@ -18,7 +18,7 @@ from uuid import UUID
 import asyncpg
 from desk_contracts import utc_now
 from desk_contracts.enums import Priority, Status
-from desk_contracts.messages import DeadlinesSet
+from desk_contracts.messages import DeadlinesSet, IncidentRegistered
 from desk_runtime.errors import NotYet
 from desk_runtime.service import UnitOfWork
 
@@ -178,18 +178,12 @@ async def refresh(
     reason: str,
     *,
     announce: bool = False,
-    computed: Computation | None = None,
-    row: asyncpg.Record | None = None,
 ) -> Computation:
-    """Recompute from registration, store the protocol, re-arm timers, announce changes.
-    `computed` is a computation the caller just made from the stored facts (at
-    registration), so it is not made twice; `row` is the clock's row the caller holds
-    locked (just inserted), so it is not read again."""
+    """Recompute from registration, store the protocol, re-arm timers, announce changes."""
     conn = uow.conn
-    if row is None:
-        row = await require_clock(conn, incident_id)
+    row = await require_clock(conn, incident_id)
     now = utc_now()
-    result = computed if computed is not None else await computation_for(conn, row, now)
+    result = await computation_for(conn, row, now)
     deadlines = result.deadlines
     # An answered first response keeps the due time it was measured against.
     response_due = (
@@ -197,6 +191,7 @@ async def refresh(
     )
     resolution_due = deadlines.resolution_due
     steps = [step.as_dict() for step in deadlines.steps]
+    previous = (row["response_due"], row["resolution_due"])
     # The clock and its computation's record in one round trip.
     await conn.execute(
         """
@@ -220,11 +215,82 @@ async def refresh(
         now,
         reason,
     )
-    await timers.sync_timers(conn, incident_id, wanted_timers(row, result))
-    if announce or (response_due, resolution_due) != (row["response_due"], row["resolution_due"]):
+    announce = announce or (response_due, resolution_due) != previous
+    await _arm_and_announce(uow, row, result, response_due, resolution_due, now, announce)
+    return result
+
+
+async def register_clock(
+    uow: UnitOfWork, event: IncidentRegistered, contract: ContractVersion, first: Computation
+) -> None:
+    """Start a new incident's clocks from `first` (computed from its registration): the
+    clock with its protocol and the computation's record in one statement (nothing if a
+    redelivery finds the clock there), then its timers, and announce the due times."""
+    deadlines = first.deadlines
+    now = utc_now()
+    row = await uow.conn.fetchrow(
+        """
+        WITH early AS (
+            -- An assignment that arrived before this registration (see 0004).
+            INSERT INTO early_assignments (incident_id, registered) VALUES ($1, true)
+            ON CONFLICT (incident_id) DO UPDATE SET registered = true
+            RETURNING assignee_id
+        ), clock AS (
+            INSERT INTO incident_clocks (incident_id, organization_id, contract_id,
+                contract_version, registered_at, category_path, priority, response_due,
+                resolution_due, reminder_at, response_reminder_at, paused_seconds,
+                client_delay_seconds, protocol, computed_at, number, category_id,
+                calendar_name, calendar, assignee_id, status)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, $12, $13, $14, $15,
+                $16, $17, early.assignee_id,
+                CASE WHEN early.assignee_id IS NULL THEN 'new' ELSE 'assigned' END
+            FROM early
+            ON CONFLICT (incident_id) DO NOTHING RETURNING *
+        ), recorded AS (
+            INSERT INTO computations (incident_id, reason, computed_at, steps)
+            SELECT incident_id, 'registered', computed_at, protocol FROM clock
+        )
+        SELECT * FROM clock
+        """,
+        event.incident_id,
+        event.organization_id,
+        contract.contract_id,
+        contract.version,
+        event.registered_at,
+        list(event.category_path),
+        event.priority.value,
+        deadlines.response_due,
+        deadlines.resolution_due,
+        deadlines.reminder_at,
+        deadlines.response_reminder_at,
+        [step.as_dict() for step in deadlines.steps],
+        now,
+        event.number,
+        event.category_id,
+        contract.calendar_name,
+        snapshot_of(contract),
+    )
+    if row is not None:
+        await _arm_and_announce(
+            uow, row, first, deadlines.response_due, deadlines.resolution_due, now, True
+        )
+
+
+async def _arm_and_announce(
+    uow: UnitOfWork,
+    row: asyncpg.Record,
+    result: Computation,
+    response_due: datetime,
+    resolution_due: datetime,
+    now: datetime,
+    announce: bool,
+) -> None:
+    """Arm the timers the incident now needs and, if asked, announce its due times."""
+    await timers.sync_timers(uow.conn, row["incident_id"], wanted_timers(row, result))
+    if announce:
         await uow.publish(
             DeadlinesSet(
-                incident_id=incident_id,
+                incident_id=row["incident_id"],
                 contract_id=row["contract_id"],
                 contract_name=result.contract.name,
                 contract_version=row["contract_version"],
@@ -233,7 +299,6 @@ async def refresh(
                 computed_at=now,
             )
         )
-    return result
 
 
 def signed_business(calendar: WorkingCalendar, due: datetime, actual: datetime) -> timedelta:

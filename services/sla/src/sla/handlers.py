@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import asyncpg
-from desk_contracts import utc_now
 from desk_contracts.enums import EntryKind, Status, Visibility
 from desk_contracts.messages import (
     EntryAdded,
@@ -65,47 +64,9 @@ def register(service: Service) -> None:
             (),
             None,
         )
-        inserted = await uow.conn.fetchrow(
-            """
-            WITH early AS (
-                -- An assignment that arrived before this registration (see 0004).
-                INSERT INTO early_assignments (incident_id, registered) VALUES ($1, true)
-                ON CONFLICT (incident_id) DO UPDATE SET registered = true
-                RETURNING assignee_id
-            )
-            INSERT INTO incident_clocks (incident_id, organization_id, contract_id,
-                contract_version, registered_at, category_path, priority, response_due,
-                resolution_due, reminder_at, paused_seconds, protocol, computed_at, number,
-                category_id, calendar_name, calendar, assignee_id, status)
-            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13, $14, $15, $16,
-                early.assignee_id,
-                CASE WHEN early.assignee_id IS NULL THEN 'new' ELSE 'assigned' END
-            FROM early
-            ON CONFLICT (incident_id) DO NOTHING RETURNING *
-            """,
-            event.incident_id,
-            event.organization_id,
-            contract.contract_id,
-            contract.version,
-            event.registered_at,
-            list(event.category_path),
-            event.priority.value,
-            first.deadlines.response_due,
-            first.deadlines.resolution_due,
-            first.deadlines.reminder_at,
-            [],
-            utc_now(),
-            event.number,
-            event.category_id,
-            contract.calendar_name,
-            clocks.snapshot_of(contract),
-        )
-        if inserted is not None:
-            # `first` was computed from exactly what was just stored (the contract's
-            # calendar is the snapshot, no pauses yet), and the row is ours.
-            await clocks.refresh(
-                uow, event.incident_id, "registered", announce=True, computed=first, row=inserted
-            )
+        # `first` was computed from exactly what is stored (the contract's calendar is
+        # the snapshot, no pauses yet).
+        await clocks.register_clock(uow, event, contract, first)
 
     @service.handles(IncidentStatusChanged)
     async def on_status_changed(event: IncidentStatusChanged, uow: UnitOfWork) -> None:
