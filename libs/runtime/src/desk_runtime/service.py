@@ -24,7 +24,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -108,6 +108,7 @@ class TransactionEnd:
 
     gathered: dict[ClosingStep, list[Gathered[Any]]] = field(default_factory=dict)
     outbox: list[Envelope[Message]] = field(default_factory=list)
+    remembered: dict[Hashable, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -158,6 +159,15 @@ class UnitOfWork:
         transaction and before its commit, with all that they set aside for it: the
         deliveries handled together in one transaction share one run of the step."""
         self.end.gathered.setdefault(step, []).append(Gathered(item, self.envelope))
+
+    async def remember(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+        """What `read` gives for `key`, read once per transaction: the deliveries handled
+        together in one transaction share it (reference data such as a contract, which
+        this transaction does not change)."""
+        if key not in self.end.remembered:
+            self.end.remembered[key] = await read()
+        value: T = self.end.remembered[key]
+        return value
 
     def committed(self) -> None:
         for action in self._after_commit:

@@ -257,6 +257,24 @@ async def test_a_closing_step_runs_once_before_the_commit_with_all_that_was_gath
     assert [row["item"] for row in stored] == ["a", "b"]
 
 
+async def test_what_a_transaction_remembers_is_read_once_in_it_and_again_in_the_next(
+    intake: Service,
+) -> None:
+    reads: list[str] = []
+
+    async def read() -> str:
+        reads.append("read")
+        return "contract v1"
+
+    async with intake.transaction() as unit:
+        assert await unit.remember(("contract", 1), read) == "contract v1"
+        assert await unit.remember(("contract", 1), read) == "contract v1"
+    assert reads == ["read"]
+    async with intake.transaction() as unit:
+        await unit.remember(("contract", 1), read)
+    assert reads == ["read", "read"]
+
+
 async def test_a_burst_shares_transactions_and_a_poison_message_fails_alone(
     intake: Service, desk_settings: DeskSettings
 ) -> None:

@@ -54,7 +54,11 @@ def register(service: Service) -> None:
     async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:
         """Picks the contract version and the most specific target, computes both due
         times in business time, keeps the protocol and arms the timers."""
-        contract = await contract_for(uow.conn, event.organization_id)
+        # Registrations handled together mostly share an organization: one read each.
+        contract = await uow.remember(
+            ("contract", event.organization_id),
+            lambda: contract_for(uow.conn, event.organization_id),
+        )
         first = clocks.compute(
             contract,
             contract.calendar,
