@@ -11,12 +11,19 @@ from uuid import UUID
 
 import asyncpg
 import httpx
+from desk_contracts.messages import MAX_CAPACITY
 from desk_runtime.supervisor import ProcessGroup
 from desk_runtime.testing import wait_until
 from portal_gateway.seed import demo_id
 
-# The most open incidents one agent's profile may hold.
-MAX_CAPACITY = 1000
+# The admin of every benchmark's desk.
+ADMIN_PASSWORD = "bench-admin-password"
+
+
+def agents_for(incidents: int, at_least: int) -> int:
+    """How many agents at the largest capacity hold `incidents` (a full desk would
+    measure the backlog, not the assignment), and never fewer than `at_least`."""
+    return max(at_least, -(-incidents // MAX_CAPACITY))
 
 
 def latency_percentiles(values: list[float]) -> dict[str, float | None]:
@@ -37,14 +44,12 @@ def latency_percentiles(values: list[float]) -> dict[str, float | None]:
     }
 
 
-async def prepare_agents(
-    http: httpx.AsyncClient, routing: asyncpg.Connection, admin_password: str, count: int
-) -> None:
+async def prepare_agents(http: httpx.AsyncClient, routing: asyncpg.Connection, count: int) -> None:
     """`count` online agents covering everything, each with the largest capacity, set up
     as an admin would: staff users (the demo's anna and boris, then new ones), then their
     profiles."""
     response = await http.post(
-        "/api/v1/auth/token", json={"username": "admin", "password": admin_password}
+        "/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}
     )
     response.raise_for_status()
     headers = {"authorization": f"Bearer {response.json()['access_token']}"}

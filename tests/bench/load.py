@@ -39,17 +39,18 @@ from desk_runtime.testing import (
 )
 from portal_gateway.seed import DEMO_PASSWORD, demo_id
 
-from .common import MAX_CAPACITY, cpu_shares, latency_percentiles, machine_cpu, prepare_agents
+from .common import (
+    ADMIN_PASSWORD,
+    agents_for,
+    cpu_shares,
+    latency_percentiles,
+    machine_cpu,
+    prepare_agents,
+)
 
 RESULTS = Path("bench-results")
-ADMIN_PASSWORD = "bench-admin-password"
 # More than this desk files per second on one machine: agents are added for this rate.
 HIGHEST_RATE = 250
-
-
-def agent_count(duration: float) -> int:
-    """Enough agents (each at the largest capacity) to hold all a run can file."""
-    return max(2, -(-int(duration * HIGHEST_RATE) // MAX_CAPACITY))
 
 
 @dataclass
@@ -147,7 +148,7 @@ async def run(clients: int, duration: float, settle: float) -> dict[str, Any]:
                 # Agents with room for the whole run, so every incident can be assigned.
                 routing = await asyncpg.connect(settings.database_url("routing"))
                 try:
-                    await prepare_agents(http, routing, ADMIN_PASSWORD, agent_count(duration))
+                    await prepare_agents(http, routing, agents_for(int(duration * HIGHEST_RATE), 2))
                 finally:
                     await routing.close()
                 token = (

@@ -42,7 +42,12 @@ import asyncpg
 import httpx
 from desk_contracts import Envelope
 from desk_contracts.enums import Channel, Presence, Priority
-from desk_contracts.messages import IncidentAssigned, IncidentRegistered, UpsertAgentProfile
+from desk_contracts.messages import (
+    MAX_CAPACITY,
+    IncidentAssigned,
+    IncidentRegistered,
+    UpsertAgentProfile,
+)
 from desk_contracts.topology import (
     EVENTS_EXCHANGE,
     SERVICES,
@@ -66,10 +71,16 @@ from desk_runtime.testing import (
 )
 from portal_gateway.seed import DEMO_PASSWORD, demo_id
 
-from .common import MAX_CAPACITY, cpu_shares, latency_percentiles, machine_cpu, prepare_agents
+from .common import (
+    ADMIN_PASSWORD,
+    agents_for,
+    cpu_shares,
+    latency_percentiles,
+    machine_cpu,
+    prepare_agents,
+)
 
 RESULTS = Path("bench-results")
-ADMIN_PASSWORD = "bench-admin-password"
 AGENTS = 10
 CATEGORIES = ("fault/software", "order/development", "consultation")
 # Requests in flight at most; beyond that the generator falls behind its schedule and
@@ -439,10 +450,8 @@ async def prepare_held(
 
 
 def agent_count(args: argparse.Namespace) -> int:
-    """Enough agents to hold every incident of the run (a full desk would measure the
-    backlog, not the assignment), and never fewer than ten."""
-    total = sum(int(rate * args.duration) for rate in args.rates)
-    return max(AGENTS, -(-total // MAX_CAPACITY))
+    """Enough agents for every incident of the run, and never fewer than ten."""
+    return agents_for(sum(int(rate * args.duration) for rate in args.rates), AGENTS)
 
 
 async def prepare_bare_agents(
@@ -560,7 +569,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 if args.routing_only:
                     await prepare_bare_agents(settings, routing, agent_count(args))
                 else:
-                    await prepare_agents(http, routing, ADMIN_PASSWORD, agent_count(args))
+                    await prepare_agents(http, routing, agent_count(args))
                     token = await login_and_warm_up(http)
                 held: list[HeldRegistration] = []
                 if args.replay:

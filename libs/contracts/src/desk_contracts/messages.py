@@ -18,6 +18,9 @@ Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
 # Contract versions are stored as 32-bit integers.
 MAX_VERSION = 2**31 - 1
 VersionNumber = Annotated[int, Field(ge=1, le=MAX_VERSION)]
+# The most open incidents one agent's profile may hold.
+MAX_CAPACITY = 1000
+Capacity = Annotated[int, Field(ge=0, le=MAX_CAPACITY)]
 
 CategoryPath = tuple[str, ...]
 
@@ -448,7 +451,7 @@ class UpsertAgentProfile(Command):
 
     agent_id: UUID
     skills: tuple[CategoryPath, ...] = ((),)
-    capacity: int = Field(default=10, ge=0, le=1000)
+    capacity: Capacity = 10
     presence: Presence = Presence.OFFLINE
     group_head_id: UUID | None = None
 
@@ -711,7 +714,7 @@ class ChangeAgentProfile(Query):
     fields: tuple[str, ...]
     create: bool = False
     skills: tuple[CategoryPath, ...] = ((),)
-    capacity: int = Field(default=10, ge=0, le=1000)
+    capacity: Capacity = 10
     presence: Presence = Presence.OFFLINE
     group_head_id: UUID | None = None
 

@@ -103,12 +103,17 @@ ClosingStep = Callable[["UnitOfWork", list[Gathered[Any]]], Awaitable[None]]
 @dataclass
 class TransactionEnd:
     """What the units of one transaction leave for its end (a batch of deliveries shares
-    one): the items gathered for closing steps, and the announcements, written to the
-    outbox in one statement just before the commit."""
+    one): the items gathered for closing steps, the announcements, written to the outbox
+    in one statement just before the commit, and what to do once it has committed."""
 
     gathered: dict[ClosingStep, list[Gathered[Any]]] = field(default_factory=dict)
     outbox: list[Envelope[Message]] = field(default_factory=list)
     remembered: dict[Hashable, Any] = field(default_factory=dict)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def committed(self) -> None:
+        for action in self.after_commit:
+            action()
 
 
 @dataclass
@@ -118,8 +123,6 @@ class UnitOfWork:
     conn: asyncpg.Connection
     service: "Service"
     envelope: Envelope[Any] | None = None
-    published: list[Envelope[Message]] = field(default_factory=list)
-    _after_commit: list[Callable[[], None]] = field(default_factory=list)
     end: TransactionEnd = field(default_factory=TransactionEnd)
 
     async def publish(
@@ -144,13 +147,12 @@ class UnitOfWork:
             for payload, cause in zip(payloads, causes, strict=True)
         ]
         self.end.outbox.extend(envelopes)
-        self.published.extend(envelopes)
         return envelopes
 
     def on_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the transaction has committed: counters count what
         happened, not what a rolled-back attempt tried."""
-        self._after_commit.append(action)
+        self.end.after_commit.append(action)
 
     def gather(
         self, item: T, step: "Callable[[UnitOfWork, list[Gathered[T]]], Awaitable[None]]"
@@ -169,22 +171,16 @@ class UnitOfWork:
         value: T = self.end.remembered[key]
         return value
 
-    def committed(self) -> None:
-        for action in self._after_commit:
-            action()
-
 
 async def close_transaction(
     conn: asyncpg.Connection, service: "Service", end: TransactionEnd
-) -> UnitOfWork:
+) -> None:
     """Run the closing steps the handlers asked for and write the transaction's
-    announcements, inside the transaction; the unit returned is to be told `committed()`
-    with the others."""
+    announcements, inside the transaction (`end.committed()` follows the commit)."""
     closing = UnitOfWork(conn, service, end=end)
     for step, items in list(end.gathered.items()):
         await step(closing, items)
     await write_outbox(conn, end.outbox)
-    return closing
 
 
 EventHandler = Callable[[Any, UnitOfWork], Awaitable[None]]
@@ -318,9 +314,8 @@ class Service:
         async with self.pool.acquire() as conn, conn.transaction():
             unit = UnitOfWork(conn, self)
             yield unit
-            closing = await close_transaction(conn, self, unit.end)
-        unit.committed()
-        closing.committed()
+            await close_transaction(conn, self, unit.end)
+        unit.end.committed()
 
     # --- consumers ----------------------------------------------------------------------
 
@@ -373,7 +368,7 @@ class Service:
         # in a circle (the sort is stable: one incident's messages keep their order).
         batch.sort(key=lambda d: str(getattr(d.envelope.payload, "incident_id", "")))
         started = time.perf_counter()
-        units: list[tuple[_Delivery, UnitOfWork]] = []
+        handled: list[_Delivery] = []
         duplicates: list[_Delivery] = []
         end = TransactionEnd()
         try:
@@ -394,11 +389,10 @@ class Service:
                         duplicates.append(delivery)
                         continue
                     fresh.discard(envelope.message_id)  # a second copy in the batch
-                    unit = UnitOfWork(conn, self, envelope, end=end)
                     with self._message_context(envelope):
-                        await handler(envelope.payload, unit)
-                    units.append((delivery, unit))
-                closing = await close_transaction(conn, self, end)
+                        await handler(envelope.payload, UnitOfWork(conn, self, envelope, end=end))
+                    handled.append(delivery)
+                await close_transaction(conn, self, end)
         except Exception as error:
             log.warning(
                 "message_batch_failed", queue=queue_name, size=len(batch), error=repr(error)
@@ -414,9 +408,8 @@ class Service:
                 task.add_done_callback(self._alone.discard)
             return
         elapsed = (time.perf_counter() - started) / len(batch)
-        closing.committed()
-        for delivery, unit in units:
-            unit.committed()
+        end.committed()
+        for delivery in handled:
             MESSAGES_CONSUMED.labels(queue_name, "ok").inc()
             MESSAGE_HANDLING_SECONDS.labels(queue_name).observe(elapsed)
             # Each message keeps its own line, with its correlation and incident ids.
@@ -477,7 +470,7 @@ class Service:
                                     return
                                 unit = UnitOfWork(conn, self, envelope)
                                 await handler(envelope.payload, unit)
-                                closing = await close_transaction(conn, self, unit.end)
+                                await close_transaction(conn, self, unit.end)
                             break
                         except NotYet as waiting:
                             if pause is None:
@@ -485,8 +478,7 @@ class Service:
                             log.info("message_waits_for_a_fact", reason=str(waiting))
                             await asyncio.sleep(pause)
                     assert unit is not None
-                    unit.committed()
-                    closing.committed()
+                    unit.end.committed()
                 except Exception as error:
                     MESSAGES_CONSUMED.labels(queue_name, "failed").inc()
                     log.exception("message_handling_failed", queue=queue_name, error=repr(error))

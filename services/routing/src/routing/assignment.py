@@ -224,27 +224,28 @@ async def place_registered(uow: UnitOfWork, registered: list[Gathered[IncidentFa
     for gathered in registered:
         incidents.setdefault(gathered.item.incident_id, gathered)  # one place per incident
     agents = await lock_agents(uow.conn)
-    # Read after the locks: an assignment by hand that raced ahead has committed by now.
-    rows = await uow.conn.fetch(
-        "SELECT i.incident_id, d.resolution_due, "
-        "EXISTS (SELECT 1 FROM assignments a WHERE a.incident_id = i.incident_id) AS taken "
-        "FROM unnest($1::uuid[]) AS i(incident_id) "
-        "LEFT JOIN incident_deadlines d USING (incident_id)",
-        list(incidents),
-    )
+    unplaced = await _unplaced(uow.conn, list(incidents))
     await _place(
         uow,
         [
-            Arrival(
-                incidents[row["incident_id"]].item,
-                row["resolution_due"],
-                incidents[row["incident_id"]].cause,
-            )
-            for row in rows
-            if not row["taken"]
+            Arrival(gathered.item, unplaced[incident_id], gathered.cause)
+            for incident_id, gathered in incidents.items()
+            if incident_id in unplaced
         ],
         agents,
     )
+
+
+async def _unplaced(conn: asyncpg.Connection, ids: list[UUID]) -> dict[UUID, datetime | None]:
+    """Of `ids`, those no assignment holds yet, with their resolution due. Read after the
+    agents' locks: an assignment by hand that raced ahead has committed by now."""
+    rows = await conn.fetch(
+        "SELECT i.incident_id, d.resolution_due FROM unnest($1::uuid[]) AS i(incident_id) "
+        "LEFT JOIN incident_deadlines d USING (incident_id) "
+        "WHERE NOT EXISTS (SELECT 1 FROM assignments a WHERE a.incident_id = i.incident_id)",
+        ids,
+    )
+    return {row["incident_id"]: row["resolution_due"] for row in rows}
 
 
 async def place_arrivals(uow: UnitOfWork, limit: int = ARRIVALS_BATCH) -> int:
@@ -253,9 +254,8 @@ async def place_arrivals(uow: UnitOfWork, limit: int = ARRIVALS_BATCH) -> int:
     conn = uow.conn
     # Several instances share the arrivals: each takes rows nobody else holds.
     rows = await conn.fetch(
-        "SELECT a.incident_id, a.category_path, a.priority, a.registered_at, d.resolution_due "
-        "FROM arrivals a LEFT JOIN incident_deadlines d USING (incident_id) "
-        "ORDER BY a.arrived_at LIMIT $1 FOR UPDATE OF a SKIP LOCKED",
+        "SELECT incident_id, category_path, priority, registered_at FROM arrivals "
+        "ORDER BY arrived_at LIMIT $1 FOR UPDATE SKIP LOCKED",
         limit,
     )
     if not rows:
@@ -263,13 +263,7 @@ async def place_arrivals(uow: UnitOfWork, limit: int = ARRIVALS_BATCH) -> int:
     agents = await lock_agents(conn)
     ids = [row["incident_id"] for row in rows]
     await conn.execute("DELETE FROM arrivals WHERE incident_id = ANY($1::uuid[])", ids)
-    # Checked after the locks: an assignment by hand that raced ahead has committed by now.
-    taken = {
-        row["incident_id"]
-        for row in await conn.fetch(
-            "SELECT incident_id FROM assignments WHERE incident_id = ANY($1::uuid[])", ids
-        )
-    }
+    unplaced = await _unplaced(conn, ids)
     await _place(
         uow,
         [
@@ -280,10 +274,10 @@ async def place_arrivals(uow: UnitOfWork, limit: int = ARRIVALS_BATCH) -> int:
                     Priority(row["priority"]),
                     row["registered_at"],
                 ),
-                row["resolution_due"],
+                unplaced[row["incident_id"]],
             )
             for row in rows
-            if row["incident_id"] not in taken
+            if row["incident_id"] in unplaced
         ],
         agents,
     )

@@ -221,11 +221,21 @@ async def refresh(
 
 
 async def register_clock(
-    uow: UnitOfWork, event: IncidentRegistered, contract: ContractVersion, first: Computation
+    uow: UnitOfWork, event: IncidentRegistered, contract: ContractVersion
 ) -> None:
-    """Start a new incident's clocks from `first` (computed from its registration): the
-    clock with its protocol and the computation's record in one statement (nothing if a
-    redelivery finds the clock there), then its timers, and announce the due times."""
+    """Start a new incident's clocks under `contract`: the due times computed from the
+    registration (the contract's calendar, no pauses yet), the clock with its protocol
+    and the computation's record in one statement (nothing if a redelivery finds the
+    clock there), then its timers, and announce the due times."""
+    first = compute(
+        contract,
+        contract.calendar,
+        event.registered_at,
+        event.category_path,
+        event.priority,
+        (),
+        None,
+    )
     deadlines = first.deadlines
     now = utc_now()
     row = await uow.conn.fetchrow(

@@ -59,18 +59,7 @@ def register(service: Service) -> None:
             ("contract", event.organization_id),
             lambda: contract_for(uow.conn, event.organization_id),
         )
-        first = clocks.compute(
-            contract,
-            contract.calendar,
-            event.registered_at,
-            event.category_path,
-            event.priority,
-            (),
-            None,
-        )
-        # `first` was computed from exactly what is stored (the contract's calendar is
-        # the snapshot, no pauses yet).
-        await clocks.register_clock(uow, event, contract, first)
+        await clocks.register_clock(uow, event, contract)
 
     @service.handles(IncidentStatusChanged)
     async def on_status_changed(event: IncidentStatusChanged, uow: UnitOfWork) -> None:

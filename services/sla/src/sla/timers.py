@@ -72,25 +72,20 @@ async def sync_timers(
 ) -> None:
     """Make the incident's armed timers exactly `wanted`: cancel the others, move or arm
     these. A timer that already fired stays fired (each fires once)."""
-    specs = list(wanted)
-    await _arm(conn, [(incident_id, spec) for spec in specs], cancel_others_of=incident_id)
+    await arm(conn, [(incident_id, spec) for spec in wanted], cancel_others_of=incident_id)
 
 
-async def arm(conn: asyncpg.Connection, timers: list[tuple[UUID, TimerSpec]]) -> None:
-    """Arm (or move) many timers in one statement."""
-    if timers:
-        await _arm(conn, timers)
-
-
-async def _arm(
+async def arm(
     conn: asyncpg.Connection,
     timers: list[tuple[UUID, TimerSpec]],
     cancel_others_of: UUID | None = None,
 ) -> None:
-    """One statement: cancel `cancel_others_of`'s armed timers of other kinds, arm (or
-    move) `timers`, and wake the schedulers if one is due earlier than they planned to
-    look (the notification is delivered at commit). The cancelled and the armed rows
-    differ by kind, so no row is changed twice."""
+    """Arm (or move) many timers in one statement, which also cancels the armed timers of
+    `cancel_others_of` whose kind is not among them and wakes the schedulers if one is
+    due earlier than they planned to look (the notification is delivered at commit).
+    The cancelled and the armed rows differ by kind, so no row is changed twice."""
+    if not timers and cancel_others_of is None:
+        return
     await conn.execute(
         """
         WITH cancelled AS (

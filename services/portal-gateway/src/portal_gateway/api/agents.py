@@ -13,6 +13,7 @@ from desk_contracts.messages import (
     AgentView,
     Backlog,
     BacklogItem,
+    Capacity,
     ChangeAgentProfile,
     GetBacklog,
     ListAgents,
@@ -49,7 +50,7 @@ class AgentProfileBody(_Body):
     """A whole profile (PUT); presence is kept when left out."""
 
     skills: list[SkillPath] = Field(max_length=200)
-    capacity: int = Field(ge=0, le=1000)
+    capacity: Capacity
     group_head_id: UUID | None = None
     presence: Presence | None = None
 
@@ -63,7 +64,7 @@ class AgentProfilePatch(_Body):
     """Only the fields sent change; `group_head_id: null` removes the head."""
 
     skills: list[SkillPath] | None = Field(default=None, max_length=200)
-    capacity: int | None = Field(default=None, ge=0, le=1000)
+    capacity: Capacity | None = None
     group_head_id: UUID | None = None
     presence: Presence | None = None
 
