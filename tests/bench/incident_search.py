@@ -13,7 +13,6 @@ Prints a table and writes bench-results/incident_search.json.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import statistics
@@ -24,6 +23,7 @@ from typing import IO, Any
 import asyncpg
 import httpx
 from desk_contracts.topology import SERVICES
+from desk_runtime import loop as desk_loop
 from desk_runtime.supervisor import ProcessGroup
 from desk_runtime.testing import (
     drop_namespace,
@@ -313,7 +313,7 @@ def main() -> None:
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     with (RESULTS / "incident_search.log").open("w") as log:
-        result = asyncio.run(run(args.incidents, args.requests, log))
+        result = desk_loop.run(run(args.incidents, args.requests, log))
     print_table(result)
     (RESULTS / "incident_search.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
 

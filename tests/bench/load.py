@@ -26,6 +26,7 @@ import asyncpg
 import httpx
 from desk_contracts.messages import DeadlinesSet, IncidentAssigned
 from desk_contracts.topology import EVENTS_EXCHANGE, SERVICES, exchange_name
+from desk_runtime import loop as desk_loop
 from desk_runtime.supervisor import ProcessGroup
 from desk_runtime.testing import (
     drop_namespace,
@@ -256,7 +257,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
-    result = asyncio.run(run(args.clients, args.duration, args.settle))
+    result = desk_loop.run(run(args.clients, args.duration, args.settle))
     print_table(result)
     (RESULTS / "load.json").write_text(json.dumps(result, indent=2))
     print(f"\nWritten to {RESULTS / 'load.json'}", file=sys.stderr)

@@ -55,6 +55,7 @@ from desk_contracts.topology import (
     consumer_queue,
     exchange_name,
 )
+from desk_runtime import loop as desk_loop
 from desk_runtime.settings import DeskSettings
 from desk_runtime.supervisor import ProcessGroup
 from desk_runtime.testing import (
@@ -687,7 +688,7 @@ def main() -> None:
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     print(HEADER, flush=True)
-    result = asyncio.run(run(args))
+    result = desk_loop.run(run(args))
     name = "alone" if args.routing_only else "replay" if args.replay else ""
     path = RESULTS / f"routing_assign{'_' + name if name else ''}.json"
     path.write_text(json.dumps(result, indent=2))

@@ -34,6 +34,7 @@ from uuid import uuid4
 
 import asyncpg
 import httpx
+from desk_runtime import loop as desk_loop
 from desk_runtime.db import create_pool
 from desk_runtime.settings import DeskSettings
 from desk_runtime.supervisor import ProcessGroup
@@ -267,7 +268,7 @@ def main() -> None:
         parser.error("--timers, --firing and --window must be positive")
     RESULTS.mkdir(exist_ok=True)
     with (RESULTS / "sla_timers.log").open("w") as log_file:
-        result = asyncio.run(run(args, log_file))
+        result = desk_loop.run(run(args, log_file))
     print_table(result)
     path = RESULTS / "sla_timers.json"
     existing: dict[str, Any] = {}

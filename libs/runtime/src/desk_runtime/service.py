@@ -658,11 +658,12 @@ class Service:
     def run(self, extra: Callable[[], Awaitable[None]] | None = None) -> None:
         """The process entry point; `extra` replaces the plain health server (the gateway
         serves health next to its API)."""
+        from . import loop
         from .health import serve_health
 
         configure_logging(self.name, self.settings.log_level, self.settings.log_format)
         try:
-            asyncio.run(self.serve_forever(extra or (lambda: serve_health(self))))
+            loop.run(self.serve_forever(extra or (lambda: serve_health(self))))
         except Exception as error:
             log.error("service_failed", error=str(error))
             raise SystemExit(1) from error
