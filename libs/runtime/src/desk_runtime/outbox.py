@@ -33,18 +33,12 @@ def envelope_for(
 ) -> Envelope[Message]:
     """Wrap a payload, continuing the correlation of `cause`, else of the message being
     handled."""
-    if cause is not None:
-        return Envelope.wrap(
-            payload,
-            producer=producer,
-            correlation_id=cause.correlation_id,
-            causation_id=cause.message_id,
-        )
+    if cause is None:
+        correlation, causation = correlation_id_var.get(), causation_id_var.get()
+    else:
+        correlation, causation = cause.correlation_id, cause.message_id
     return Envelope.wrap(
-        payload,
-        producer=producer,
-        correlation_id=correlation_id_var.get(),
-        causation_id=causation_id_var.get(),
+        payload, producer=producer, correlation_id=correlation, causation_id=causation
     )
 
 
