@@ -512,6 +512,29 @@ async def test_a_killed_sla_fires_each_waiting_timer_once_after_restart(
     assert {key: counts[key] for key in expected} == dict.fromkeys(expected, 1)
 
 
+async def test_an_unanswered_escalation_gives_the_incident_to_a_colleague(
+    desk: RunningDesk, tokens: dict[str, str], seconds_contract: str
+) -> None:
+    """Level 1 of the seconds contract (after 8 s, reassign): the least-loaded colleague
+    takes the incident over, never its first assignee."""
+    admin = tokens["admin"]
+    agents = {demo_id("user:anna"), demo_id("user:boris")}
+    # Room for both demo agents, whatever this module filed before.
+    for agent in agents:
+        await call(desk, admin, "PATCH", f"/api/v1/agents/{agent}", json={"capacity": 50})
+    created = await file_incident(desk, tokens["alice"], "Nobody answers")
+    incident = created["id"]
+    first = (await poll_incident(desk, admin, incident, lambda b: b["assignee_id"]))["assignee_id"]
+    moved = await poll_incident(
+        desk, admin, incident, lambda b: b["assignee_id"] not in (None, first), timeout=40
+    )
+    assert {first, moved["assignee_id"]} == {str(agent) for agent in agents}
+    entries: list[dict[str, Any]] = moved["entries"]  # type: ignore[assignment]
+    assignments = [e["text"] for e in entries if e["kind"] == "assignment"]
+    assert len(assignments) == 2
+    assert "escalation (level 1)" in assignments[-1]
+
+
 async def test_statistics_per_agent_and_period(
     desk: RunningDesk, tokens: dict[str, str], seconds_contract: str
 ) -> None:

@@ -614,26 +614,6 @@ class SlaBreached(Event):
     fired_at: datetime
 
 
-class AssignIncident(Command):
-    """Staff assign by hand."""
-
-    ROUTING_KEY: ClassVar[str] = "routing.incident.assign"
-
-    incident_id: UUID
-    agent_id: UUID
-    actor_id: UUID
-
-
-class ReassignIncident(Command):
-    """Escalation: give the incident to the least-loaded eligible agent other than the
-    current one (never back to them); none eligible → backlog and the head is told."""
-
-    ROUTING_KEY: ClassVar[str] = "routing.incident.reassign"
-
-    incident_id: UUID
-    reason: str
-
-
 class CategoryUpserted(Event):
     """Intake applied an UpsertCategory: others keep the tree (names, colours, contacts)."""
 

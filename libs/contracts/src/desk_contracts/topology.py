@@ -37,7 +37,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.IncidentStatusChanged,
         m.IncidentReclassified,
         m.DeadlinesSet,
-        m.ReassignIncident,
+        m.SlaEscalated,
     ),
     "notify": (
         m.UserUpserted,

@@ -237,12 +237,16 @@ async def place_registered(uow: UnitOfWork, registered: list[Gathered[IncidentFa
 
 
 async def _unplaced(conn: asyncpg.Connection, ids: list[UUID]) -> dict[UUID, datetime | None]:
-    """Of `ids`, those no assignment holds yet, with their resolution due. Read after the
-    agents' locks: an assignment by hand that raced ahead has committed by now."""
+    """Of `ids`, those no assignment holds yet and not known to be resolved or closed,
+    with their resolution due. Read after the agents' locks: an assignment by hand that
+    raced ahead has committed by now."""
     rows = await conn.fetch(
         "SELECT i.incident_id, d.resolution_due FROM unnest($1::uuid[]) AS i(incident_id) "
         "LEFT JOIN incident_deadlines d USING (incident_id) "
-        "WHERE NOT EXISTS (SELECT 1 FROM assignments a WHERE a.incident_id = i.incident_id)",
+        "WHERE NOT EXISTS (SELECT 1 FROM assignments a WHERE a.incident_id = i.incident_id) "
+        # Resolved or closed before its registration reached us: nobody's work.
+        "AND NOT EXISTS (SELECT 1 FROM incident_states s "
+        "WHERE s.incident_id = i.incident_id AND NOT s.is_open)",
         ids,
     )
     return {row["incident_id"]: row["resolution_due"] for row in rows}
@@ -377,6 +381,53 @@ async def drain_backlog(uow: UnitOfWork) -> int:
     if plan:
         log.info("backlog_drained", assigned=len(plan), waiting=len(rows) - len(plan))
     return len(plan)
+
+
+async def follow_status(
+    uow: UnitOfWork, incident: IncidentFacts, *, is_open: bool, at: datetime
+) -> None:
+    """Keep loads true to a status change of `incident` made `at`: resolved or closed
+    frees its agent (and the backlog is offered the room); open again counts it for
+    that agent once more, or, if it was never booked (resolved from the backlog, say),
+    places it like a new one. A change older than the last one applied changes nothing."""
+    conn = uow.conn
+    booked = await conn.fetchval(
+        "SELECT agent_id FROM assignments WHERE incident_id = $1", incident.incident_id
+    )
+    # The agents first, as every decision takes them: this incident's state row is then
+    # only ever waited on by a transaction that holds no agent.
+    agents = await lock_agents(conn, also=[booked] if booked else [])
+    latest = await conn.fetchval(
+        """
+        INSERT INTO incident_states (incident_id, is_open, changed_at) VALUES ($1, $2, $3)
+        ON CONFLICT (incident_id) DO UPDATE
+            SET is_open = EXCLUDED.is_open, changed_at = EXCLUDED.changed_at
+            WHERE incident_states.changed_at <= EXCLUDED.changed_at
+        RETURNING true
+        """,
+        incident.incident_id,
+        is_open,
+        at,
+    )
+    if not latest:
+        log.info("status_change_superseded", incident_id=str(incident.incident_id))
+        return
+    if not is_open:
+        if await release(uow, incident.incident_id):
+            await drain_backlog(uow)
+        return
+    if await reopen(uow, incident.incident_id):
+        return
+    waiting = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM backlog WHERE incident_id = $1) "
+        "OR EXISTS (SELECT 1 FROM arrivals WHERE incident_id = $1)",
+        incident.incident_id,
+    )
+    if waiting:
+        return
+    unplaced = await _unplaced(conn, [incident.incident_id])
+    if incident.incident_id in unplaced:
+        await _place(uow, [Arrival(incident, unplaced[incident.incident_id])], agents)
 
 
 async def release(uow: UnitOfWork, incident_id: UUID) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import asyncpg
 from desk_contracts import utc_now
-from desk_contracts.enums import Presence, Status
+from desk_contracts.enums import Presence
 from desk_contracts.messages import (
     AgentList,
     AgentProfileChanged,
@@ -26,8 +26,8 @@ from desk_contracts.messages import (
     IncidentStatusChanged,
     ListAgents,
     LoadsReconciled,
-    ReassignIncident,
     ReconcileLoads,
+    SlaEscalated,
     UpsertAgentProfile,
 )
 from desk_runtime.errors import Conflict, Invalid
@@ -135,12 +135,15 @@ def register(service: Service) -> None:
 
     @service.handles(IncidentStatusChanged)
     async def on_status_changed(event: IncidentStatusChanged, uow: UnitOfWork) -> None:
-        """Keeps loads true: resolved/closed frees the agent, a reopen takes it back."""
-        if not event.status.is_open:
-            if await assignment.release(uow, event.incident_id):
-                await assignment.drain_backlog(uow)
-        elif event.previous is Status.RESOLVED:
-            await assignment.reopen(uow, event.incident_id)
+        """Keeps loads true: resolved/closed frees the agent, a reopen takes it back (or
+        places it, if nobody had it); a change that arrives after a later one is moot."""
+        await assignment.follow_status(
+            uow,
+            # Placed only if it was never booked: it waits from when it was reopened.
+            IncidentFacts(event.incident_id, event.category_path, event.priority, event.changed_at),
+            is_open=event.status.is_open,
+            at=event.changed_at,
+        )
 
     @service.handles(DeadlinesSet)
     async def on_deadlines(event: DeadlinesSet, uow: UnitOfWork) -> None:
@@ -162,6 +165,9 @@ def register(service: Service) -> None:
     async def on_reclassified(event: IncidentReclassified, uow: UnitOfWork) -> None:
         """A new category or priority changes who may take a waiting incident and where
         it waits; an assigned one stays with its agent."""
+        # The agents before the incident's rows, in the order every decision takes them
+        # (an assignment by hand of this very incident would otherwise deadlock with us).
+        await lock_agents(uow.conn)
         await uow.conn.execute(
             "UPDATE assignments SET category_path = $2, priority = $3 WHERE incident_id = $1",
             event.incident_id,
@@ -185,11 +191,16 @@ def register(service: Service) -> None:
         if waiting:
             await assignment.drain_backlog(uow)
 
-    @service.handles(ReassignIncident)
-    async def on_reassign(command: ReassignIncident, uow: UnitOfWork) -> None:
-        """Escalation: never back to the current assignee; nobody else → backlog, and
-        the group head hears of it through IncidentBacklogged."""
-        await assignment.reassign(uow, command.incident_id, command.reason)
+    @service.handles(SlaEscalated)
+    async def on_escalated(event: SlaEscalated, uow: UnitOfWork) -> None:
+        """A reassigning step of the escalation ladder: the least-loaded colleague takes
+        over, never the current assignee; with nobody else the incident waits in the
+        backlog (the head hears of the escalation itself from notify)."""
+        if not event.reassign:
+            return
+        if await assignment.reassign(uow, event.incident_id, f"level {event.level}"):
+            # The previous assignee has room again: something waiting may fit them.
+            await assignment.drain_backlog(uow)
 
     @service.answers(ListAgents)
     async def list_agents(query: ListAgents, service: Service) -> AgentList:

@@ -150,6 +150,11 @@ async def reconcile_with_intake(uow: UnitOfWork, ask: AskIntake) -> LoadsReconci
             for t in plan.arrivals
         ],
     )
+    # Intake says these are open: a resolution routing heard of before stands no more.
+    await conn.execute(
+        "DELETE FROM incident_states WHERE incident_id = ANY($1::uuid[]) AND NOT is_open",
+        [t.incident_id for t in plan.arrivals],
+    )
     corrected = await assignment.recount_loads(conn)
     drained = await assignment.drain_backlog(uow)
     result = LoadsReconciled(

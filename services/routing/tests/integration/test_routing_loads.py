@@ -31,7 +31,7 @@ from desk_contracts.messages import (
     IncidentRegistered,
     IncidentStatusChanged,
     ListAgents,
-    ReassignIncident,
+    SlaEscalated,
     UpsertAgentProfile,
 )
 from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
@@ -102,6 +102,17 @@ async def send(settings: DeskSettings, payload: Message) -> Envelope[Any]:
     return envelope
 
 
+def escalated(incident_id: UUID, *, reassign: bool = True) -> SlaEscalated:
+    """The first step of the escalation ladder, as sla announces it."""
+    return SlaEscalated(
+        incident_id=incident_id,
+        level=1,
+        notify="group_head",
+        reassign=reassign,
+        fired_at=T0 + timedelta(days=1),
+    )
+
+
 def registered(
     incident_id: UUID, *, priority: Priority = Priority.NORMAL, path: tuple[str, ...] = PATH
 ) -> IncidentRegistered:
@@ -119,13 +130,15 @@ def registered(
     )
 
 
-def status(incident_id: UUID, previous: Status, new: Status) -> IncidentStatusChanged:
+def status(
+    incident_id: UUID, previous: Status, new: Status, *, minute: int = 0
+) -> IncidentStatusChanged:
     return IncidentStatusChanged(
         incident_id=incident_id,
         number="INC-1",
         previous=previous,
         status=new,
-        changed_at=T0,
+        changed_at=T0 + timedelta(minutes=minute),
         requester_id=uuid4(),
         category_path=PATH,
         priority=Priority.NORMAL,
@@ -142,6 +155,14 @@ async def assignee(service: Service, incident_id: UUID) -> UUID | None:
         "SELECT agent_id FROM assignments WHERE incident_id = $1 AND is_open", incident_id
     )
     return value
+
+
+async def handled(service: Service, queue_suffix: str, count: int) -> bool:
+    """Whether routing's consumer of that queue has handled `count` distinct messages."""
+    done = await service.pool.fetchval(
+        "SELECT count(*) FROM inbox WHERE consumer LIKE '%' || $1", queue_suffix
+    )
+    return bool(done == count)
 
 
 async def backlog_ids(service: Service) -> list[UUID]:
@@ -198,41 +219,56 @@ async def test_loads_follow_events_once_each_and_a_freed_slot_drains_the_backlog
     assert await loads(routing) == {anna: 2}
     assert {await assignee(routing, first), await assignee(routing, second)} == {anna}
 
-    resolved = await send(desk_settings, status(first, Status.IN_PROGRESS, Status.RESOLVED))
+    resolved = await send(
+        desk_settings, status(first, Status.IN_PROGRESS, Status.RESOLVED, minute=1)
+    )
     await publish(desk_settings, resolved)  # the broker delivers the same message again
     # …and intake announces the close later: a second release of the same incident.
-    await send(desk_settings, status(first, Status.RESOLVED, Status.CLOSED))
+    await send(desk_settings, status(first, Status.RESOLVED, Status.CLOSED, minute=2))
     await wait_until(lambda: assignee(routing, third))
     assert await assignee(routing, third) == anna
     assert await backlog_ids(routing) == []
 
-    async def settled() -> bool:
-        return (
-            await routing.pool.fetchval(
-                "SELECT count(*) FROM inbox WHERE consumer LIKE '%status_changed'"
-            )
-            == 2
-        )
-
-    await wait_until(settled)
+    await wait_until(lambda: handled(routing, "status_changed", 2))
     assert await loads(routing) == {anna: 2}  # second and third; first counted off once
 
     # A reopen takes the incident back even beyond capacity (it is that agent's work);
     # a second announcement of the same reopen does not count it twice.
-    await send(desk_settings, status(first, Status.RESOLVED, Status.REOPENED))
-    await send(desk_settings, status(first, Status.RESOLVED, Status.REOPENED))
+    await send(desk_settings, status(first, Status.RESOLVED, Status.REOPENED, minute=3))
+    await send(desk_settings, status(first, Status.RESOLVED, Status.REOPENED, minute=3))
 
-    async def all_four() -> bool:
-        return (
-            await routing.pool.fetchval(
-                "SELECT count(*) FROM inbox WHERE consumer LIKE '%status_changed'"
-            )
-            == 4
-        )
-
-    await wait_until(all_four)
+    await wait_until(lambda: handled(routing, "status_changed", 4))
     assert await assignee(routing, first) == anna
     assert await loads(routing) == {anna: 3}
+
+
+async def test_status_changes_count_in_the_order_they_were_made_not_received(
+    routing: Service, desk_settings: DeskSettings
+) -> None:
+    anna = UUID(int=1)
+    await profile(desk_settings, routing, anna, capacity=5)
+    # Resolved at once (a call logged and closed), the resolution overtaking the
+    # registration: nobody is charged and nothing waits.
+    quick = uuid4()
+    await send(desk_settings, status(quick, Status.NEW, Status.RESOLVED, minute=1))
+    await wait_until(lambda: handled(routing, "status_changed", 1))
+    await send(desk_settings, registered(quick))
+    await wait_until(lambda: handled(routing, "registered", 1))
+    assert await assignee(routing, quick) is None
+    assert await backlog_ids(routing) == []
+    assert await loads(routing) == {anna: 0}
+
+    # Reopened, it is nobody's yet: it is placed like a new incident.
+    await send(desk_settings, status(quick, Status.RESOLVED, Status.REOPENED, minute=3))
+    await wait_until(lambda: assignee(routing, quick))
+    assert await assignee(routing, quick) == anna
+    assert await loads(routing) == {anna: 1}
+
+    # A resolution made before that reopen, delivered after it, changes nothing.
+    await send(desk_settings, status(quick, Status.IN_PROGRESS, Status.RESOLVED, minute=2))
+    await wait_until(lambda: handled(routing, "status_changed", 3))
+    assert await assignee(routing, quick) == anna
+    assert await loads(routing) == {anna: 1}
 
 
 async def test_backlog_orders_by_priority_then_resolution_due(
@@ -327,7 +363,7 @@ async def test_escalation_moves_work_elsewhere_or_waits_without_returning_it(
     await wait_until(lambda: assignee(routing, incident))
     await profile(desk_settings, routing, boris, capacity=5)
 
-    await send(desk_settings, ReassignIncident(incident_id=incident, reason="level 1"))
+    await send(desk_settings, escalated(incident))
 
     async def with_boris() -> bool:
         return await assignee(routing, incident) == boris
@@ -338,11 +374,15 @@ async def test_escalation_moves_work_elsewhere_or_waits_without_returning_it(
         "SELECT reason FROM assignments WHERE incident_id = $1", incident
     )
     assert reason.startswith("escalation (level 1)")
+    # A step of the ladder that only tells someone leaves the work where it is.
+    await send(desk_settings, escalated(incident, reassign=False))
+    await wait_until(lambda: handled(routing, "escalated", 2))
+    assert await assignee(routing, incident) == boris
 
     # Nobody but the current assignee is eligible: it waits, still with boris, and is
     # never handed back to him when the backlog drains.
     await profile(desk_settings, routing, anna, capacity=5, presence=Presence.OFFLINE)
-    await send(desk_settings, ReassignIncident(incident_id=incident, reason="level 1"))
+    await send(desk_settings, escalated(incident))
     await wait_until(lambda: backlog_ids(routing))
     assert await assignee(routing, incident) == boris
     assert (
