@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -41,6 +41,8 @@ class ContractVersion:
     ladder: tuple[EscalationStep, ...] = DEFAULT_LADDER
     # The calendar as stored, copied onto each incident registered under this version.
     calendar_snapshot: dict[str, Any] | None = None
+    # When the version was saved: it applies to incidents registered from then on.
+    created_at: datetime | None = None
 
 
 def rule_from_json(raw: dict[str, Any]) -> TargetRule:
@@ -98,12 +100,29 @@ def version_from_row(row: asyncpg.Record) -> ContractVersion:
         rules=tuple(rule_from_json(raw) for raw in row["rules"]),
         ladder=tuple(EscalationStep.from_json(raw) for raw in row["escalation"]),
         calendar_snapshot=calendar_snapshot(row),
+        created_at=row["created_at"],
     )
 
 
-async def contract_for(conn: asyncpg.Connection, organization_id: UUID) -> ContractVersion:
-    """The latest version of the organization's contract, else of the default one."""
-    row = await conn.fetchrow(
+def version_in_force(
+    versions: tuple[ContractVersion, ...], registered_at: datetime
+) -> ContractVersion:
+    """The latest version saved by `registered_at` (SPEC §4: a change applies to incidents
+    registered after it), whenever sla gets to handle the registration. An incident
+    older than every version (history told after the fact) gets the first one."""
+    if not versions:
+        raise LookupError("the contract has no versions")
+    saved = [v for v in versions if v.created_at is None or v.created_at <= registered_at]
+    if saved:
+        return max(saved, key=lambda v: v.version)
+    return min(versions, key=lambda v: v.version)
+
+
+async def contract_versions_for(
+    conn: asyncpg.Connection, organization_id: UUID
+) -> tuple[ContractVersion, ...]:
+    """Every version of the organization's contract, else of the default one."""
+    rows = await conn.fetch(
         f"""
         SELECT {CONTRACT_COLUMNS}
         FROM contracts c JOIN calendars cal ON cal.id = c.calendar_id
@@ -114,13 +133,13 @@ async def contract_for(conn: asyncpg.Connection, organization_id: UUID) -> Contr
             (SELECT d.id FROM contracts d
              WHERE d.version = (SELECT max(v.version) FROM contracts v WHERE v.id = d.id)
              ORDER BY d.is_default DESC, d.created_at DESC LIMIT 1))
-        ORDER BY c.version DESC LIMIT 1
+        ORDER BY c.version
         """,
         organization_id,
     )
-    if row is None:
+    if not rows:
         raise LookupError("no contract applies and no default contract exists")
-    return version_from_row(row)
+    return tuple(version_from_row(row) for row in rows)
 
 
 async def contract_version(

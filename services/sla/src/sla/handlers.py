@@ -20,7 +20,7 @@ from desk_runtime.metrics import SLA_TIMERS_ARMED
 from desk_runtime.service import Service, UnitOfWork
 
 from . import clocks, queries
-from .contracts import contract_for
+from .contracts import contract_versions_for, version_in_force
 from .domain import business_elapsed
 from .domain.replies import ReplyTurn, next_reply_due, reply_turn
 from .timers import TimerScheduler
@@ -55,10 +55,12 @@ def register(service: Service) -> None:
         """Picks the contract version and the most specific target, computes both due
         times in business time, keeps the protocol and arms the timers."""
         # Registrations handled together mostly share an organization: one read each.
-        contract = await uow.remember(
+        versions = await uow.remember(
             ("contract", event.organization_id),
-            lambda: contract_for(uow.conn, event.organization_id),
+            lambda: contract_versions_for(uow.conn, event.organization_id),
         )
+        # The version in force when the incident was registered, not when sla handles it.
+        contract = version_in_force(versions, event.registered_at)
         await clocks.register_clock(uow, event, contract)
 
     @service.handles(IncidentStatusChanged)

@@ -23,6 +23,7 @@ from desk_contracts.messages import (
     ContractSpec,
     EntryAdded,
     EscalationStepSpec,
+    GetContract,
     GetIncidentSla,
     IncidentAssigned,
     IncidentReclassified,
@@ -255,6 +256,42 @@ async def test_default_contract_gives_due_times_and_announces_them(
     assert kinds["escalation:1:group_head"] == registered + 24 * 3600 * S
     assert kinds["escalation:2:department_head"] == registered + 48 * 3600 * S
     assert "escalation:3:escalation_contact" not in kinds
+
+
+async def test_a_contract_version_saved_after_the_registration_does_not_apply(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    """SPEC §4: a contract change applies to incidents registered after it, even when
+    sla handles an earlier registration only after the change was saved."""
+    contract_id = await seconds_contract(rpc, response=30, resolution=600, reminder_before=None)
+    organization_id = await organization_on(desk_settings, contract_id)
+    await wait_registered(sla, organization_id, contract_id)
+    registered_before = utc_now()
+    first = await rpc.ask(GetContract(contract_id=contract_id))
+    calendar_id = first.calendar_id  # type: ignore[attr-defined]
+    second = await rpc.ask(
+        SaveContract(
+            contract_id=contract_id,
+            contract=ContractSpec(
+                name="Seconds",
+                calendar_id=calendar_id,
+                targets=(TargetSpec(response_seconds=10, resolution_seconds=300),),
+                escalation=(),
+            ),
+        )
+    )
+    assert second.version == 2  # type: ignore[attr-defined]
+    # Both registrations reach sla after version 2 was saved; only one happened after it.
+    early, _ = await register(desk_settings, organization_id, at=registered_before)
+    late, registered_after = await register(desk_settings, organization_id)
+    await wait_until(
+        lambda: events.of("sla.deadlines_set", early) and events.of("sla.deadlines_set", late)
+    )
+    early_row, late_row = await clock_row(sla, early), await clock_row(sla, late)
+    assert early_row["contract_version"] == 1
+    assert early_row["response_due"] == registered_before + 30 * S
+    assert late_row["contract_version"] == 2
+    assert late_row["response_due"] == registered_after + 10 * S
 
 
 async def test_an_assignment_that_overtakes_the_registration_is_kept(
