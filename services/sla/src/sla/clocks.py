@@ -25,7 +25,6 @@ from desk_runtime.service import UnitOfWork
 from . import timers
 from .contracts import ContractVersion, calendar_from_json, contract_version, version_from_row
 from .domain import (
-    CLIENT_WAIT,
     RESOLVED_SPAN,
     DeadlineInput,
     Deadlines,
@@ -35,6 +34,7 @@ from .domain import (
     compute_deadlines,
     select_rule,
 )
+from .domain.history import StatusChange, pause_kind
 from .domain.ladder import LadderDue, ladder_dues
 
 STOPPED = (Status.RESOLVED.value, Status.CLOSED.value)
@@ -53,11 +53,7 @@ class Computation:
 
 
 def pause_kind_for(status: str) -> str | None:
-    if status == Status.WAITING_ON_CLIENT.value:
-        return CLIENT_WAIT
-    if status == Status.RESOLVED.value:
-        return RESOLVED_SPAN
-    return None
+    return pause_kind(Status(status))
 
 
 def clock_running(status: str) -> bool:
@@ -86,6 +82,32 @@ async def pauses_of(conn: asyncpg.Connection | asyncpg.Pool, incident_id: UUID) 
         incident_id,
     )
     return [Pause(row["started_at"], row["ended_at"], row["kind"]) for row in rows]
+
+
+async def status_history(conn: asyncpg.Connection, incident_id: UUID) -> list[StatusChange]:
+    rows = await conn.fetch(
+        "SELECT changed_at, previous, status FROM status_changes WHERE incident_id = $1",
+        incident_id,
+    )
+    return [
+        StatusChange(row["changed_at"], Status(row["previous"]), Status(row["status"]))
+        for row in rows
+    ]
+
+
+async def store_pauses(
+    conn: asyncpg.Connection, incident_id: UUID, pauses: tuple[Pause, ...]
+) -> bool:
+    """Make the stored stops `pauses`; whether that changed them."""
+    if tuple(await pauses_of(conn, incident_id)) == pauses:
+        return False
+    await conn.execute("DELETE FROM incident_pauses WHERE incident_id = $1", incident_id)
+    await conn.executemany(
+        "INSERT INTO incident_pauses (incident_id, kind, started_at, ended_at) "
+        "VALUES ($1, $2, $3, $4)",
+        [(incident_id, p.kind, p.started_at, p.ended_at) for p in pauses],
+    )
+    return True
 
 
 def compute(

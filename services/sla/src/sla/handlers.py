@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from uuid import UUID
 
 import asyncpg
 from desk_contracts.enums import EntryKind, Status, Visibility
@@ -22,6 +24,7 @@ from desk_runtime.service import Service, UnitOfWork
 from . import clocks, queries
 from .contracts import contract_versions_for, version_in_force
 from .domain import business_elapsed
+from .domain.history import STOPPED, replay
 from .domain.replies import ReplyTurn, next_reply_due, reply_turn
 from .timers import TimerScheduler
 
@@ -66,49 +69,54 @@ def register(service: Service) -> None:
     @service.handles(IncidentStatusChanged)
     async def on_status_changed(event: IncidentStatusChanged, uow: UnitOfWork) -> None:
         """Waiting on the client stops the clocks (client-caused delay); resolving stops
-        them until a reopen; leaving either state resumes them, moving the due times."""
+        them until a reopen; leaving either state resumes them, moving the due times.
+        Changes arrive in any order, so the state is replayed from every change known,
+        in the order they happened: a late, older change never undoes a newer one, and
+        its interval is still booked."""
         conn = uow.conn
         row = await clocks.require_clock(conn, event.incident_id)
-        status = event.status.value
-        at = event.changed_at
-        if clocks.clock_running(row["status"]) and clocks.clock_running(status):
-            # new → assigned → in progress: the clocks ran before and run after, so no
-            # pause moves and the deadlines, the protocol and the timers stay as they are.
-            await conn.execute(
-                "UPDATE incident_clocks SET status = $2 WHERE incident_id = $1",
-                event.incident_id,
-                status,
-            )
-            return
-        # Close a stop that no longer applies, open one the new state calls for. Closing
-        # a resolved incident keeps its resolved stop: the plan stays as it was resolved.
-        if event.status is not Status.CLOSED:
-            await _move_pauses(conn, event)
-        reopened = row["status"] in clocks.STOPPED and status not in clocks.STOPPED
-        await conn.execute(
-            """
-            UPDATE incident_clocks SET status = $2,
-                reopen_count = reopen_count + $3::int,
-                resolved_at = CASE WHEN $3::int = 1 THEN NULL ELSE resolved_at END,
-                resolution_business_seconds = CASE WHEN $3::int = 1 THEN NULL
-                    ELSE resolution_business_seconds END,
-                closed_at = CASE WHEN $2 = 'closed' THEN $4 ELSE closed_at END
-            WHERE incident_id = $1
-            """,
+        recorded = await conn.fetchval(
+            "INSERT INTO status_changes (incident_id, changed_at, previous, status) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
             event.incident_id,
-            status,
-            1 if reopened and event.status is Status.REOPENED else 0,
-            at,
+            event.changed_at,
+            event.previous.value,
+            event.status.value,
         )
-        if reopened and event.status is not Status.REOPENED:
+        state = replay(await clocks.status_history(conn, event.incident_id))
+        # Each reopen counts once, whenever it arrives.
+        reopen = bool(recorded) and event.status is Status.REOPENED and event.previous in STOPPED
+        await conn.execute(
+            "UPDATE incident_clocks SET status = $2, reopen_count = reopen_count + $3::int, "
+            "closed_at = coalesce($4, closed_at) WHERE incident_id = $1",
+            event.incident_id,
+            state.status.value,
+            1 if reopen else 0,
+            state.closed_at,
+        )
+        moved = await clocks.store_pauses(conn, event.incident_id, state.pauses)
+        resolved_at = (
+            max(state.resolved_at, row["registered_at"]) if state.resolved_at is not None else None
+        )
+        stopped = state.status.value in clocks.STOPPED
+        if (
+            not moved
+            and resolved_at == row["resolved_at"]
+            and stopped == (row["status"] in clocks.STOPPED)
+        ):
+            # new → assigned → in progress: the clocks ran before and run after, so the
+            # deadlines, the protocol and the timers stay as they are.
+            return
+        if resolved_at is None:
             await conn.execute(
                 "UPDATE incident_clocks SET resolved_at = NULL, "
                 "resolution_business_seconds = NULL WHERE incident_id = $1",
                 event.incident_id,
             )
-        if status == Status.RESOLVED.value and row["resolved_at"] is None:
-            await _record_resolution(uow, event)
-        await clocks.refresh(uow, event.incident_id, f"status:{status}")
+        else:
+            # Also when a late change moved the stops before the resolution.
+            await _record_resolution(uow, event.incident_id, resolved_at)
+        await clocks.refresh(uow, event.incident_id, f"status:{event.status.value}")
 
     @service.handles(EntryAdded)
     async def on_entry_added(event: EntryAdded, uow: UnitOfWork) -> None:
@@ -213,12 +221,11 @@ def register(service: Service) -> None:
         )
 
 
-async def _record_resolution(uow: UnitOfWork, event: IncidentStatusChanged) -> None:
+async def _record_resolution(uow: UnitOfWork, incident_id: UUID, at: datetime) -> None:
     """The resolution clock's actual time, its business length and a late resolution."""
     conn = uow.conn
-    row = await clocks.require_clock(conn, event.incident_id)
-    result = await clocks.computation_for(conn, row, event.changed_at)
-    at = max(event.changed_at, row["registered_at"])
+    row = await clocks.require_clock(conn, incident_id)
+    result = await clocks.computation_for(conn, row, at)
     elapsed = business_elapsed(result.calendar, row["registered_at"], at, result.pauses)
     await conn.execute(
         """
@@ -228,32 +235,11 @@ async def _record_resolution(uow: UnitOfWork, event: IncidentStatusChanged) -> N
                 ELSE resolution_breached_at END
         WHERE incident_id = $1
         """,
-        event.incident_id,
+        incident_id,
         at,
         elapsed.total_seconds(),
         result.deadlines.resolution_due,
     )
-
-
-async def _move_pauses(conn: asyncpg.Connection, event: IncidentStatusChanged) -> None:
-    kind = clocks.pause_kind_for(event.status.value)
-    at = event.changed_at
-    await conn.execute(
-        "UPDATE incident_pauses SET ended_at = greatest(started_at, $2) "
-        "WHERE incident_id = $1 AND ended_at IS NULL AND kind IS DISTINCT FROM $3",
-        event.incident_id,
-        at,
-        kind,
-    )
-    if kind is not None:
-        await conn.execute(
-            "INSERT INTO incident_pauses (incident_id, kind, started_at) "
-            "SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM incident_pauses "
-            "WHERE incident_id = $1 AND ended_at IS NULL)",
-            event.incident_id,
-            kind,
-            at,
-        )
 
 
 async def _record_first_response(

@@ -401,6 +401,119 @@ async def test_a_wait_on_the_client_moves_the_breach_by_the_paused_time(
     assert any("Client-caused delay in total: 2 s" in line for line in view.protocol)
 
 
+async def stored_changes(service: Service, incident_id: UUID, count: int) -> None:
+    async def recorded() -> bool:
+        found = await service.pool.fetchval(
+            "SELECT count(*) FROM status_changes WHERE incident_id = $1", incident_id
+        )
+        return bool(found == count)
+
+    await wait_until(recorded)
+
+
+async def armed_timers(service: Service, incident_id: UUID) -> dict[str, datetime]:
+    rows = await service.pool.fetch(
+        "SELECT kind, due_at FROM timers WHERE incident_id = $1 AND state = 'armed'", incident_id
+    )
+    return {r["kind"]: r["due_at"] for r in rows}
+
+
+async def test_the_end_of_a_wait_handled_before_its_start_closes_the_pause(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    """in progress → waiting (t1) and waiting → in progress (t2) reach sla in the other
+    order: the wait is booked as [t1, t2] and the clocks run on, not stopped for good."""
+    organization_id = await organization_on_seconds_contract(
+        rpc, desk_settings, sla, response=30, resolution=600, reminder_before=None
+    )
+    incident_id, registered = await register(desk_settings, organization_id)
+    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+    await send(
+        desk_settings,
+        status_change(
+            incident_id, Status.WAITING_ON_CLIENT, Status.IN_PROGRESS, registered + 2.5 * S
+        ),
+    )
+    await stored_changes(sla, incident_id, 1)
+    await send(
+        desk_settings,
+        status_change(
+            incident_id, Status.IN_PROGRESS, Status.WAITING_ON_CLIENT, registered + 0.5 * S
+        ),
+    )
+
+    async def moved() -> Any:
+        row = await clock_row(sla, incident_id)
+        return row if row["response_due"] != registered + 30 * S else None
+
+    row = await wait_until(moved)
+    # The older change does not undo the newer one.
+    assert row["status"] == "in_progress"
+    assert row["response_due"] == registered + 32 * S
+    assert row["resolution_due"] == registered + 602 * S
+    assert row["client_delay_seconds"] == pytest.approx(2.0)
+    pauses = await sla.pool.fetch(
+        "SELECT kind, started_at, ended_at FROM incident_pauses WHERE incident_id = $1",
+        incident_id,
+    )
+    assert [tuple(p) for p in pauses] == [("client", registered + 0.5 * S, registered + 2.5 * S)]
+    # The breach timers stay armed, at the moved due times.
+    armed = await armed_timers(sla, incident_id)
+    assert armed["response_breach"] == registered + 32 * S
+    assert armed["resolution_breach"] == registered + 602 * S
+    announced = events.of("sla.deadlines_set", incident_id)
+    assert datetime.fromisoformat(announced[-1]["response_due"]) == registered + 32 * S
+
+
+async def test_a_reopen_handled_before_its_resolve_keeps_the_incident_open(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    organization_id = await organization_on_seconds_contract(
+        rpc, desk_settings, sla, response=100, resolution=70, reminder_before=None
+    )
+    registered = utc_now() - 60 * S  # history told after the fact
+    incident_id, _ = await register(desk_settings, organization_id, at=registered)
+    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+    await send(
+        desk_settings,
+        status_change(incident_id, Status.RESOLVED, Status.REOPENED, registered + 24 * S),
+    )
+    await stored_changes(sla, incident_id, 1)
+    await send(
+        desk_settings,
+        status_change(incident_id, Status.IN_PROGRESS, Status.RESOLVED, registered + 4 * S),
+    )
+
+    async def moved() -> Any:
+        row = await clock_row(sla, incident_id)
+        return row if row["resolution_due"] != registered + 70 * S else None
+
+    row = await wait_until(moved)
+    assert (row["status"], row["reopen_count"]) == ("reopened", 1)
+    assert row["resolved_at"] is None
+    # 20 s spent resolved do not count: the 70 s target ends 90 s after registration.
+    assert row["resolution_due"] == registered + 90 * S
+    assert row["client_delay_seconds"] == 0
+    assert (await armed_timers(sla, incident_id))["resolution_breach"] == registered + 90 * S
+    # The same reopen delivered again counts once.
+    await send(
+        desk_settings,
+        status_change(incident_id, Status.RESOLVED, Status.REOPENED, registered + 24 * S),
+    )
+    await send(
+        desk_settings,
+        status_change(incident_id, Status.REOPENED, Status.RESOLVED, registered + 27 * S),
+    )
+
+    async def resolved() -> Any:
+        found = await clock_row(sla, incident_id)
+        return found if found["resolved_at"] is not None else None
+
+    row = await wait_until(resolved)
+    assert row["reopen_count"] == 1
+    assert row["resolution_business_seconds"] == pytest.approx(7.0)
+
+
 async def test_first_public_staff_reply_stops_the_response_clock(
     sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
 ) -> None:
