@@ -563,5 +563,66 @@ async def test_reconciliation_corrects_routing_from_intakes_incidents(desk: Runn
         await intake.close()
 
 
+async def test_a_deactivated_agent_hands_their_work_to_a_colleague(desk: RunningDesk) -> None:
+    admin = await desk.token("admin", "admin-e2e-password")
+    helen = await desk.token("helen")
+    client = await desk.token("alice")
+    async with desk.client() as http:
+        created = await http.post(
+            "/api/v1/users",
+            headers=auth(admin),
+            json={
+                "username": "leaving",
+                "password": "leaving-password-2026",
+                "display_name": "Leaving Agent",
+                "role": "agent",
+            },
+        )
+        assert created.status_code == 201, created.text
+        leaving = created.json()["id"]
+        profile = await http.put(
+            f"/api/v1/agents/{leaving}",
+            headers=auth(admin),
+            json={"skills": [["fault"]], "capacity": 5, "presence": "online"},
+        )
+        assert profile.status_code == 200, profile.text
+        # Whatever this module left with the agents, anna has room to take the work.
+        roomy = await http.patch(
+            f"/api/v1/agents/{ANNA}",
+            headers=auth(admin),
+            json={"skills": [["fault"]], "capacity": 50, "presence": "online"},
+        )
+        assert roomy.status_code == 200, roomy.text
+        incident_id = await file_incident(http, client, "fault/software")
+        url = f"/api/v1/incidents/{incident_id}/assign"
+        given = await patient(
+            lambda: http.post(url, headers=auth(helen), json={"agent_id": leaving})
+        )
+        assert given.status_code == 200, given.text
+
+        async def theirs() -> bool:
+            return (await incident(http, admin, incident_id))["assignee_id"] == leaving
+
+        await wait_until(theirs)
+        gone = await http.delete(f"/api/v1/users/{leaving}", headers=auth(admin))
+        assert gone.status_code == 204, gone.text
+
+        async def handed_over() -> dict[str, Any] | None:
+            body = await incident(http, admin, incident_id)
+            return body if body["assignee_id"] not in (None, leaving) else None
+
+        body = await wait_until(handed_over)
+        assignments = [e["text"] for e in body["entries"] if e["kind"] == "assignment"]
+        assert "handed over: the agent was deactivated" in assignments[-1]
+        board = await http.get(f"/api/v1/agents/{leaving}", headers=auth(admin))
+        assert board.status_code == 200, board.text
+        assert board.json()["presence"] == "offline"
+        refused = await http.post(
+            url, headers=auth(helen), json={"agent_id": leaving, "override": True}
+        )
+        assert refused.status_code == 409, refused.text
+        assert "deactivated" in refused.json()["detail"]
+
+
 async def _same(first: Any, second: Any) -> bool:
     return bool(await first == await second)

@@ -33,6 +33,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
     ),
     "routing": (
         m.UpsertAgentProfile,
+        m.UserUpserted,
         m.IncidentRegistered,
         m.IncidentStatusChanged,
         m.IncidentReclassified,

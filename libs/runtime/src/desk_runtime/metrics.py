@@ -126,7 +126,7 @@ ROUTING_AGENT_CAPACITY = Gauge(
 )
 ROUTING_ASSIGNMENTS = Counter(
     "desk_routing_assignments_total",
-    "Assignments made, by reason (auto, manual, escalation, backlog)",
+    "Assignments made, by reason (auto, manual, escalation, backlog, handover)",
     ["reason"],
 )
 

@@ -27,7 +27,7 @@ from .domain import AgentState, WaitingIncident, choose_agent, plan_backlog
 log = get_logger(__name__)
 
 # What made an assignment, as counted on /metrics.
-AssignmentKind = Literal["auto", "backlog", "escalation"]
+AssignmentKind = Literal["auto", "backlog", "escalation", "handover"]
 
 
 async def lock_agents(conn: asyncpg.Connection, also: Collection[UUID] = ()) -> list[AgentState]:
@@ -49,6 +49,7 @@ def agent_state(row: asyncpg.Record) -> AgentState:
         capacity=row["capacity"],
         load=row["load"],
         last_assigned_at=row["last_assigned_at"],
+        active=row["active"],
     )
 
 
@@ -477,9 +478,13 @@ async def reopen(uow: UnitOfWork, incident_id: UUID) -> bool:
     return True
 
 
-async def reassign(uow: UnitOfWork, incident_id: UUID, why: str) -> UUID | None:
-    """Escalation: the least-loaded eligible agent other than the current assignee; with
-    nobody eligible the incident waits in the backlog and the group head is told."""
+async def reassign(
+    uow: UnitOfWork, incident_id: UUID, why: str, kind: AssignmentKind = "escalation"
+) -> UUID | None:
+    """Escalation, or a hand-over from a deactivated user: the least-loaded eligible agent
+    other than the current assignee; with nobody eligible the incident waits in the
+    backlog, marked with its assignee (relieved when someone takes it), and
+    IncidentBacklogged names the group head. `why` opens the recorded reason."""
     conn = uow.conn
     current = await conn.fetchval(
         "SELECT agent_id FROM assignments WHERE incident_id = $1 AND is_open", incident_id
@@ -504,7 +509,7 @@ async def reassign(uow: UnitOfWork, incident_id: UUID, why: str) -> UUID | None:
         await put_in_backlog(
             uow,
             incident,
-            reason=f"escalation ({why}): no eligible agent other than the current assignee",
+            reason=f"{why}: no eligible agent other than the current assignee",
             escalated_from=current,
             group_head_id=head,
         )
@@ -513,10 +518,10 @@ async def reassign(uow: UnitOfWork, incident_id: UUID, why: str) -> UUID | None:
         uow,
         incident,
         agent_id=choice.agent_id,
-        reason=f"escalation ({why}): {choice.reason}",
+        reason=f"{why}: {choice.reason}",
         at=utc_now(),
         previous_agent_id=current,
-        kind="escalation",
+        kind=kind,
     )
     return choice.agent_id
 

@@ -42,7 +42,8 @@ class AgentState:
     incidents assigned now and may exceed ``capacity`` when an admin lowered the
     capacity or staff assigned by hand — such an agent is simply not eligible.
     ``last_assigned_at`` is ``None`` for an agent never assigned, which ranks as the
-    least recently assigned of all.
+    least recently assigned of all. ``active`` is false for a deactivated user (or one
+    no longer staff): such an agent is always offline.
     """
 
     agent_id: UUID
@@ -51,6 +52,7 @@ class AgentState:
     capacity: int
     load: int
     last_assigned_at: datetime | None = None
+    active: bool = True
 
     def __post_init__(self) -> None:
         # Negative numbers can only come from a bug upstream; refuse them loudly
@@ -259,15 +261,17 @@ class ManualCheck:
     """What stands against giving an incident to a named agent by hand.
 
     ``blockers`` (not online, no free slot) refuse the assignment unless a head
-    overrides them; ``warnings`` (outside the agent's skills) are recorded in the reason
-    but never refuse: staff assigning by hand may know better than the skill table.
+    overrides them; ``refusals`` (a deactivated user) refuse it whatever the override;
+    ``warnings`` (outside the agent's skills) are recorded in the reason but never
+    refuse: staff assigning by hand may know better than the skill table.
     """
 
     blockers: tuple[str, ...]
     warnings: tuple[str, ...]
+    refusals: tuple[str, ...] = ()
 
     def allowed(self, override: bool) -> bool:
-        return override or not self.blockers
+        return not self.refusals and (override or not self.blockers)
 
     def describe(self, override: bool) -> str:
         notes = [*(f"{b} (overridden)" if override else b for b in self.blockers)]
@@ -277,6 +281,8 @@ class ManualCheck:
 
 def check_manual(agent: AgentState, category_path: Sequence[str]) -> ManualCheck:
     """Blockers and warnings for assigning ``agent`` by hand (SPEC §5, staff may assign)."""
+    if not agent.active:
+        return ManualCheck((), (), refusals=("the agent's user is deactivated",))
     blockers: list[str] = []
     if agent.presence is not Presence.ONLINE:
         blockers.append(f"agent is {agent.presence.value}")

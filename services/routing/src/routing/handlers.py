@@ -29,6 +29,7 @@ from desk_contracts.messages import (
     ReconcileLoads,
     SlaEscalated,
     UpsertAgentProfile,
+    UserUpserted,
 )
 from desk_runtime.errors import Conflict, Invalid
 from desk_runtime.errors import NotFound as NotFoundError
@@ -64,13 +65,16 @@ def agent_view(row: asyncpg.Record) -> AgentView:
 async def save_profile(uow: UnitOfWork, profile: UpsertAgentProfile) -> None:
     """Write the profile (its row already locked), announce it and offer the backlog to
     whoever can take more now (came online, gained a skill or capacity)."""
-    await uow.conn.execute(
+    presence = await uow.conn.fetchval(
         """
         INSERT INTO agents (agent_id, skills, capacity, presence, group_head_id)
         VALUES ($1, $2, $3, $4, $5)
         ON CONFLICT (agent_id) DO UPDATE SET skills = EXCLUDED.skills,
-            capacity = EXCLUDED.capacity, presence = EXCLUDED.presence,
+            capacity = EXCLUDED.capacity,
+            -- A deactivated user stays offline, whatever the profile says.
+            presence = CASE WHEN agents.active THEN EXCLUDED.presence ELSE 'offline' END,
             group_head_id = EXCLUDED.group_head_id, updated_at = now()
+        RETURNING presence
         """,
         profile.agent_id,
         assignment.skills_json(profile.skills),
@@ -83,7 +87,7 @@ async def save_profile(uow: UnitOfWork, profile: UpsertAgentProfile) -> None:
             agent_id=profile.agent_id,
             skills=profile.skills,
             capacity=profile.capacity,
-            presence=profile.presence,
+            presence=Presence(presence),
             group_head_id=profile.group_head_id,
         )
     )
@@ -104,6 +108,48 @@ def register(service: Service) -> None:
         """Creates or replaces an agent's skills, capacity, presence and group head."""
         await lock_agents(uow.conn, also=[command.agent_id])
         await save_profile(uow, command)
+
+    @service.handles(UserUpserted)
+    async def on_user(event: UserUpserted, uow: UnitOfWork) -> None:
+        """A user deactivated, or no longer staff, takes no more work: their profile goes
+        offline for good and each of their open incidents goes to the least-loaded
+        colleague (or waits in the backlog, never handed back). Active staff again:
+        the profile may go online once more."""
+        active = event.active and event.role.is_staff
+        known = await uow.conn.fetchval(
+            "SELECT active FROM agents WHERE agent_id = $1", event.user_id
+        )
+        if known is None or known == active:
+            return  # no profile, or nothing changes for routing
+        await lock_agents(uow.conn, also=[event.user_id])
+        row = await uow.conn.fetchrow(
+            "UPDATE agents SET active = $2, "
+            "presence = CASE WHEN $2 THEN presence ELSE 'offline' END, updated_at = now() "
+            "WHERE agent_id = $1 RETURNING *",
+            event.user_id,
+            active,
+        )
+        await uow.publish(
+            AgentProfileChanged(
+                agent_id=row["agent_id"],
+                skills=tuple(tuple(skill) for skill in row["skills"]),
+                capacity=row["capacity"],
+                presence=Presence(row["presence"]),
+                group_head_id=row["group_head_id"],
+            )
+        )
+        if active:
+            return
+        held = await uow.conn.fetch(
+            "SELECT incident_id FROM assignments WHERE agent_id = $1 AND is_open "
+            "ORDER BY assigned_at",
+            event.user_id,
+        )
+        for incident in held:
+            await assignment.reassign(
+                uow, incident["incident_id"], "handed over: the agent was deactivated", "handover"
+            )
+        log.info("agent_deactivated", agent_id=str(event.user_id), incidents_moved=len(held))
 
     arrivals = asyncio.Event()
 
@@ -198,7 +244,8 @@ def register(service: Service) -> None:
         backlog (the head hears of the escalation itself from notify)."""
         if not event.reassign:
             return
-        if await assignment.reassign(uow, event.incident_id, f"level {event.level}"):
+        why = f"escalation (level {event.level})"
+        if await assignment.reassign(uow, event.incident_id, why):
             # The previous assignee has room again: something waiting may fit them.
             await assignment.drain_backlog(uow)
 
@@ -279,6 +326,8 @@ def register(service: Service) -> None:
             changed = current.model_copy(
                 update={name: getattr(query, name) for name in query.fields}
             )
+            if row is not None and not row["active"] and changed.presence is not Presence.OFFLINE:
+                raise Conflict("the agent's user is deactivated: they stay offline")
             await save_profile(uow, changed)
             saved = await uow.conn.fetchrow(
                 "SELECT * FROM agents WHERE agent_id = $1", query.agent_id
@@ -342,6 +391,11 @@ def register(service: Service) -> None:
                     capacity=target.capacity,
                 )
             check = check_manual(target, query.category_path)
+            if check.refusals:
+                raise Conflict(
+                    f"cannot assign: {'; '.join(check.refusals)}",
+                    data={"blockers": list(check.refusals)},
+                )
             if not check.allowed(query.override):
                 raise Conflict(
                     f"cannot assign: {'; '.join(check.blockers)}; a head or admin may override",

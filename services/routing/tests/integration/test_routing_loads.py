@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 from desk_contracts import Envelope, Message
-from desk_contracts.enums import Channel, Presence, Priority, Status
+from desk_contracts.enums import Channel, Presence, Priority, Role, Status
 from desk_contracts.messages import (
     AgentList,
     AgentView,
@@ -33,6 +33,7 @@ from desk_contracts.messages import (
     ListAgents,
     SlaEscalated,
     UpsertAgentProfile,
+    UserUpserted,
 )
 from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
 from desk_runtime.rpc import RemoteFailure, RpcClient
@@ -492,3 +493,108 @@ async def test_profile_changes_board_backlog_and_assignment_by_hand(
     one = await ask.ask(ListAgents(agent_ids=(boris,)))
     assert isinstance(one, AgentList)
     assert [a.agent_id for a in one.items] == [boris]
+
+
+def user(agent_id: UUID, *, active: bool, role: Role = Role.AGENT) -> UserUpserted:
+    return UserUpserted(
+        user_id=agent_id, username=f"u{agent_id.int}", display_name="U", role=role, active=active
+    )
+
+
+async def test_a_deactivated_agent_hands_work_over_and_takes_no_more(
+    routing: Service, desk_settings: DeskSettings, ask: RpcClient
+) -> None:
+    anna, boris = UUID(int=1), UUID(int=2)
+    await profile(desk_settings, routing, anna, capacity=5)
+    held = uuid4()
+    await send(desk_settings, registered(held))
+    await wait_until(lambda: assignee(routing, held))
+    await profile(desk_settings, routing, boris, capacity=5)
+
+    # A user who never had a profile changes nothing here.
+    await send(desk_settings, user(UUID(int=3), active=False))
+    await send(desk_settings, user(anna, active=False))
+
+    async def with_boris() -> bool:
+        return await assignee(routing, held) == boris
+
+    await wait_until(with_boris)
+    row = await routing.pool.fetchrow(
+        "SELECT active, presence FROM agents WHERE agent_id = $1", anna
+    )
+    assert (row["active"], row["presence"]) == (False, "offline")
+    assert await loads(routing) == {anna: 0, boris: 1}
+    reason = await routing.pool.fetchval(
+        "SELECT reason FROM assignments WHERE incident_id = $1", held
+    )
+    assert reason.startswith("handed over: the agent was deactivated")
+    assert await routing.pool.fetchval("SELECT count(*) FROM agents") == 2
+
+    # Neither she nor an admin can bring her online, and no one can give her work.
+    with pytest.raises(RemoteFailure) as refused:
+        await ask.ask(
+            ChangeAgentProfile(agent_id=anna, fields=("presence",), presence=Presence.ONLINE)
+        )
+    assert refused.value.failure.status == 409
+    assert "deactivated" in refused.value.failure.detail
+    fresh = uuid4()
+    with pytest.raises(RemoteFailure) as by_hand:
+        await ask.ask(
+            AssignByHand(
+                incident_id=fresh,
+                agent_id=anna,
+                actor_id=UUID(int=99),
+                category_path=PATH,
+                priority=Priority.NORMAL,
+                registered_at=T0,
+                override=True,
+            )
+        )
+    assert by_hand.value.failure.status == 409
+    # A profile sent as a command (an import, say) does not bring her online either.
+    await send(
+        desk_settings,
+        UpsertAgentProfile(
+            agent_id=anna, skills=(("fault",),), capacity=9, presence=Presence.ONLINE
+        ),
+    )
+
+    async def capacity_applied() -> bool:
+        return (
+            await routing.pool.fetchval("SELECT capacity FROM agents WHERE agent_id = $1", anna)
+            == 9
+        )
+
+    await wait_until(capacity_applied)
+    assert (
+        await routing.pool.fetchval("SELECT presence FROM agents WHERE agent_id = $1", anna)
+        == "offline"
+    )
+    await send(desk_settings, registered(fresh))
+    await wait_until(lambda: assignee(routing, fresh))
+    assert await assignee(routing, fresh) == boris
+
+    # Active staff again: she may come back online herself.
+    await send(desk_settings, user(anna, active=True))
+
+    async def reactivated() -> bool:
+        return bool(
+            await routing.pool.fetchval("SELECT active FROM agents WHERE agent_id = $1", anna)
+        )
+
+    await wait_until(reactivated)
+    back = await ask.ask(
+        ChangeAgentProfile(agent_id=anna, fields=("presence",), presence=Presence.ONLINE)
+    )
+    assert isinstance(back, AgentView)
+    assert back.presence is Presence.ONLINE
+    # Made a client, she is out of the rota again.
+    await send(desk_settings, user(anna, active=True, role=Role.CLIENT))
+
+    async def offline_again() -> bool:
+        return (
+            await routing.pool.fetchval("SELECT presence FROM agents WHERE agent_id = $1", anna)
+            == "offline"
+        )
+
+    await wait_until(offline_again)

@@ -51,6 +51,14 @@ def test_absent_agent_blocks_unless_overridden(presence: Presence) -> None:
     assert check.describe(override=True) == f"agent is {presence.value} (overridden)"
 
 
+def test_a_deactivated_user_is_refused_even_with_an_override() -> None:
+    retired = AgentState(UUID(int=1), Presence.OFFLINE, (("fault",),), 3, 0, active=False)
+    check = check_manual(retired, ("fault",))
+    assert check.refusals == ("the agent's user is deactivated",)
+    assert not check.allowed(override=False)
+    assert not check.allowed(override=True)
+
+
 def test_full_agent_blocks_unless_overridden() -> None:
     check = check_manual(agent(1, load=3, capacity=3), ("fault",))
     assert check.blockers == ("agent is at capacity (3/3)",)
