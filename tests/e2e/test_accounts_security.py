@@ -5,6 +5,7 @@ resolved incidents closing themselves."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -331,3 +332,68 @@ async def test_admin_manages_users(tight: RunningDesk) -> None:
         ).status_code == 401
         listed = await http.get("/api/v1/users", headers=admin, params={"role": "agent"})
         assert {u["username"] for u in listed.json()["items"]} >= {"anna", "boris", "zoe"}
+
+
+# --- CSRF cannot be skipped by labelling a body multipart ---------------------------------
+
+MULTIPART_LABEL = {"content-type": "multipart/form-data; boundary=desk"}
+
+
+async def test_multipart_label_does_not_skip_csrf_on_api_routes(tight: RunningDesk) -> None:
+    alice = {"authorization": f"Bearer {await tight.token('alice')}"}
+    created = await _file(
+        tight, alice, json={"title": "Forged close", "category_id": str(demo_id("category:fault"))}
+    )
+    path = f"/api/v1/incidents/{created.json()['id']}"
+    async with tight.client() as http:
+        csrf = (await _login(http, "anna", "demo-desk-2026")).json()["csrf_token"]
+        # Litestar reads a JSON `data:` from any body: the label must not excuse the token.
+        forged = await http.post(
+            f"{path}/status", content=json.dumps({"status": "resolved"}), headers=MULTIPART_LABEL
+        )
+        assert forged.status_code == 403
+        assert forged.json() == {"detail": "missing or wrong CSRF token", "errors": []}
+        assert (await http.get(path)).json()["status"] not in ("resolved", "closed")
+        # A real multipart form to a route that does not read one is no better (whichever
+        # comes first: the missing token, or a body that is not JSON).
+        as_form = await http.post(f"{path}/status", files={"status": (None, "resolved")})
+        assert as_form.status_code in (403, 422)
+        assert (await http.get(path)).json()["status"] not in ("resolved", "closed")
+
+        allowed = await http.post(
+            f"{path}/status", json={"status": "resolved"}, headers={"x-csrf-token": csrf}
+        )
+        assert allowed.status_code == 200, allowed.text
+        # The upload routes read the token from the form themselves, and still demand it.
+        reply = await http.post(
+            f"{path}/entries", data={"text": "with files", "csrf_token": csrf}, files=_one_file()
+        )
+        assert reply.status_code == 201, reply.text
+        unsigned = await http.post(f"{path}/entries", data={"text": "forged"}, files=_one_file())
+        assert unsigned.status_code == 403
+
+
+def _one_file() -> dict[str, tuple[str, bytes, str]]:
+    return {"files": ("note.txt", b"hello", "text/plain")}
+
+
+async def _organization_names(http: httpx.AsyncClient, admin: dict[str, str]) -> set[str]:
+    listed = await http.get("/api/v1/organizations", headers=admin, params={"limit": 500})
+    assert listed.status_code == 200, listed.text
+    return {o["name"] for o in listed.json()["items"]}
+
+
+async def test_multipart_label_does_not_skip_csrf_on_web_forms(tight: RunningDesk) -> None:
+    admin = {"authorization": f"Bearer {await tight.token('admin', ADMIN_PASSWORD)}"}
+    async with tight.client() as http:
+        csrf = (await _login(http, "admin", ADMIN_PASSWORD)).json()["csrf_token"]
+        forged = await http.post("/admin/organizations/new", files={"name": (None, "Forged Ltd")})
+        assert forged.status_code == 403
+        assert "Forged Ltd" not in await _organization_names(http, admin)
+
+        # The browser's own form: urlencoded, the token in a hidden field.
+        saved = await http.post(
+            "/admin/organizations/new", data={"name": "Proper Ltd", "csrf_token": csrf}
+        )
+        assert saved.status_code == 303, saved.text
+        assert "Proper Ltd" in await _organization_names(http, admin)

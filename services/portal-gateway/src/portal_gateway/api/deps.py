@@ -72,22 +72,51 @@ def check_address(request: Request[Any, Any, Any], session: Session) -> None:
         raise PermissionDeniedException("your organization does not allow access from this address")
 
 
+# Route option of the few handlers that read a multipart body themselves (streaming its
+# files to the blob store) and check the CSRF field in it: only they may receive a
+# cookie-authenticated multipart body without the header.
+READS_MULTIPART = "reads_multipart_csrf"
+
+
+def media_type(request: Request[Any, Any, Any]) -> str:
+    """The declared body type, normalized the way Litestar's own form parser sees it."""
+    return request.content_type[0]
+
+
+def is_multipart(request: Request[Any, Any, Any]) -> bool:
+    return media_type(request) == "multipart/form-data"
+
+
 async def check_csrf(request: Request[Any, Any, Any], session: Session) -> None:
     """Cookie-authenticated changes must echo the session's CSRF token (header, or a
     form field); bearer tokens are not sent by browsers on their own, so they are exempt.
-    A multipart body is checked by its reader (see `csrf_pending`)."""
+
+    A multipart body is left to its reader (see `csrf_pending`) only on routes marked
+    `READS_MULTIPART`; anywhere else Litestar would happily parse a multipart-labelled
+    body as JSON or as a form without anyone looking for the token, so it is refused."""
     if session.kind != "web" or request.method in SAFE_METHODS:
         return
     presented = request.headers.get(CSRF_HEADER)
-    content_type = request.headers.get("content-type", "")
-    if presented is None and content_type.startswith("application/x-www-form-urlencoded"):
+    if presented is None and media_type(request) == "application/x-www-form-urlencoded":
         form = await request.form()
         value = form.get(CSRF_FIELD)
         presented = value if isinstance(value, str) else None
-    if presented is None and content_type.startswith("multipart/form-data"):
+    if (
+        presented is None
+        and is_multipart(request)
+        and request.route_handler.opt.get(READS_MULTIPART)
+    ):
         request.state.csrf_pending = session.csrf_token
         return
     if not csrf_matches(session.csrf_token, presented):
+        raise PermissionDeniedException("missing or wrong CSRF token")
+
+
+def check_pending_csrf(request: Request[Any, Any, Any], presented: str | None) -> None:
+    """The multipart reader's half of `check_csrf`: the form's token, when the header
+    did not carry one."""
+    pending = getattr(request.state, "csrf_pending", None)
+    if pending is not None and not csrf_matches(pending, presented):
         raise PermissionDeniedException("missing or wrong CSRF token")
 
 

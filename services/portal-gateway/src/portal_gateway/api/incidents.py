@@ -60,8 +60,18 @@ from ..schemas import (
     Summary,
     SummaryGroup,
 )
-from ..security import csrf_matches
-from .deps import CSRF_FIELD, Limit, Offset, current_user, field_error, require_staff, rpc
+from .deps import (
+    CSRF_FIELD,
+    READS_MULTIPART,
+    Limit,
+    Offset,
+    check_pending_csrf,
+    current_user,
+    field_error,
+    is_multipart,
+    require_staff,
+    rpc,
+)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -129,7 +139,7 @@ async def _read_body(
 ) -> tuple[ModelT, Upload | None]:
     """The body as `model`, from JSON or from a multipart form whose files are stored."""
     content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
+    if is_multipart(request):
         service: Service = request.app.state.service
         store = BlobStore(service.settings.blob_dir)
         try:
@@ -137,10 +147,7 @@ async def _read_body(
         except BadUpload as error:
             raise field_error(error.field, error.message) from error
         try:
-            pending = getattr(request.state, "csrf_pending", None)
-            presented = upload.fields.pop(CSRF_FIELD, None)
-            if pending is not None and not csrf_matches(pending, presented):
-                raise PermissionDeniedException("missing or wrong CSRF token")
+            check_pending_csrf(request, upload.fields.pop(CSRF_FIELD, None))
             return _validate(model, upload.fields), upload
         except BaseException:
             upload.discard()
@@ -282,6 +289,7 @@ class IncidentController(Controller):
         operation_id="createIncident",
         status_code=201,
         operation_class=_body_operation(NewIncident),
+        opt={READS_MULTIPART: True},
     )
     async def create(
         self,
@@ -344,6 +352,7 @@ class IncidentController(Controller):
         operation_id="addEntry",
         status_code=201,
         operation_class=_body_operation(NewEntry),
+        opt={READS_MULTIPART: True},
     )
     async def add_entry(
         self,

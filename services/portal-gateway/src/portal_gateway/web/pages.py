@@ -58,6 +58,7 @@ from ..api.assignment import assign_by_hand
 from ..api.auth import TooManyAttempts, _check_credentials
 from ..api.deps import (
     CSRF_FIELD,
+    READS_MULTIPART,
     authenticate,
     check_address,
     check_csrf,
@@ -477,7 +478,7 @@ async def new_incident_form(request: Request[Any, Any, Any]) -> Response[str]:
     return await _new_form(request, user)
 
 
-@post("/incidents/new", include_in_schema=False)
+@post("/incidents/new", include_in_schema=False, opt={READS_MULTIPART: True})
 async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
     user = await web_user(request)
     t = _t(request, user)
@@ -594,7 +595,7 @@ async def incident_page(request: Request[Any, Any, Any], incident_id: UUID) -> R
     )
 
 
-@post("/incidents/{incident_id:uuid}/reply", include_in_schema=False)
+@post("/incidents/{incident_id:uuid}/reply", include_in_schema=False, opt={READS_MULTIPART: True})
 async def reply(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
     user = await web_user(request)
     t = _t(request, user)
