@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -397,3 +398,94 @@ async def test_multipart_label_does_not_skip_csrf_on_web_forms(tight: RunningDes
         )
         assert saved.status_code == 303, saved.text
         assert "Proper Ltd" in await _organization_names(http, admin)
+
+
+# --- NUL characters in forms --------------------------------------------------------------
+
+NUL_MESSAGE = "must not contain the NUL character"
+
+
+def _multipart(*parts: tuple[str, str | None, str | None, bytes]) -> bytes:
+    """A multipart body written by hand (httpx escapes control characters in file names):
+    (field name, file name, content type, content) per part."""
+    out = b""
+    for name, filename, content_type, content in parts:
+        disposition = f'form-data; name="{name}"' + (
+            f'; filename="{filename}"' if filename is not None else ""
+        )
+        out += f"--desk\r\nContent-Disposition: {disposition}\r\n".encode()
+        if content_type is not None:
+            out += f"Content-Type: {content_type}\r\n".encode()
+        out += b"\r\n" + content + b"\r\n"
+    return out + b"--desk--\r\n"
+
+
+async def test_nul_in_multipart_input_is_a_422_naming_the_field(tight: RunningDesk) -> None:
+    alice = {"authorization": f"Bearer {await tight.token('alice')}"}
+    category = str(demo_id("category:fault")).encode()
+    async with tight.client() as http:
+        before = (await http.get("/api/v1/incidents", headers=alice)).json()["total"]
+        cases = {
+            "title": _multipart(
+                ("title", None, None, b"a\x00b"), ("category_id", None, None, category)
+            ),
+            "files": _multipart(
+                ("title", None, None, b"NUL in a file name"),
+                ("category_id", None, None, category),
+                ("files", "a\x00b.txt", "text/plain", b"hello"),
+            ),
+        }
+        for field, body in cases.items():
+            r = await http.post(
+                "/api/v1/incidents", headers={**alice, **MULTIPART_LABEL}, content=body
+            )
+            assert r.status_code == 422, r.text
+            assert r.json()["errors"][0]["field"] == field
+            assert NUL_MESSAGE in r.json()["errors"][0]["message"]
+        typed = await http.post(
+            "/api/v1/incidents",
+            headers={**alice, **MULTIPART_LABEL},
+            content=_multipart(
+                ("title", None, None, b"NUL in a content type"),
+                ("category_id", None, None, category),
+                ("files", "a.txt", "text/pl\x00ain", b"hello"),
+            ),
+        )
+        assert typed.status_code == 422
+        assert typed.json()["errors"][0]["field"] == "files"
+        # JSON labelled multipart, to a route that parses JSON, is still looked through.
+        labelled = await http.post(
+            f"/api/v1/incidents/{uuid4()}/status",
+            headers={**alice, **MULTIPART_LABEL},
+            content=json.dumps({"status": "closed", "reason": "a\u0000b"}),
+        )
+        assert labelled.status_code == 422, labelled.text
+        assert labelled.json()["errors"] == [{"field": "reason", "message": NUL_MESSAGE}]
+        assert (await http.get("/api/v1/incidents", headers=alice)).json()["total"] == before
+
+
+async def test_nul_in_web_forms_is_refused_before_saving(tight: RunningDesk) -> None:
+    admin = {"authorization": f"Bearer {await tight.token('admin', ADMIN_PASSWORD)}"}
+    async with tight.client() as http:
+        csrf = (await _login(http, "admin", ADMIN_PASSWORD)).json()["csrf_token"]
+        refused = await http.post(
+            "/admin/organizations/new", data={"name": "Nul\x00Corp", "csrf_token": csrf}
+        )
+        assert refused.status_code == 422
+        assert f"name: {NUL_MESSAGE}" in refused.text
+        assert not any(n.startswith("Nul") for n in await _organization_names(http, admin))
+
+    async with tight.client() as http:
+        csrf = (await _login(http, "alice", "demo-desk-2026")).json()["csrf_token"]
+        form = await http.post(
+            "/incidents/new",
+            data={
+                "csrf_token": csrf,
+                "title": "a\x00b",
+                "category_id": str(demo_id("category:fault")),
+                "priority": "normal",
+            },
+            files=_one_file(),
+        )
+        assert form.status_code == 422
+        assert NUL_MESSAGE in form.text

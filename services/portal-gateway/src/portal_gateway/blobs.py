@@ -27,6 +27,9 @@ MAX_FILES = 10
 MAX_FIELD_BYTES = 1_100_000  # a description of a million characters fits
 SNIFF_BYTES = 512
 CHUNK = 64 * 1024
+# PostgreSQL cannot store it: refused here, naming the field, before anything is kept.
+NUL = "\x00"
+NUL_MESSAGE = "must not contain the NUL character"
 
 
 class UploadTooLarge(Exception):
@@ -160,6 +163,12 @@ async def read_multipart(
 def _open_part(
     segment: MultipartSegment, store: BlobStore, upload: Upload
 ) -> _FilePart | MultipartSegment | None:
+    if NUL in segment.name:
+        raise BadUpload("body", f"a field name {NUL_MESSAGE}")
+    if NUL in (segment.filename or ""):
+        raise BadUpload(segment.name, f"the file name {NUL_MESSAGE}")
+    if NUL in (segment.content_type or ""):
+        raise BadUpload(segment.name, f"the content type {NUL_MESSAGE}")
     if segment.filename is None:
         return segment
     if segment.filename == "":
@@ -195,9 +204,12 @@ def _close_part(
         )
     elif isinstance(current, MultipartSegment):
         try:
-            upload.fields[current.name] = text.decode("utf-8")
+            value = text.decode("utf-8")
         except UnicodeDecodeError as error:
             raise BadUpload(current.name, "not UTF-8 text") from error
+        if NUL in value:
+            raise BadUpload(current.name, NUL_MESSAGE)
+        upload.fields[current.name] = value
 
 
 def _abandon(current: _FilePart | MultipartSegment | None) -> None:
