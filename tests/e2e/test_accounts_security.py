@@ -5,6 +5,7 @@ resolved incidents closing themselves."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -489,3 +490,35 @@ async def test_nul_in_web_forms_is_refused_before_saving(tight: RunningDesk) -> 
         )
         assert form.status_code == 422
         assert NUL_MESSAGE in form.text
+
+
+# --- the throttle holds under parallel attempts --------------------------------------------
+
+
+async def test_parallel_wrong_passwords_are_throttled_like_serial_ones(tight: RunningDesk) -> None:
+    async with tight.client() as http:
+        answers = await asyncio.gather(
+            *(
+                http.post(
+                    "/api/v1/auth/token", json={"username": "boris", "password": f"wrong-{n}"}
+                )
+                for n in range(30)
+            )
+        )
+        codes = sorted(r.status_code for r in answers)
+        # login_max_failures=3: only three passwords were ever checked.
+        assert codes.count(401) <= 3
+        assert codes.count(401) + codes.count(429) == 30
+        refused = await http.post(
+            "/api/v1/auth/token", json={"username": "boris", "password": "demo-desk-2026"}
+        )
+        assert refused.status_code == 429
+
+    async def released() -> bool:
+        async with tight.client() as http:
+            r = await http.post(
+                "/api/v1/auth/token", json={"username": "boris", "password": "demo-desk-2026"}
+            )
+        return r.status_code == 200
+
+    await wait_until(released, timeout=20, interval=0.5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import asyncpg
@@ -215,6 +215,55 @@ async def record_login_failure(
     )
     # Keep the table small: nothing older than a day matters to any window.
     await conn.execute("DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'")
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """A password check allowed by the throttle, already counted as a failure."""
+
+    subjects: tuple[str, ...]
+    counted_at: datetime
+
+
+def _login_lock(subject: str) -> int:
+    """A 64-bit advisory lock key for one throttled subject."""
+    digest = hashlib.sha256(f"login-throttle:{subject}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+async def claim_login_attempt(
+    pool: asyncpg.Pool, subjects: dict[str, int], window: timedelta
+) -> LoginAttempt | float:
+    """Either the seconds to wait, or an attempt counted as a failure in advance.
+
+    Check and count happen under each subject's advisory lock, so parallel requests (in
+    any gateway process) cannot all pass the check before one of them records; counting
+    first means no connection or lock is held while the password is hashed."""
+    async with pool.acquire() as conn, conn.transaction():
+        # Always in the same order, so two requests sharing a subject cannot deadlock.
+        for key in sorted({_login_lock(s) for s in subjects}):
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", key)
+        wait = await login_wait(conn, subjects, window)
+        if wait is not None:
+            return wait
+        await record_login_failure(conn, list(subjects))
+        counted_at: datetime = await conn.fetchval("SELECT now()")
+    return LoginAttempt(tuple(subjects), counted_at)
+
+
+async def forgive_login_attempt(pool: asyncpg.Pool, attempt: LoginAttempt, account: str) -> None:
+    """A successful login: the account's failures are forgotten, and the other subjects
+    (the address) lose only the failure this attempt counted in advance."""
+    async with pool.acquire() as conn, conn.transaction():
+        await clear_login_failures(conn, account)
+        for subject in attempt.subjects:
+            if subject != account:
+                await conn.execute(
+                    "DELETE FROM login_failures WHERE ctid = (SELECT ctid FROM login_failures "
+                    "WHERE subject = $1 AND failed_at = $2 LIMIT 1)",
+                    subject,
+                    attempt.counted_at,
+                )
 
 
 async def clear_login_failures(conn: asyncpg.Connection | asyncpg.Pool, subject: str) -> None:

@@ -14,13 +14,13 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Permissio
 
 from ..accounts import (
     TOKEN_LIFETIME,
+    LoginAttempt,
     User,
-    clear_login_failures,
+    claim_login_attempt,
     end_session,
+    forgive_login_attempt,
     issue_token,
     issue_web_session,
-    login_wait,
-    record_login_failure,
     user_by_username,
     verify_password,
 )
@@ -69,19 +69,19 @@ async def _check_credentials(request: Request[Any, Any, Any], data: TokenRequest
         account: settings.login_max_failures,
         address: settings.login_max_failures * ADDRESS_LIMIT_FACTOR,
     }
-    wait = await login_wait(service.pool, limits, window)
-    if wait is not None:
+    attempt = await claim_login_attempt(service.pool, limits, window)
+    if not isinstance(attempt, LoginAttempt):
         raise TooManyAttempts(
             "too many failed logins; try again later",
-            headers={"Retry-After": str(max(1, round(wait)))},
+            headers={"Retry-After": str(max(1, round(attempt)))},
         )
+    # From here the attempt counts as a failure unless forgiven, also if this fails.
     row = await user_by_username(service.pool, data.username.strip())
     if not verify_password(row["password_hash"] if row else None, data.password) or (
         row is None or not row["active"]
     ):
-        await record_login_failure(service.pool, [account, address])
         raise NotAuthorizedException("wrong username or password")
-    await clear_login_failures(service.pool, account)
+    await forgive_login_attempt(service.pool, attempt, account)
     user = User.from_row(row)
     if not user.role.is_staff:
         allow_list = await service.pool.fetchval(
