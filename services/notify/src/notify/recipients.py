@@ -39,6 +39,10 @@ def on_assigned(agent_id: UUID) -> list[Recipient]:
     return unique([(agent_id, "assignee")])
 
 
+# What counts as a reply: a comment, or files posted without words.
+REPLY_KINDS = frozenset({EntryKind.COMMENT, EntryKind.ATTACHMENT})
+
+
 def on_entry(
     *,
     visibility: Visibility,
@@ -48,10 +52,10 @@ def on_entry(
     requester_id: UUID,
     assignee_id: UUID | None,
 ) -> list[Recipient]:
-    """A public reply goes to the other side: staff → requester, client → assignee.
-    Internal entries, system lines and status/assignment lines notify nobody here
-    (status changes have their own notifications)."""
-    if visibility is not Visibility.PUBLIC or kind is not EntryKind.COMMENT:
+    """A public reply, words or files, goes to the other side: staff → requester,
+    client → assignee. Internal entries, system lines and status/assignment lines notify
+    nobody here (status changes have their own notifications)."""
+    if visibility is not Visibility.PUBLIC or kind not in REPLY_KINDS:
         return []
     if author_id is None or author_is_staff is None:
         return []

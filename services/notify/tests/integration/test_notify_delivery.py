@@ -226,6 +226,28 @@ async def test_the_right_people_hear_of_the_life_cycle_in_their_language(
     assert internal_deliveries == 0
 
 
+async def test_files_posted_without_words_reach_the_other_side_too(
+    notify: Service, world: World, smtp: tuple[int, Mailbox]
+) -> None:
+    _, mailbox = smtp
+    rita = "rita@example.com"
+    incident = await world.incident(notify)
+    await wait_until(lambda: mailbox.to(rita))  # the confirmation of the registration
+    await world.send(
+        entry(
+            world,
+            incident,
+            kind=EntryKind.ATTACHMENT,
+            author_id=world.agent.user_id,
+            author_role=Role.AGENT,
+            text="Attached: spooler-settings.png",
+        )
+    )
+    files = (await wait_until(lambda: len(mailbox.to(rita)) >= 2 and mailbox.to(rita)))[1]
+    assert "Новый ответ" in str(files["Subject"])
+    assert "spooler-settings.png" in text_of(files)
+
+
 async def test_reminders_escalations_and_breaches_reach_the_people_the_ladder_names(
     notify: Service, world: World, smtp: tuple[int, Mailbox]
 ) -> None:

@@ -35,12 +35,17 @@ def test_registration_confirms_to_the_requester_and_assignment_tells_the_agent()
         (AGENT, None, AGENT, []),  # author unknown: tell nobody rather than the wrong side
     ],
 )
+@pytest.mark.parametrize("kind", [EntryKind.COMMENT, EntryKind.ATTACHMENT])
 def test_a_public_reply_goes_to_the_other_side(
-    author: UUID | None, staff: bool | None, assignee: UUID | None, expected: list[UUID]
+    author: UUID | None,
+    staff: bool | None,
+    assignee: UUID | None,
+    expected: list[UUID],
+    kind: EntryKind,
 ) -> None:
     people = recipients.on_entry(
         visibility=Visibility.PUBLIC,
-        kind=EntryKind.COMMENT,
+        kind=kind,
         author_id=author,
         author_is_staff=staff,
         requester_id=REQUESTER,
@@ -63,8 +68,8 @@ def test_internal_entries_reach_nobody(kind: EntryKind, staff: bool) -> None:
     assert people == []
 
 
-@pytest.mark.parametrize("kind", [k for k in EntryKind if k is not EntryKind.COMMENT])
-def test_only_comments_notify_as_replies(kind: EntryKind) -> None:
+@pytest.mark.parametrize("kind", [k for k in EntryKind if k not in recipients.REPLY_KINDS])
+def test_only_comments_and_files_notify_as_replies(kind: EntryKind) -> None:
     people = recipients.on_entry(
         visibility=Visibility.PUBLIC,
         kind=kind,
