@@ -30,6 +30,36 @@ log = get_logger(__name__)
 AssignmentKind = Literal["auto", "backlog", "escalation", "handover"]
 
 
+# An advisory lock key of routing's own: placements share it, profile changes take it
+# alone. A placement reads "who is online" once, when it locks the agents; an agent who
+# comes online meanwhile is not in that set, and the backlog drain of their profile
+# change ran before the placement's backlog row existed. Taken before the agents' rows
+# (every holder does so), it makes each see the other's outcome.
+PLACEMENTS_LOCK = 0x726F7574696E67  # "routing"
+
+
+async def share_placements(conn: asyncpg.Connection) -> None:
+    """Before placing incidents (they may go to the backlog): wait out a profile change."""
+    await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", PLACEMENTS_LOCK)
+
+
+async def exclude_placements(conn: asyncpg.Connection) -> None:
+    """Before a profile change: wait out the placements in flight, so the drain that
+    follows the change sees what they backlogged."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", PLACEMENTS_LOCK)
+
+
+async def lock_incidents(conn: asyncpg.Connection, ids: Collection[UUID]) -> None:
+    """Serialize decisions on these incidents (after the agents' locks, in id order):
+    with nobody online a placement locks no agent, and an assignment by hand racing it
+    would otherwise leave the incident both assigned and in the backlog."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(i::text, 0)) "
+        "FROM unnest($1::uuid[]) AS i ORDER BY i",
+        sorted(ids),
+    )
+
+
 async def lock_agents(conn: asyncpg.Connection, also: Collection[UUID] = ()) -> list[AgentState]:
     """Lock every online agent and the agents in `also`, always in id order."""
     rows = await conn.fetch(
@@ -224,7 +254,9 @@ async def place_registered(uow: UnitOfWork, registered: list[Gathered[IncidentFa
     incidents: dict[UUID, Gathered[IncidentFacts]] = {}
     for gathered in registered:
         incidents.setdefault(gathered.item.incident_id, gathered)  # one place per incident
+    await share_placements(uow.conn)
     agents = await lock_agents(uow.conn)
+    await lock_incidents(uow.conn, incidents)
     unplaced = await _unplaced(uow.conn, list(incidents))
     await _place(
         uow,
@@ -258,6 +290,7 @@ async def place_arrivals(uow: UnitOfWork, limit: int = ARRIVALS_BATCH) -> int:
     under one lock of the agents. Returns how many arrivals the batch took."""
     conn = uow.conn
     # Several instances share the arrivals: each takes rows nobody else holds.
+    await share_placements(conn)
     rows = await conn.fetch(
         "SELECT incident_id, category_path, priority, registered_at FROM arrivals "
         "ORDER BY arrived_at LIMIT $1 FOR UPDATE SKIP LOCKED",
@@ -267,6 +300,7 @@ async def place_arrivals(uow: UnitOfWork, limit: int = ARRIVALS_BATCH) -> int:
         return 0
     agents = await lock_agents(conn)
     ids = [row["incident_id"] for row in rows]
+    await lock_incidents(conn, ids)
     await conn.execute("DELETE FROM arrivals WHERE incident_id = ANY($1::uuid[])", ids)
     unplaced = await _unplaced(conn, ids)
     await _place(
@@ -397,7 +431,9 @@ async def follow_status(
     )
     # The agents first, as every decision takes them: this incident's state row is then
     # only ever waited on by a transaction that holds no agent.
+    await share_placements(conn)
     agents = await lock_agents(conn, also=[booked] if booked else [])
+    await lock_incidents(conn, [incident.incident_id])
     latest = await conn.fetchval(
         """
         INSERT INTO incident_states (incident_id, is_open, changed_at) VALUES ($1, $2, $3)
@@ -492,6 +528,7 @@ async def reassign(
     if current is None:
         log.info("reassign_skipped", reason="not assigned or no longer open")
         return None
+    await share_placements(conn)
     agents = await lock_agents(conn, also=[current])
     row = await conn.fetchrow(
         "SELECT * FROM assignments WHERE incident_id = $1 AND is_open AND agent_id = $2 FOR UPDATE",

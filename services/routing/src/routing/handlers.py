@@ -106,6 +106,7 @@ def register(service: Service) -> None:
     @service.handles(UpsertAgentProfile)
     async def upsert_profile(command: UpsertAgentProfile, uow: UnitOfWork) -> None:
         """Creates or replaces an agent's skills, capacity, presence and group head."""
+        await assignment.exclude_placements(uow.conn)
         await lock_agents(uow.conn, also=[command.agent_id])
         await save_profile(uow, command)
 
@@ -121,6 +122,8 @@ def register(service: Service) -> None:
         )
         if known is None or known == active:
             return  # no profile, or nothing changes for routing
+        # The hand-over may backlog incidents: placements' lock before the agents'.
+        await assignment.share_placements(uow.conn)
         await lock_agents(uow.conn, also=[event.user_id])
         row = await uow.conn.fetchrow(
             "UPDATE agents SET active = $2, "
@@ -306,6 +309,7 @@ def register(service: Service) -> None:
         """Applies the named profile fields under the agent's lock, then drains the
         backlog; answers the profile as it stands after that."""
         async with service.transaction() as uow:
+            await assignment.exclude_placements(uow.conn)
             await lock_agents(uow.conn, also=[query.agent_id])
             row = await uow.conn.fetchrow(
                 "SELECT * FROM agents WHERE agent_id = $1", query.agent_id
@@ -367,6 +371,7 @@ def register(service: Service) -> None:
             )
             also = [query.agent_id] + ([current] if current else [])
             agents = {a.agent_id: a for a in await lock_agents(conn, also=also)}
+            await assignment.lock_incidents(conn, [query.incident_id])
             target = agents.get(query.agent_id)
             if target is None:
                 raise Invalid.field("agent_id", "no agent profile")

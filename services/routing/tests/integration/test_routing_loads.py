@@ -4,6 +4,7 @@ reconcile, and the request/reply answers the gateway uses."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -40,7 +41,7 @@ from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from desk_runtime.testing import publish, publish_many, wait_until
-from routing.assignment import BACKLOG_FROM, BACKLOG_ORDER, reconcile_loads
+from routing.assignment import BACKLOG_FROM, BACKLOG_ORDER, PLACEMENTS_LOCK, reconcile_loads
 
 pytestmark = pytest.mark.integration
 
@@ -598,3 +599,105 @@ async def test_a_deactivated_agent_hands_work_over_and_takes_no_more(
         )
 
     await wait_until(offline_again)
+
+
+async def test_an_agent_coming_online_during_a_placement_gets_what_it_backlogged(
+    routing: Service, desk_settings: DeskSettings
+) -> None:
+    """A placement in flight (it found nobody online and is backlogging an incident)
+    holds the placements' shared lock; the profile change that brings anna online waits
+    for it, so its backlog drain sees the incident instead of an empty backlog."""
+    anna = UUID(int=1)
+    await profile(desk_settings, routing, anna, capacity=5, presence=Presence.OFFLINE)
+    incident = uuid4()
+    placement = await asyncpg.connect(desk_settings.database_url("routing"))
+    try:
+        in_flight = placement.transaction()
+        await in_flight.start()
+        await placement.execute("SELECT pg_advisory_xact_lock_shared($1)", PLACEMENTS_LOCK)
+        await placement.execute(
+            "INSERT INTO backlog (incident_id, category_path, priority, priority_rank, "
+            "registered_at) VALUES ($1, $2, 'normal', $3, $4)",
+            incident,
+            list(PATH),
+            Priority.NORMAL.rank,
+            T0,
+        )
+        await send(
+            desk_settings,
+            UpsertAgentProfile(
+                agent_id=anna, skills=(("fault",),), capacity=5, presence=Presence.ONLINE
+            ),
+        )
+
+        async def profile_change_waits() -> bool:
+            waiting = await routing.pool.fetchval(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+            return bool(waiting == 1)
+
+        await wait_until(profile_change_waits)
+        await in_flight.commit()
+    finally:
+        await placement.close()
+    await wait_until(lambda: assignee(routing, incident))
+    assert await assignee(routing, incident) == anna
+    assert await backlog_ids(routing) == []
+
+
+async def test_an_assignment_by_hand_racing_a_placement_leaves_one_outcome(
+    routing: Service, desk_settings: DeskSettings, ask: RpcClient
+) -> None:
+    """Nobody online: a placement locks no agent, only the incident. An assignment by
+    hand of that incident waits for it, then takes the incident out of the backlog the
+    placement put it in: assigned once, waiting nowhere."""
+    anna = UUID(int=1)
+    await profile(desk_settings, routing, anna, capacity=5, presence=Presence.OFFLINE)
+    incident = uuid4()
+    placement = await asyncpg.connect(desk_settings.database_url("routing"))
+    try:
+        in_flight = placement.transaction()
+        await in_flight.start()
+        await placement.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 0))", incident
+        )
+        await placement.execute(
+            "INSERT INTO backlog (incident_id, category_path, priority, priority_rank, "
+            "registered_at) VALUES ($1, $2, 'normal', $3, $4)",
+            incident,
+            list(PATH),
+            Priority.NORMAL.rank,
+            T0,
+        )
+        by_hand = asyncio.ensure_future(
+            ask.ask(
+                AssignByHand(
+                    incident_id=incident,
+                    agent_id=anna,
+                    actor_id=UUID(int=99),
+                    category_path=PATH,
+                    priority=Priority.NORMAL,
+                    registered_at=T0,
+                    override=True,
+                )
+            )
+        )
+
+        async def assignment_waits() -> bool:
+            waiting = await routing.pool.fetchval(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+            return bool(waiting == 1)
+
+        await wait_until(assignment_waits)
+        await in_flight.commit()
+        made = await by_hand
+    finally:
+        await placement.close()
+    assert isinstance(made, AssignmentMade)
+    assert made.changed is True
+    assert await assignee(routing, incident) == anna
+    assert await backlog_ids(routing) == []
+    assert await loads(routing) == {anna: 1}
