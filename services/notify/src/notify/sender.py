@@ -233,20 +233,27 @@ class Sender:
         final = error.permanent or is_last(attempt, self.settings.notify_max_attempts)
         delay = retry_delay(attempt, self.settings.notify_retry_base_seconds)
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
+            # Only while the claim is still ours: had the lease run out and another
+            # sender delivered it meanwhile, `pending` here would send it once more.
+            ours = await conn.fetchval(
                 """
                 UPDATE deliveries SET status = $2, last_error = $3, lease_token = NULL,
                     next_attempt_at = now() + $4::interval,
                     failed_at = CASE WHEN $5 THEN now() END
-                WHERE id = $1
+                WHERE id = $1 AND lease_token = $6 AND status = 'sending'
+                RETURNING true
                 """,
                 row["id"],
                 "failed" if final else "pending",
                 error.answer,
                 delay,
                 final,
+                self.token,
             )
             await _log_attempt(conn, row["id"], attempt, "failed", error.answer)
+            if not ours:
+                log.warning("delivery_claim_lost", attempt=attempt, error=error.answer)
+                return
             if final:
                 reason = "refused permanently" if error.permanent else f"{attempt} attempts failed"
                 await conn.execute(

@@ -36,6 +36,8 @@ from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from desk_runtime.testing import Mailbox, publish, wait_until
+from notify.email import DeliveryFailed
+from notify.sender import Sender
 
 from .conftest import SmsEndpoint, World, seed_world
 
@@ -439,6 +441,52 @@ async def test_a_delivery_abandoned_by_a_crashed_sender_is_taken_again_after_its
     await notify.pool.execute("SELECT pg_notify('deliveries', '')")
     mail = (await wait_until(lambda: mailbox.to("late@example.com")))[0]
     assert str(mail["Subject"]) == "Abandoned"
+
+
+async def test_a_failure_reported_after_the_lease_ran_out_does_not_undo_a_send(
+    notify: Service, world: World, smtp: tuple[int, Mailbox]
+) -> None:
+    """A send that outlasted its lease: another sender claimed the delivery and sent it.
+    The slow sender's failure must not make it pending (it would go out once more)."""
+    _, mailbox = smtp
+    incident = await world.incident(notify, assign=False)
+    await wait_until(lambda: mailbox.to("rita@example.com"))
+    slow = Sender(notify)
+    slow.pool = notify.pool
+    delivery = uuid4()
+    claimed = await notify.pool.fetchrow(
+        """
+        INSERT INTO deliveries (id, event_id, event_kind, incident_id, recipient_id, channel,
+            address, locale, subject, body_text, status, attempts, next_attempt_at, lease_token)
+        VALUES ($1, $2, 'incident_registered', $3, $4, 'email', 'slow@example.com', 'en',
+            'Slow', 'body', 'sending', 1, now() + interval '1 minute', $5)
+        RETURNING *
+        """,
+        delivery,
+        uuid4(),
+        incident.incident_id,
+        world.requester.user_id,
+        slow.token,
+    )
+    # Meanwhile the lease ran out, another sender took it over and the server accepted it.
+    await notify.pool.execute(
+        "UPDATE deliveries SET status = 'sent', sent_at = now(), lease_token = NULL, "
+        "attempts = 2 WHERE id = $1",
+        delivery,
+    )
+    await slow._record_failure(claimed, DeliveryFailed("timed out", permanent=True))
+    after = await notify.pool.fetchrow(
+        "SELECT status, failed_at FROM deliveries WHERE id = $1", delivery
+    )
+    assert (after["status"], after["failed_at"]) == ("sent", None)
+    assert not await notify.pool.fetchval(
+        "SELECT count(*) FROM dead_letters WHERE delivery_id = $1", delivery
+    )
+    # The attempt itself is still in the delivery log.
+    outcomes = await notify.pool.fetch(
+        "SELECT outcome FROM delivery_attempts WHERE delivery_id = $1", delivery
+    )
+    assert [row["outcome"] for row in outcomes] == ["failed"]
 
 
 async def test_sms_is_sent_when_chosen_retried_and_cut_to_fit(
