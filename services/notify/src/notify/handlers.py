@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from desk_contracts.enums import Locale, Role
+from desk_contracts.enums import Locale, Role, Status
 from desk_contracts.messages import (
     AgentProfileChanged,
     CategoryUpserted,
@@ -148,6 +148,15 @@ async def known_incident(uow: UnitOfWork, incident_id: UUID) -> asyncpg.Record:
         # Its registration travels on another queue and may come a moment later.
         raise NotYet(f"incident {incident_id} not known yet")
     return row
+
+
+def settled(incident: asyncpg.Record, kind: str) -> bool:
+    """A reminder or an escalation that fired just before the incident was resolved
+    (sla learns of it a moment later): nobody needs chasing any more."""
+    if Status(incident["status"]).is_open:
+        return False
+    log.info("notification_moot", event_kind=kind, status=incident["status"])
+    return True
 
 
 async def change_incident(
@@ -377,6 +386,8 @@ def register(service: Service) -> None:
     async def on_reminder(event: SlaReminderDue, uow: UnitOfWork) -> None:
         """Reminds the assignee and the organization's account manager of a due time."""
         incident = await known_incident(uow, event.incident_id)
+        if settled(incident, "reminder"):
+            return
         manager = await uow.conn.fetchval(
             "SELECT account_manager_id FROM organizations WHERE organization_id = $1",
             incident["organization_id"],
@@ -393,6 +404,8 @@ def register(service: Service) -> None:
     async def on_escalated(event: SlaEscalated, uow: UnitOfWork) -> None:
         """Tells the group head, department head or escalation contact the ladder names."""
         incident = await known_incident(uow, event.incident_id)
+        if settled(incident, "escalation"):
+            return
         people = recipients.on_escalation(
             event.notify,
             await group_head_of(uow, incident["assignee_id"]),

@@ -250,6 +250,43 @@ async def test_files_posted_without_words_reach_the_other_side_too(
     assert "spooler-settings.png" in text_of(files)
 
 
+async def test_no_one_is_chased_about_an_incident_already_resolved(
+    notify: Service, world: World, smtp: tuple[int, Mailbox]
+) -> None:
+    """A reminder and an escalation that fired a moment before the resolution reached
+    sla arrive after it: they are moot and nobody is told."""
+    _, mailbox = smtp
+    incident = await world.incident(notify)
+    await world.send(status_changed(world, incident, Status.RESOLVED))
+    await wait_until(
+        lambda: any("Решено" in str(m["Subject"]) for m in mailbox.to("rita@example.com"))
+    )
+    now = datetime.now(UTC)
+    await world.send(
+        SlaReminderDue(
+            incident_id=incident.incident_id, clock="resolution", due_at=now, fired_at=now
+        )
+    )
+    await world.send(
+        SlaEscalated(incident_id=incident.incident_id, level=1, notify="group_head", fired_at=now)
+    )
+
+    async def both_handled() -> bool:
+        handled = await notify.pool.fetchval(
+            "SELECT count(*) FROM inbox "
+            "WHERE consumer LIKE '%reminder_due' OR consumer LIKE '%escalated'"
+        )
+        return bool(handled == 2)
+
+    await wait_until(both_handled)
+    chased = await notify.pool.fetchval(
+        "SELECT count(*) FROM deliveries WHERE incident_id = $1 "
+        "AND event_kind IN ('reminder', 'escalation')",
+        incident.incident_id,
+    )
+    assert chased == 0
+
+
 async def test_reminders_escalations_and_breaches_reach_the_people_the_ladder_names(
     notify: Service, world: World, smtp: tuple[int, Mailbox]
 ) -> None:
