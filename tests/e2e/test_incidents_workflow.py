@@ -4,9 +4,15 @@ and English full-text search, staff's counts, and bad input that writes nothing.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from uuid import uuid4
 
+import httpx
 import pytest
 from desk_runtime.testing import wait_until
 
@@ -168,6 +174,107 @@ async def test_files_are_stored_by_hash_sniffed_and_downloaded_safely(desk: Runn
     assert f"filename*=UTF-8''{quote(name)}" in disposition
     assert html.headers["content-type"].startswith("application/octet-stream")
     assert html.headers["content-disposition"].startswith("attachment;")
+
+
+def _blob(desk: RunningDesk, content: bytes) -> Path:
+    sha256 = hashlib.sha256(content).hexdigest()
+    return desk.settings.blob_dir / sha256[:2] / sha256
+
+
+async def _attachment_url(desk: RunningDesk, token: str, incident_id: str) -> str:
+    detail = await _call(desk, token, "GET", f"/api/v1/incidents/{incident_id}")
+    url: str = next(a["url"] for e in detail["entries"] for a in e["attachments"])
+    return url
+
+
+async def _download(desk: RunningDesk, token: str, url: str) -> httpx.Response:
+    async with desk.client() as http:
+        return await http.get(url, headers={"authorization": f"Bearer {token}"})
+
+
+async def test_a_refused_upload_removes_only_the_blobs_it_wrote(desk: RunningDesk) -> None:
+    alice = await desk.token("alice")
+    auth = {"authorization": f"Bearer {alice}"}
+    stored, fresh = b"stored before " + uuid4().bytes, b"new here " + uuid4().bytes
+    await _file(desk, alice, title="Categories have reached intake")
+    async with desk.client() as http:
+        kept = await http.post(
+            "/api/v1/incidents",
+            headers=auth,
+            data={"title": "Keeps its file", "category_id": str(demo_id("category:fault"))},
+            files={"files": ("stored.bin", stored, "application/octet-stream")},
+        )
+        assert kept.status_code == 201, kept.text
+        refused = await http.post(
+            "/api/v1/incidents",
+            headers=auth,
+            data={"title": "Refused", "category_id": str(uuid4())},
+            files=[
+                ("files", ("again.bin", stored, "application/octet-stream")),
+                ("files", ("fresh.bin", fresh, "application/octet-stream")),
+            ],
+        )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "category_id"
+    # Its own new blob is gone; the one an earlier attachment uses is not.
+    assert not _blob(desk, fresh).exists()
+    download = await _download(desk, alice, await _attachment_url(desk, alice, kept.json()["id"]))
+    assert download.status_code == 200
+    assert download.content == stored
+
+
+async def test_a_refused_upload_leaves_a_concurrent_one_of_the_same_bytes_whole(
+    desk: RunningDesk,
+) -> None:
+    alice = await desk.token("alice")
+    auth = {"authorization": f"Bearer {alice}"}
+    payload = b"shared drawing " + uuid4().bytes
+    await _file(desk, alice, title="Categories have reached intake")
+    boundary = uuid4().hex
+    rest_of_body = asyncio.Event()
+
+    async def body() -> AsyncIterator[bytes]:
+        # The file part, then a pause before the (unknown) category arrives: the first
+        # request has stored the blob and is still in flight while the second files.
+        yield (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\n'
+                f"Refused later\r\n--{boundary}\r\nContent-Disposition: form-data; "
+                f'name="files"; filename="first.bin"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + payload
+            + f"\r\n--{boundary}\r\n".encode()
+        )
+        await rest_of_body.wait()
+        yield (
+            f'Content-Disposition: form-data; name="category_id"\r\n\r\n{uuid4()}\r\n'
+            f"--{boundary}--\r\n"
+        ).encode()
+
+    async with desk.client() as first_http, desk.client() as second_http:
+        first = asyncio.create_task(
+            first_http.post(
+                "/api/v1/incidents",
+                headers={**auth, "content-type": f"multipart/form-data; boundary={boundary}"},
+                content=body(),
+            )
+        )
+        await wait_until(_blob(desk, payload).exists, timeout=20)
+        second = await second_http.post(
+            "/api/v1/incidents",
+            headers=auth,
+            data={"title": "Same drawing", "category_id": str(demo_id("category:fault"))},
+            files={"files": ("second.bin", payload, "application/octet-stream")},
+        )
+        assert second.status_code == 201, second.text
+        rest_of_body.set()
+        refused = await first
+    assert refused.status_code == 422, refused.text
+    url = await _attachment_url(desk, alice, second.json()["id"])
+    download = await _download(desk, alice, url)
+    assert download.status_code == 200, download.text
+    assert download.content == payload
 
 
 async def test_filters_search_sorting_and_counts(desk: RunningDesk) -> None:

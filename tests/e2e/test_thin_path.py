@@ -4,7 +4,9 @@ given both due times and confirmed to the requester by e-mail."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
+from uuid import uuid4
 
 import pytest
 from desk_runtime.testing import Mailbox, wait_until
@@ -151,5 +153,26 @@ async def test_a_silent_intake_gives_503_not_a_hang(desk: RunningDesk) -> None:
             )
         assert response.status_code == 503
         assert "not responding" in response.json()["detail"]
+    finally:
+        await desk.group.start_service("intake")
+
+
+async def test_an_upload_without_an_answer_keeps_its_blob(desk: RunningDesk) -> None:
+    # Intake may commit after the gateway gave up waiting: its attachments would then
+    # point at nothing, so a 503 must leave the stored file in place.
+    token = await desk.token("alice")
+    content = b"unanswered " + uuid4().bytes
+    sha256 = hashlib.sha256(content).hexdigest()
+    await desk.group.stop("intake")
+    try:
+        async with desk.client() as http:
+            response = await http.post(
+                "/api/v1/incidents",
+                headers={"authorization": f"Bearer {token}"},
+                data={"title": "Nobody answers", "category_id": str(demo_id("category:fault"))},
+                files={"files": ("late.bin", content, "application/octet-stream")},
+            )
+        assert response.status_code == 503, response.text
+        assert (desk.settings.blob_dir / sha256[:2] / sha256).read_bytes() == content
     finally:
         await desk.group.start_service("intake")

@@ -18,6 +18,7 @@ from typing import IO, Any
 from uuid import uuid4
 
 from desk_contracts.messages import AttachmentMeta
+from desk_runtime.rpc import RemoteFailure
 from litestar import Request
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 
@@ -46,6 +47,18 @@ class BadUpload(Exception):
         self.message = message
 
 
+# Blobs are shared by content hash, and intake (which records attachments) cannot be asked
+# who refers to a blob, so a stored blob is deleted only when that is surely safe: the
+# request that wrote the file was refused for certain, and no other request has used the
+# same bytes since. This maps each file written by a request not yet settled to that
+# request; `commit` of the same bytes by anyone else removes the entry, and so does the
+# writer settling in any other way than a refusal. Every check and change happens in
+# plain synchronous code on the gateway's one event loop, so none interleave; the store
+# is written by one gateway process. A blob kept when it was not needed is only wasted
+# space, never a broken download.
+_unsettled: dict[Path, Upload] = {}
+
+
 class BlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -59,10 +72,14 @@ class BlobStore:
         return folder / uuid4().hex
 
     def commit(self, temp: Path, sha256: str) -> bool:
-        """Moves a finished upload into place; False when the content was stored already."""
+        """Moves a finished upload into place; False when the content was stored already.
+
+        Someone else's upload of the same bytes takes the right to delete the file away
+        from the request that wrote it (see `_unsettled`)."""
         target = self.path_of(sha256)
         if target.exists():
             temp.unlink(missing_ok=True)
+            _unsettled.pop(target, None)
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temp, target)
@@ -83,12 +100,42 @@ class Upload:
     files: list[AttachmentMeta] = field(default_factory=list)
     created: list[Path] = field(default_factory=list)
 
-    def discard(self) -> None:
-        """A request that failed after storing leaves nothing behind: blobs this request
-        created are removed (ones that existed before belong to other attachments)."""
+    def _created(self, path: Path) -> None:
+        self.created.append(path)
+        _unsettled[path] = self
+
+    def keep(self) -> None:
+        """The attachments were (or may have been) committed — on success, and on a
+        timeout or any other unclear outcome: the blobs stay."""
         for path in self.created:
-            path.unlink(missing_ok=True)
+            if _unsettled.get(path) is self:
+                del _unsettled[path]
         self.created.clear()
+
+    def discard(self) -> None:
+        """The request was surely refused, so nothing of it was committed: the blobs it
+        wrote go, unless another request has used the same bytes meanwhile (blobs that
+        existed before belong to other attachments and are never touched)."""
+        for path in self.created:
+            if _unsettled.get(path) is self:
+                del _unsettled[path]
+                path.unlink(missing_ok=True)
+        self.created.clear()
+
+    def settle(self, error: BaseException | None, *, asked: bool = True) -> None:
+        """Keep or discard once the request is over: `error` is what ended it (None on
+        success), `asked` whether intake was asked to record the attachments by then."""
+        if error is not None and (not asked or refused(error)):
+            self.discard()
+        else:
+            self.keep()
+
+
+def refused(error: BaseException) -> bool:
+    """True when intake surely did not commit: it answered with a refusal (a 4xx is
+    raised inside its transaction, which rolls back). A timeout, a lost connection, a
+    cancelled request or a 5xx may follow a commit."""
+    return isinstance(error, RemoteFailure) and 400 <= error.failure.status < 500
 
 
 @dataclass
@@ -191,7 +238,7 @@ def _close_part(
         current.handle.close()
         sha256 = current.hasher.hexdigest()
         if store.commit(current.temp, sha256):
-            upload.created.append(store.path_of(sha256))
+            upload._created(store.path_of(sha256))
         upload.files.append(
             AttachmentMeta(
                 attachment_id=uuid4(),

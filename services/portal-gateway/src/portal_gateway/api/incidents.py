@@ -301,6 +301,7 @@ class IncidentController(Controller):
         """File an incident (JSON, or a multipart form with `files`). Clients file for
         themselves; staff name the client who asks."""
         data, upload = await _read_body(request, NewIncident)
+        asked = False
         try:
             requester_id, organization_id = user.id, user.organization_id
             if user.role is Role.CLIENT:
@@ -318,6 +319,7 @@ class IncidentController(Controller):
                     raise field_error("requester_id", "no such client")
                 requester_id, organization_id = requester["id"], requester["organization_id"]
             assert organization_id is not None
+            asked = True
             created = await client.ask_as(
                 CreateIncident(
                     request_id=idempotency_key or uuid4(),
@@ -333,10 +335,12 @@ class IncidentController(Controller):
                 ),
                 IncidentCreated,
             )
-        except BaseException:
+        except BaseException as error:
             if upload is not None:
-                upload.discard()
+                upload.settle(error, asked=asked)
             raise
+        if upload is not None:
+            upload.keep()
         return Created(id=created.incident_id, number=created.number)
 
     @get("/{incident_id:uuid}", operation_id="getIncident")
@@ -381,10 +385,12 @@ class IncidentController(Controller):
                 ),
                 EntryCreated,
             )
-        except BaseException:
+        except BaseException as error:
             if upload is not None:
-                upload.discard()
+                upload.settle(error)
             raise
+        if upload is not None:
+            upload.keep()
         return EntryCreatedOut(
             id=created.entry_id,
             incident_id=created.incident_id,

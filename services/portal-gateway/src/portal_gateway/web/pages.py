@@ -517,7 +517,7 @@ async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
         )
     except RemoteFailure as error:
         if upload is not None:
-            upload.discard()
+            upload.settle(error)
         found = {i.field: i.message for i in error.failure.errors}
         return await _new_form(
             request,
@@ -526,6 +526,12 @@ async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
             errors=found or {"form": error.failure.detail},
             status_code=error.failure.status,
         )
+    except BaseException:
+        if upload is not None:
+            upload.keep()  # a timeout: intake may still commit the attachments
+        raise
+    if upload is not None:
+        upload.keep()
     return _back(
         f"/incidents/{created.incident_id}", t("Incident {number} filed.", number=created.number)
     )
@@ -622,10 +628,16 @@ async def reply(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
         )
     except (ValidationError, RemoteFailure) as error:
         if upload is not None:
-            upload.discard()
+            upload.settle(error, asked=isinstance(error, RemoteFailure))
         if isinstance(error, ValidationError):
             return _back(target, "; ".join(i.message for i in validation_items(error)))
         return _back(target, _failure_text(error))
+    except BaseException:
+        if upload is not None:
+            upload.keep()  # a timeout: intake may still commit the attachments
+        raise
+    if upload is not None:
+        upload.keep()
     return _back(target, t("Reply sent."))
 
 
