@@ -277,6 +277,33 @@ async def test_a_refused_upload_leaves_a_concurrent_one_of_the_same_bytes_whole(
     assert download.content == payload
 
 
+async def test_an_idempotency_key_is_the_requesting_users_own(desk: RunningDesk) -> None:
+    alice, carl = await desk.token("alice"), await desk.token("carl")
+    await _file(desk, alice, title="Categories have reached intake")
+    key = str(uuid4())
+    title = f"Keyed {key}"
+    body = {"title": title, "category_id": str(demo_id("category:fault"))}
+
+    async def post(token: str) -> dict[str, Any]:
+        headers = {"authorization": f"Bearer {token}", "Idempotency-Key": key}
+        async with desk.client() as http:
+            r = await http.post("/api/v1/incidents", headers=headers, json=body)
+        assert r.status_code == 201, r.text
+        created: dict[str, Any] = r.json()
+        return created
+
+    # Carl's incident is outside Alice's scope (her own only): her equal key must not
+    # hand her its id or number, nor swallow her request.
+    carls, first, retried = await post(carl), await post(alice), await post(alice)
+    assert first["id"] != carls["id"]
+    assert first["number"] != carls["number"]
+    assert retried == first
+    await _call(desk, alice, "GET", f"/api/v1/incidents/{first['id']}")
+    await _call(desk, alice, "GET", f"/api/v1/incidents/{carls['id']}", 404)
+    mine = await _call(desk, alice, "GET", "/api/v1/incidents", params={"q": key})
+    assert [i["id"] for i in mine["items"]] == [first["id"]]
+
+
 async def test_filters_search_sorting_and_counts(desk: RunningDesk) -> None:
     carl, anna = await desk.token("carl"), await desk.token("anna")
     ru = (await _file(desk, carl, title="Принтеры не печатают накладные", priority="high"))["id"]

@@ -322,7 +322,11 @@ class IncidentController(Controller):
             asked = True
             created = await client.ask_as(
                 CreateIncident(
-                    request_id=idempotency_key or uuid4(),
+                    # A retried request (same key) files once; the user is mixed in so
+                    # another user's equal key files anew and learns nothing of the first.
+                    request_id=uuid5(NAMESPACE_URL, f"incident:{user.id}:{idempotency_key}")
+                    if idempotency_key
+                    else uuid4(),
                     principal=user.principal,
                     requester_id=requester_id,
                     organization_id=organization_id,
