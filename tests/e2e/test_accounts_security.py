@@ -179,6 +179,42 @@ async def test_web_session_cookie_csrf_rotation_and_logout(tight: RunningDesk) -
         assert (await http.get("/api/v1/me", headers=auth)).status_code == 401
 
 
+async def test_password_routes_take_only_json_so_no_other_site_can_log_a_browser_in(
+    tight: RunningDesk,
+) -> None:
+    credentials = json.dumps({"username": "carl", "password": "demo-desk-2026"})
+    # What a form on another site can send without a preflight: text/plain (a JSON text
+    # in it), urlencoded, multipart, or no label at all.
+    cross_site = ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", None]
+    async with tight.client() as http:
+        for route in ("/api/v1/auth/login", "/api/v1/auth/token"):
+            for content_type in cross_site:
+                headers = {"content-type": content_type} if content_type else {}
+                r = await http.post(route, content=credentials, headers=headers)
+                assert r.status_code == 415, (route, content_type, r.text)
+                assert r.json()["errors"] == [
+                    {"field": "content-type", "message": "must be application/json"}
+                ]
+                assert "set-cookie" not in r.headers
+        assert not http.cookies
+        labelled = await http.post(
+            "/api/v1/auth/login",
+            content=credentials,
+            headers={"content-type": "application/json; charset=utf-8"},
+        )
+        assert labelled.status_code == 200, labelled.text
+    # The portal's own form (with its login-CSRF token) still signs in.
+    async with tight.client() as http:
+        page = await http.get("/login")
+        token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        signed_in = await http.post(
+            "/login",
+            data={"username": "carl", "password": "demo-desk-2026", "csrf_token": token},
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        assert (await http.get("/api/v1/me")).json()["username"] == "carl"
+
+
 async def test_idle_web_session_expires(tight: RunningDesk) -> None:
     async with tight.client() as http:
         assert (await _login(http, "carl", "demo-desk-2026")).status_code == 200

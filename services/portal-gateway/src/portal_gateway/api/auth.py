@@ -32,6 +32,7 @@ from .deps import (
     client_address,
     csrf_cookie,
     current_user,
+    json_only,
     session_cookie,
 )
 
@@ -98,7 +99,7 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/token", operation_id="issueToken", status_code=200)
+    @post("/token", operation_id="issueToken", status_code=200, guards=[json_only])
     async def token(self, request: Request[Any, Any, Any], data: TokenRequest) -> TokenResponse:
         """Exchange a username and password for a bearer token (failures are throttled)."""
         service: Service = request.app.state.service
@@ -107,7 +108,7 @@ class AuthController(Controller):
             token = await issue_token(conn, user.id)
         return TokenResponse(access_token=token, expires_in=int(TOKEN_LIFETIME.total_seconds()))
 
-    @post("/login", operation_id="login", status_code=200)
+    @post("/login", operation_id="login", status_code=200, guards=[json_only])
     async def login(
         self, request: Request[Any, Any, Any], data: TokenRequest
     ) -> Response[LoginResponse]:

@@ -10,11 +10,14 @@ from desk_runtime.rpc import RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.exceptions import (
+    HTTPException,
     NotAuthorizedException,
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.handlers import BaseRouteHandler
 from litestar.params import Parameter
 
 from ..accounts import Session, User, session_for_token
@@ -110,6 +113,23 @@ async def check_csrf(request: Request[Any, Any, Any], session: Session) -> None:
         return
     if not csrf_matches(session.csrf_token, presented):
         raise PermissionDeniedException("missing or wrong CSRF token")
+
+
+def json_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard of the routes that take a password without any session (login CSRF).
+
+    Litestar reads a JSON `data:` from a body of any declared type, and another site may
+    post text/plain (or a form) here without a CORS preflight: a browser tricked into
+    logging in with the attacker's password would work in the attacker's account. A
+    JSON body is one such a page cannot send, so only that is accepted. Routes behind a
+    session are covered by `check_csrf`; the portal's /login form has its own token."""
+    declared = connection.headers.get("content-type", "").split(";")[0].strip().lower()
+    if declared != "application/json":
+        raise HTTPException(
+            status_code=415,
+            detail="send the body as application/json",
+            extra=[{"key": "content-type", "message": "must be application/json"}],
+        )
 
 
 def check_pending_csrf(request: Request[Any, Any, Any], presented: str | None) -> None:
