@@ -120,6 +120,31 @@ async def test_reclassification_and_bad_input_write_nothing(desk: RunningDesk) -
     assert after["entries"] == before["entries"]
     assert after["priority"] == "low"
 
+    # The channel counts against quotas: a client cannot claim to have phoned.
+    claimed = await _call(
+        desk,
+        alice,
+        "POST",
+        "/api/v1/incidents",
+        422,
+        json={
+            "title": "By phone, honestly",
+            "category_id": str(demo_id("category:consultation")),
+            "channel": "phone",
+        },
+    )
+    assert claimed["errors"][0]["field"] == "channel"
+    logged = await _file(
+        desk,
+        anna,
+        title="Called in",
+        channel="phone",
+        requester_id=str(demo_id("user:alice")),
+    )
+    assert (await _call(desk, anna, "GET", f"/api/v1/incidents/{logged['id']}"))[
+        "channel"
+    ] == "phone"
+
     changed = await _call(
         desk,
         anna,

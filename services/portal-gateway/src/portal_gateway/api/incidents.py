@@ -307,6 +307,12 @@ class IncidentController(Controller):
             if user.role is Role.CLIENT:
                 if data.requester_id not in (None, user.id):
                     raise PermissionDeniedException("clients file incidents for themselves")
+                # The channel counts against the contract's quotas: a client's own
+                # request came through the API, whatever it says.
+                if data.channel not in (None, Channel.API):
+                    raise field_error(
+                        "channel", "clients file through the API; staff record e-mail and phone"
+                    )
             else:
                 if data.requester_id is None:
                     raise field_error("requester_id", "staff must name the client who asks")
