@@ -4,8 +4,9 @@ Every change (registration, a status change, the first response, a reclassificat
 updates the stored facts (pauses, actual times) and then calls `refresh`, which
 recomputes the deadlines from registration with the contract version and calendar the
 incident was registered under, keeps the protocol, re-arms the timers and announces new
-due times. History that already happened (a fired breach, a recorded response) is never
-rewritten by a later computation.
+due times. History that already happened (a recorded response) is never rewritten by a
+later computation; a recorded breach is withdrawn only when a fact that arrived late shows
+the deadline met or moves it past the breach (see domain.breaches).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .domain import (
     compute_deadlines,
     select_rule,
 )
+from .domain.breaches import standing_breach
 from .domain.history import StatusChange, pause_kind
 from .domain.ladder import LadderDue, ladder_dues
 
@@ -200,8 +202,12 @@ async def refresh(
     reason: str,
     *,
     announce: bool = False,
+    settle_breaches: bool = True,
 ) -> Computation:
-    """Recompute from registration, store the protocol, re-arm timers, announce changes."""
+    """Recompute from registration, store the protocol, re-arm timers, announce changes.
+
+    `settle_breaches=False` keeps the recorded breaches as they are: a new priority or
+    category is no late fact about the past, and lowering one must not erase a breach."""
     conn = uow.conn
     row = await require_clock(conn, incident_id)
     now = utc_now()
@@ -212,19 +218,37 @@ async def refresh(
         row["response_due"] if row["first_response_at"] is not None else deadlines.response_due
     )
     resolution_due = deadlines.resolution_due
+    reply_due = row["next_reply_due"]
+    # A fact that arrived after a breach fired may show the deadline met, or move it past
+    # the breach: the recorded breach follows (the notification stays sent).
+    settle = standing_breach if settle_breaches else _as_recorded
+    breaches = {
+        "response": settle(response_due, row["first_response_at"], row["response_breached_at"]),
+        "resolution": settle(resolution_due, row["resolved_at"], row["resolution_breached_at"]),
+        "next_reply": (
+            settle(reply_due, None, row["next_reply_breached_at"])
+            if reply_due is not None
+            else row["next_reply_breached_at"]
+        ),
+    }
     steps = [step.as_dict() for step in deadlines.steps]
     previous = (row["response_due"], row["resolution_due"])
     # The clock and its computation's record in one round trip.
-    await conn.execute(
+    stored = await conn.fetchrow(
         """
         WITH stored AS (
             UPDATE incident_clocks SET response_due = $2, resolution_due = $3,
                 reminder_at = $4, response_reminder_at = $5, paused_seconds = $6,
-                client_delay_seconds = $7, protocol = $8, computed_at = $9
+                client_delay_seconds = $7, protocol = $8, computed_at = $9,
+                response_breached_at = $11, resolution_breached_at = $12,
+                next_reply_breached_at = $13
             WHERE incident_id = $1
+            RETURNING *
+        ), recorded AS (
+            INSERT INTO computations (incident_id, reason, computed_at, steps)
+            VALUES ($1, $10, $9, $8)
         )
-        INSERT INTO computations (incident_id, reason, computed_at, steps)
-        VALUES ($1, $10, $9, $8)
+        SELECT * FROM stored
         """,
         incident_id,
         response_due,
@@ -236,10 +260,32 @@ async def refresh(
         steps,
         now,
         reason,
+        breaches["response"],
+        breaches["resolution"],
+        breaches["next_reply"],
     )
+    # A breach timer that fired for a breach since withdrawn (now or by an earlier change,
+    # say while a late wait was still open) is armed again if its clock still runs.
+    rearm = [
+        breach_timer_kind(stored, clock)
+        for clock, standing in breaches.items()
+        if standing is None and (clock != "next_reply" or reply_due is not None)
+    ]
     announce = announce or (response_due, resolution_due) != previous
-    await _arm_and_announce(uow, row, result, response_due, resolution_due, now, announce)
+    await _arm_and_announce(uow, stored, result, response_due, resolution_due, now, announce, rearm)
     return result
+
+
+def _as_recorded(
+    _due: datetime, _actual: datetime | None, breached_at: datetime | None
+) -> datetime | None:
+    return breached_at
+
+
+def breach_timer_kind(row: asyncpg.Record, clock: str) -> str:
+    if clock == "next_reply":
+        return timers.next_reply_breach(row["next_reply_started_at"], row["next_reply_due"]).kind
+    return timers.breach(clock, row[f"{clock}_due"]).kind
 
 
 async def register_clock(
@@ -316,9 +362,10 @@ async def _arm_and_announce(
     resolution_due: datetime,
     now: datetime,
     announce: bool,
+    rearm: list[str] | None = None,
 ) -> None:
     """Arm the timers the incident now needs and, if asked, announce its due times."""
-    await timers.sync_timers(uow.conn, row["incident_id"], wanted_timers(row, result))
+    await timers.sync_timers(uow.conn, row["incident_id"], wanted_timers(row, result), rearm or ())
     if announce:
         await uow.publish(
             DeadlinesSet(

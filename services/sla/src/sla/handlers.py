@@ -24,6 +24,7 @@ from desk_runtime.service import Service, UnitOfWork
 from . import clocks, queries
 from .contracts import contract_versions_for, version_in_force
 from .domain import business_elapsed
+from .domain.breaches import standing_breach
 from .domain.history import STOPPED, replay
 from .domain.replies import ReplyTurn, next_reply_due, reply_turn
 from .timers import TimerScheduler
@@ -162,7 +163,9 @@ def register(service: Service) -> None:
             list(event.category_path),
             event.priority.value,
         )
-        await clocks.refresh(uow, event.incident_id, "reclassified", announce=True)
+        await clocks.refresh(
+            uow, event.incident_id, "reclassified", announce=True, settle_breaches=False
+        )
 
     @service.handles(IncidentAssigned)
     async def on_assigned(event: IncidentAssigned, uow: UnitOfWork) -> None:
@@ -222,43 +225,37 @@ def register(service: Service) -> None:
 
 
 async def _record_resolution(uow: UnitOfWork, incident_id: UUID, at: datetime) -> None:
-    """The resolution clock's actual time, its business length and a late resolution."""
+    """The resolution clock's actual time and its business length; whether that was late
+    `clocks.refresh` decides next, against the due time as the facts now stand."""
     conn = uow.conn
     row = await clocks.require_clock(conn, incident_id)
     result = await clocks.computation_for(conn, row, at)
     elapsed = business_elapsed(result.calendar, row["registered_at"], at, result.pauses)
     await conn.execute(
-        """
-        UPDATE incident_clocks SET resolved_at = $2, resolution_business_seconds = $3,
-            resolution_breached_at = CASE WHEN $2::timestamptz > $4::timestamptz
-                THEN coalesce(resolution_breached_at, $4::timestamptz)
-                ELSE resolution_breached_at END
-        WHERE incident_id = $1
-        """,
+        "UPDATE incident_clocks SET resolved_at = $2, resolution_business_seconds = $3 "
+        "WHERE incident_id = $1",
         incident_id,
         at,
         elapsed.total_seconds(),
-        result.deadlines.resolution_due,
     )
 
 
 async def _record_first_response(
     conn: asyncpg.Connection, row: asyncpg.Record, event: EntryAdded
 ) -> None:
+    """The first response, measured against the due time as of its own instant (kept
+    from now on); `clocks.refresh` then settles the breach, also one that fired before
+    this answer, written in time, reached sla."""
     result = await clocks.computation_for(conn, row, event.created_at)
     at = max(event.created_at, row["registered_at"])
     elapsed = business_elapsed(result.calendar, row["registered_at"], at, result.pauses)
     await conn.execute(
-        """
-        UPDATE incident_clocks SET first_response_at = $2, response_business_seconds = $3,
-            response_breached_at = CASE WHEN $2 > response_due
-                THEN coalesce(response_breached_at, response_due)
-                ELSE response_breached_at END
-        WHERE incident_id = $1
-        """,
+        "UPDATE incident_clocks SET first_response_at = $2, response_business_seconds = $3, "
+        "response_due = $4 WHERE incident_id = $1",
         event.incident_id,
         at,
         elapsed.total_seconds(),
+        result.deadlines.response_due,
     )
 
 
@@ -297,7 +294,8 @@ async def _answer_next_reply(
         due,
         at,
         result.calendar.between(started, at).total_seconds(),
-        row["next_reply_breached_at"] or (due if at > due else None),
+        # An answer in time is met even if the breach timer fired before it was handled.
+        standing_breach(due, at, row["next_reply_breached_at"]),
     )
     await conn.execute(
         "UPDATE incident_clocks SET next_reply_started_at = NULL, next_reply_due = NULL, "

@@ -68,22 +68,30 @@ def escalation(kind: str, due: datetime, level: int, notify: str, reassign: bool
 
 
 async def sync_timers(
-    conn: asyncpg.Connection, incident_id: UUID, wanted: Iterable[TimerSpec]
+    conn: asyncpg.Connection,
+    incident_id: UUID,
+    wanted: Iterable[TimerSpec],
+    rearm: Iterable[str] = (),
 ) -> None:
     """Make the incident's armed timers exactly `wanted`: cancel the others, move or arm
-    these. A timer that already fired stays fired (each fires once)."""
-    await arm(conn, [(incident_id, spec) for spec in wanted], cancel_others_of=incident_id)
+    these. A timer that already fired stays fired (each fires once), unless its kind is
+    in `rearm`: a breach withdrawn because a late fact moved its due time."""
+    await arm(
+        conn, [(incident_id, spec) for spec in wanted], cancel_others_of=incident_id, rearm=rearm
+    )
 
 
 async def arm(
     conn: asyncpg.Connection,
     timers: list[tuple[UUID, TimerSpec]],
     cancel_others_of: UUID | None = None,
+    rearm: Iterable[str] = (),
 ) -> None:
     """Arm (or move) many timers in one statement, which also cancels the armed timers of
     `cancel_others_of` whose kind is not among them and wakes the schedulers if one is
     due earlier than they planned to look (the notification is delivered at commit).
-    The cancelled and the armed rows differ by kind, so no row is changed twice."""
+    The cancelled and the armed rows differ by kind, so no row is changed twice. Fired
+    timers of the kinds in `rearm` are armed again at their new due time."""
     if not timers and cancel_others_of is None:
         return
     await conn.execute(
@@ -97,7 +105,7 @@ async def arm(
             ON CONFLICT (incident_id, kind) DO UPDATE
                 SET due_at = EXCLUDED.due_at, detail = EXCLUDED.detail, state = 'armed',
                     armed_at = clock_timestamp(), fired_at = NULL
-                WHERE timers.state <> 'fired'
+                WHERE (timers.state <> 'fired' OR timers.kind = ANY($7::text[]))
                   AND (timers.state <> 'armed' OR timers.due_at <> EXCLUDED.due_at
                        OR timers.detail <> EXCLUDED.detail)
             RETURNING due_at
@@ -111,6 +119,7 @@ async def arm(
         [dict(spec.detail) for _, spec in timers],
         cancel_others_of,
         CHANNEL,
+        list(rearm),
     )
 
 
@@ -177,7 +186,9 @@ async def fire_due(pool: asyncpg.Pool, producer: str, batch: int) -> int:
         await write_outbox(conn, announcements)
         for clock, hits in breaches.items():
             if hits:
-                # The breach is part of the incident's history from the moment it fired.
+                # Recorded on what sla knows now. A fact that arrives later but happened
+                # earlier (an answer before the due time, a wait that moves it) withdraws
+                # it again in clocks.refresh; the notification sent here cannot be unsent.
                 await conn.execute(
                     f"""
                     UPDATE incident_clocks c SET {clock}_breached_at = b.due_at

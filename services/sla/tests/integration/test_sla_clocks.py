@@ -729,6 +729,90 @@ async def test_resolve_and_reopen_do_not_count_the_time_spent_resolved(
     assert report.groups[0].key == str(agent)
 
 
+async def test_an_answer_in_time_handled_after_the_breach_fired_is_met(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    """sla was down while an agent answered 30 s before the response deadline: on start
+    the overdue timer fires before the queued answer is handled. Once it is, the
+    response clock is met and the breach is gone from the view and the statistics."""
+    organization_id = await organization_on_seconds_contract(
+        rpc, desk_settings, sla, response=60, resolution=600, reminder_before=None
+    )
+    registered = utc_now() - 90 * S  # the response deadline passed 30 s ago
+    incident_id, _ = await register(desk_settings, organization_id, at=registered)
+    breach = await wait_until(lambda: events.of("sla.breached", incident_id), timeout=15)
+    assert breach[0]["clock"] == "response"
+    assert (await clock_row(sla, incident_id))["response_breached_at"] == registered + 60 * S
+
+    answer = comment(incident_id, organization_id, Visibility.PUBLIC, Role.AGENT, registered)
+    await send(desk_settings, answer.model_copy(update={"created_at": registered + 30 * S}))
+
+    async def responded() -> Any:
+        row = await clock_row(sla, incident_id)
+        return row if row["first_response_at"] else None
+
+    row = await wait_until(responded)
+    assert row["first_response_at"] == registered + 30 * S
+    assert row["response_breached_at"] is None
+    view = await rpc.ask(GetIncidentSla(incident_id=incident_id, staff=True))
+    assert isinstance(view, IncidentSla)
+    response = next(c for c in view.clocks if c.clock == "response")
+    assert (response.state, response.breached_at) == ("met", None)
+    assert response.difference_seconds == pytest.approx(-30.0)
+    # The timer did fire (its notification went out); nothing re-arms a met clock.
+    assert "response_breach" not in await armed_timers(sla, incident_id)
+    report = await rpc.ask(SlaReport(organization_id=organization_id))
+    assert isinstance(report, SlaReportView)
+    assert (report.total.responded, report.total.response_breaches) == (1, 0)
+    assert (report.total.breached, report.total.breach_rate) == (0, 0.0)
+
+
+async def test_a_late_wait_that_moves_the_due_past_the_breach_withdraws_it(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    """A wait on the client that began before the response deadline is handled after the
+    breach fired: the deadline moves past the breach instant, so the breach is withdrawn
+    and the timer armed again at the new due time."""
+    organization_id = await organization_on_seconds_contract(
+        rpc, desk_settings, sla, response=30, resolution=600, reminder_before=None
+    )
+    registered = utc_now() - 40 * S
+    incident_id, _ = await register(desk_settings, organization_id, at=registered)
+    await wait_until(lambda: events.of("sla.breached", incident_id), timeout=15)
+    assert (await clock_row(sla, incident_id))["response_breached_at"] == registered + 30 * S
+
+    # Waiting on the client from 10 s after registration until now: 20 s of the target
+    # remain after it.
+    await send(
+        desk_settings,
+        status_change(
+            incident_id, Status.IN_PROGRESS, Status.WAITING_ON_CLIENT, registered + 10 * S
+        ),
+    )
+    await stored_changes(sla, incident_id, 1)
+    resumed = utc_now()
+    await send(
+        desk_settings,
+        status_change(incident_id, Status.WAITING_ON_CLIENT, Status.IN_PROGRESS, resumed),
+    )
+    due = resumed + 20 * S
+
+    async def moved() -> Any:
+        row = await clock_row(sla, incident_id)
+        return row if row["response_due"] == due else None
+
+    row = await wait_until(moved)
+    assert row["response_breached_at"] is None
+    assert (await armed_timers(sla, incident_id))["response_breach"] == due
+    view = await rpc.ask(GetIncidentSla(incident_id=incident_id, staff=True))
+    assert isinstance(view, IncidentSla)
+    response = next(c for c in view.clocks if c.clock == "response")
+    assert (response.state, response.breached_at, response.due_at) == ("running", None, due)
+    report = await rpc.ask(SlaReport(organization_id=organization_id))
+    assert isinstance(report, SlaReportView)
+    assert report.total.response_breaches == 0
+
+
 async def test_invalid_calendar_names_the_field(rpc: RpcClient) -> None:
     with pytest.raises(RemoteFailure) as caught:
         await rpc.ask(
