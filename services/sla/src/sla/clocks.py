@@ -38,6 +38,7 @@ from .domain import (
 from .domain.breaches import standing_breach
 from .domain.history import StatusChange, pause_kind
 from .domain.ladder import LadderDue, ladder_dues
+from .domain.replies import next_reply_due
 
 STOPPED = (Status.RESOLVED.value, Status.CLOSED.value)
 
@@ -218,7 +219,7 @@ async def refresh(
         row["response_due"] if row["first_response_at"] is not None else deadlines.response_due
     )
     resolution_due = deadlines.resolution_due
-    reply_due = row["next_reply_due"]
+    reply_due = open_reply_due(row, result, now)
     # A fact that arrived after a breach fired may show the deadline met, or move it past
     # the breach: the recorded breach follows (the notification stays sent).
     settle = standing_breach if settle_breaches else _as_recorded
@@ -241,7 +242,7 @@ async def refresh(
                 reminder_at = $4, response_reminder_at = $5, paused_seconds = $6,
                 client_delay_seconds = $7, protocol = $8, computed_at = $9,
                 response_breached_at = $11, resolution_breached_at = $12,
-                next_reply_breached_at = $13
+                next_reply_breached_at = $13, next_reply_due = $14
             WHERE incident_id = $1
             RETURNING *
         ), recorded AS (
@@ -263,6 +264,7 @@ async def refresh(
         breaches["response"],
         breaches["resolution"],
         breaches["next_reply"],
+        reply_due,
     )
     # A breach timer that fired for a breach since withdrawn (now or by an earlier change,
     # say while a late wait was still open) is armed again if its clock still runs.
@@ -280,6 +282,15 @@ def _as_recorded(
     _due: datetime, _actual: datetime | None, breached_at: datetime | None
 ) -> datetime | None:
     return breached_at
+
+
+def open_reply_due(row: asyncpg.Record, result: Computation, now: datetime) -> datetime | None:
+    """The open next-reply clock's due time, moved by the stops since the client wrote."""
+    started = row["next_reply_started_at"]
+    if started is None:
+        return None
+    target = timedelta(seconds=row["next_reply_target_seconds"])
+    return next_reply_due(result.calendar, started, target, result.pauses, now)
 
 
 def breach_timer_kind(row: asyncpg.Record, clock: str) -> str:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -26,7 +26,7 @@ from .contracts import contract_versions_for, version_in_force
 from .domain import business_elapsed
 from .domain.breaches import standing_breach
 from .domain.history import STOPPED, replay
-from .domain.replies import ReplyTurn, next_reply_due, reply_turn
+from .domain.replies import ReplyTurn, next_reply_due, reply_business_time, reply_turn
 from .timers import TimerScheduler
 
 log = get_logger(__name__)
@@ -264,12 +264,13 @@ async def _open_next_reply(
 ) -> None:
     result = await clocks.computation_for(conn, row, event.created_at)
     target = result.rule.response
+    # `clocks.refresh` moves the due time whenever the stops change.
     await conn.execute(
         "UPDATE incident_clocks SET next_reply_started_at = $2, next_reply_due = $3, "
         "next_reply_target_seconds = $4, next_reply_breached_at = NULL WHERE incident_id = $1",
         event.incident_id,
         event.created_at,
-        next_reply_due(result.calendar, event.created_at, target),
+        next_reply_due(result.calendar, event.created_at, target, result.pauses, event.created_at),
         target.total_seconds(),
     )
 
@@ -281,7 +282,10 @@ async def _answer_next_reply(
     result = await clocks.computation_for(conn, row, event.created_at)
     started = row["next_reply_started_at"]
     at = max(event.created_at, started)
-    due = row["next_reply_due"]
+    # Every stop, an open one too (an answer while resolved): none of it counts.
+    pauses = await clocks.pauses_of(conn, event.incident_id)
+    target = timedelta(seconds=row["next_reply_target_seconds"])
+    due = next_reply_due(result.calendar, started, target, pauses, at)
     await conn.execute(
         """
         INSERT INTO reply_clocks (incident_id, started_at, target_seconds, due_at, answered_at,
@@ -293,7 +297,7 @@ async def _answer_next_reply(
         row["next_reply_target_seconds"],
         due,
         at,
-        result.calendar.between(started, at).total_seconds(),
+        reply_business_time(result.calendar, started, at, pauses).total_seconds(),
         # An answer in time is met even if the breach timer fired before it was handled.
         standing_breach(due, at, row["next_reply_breached_at"]),
     )

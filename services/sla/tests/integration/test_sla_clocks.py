@@ -813,6 +813,67 @@ async def test_a_late_wait_that_moves_the_due_past_the_breach_withdraws_it(
     assert report.total.response_breaches == 0
 
 
+async def test_a_reopen_after_a_long_resolved_span_does_not_breach_the_next_reply(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    """The client writes "thanks" (opening the next-reply clock), the agent resolves
+    without a public reply, and the client reopens long after: the time spent resolved
+    does not count, so the next-reply breach is armed ahead, not fired at once."""
+    organization_id = await organization_on_seconds_contract(
+        rpc, desk_settings, sla, response=30, resolution=600, reminder_before=None
+    )
+    registered = utc_now() - 200 * S  # history told after the fact
+    incident_id, _ = await register(desk_settings, organization_id, at=registered)
+    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+
+    async def row_where(check: Any) -> Any:
+        async def found() -> Any:
+            row = await clock_row(sla, incident_id)
+            return row if check(row) else None
+
+        return await wait_until(found, timeout=15)
+
+    def entry(role: Role, offset: float) -> EntryAdded:
+        return comment(
+            incident_id, organization_id, Visibility.PUBLIC, role, registered + offset * S
+        )
+
+    await send(desk_settings, entry(Role.AGENT, 1))
+    await row_where(lambda r: r["first_response_at"] is not None)
+    await send(
+        desk_settings,
+        status_change(incident_id, Status.IN_PROGRESS, Status.RESOLVED, registered + 3 * S),
+    )
+    await row_where(lambda r: r["status"] == "resolved")
+    # "Thanks", written a second before the resolve: 29 s of the 30 s target remain.
+    await send(desk_settings, entry(Role.CLIENT, 2))
+    await row_where(lambda r: r["next_reply_started_at"] == registered + 2 * S)
+    reopened = utc_now()
+    await send(
+        desk_settings, status_change(incident_id, Status.RESOLVED, Status.REOPENED, reopened)
+    )
+    row = await row_where(lambda r: r["reopen_count"] == 1)
+    due = reopened + 29 * S
+    assert row["next_reply_due"] == due
+    assert row["next_reply_breached_at"] is None
+    armed = await armed_timers(sla, incident_id)
+    assert armed[f"next_reply_breach:{(registered + 2 * S).strftime('%Y%m%dT%H%M%S.%fZ')}"] == due
+    assert not [e for e in events.of("sla.breached", incident_id) if e["clock"] == "next_reply"]
+    view = await rpc.ask(GetIncidentSla(incident_id=incident_id))
+    assert isinstance(view, IncidentSla)
+    reply = next(c for c in view.clocks if c.clock == "next_reply")
+    assert (reply.state, reply.due_at) == ("running", due)
+
+    # Answered 5 s after the reopen: 6 s of business time waited, in time.
+    await send(
+        desk_settings, entry(Role.AGENT, 0).model_copy(update={"created_at": reopened + 5 * S})
+    )
+    await row_where(lambda r: r["next_reply_started_at"] is None)
+    kept = await sla.pool.fetchrow("SELECT * FROM reply_clocks WHERE incident_id = $1", incident_id)
+    assert (kept["due_at"], kept["breached_at"]) == (due, None)
+    assert kept["business_seconds"] == pytest.approx(6.0)
+
+
 async def test_invalid_calendar_names_the_field(rpc: RpcClient) -> None:
     with pytest.raises(RemoteFailure) as caught:
         await rpc.ask(

@@ -5,15 +5,18 @@ Choices: the clock's target is the first-response target of the incident's rule 
 contract states one response time; every answer is held to it); before the first
 response the first-response clock already measures the wait, so a client entry opens a
 next-reply clock only after it; while a clock runs, further client entries do not move
-it (the oldest unanswered one counts).
+it (the oldest unanswered one counts); like the other clocks it stands still while the
+incident waits on the client or is resolved.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from .calendar import WorkingCalendar
+from .deadlines import Pause, business_elapsed, clock_instant
 
 
 class ReplyTurn(StrEnum):
@@ -40,7 +43,25 @@ def reply_turn(
 
 
 def next_reply_due(
-    calendar: WorkingCalendar, waiting_since: datetime, target: timedelta
+    calendar: WorkingCalendar,
+    waiting_since: datetime,
+    target: timedelta,
+    pauses: Sequence[Pause] = (),
+    now: datetime | None = None,
 ) -> datetime:
-    """The answer is due `target` of business time after the client wrote."""
-    return calendar.add(waiting_since, target)
+    """The answer is due `target` of business time after the client wrote, moved by the
+    stops after that (waits on the client, time spent resolved) like the other clocks;
+    stops that ended before the client wrote do not count. An open stop is measured up
+    to `now`, so the due time is recomputed when it ends."""
+    return clock_instant(calendar, waiting_since, pauses, target, now)
+
+
+def reply_business_time(
+    calendar: WorkingCalendar,
+    waiting_since: datetime,
+    answered_at: datetime,
+    pauses: Sequence[Pause],
+) -> timedelta:
+    """How long the client waited for the answer, in business time, not counting the
+    stops (an open one up to the answer)."""
+    return business_elapsed(calendar, waiting_since, answered_at, pauses)
