@@ -233,7 +233,14 @@ class TimerScheduler:
         log.info("timer_scheduler_started")
         try:
             while True:
-                fired = await fire_due(self._pool, self._producer, self._batch)
+                try:
+                    fired = await fire_due(self._pool, self._producer, self._batch)
+                except asyncpg.DeadlockDetectedError:
+                    # A handler holding an incident's clock while re-arming its timers,
+                    # and this claim holding the timers while recording the breach:
+                    # PostgreSQL aborted this side, nothing fired; claim again at once.
+                    log.warning("timer_claim_deadlock_retry")
+                    continue
                 if fired:
                     log.debug("timers_fired", count=fired)
                 if fired >= self._batch:
