@@ -73,7 +73,8 @@ ANNOUNCED_ENTRY_KINDS = frozenset({EntryKind.COMMENT, EntryKind.ATTACHMENT})
 
 LIST_COLUMNS = (
     "id, number, title, category_id, category_path, priority, channel, status, requester_id, "
-    "organization_id, assignee_id, response_due, resolution_due, created_at, updated_at"
+    "organization_id, assignee_id, response_due, resolution_due, created_at, updated_at, "
+    "public_updated_at"
 )
 
 
@@ -106,6 +107,13 @@ def _attachment_view(a: asyncpg.Record) -> AttachmentView:
     )
 
 
+def seen_updated_at(principal: visibility.Principal, row: asyncpg.Record) -> datetime:
+    """Staff see every change; a client the last one it can see (internal notes and
+    assignments leave a client's incident as it was)."""
+    value: datetime = row["updated_at"] if principal.is_staff else row["public_updated_at"]
+    return value
+
+
 async def incident_view(
     db: repo.Db, row: asyncpg.Record, principal: visibility.Principal
 ) -> IncidentView:
@@ -132,7 +140,7 @@ async def incident_view(
         response_due=row["response_due"],
         resolution_due=row["resolution_due"],
         created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        updated_at=seen_updated_at(principal, row),
         resolved_at=row["resolved_at"],
         closed_at=row["closed_at"],
         rating=rating["score"] if rating else None,
@@ -527,9 +535,10 @@ def register(service: Service) -> None:
                 query, principal, category_path=path, now=now, cap=COUNT_CAP
             )
             counted = await conn.fetchval(count_sql, *count_args)
+            order = listing.order_by(query.sort, principal)
             rows = await conn.fetch(
                 f"SELECT {LIST_COLUMNS} FROM incidents WHERE {where.where} "
-                f"ORDER BY {listing.order_by(query.sort)} LIMIT ${n + 1} OFFSET ${n + 2}",
+                f"ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}",
                 *where.args,
                 query.limit,
                 query.offset,
@@ -553,7 +562,7 @@ def register(service: Service) -> None:
                     response_due=r["response_due"],
                     resolution_due=r["resolution_due"],
                     created_at=r["created_at"],
-                    updated_at=r["updated_at"],
+                    updated_at=seen_updated_at(principal, r),
                 )
                 for r in rows
             ),
@@ -603,8 +612,13 @@ def register(service: Service) -> None:
             if not text and not query.attachments:
                 raise Invalid.field("text", "write a text or attach a file")
             done = await uow.conn.fetchrow(
-                "SELECT id FROM entries WHERE request_id = $1", query.request_id
+                "SELECT id, incident_id FROM entries WHERE request_id = $1", query.request_id
             )
+            if done is not None and done["incident_id"] != row["id"]:
+                raise Conflict(
+                    "this Idempotency-Key was used for a reply to another incident",
+                    errors=[ErrorItem(field="Idempotency-Key", message="already used")],
+                )
             if done is not None:
                 return EntryCreated(
                     entry_id=done["id"], incident_id=row["id"], status=row["status"]
@@ -855,11 +869,16 @@ def register(service: Service) -> None:
         row = await repo.incident_for_update(uow.conn, event.incident_id)
         if row is None:
             raise LookupError(f"incident {event.incident_id} not known")
+        # Applied only if no later computation has been: sla announces again on every
+        # pause and reclassification, and two announcements may arrive swapped.
         await uow.conn.execute(
-            "UPDATE incidents SET response_due = $2, resolution_due = $3 WHERE id = $1",
+            "UPDATE incidents SET response_due = $2, resolution_due = $3, "
+            "deadlines_computed_at = $4 WHERE id = $1 "
+            "AND (deadlines_computed_at IS NULL OR deadlines_computed_at <= $4)",
             event.incident_id,
             event.response_due,
             event.resolution_due,
+            event.computed_at,
         )
         await _write_entry(
             uow,

@@ -150,5 +150,9 @@ def count_statement(
     return sql, where.args
 
 
-def order_by(sort: str) -> str:
-    return SORTS[sort]
+def order_by(sort: str, principal: visibility.Principal) -> str:
+    """The ORDER BY of `sort`; a client's "updated" is the last public activity."""
+    order = SORTS[sort]
+    if principal.is_staff:
+        return order
+    return order.replace("updated_at", "public_updated_at")

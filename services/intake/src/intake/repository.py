@@ -27,9 +27,16 @@ async def insert_entry(
     request_id: UUID | None = None,
 ) -> UUID:
     entry_id = uuid4()
+    # A public entry is what a client sees change: it moves their "updated" time.
     await conn.execute(
-        "INSERT INTO entries (id, incident_id, kind, visibility, author_id, author_role, text, "
-        "created_at, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        """
+        WITH added AS (
+            INSERT INTO entries (id, incident_id, kind, visibility, author_id, author_role,
+                text, created_at, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        )
+        UPDATE incidents SET public_updated_at = greatest(public_updated_at, $8)
+        WHERE id = $2 AND $4 = 'public'
+        """,
         entry_id,
         incident_id,
         kind.value,

@@ -5,7 +5,8 @@ an incident outside the client's scope; and a retried entry is written once."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from uuid import uuid4
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
 
 import aio_pika
 import pytest
@@ -17,6 +18,7 @@ from desk_contracts.messages import (
     AttachmentMeta,
     ChangeStatus,
     CreateIncident,
+    DeadlinesSet,
     GetAttachment,
     GetIncident,
     IncidentView,
@@ -184,3 +186,126 @@ async def test_large_match_sets_report_a_capped_total(
     monkeypatch.setattr(intake.handlers, "COUNT_CAP", 2)
     capped = await ask.ask(ListIncidents(principal=AGENT, limit=1))
     assert (capped.total, capped.total_exact) == (2, False)  # type: ignore[attr-defined]
+
+
+async def _incident(ask: RpcClient, desk_settings: DeskSettings) -> UUID:
+    category = uuid4()
+    await publish(
+        desk_settings,
+        Envelope.wrap(
+            UpsertCategory(category_id=category, code=f"k{category.hex[:8]}", name="Kind"),
+            producer="test",
+        ),
+    )
+
+    async def create() -> UUID | None:
+        try:
+            created = await ask.ask(
+                CreateIncident(
+                    request_id=uuid4(),
+                    principal=REQUESTER,
+                    requester_id=REQUESTER.user_id,
+                    organization_id=ORG,
+                    title="Label printer jams",
+                    category_id=category,
+                )
+            )
+        except RemoteFailure:
+            return None  # the category command is still on its way
+        return created.incident_id  # type: ignore[attr-defined,no-any-return]
+
+    found: UUID = await wait_until(create, timeout=20, interval=0.2)
+    return found
+
+
+async def test_internal_activity_does_not_move_what_a_client_sees_as_updated(
+    ask: RpcClient, desk_settings: DeskSettings
+) -> None:
+    incident = await _incident(ask, desk_settings)
+
+    async def updated(who: Principal) -> datetime:
+        view = await ask.ask(GetIncident(principal=who, incident_id=incident))
+        assert isinstance(view, IncidentView)
+        return view.updated_at
+
+    async def listed_first(who: Principal) -> UUID:
+        page = await ask.ask(ListIncidents(principal=who, sort="-updated"))
+        return page.items[0].incident_id  # type: ignore[attr-defined,no-any-return]
+
+    before = await updated(REQUESTER)
+    other = await _incident(ask, desk_settings)  # newer: first in every order for now
+    await ask.ask(
+        AddEntry(
+            request_id=uuid4(),
+            principal=AGENT,
+            incident_id=incident,
+            text="internal: waiting for the supplier",
+            visibility=Visibility.INTERNAL,
+        )
+    )
+    assert await updated(REQUESTER) == before
+    assert await updated(AGENT) > before
+    assert await listed_first(AGENT) == incident
+    assert await listed_first(REQUESTER) == other
+
+    await ask.ask(
+        AddEntry(
+            request_id=uuid4(),
+            principal=AGENT,
+            incident_id=incident,
+            text="We have ordered the part.",
+            visibility=Visibility.PUBLIC,
+        )
+    )
+    assert await updated(REQUESTER) > before
+    assert await listed_first(REQUESTER) == incident
+
+
+async def test_due_times_follow_the_latest_computation_and_keys_stay_with_their_incident(
+    ask: RpcClient, desk_settings: DeskSettings
+) -> None:
+    incident = await _incident(ask, desk_settings)
+    now = datetime.now(UTC)
+
+    def deadlines(computed: int, due_hours: int) -> Envelope[DeadlinesSet]:
+        return Envelope.wrap(
+            DeadlinesSet(
+                incident_id=incident,
+                contract_id=uuid4(),
+                contract_name="Standard",
+                contract_version=1,
+                response_due=now + timedelta(hours=due_hours),
+                resolution_due=now + timedelta(hours=due_hours * 2),
+                computed_at=now + timedelta(seconds=computed),
+            ),
+            producer="test",
+        )
+
+    # The later computation (after a pause ended) arrives first, the earlier one after.
+    await publish(desk_settings, deadlines(2, 3))
+    await publish(desk_settings, deadlines(1, 9))
+
+    async def both_applied() -> bool:
+        view = await ask.ask(GetIncident(principal=AGENT, incident_id=incident))
+        kinds = [e.kind for e in view.entries]  # type: ignore[attr-defined]
+        return kinds.count("deadline") == 2
+
+    await wait_until(both_applied)
+    view = await ask.ask(GetIncident(principal=AGENT, incident_id=incident))
+    assert isinstance(view, IncidentView)
+    assert view.response_due == now + timedelta(hours=3)
+
+    # An Idempotency-Key of one incident's reply does not answer for another incident.
+    reply = AddEntry(
+        request_id=uuid4(),
+        principal=AGENT,
+        incident_id=incident,
+        text="On it.",
+        visibility=Visibility.PUBLIC,
+    )
+    await ask.ask(reply)
+    elsewhere = await _incident(ask, desk_settings)
+    with pytest.raises(RemoteFailure) as reused:
+        await ask.ask(reply.model_copy(update={"incident_id": elsewhere}))
+    assert reused.value.failure.status == 409
+    assert reused.value.failure.errors[0].field == "Idempotency-Key"

@@ -113,6 +113,16 @@ def test_unassigned_wins_over_an_assignee() -> None:
     assert list_filter(query, view, category_path=None, now=NOW).where == "assignee_id IS NULL"
 
 
-def test_every_sort_is_stable() -> None:
+@pytest.mark.parametrize("role", list(Role))
+def test_every_sort_is_stable(role: Role) -> None:
+    _, view = _principal(role, Scope.ORGANIZATION if role is Role.CLIENT else None)
     for sort in SORTS:
-        assert order_by(sort).endswith(("id ASC", "id DESC"))
+        assert order_by(sort, view).endswith(("id ASC", "id DESC"))
+
+
+def test_a_client_sorts_by_the_last_change_it_can_see() -> None:
+    _, client = _principal(Role.CLIENT, Scope.OWN)
+    _, agent = _principal(Role.AGENT)
+    assert order_by("-updated", client) == "public_updated_at DESC, id DESC"
+    assert order_by("-updated", agent) == "updated_at DESC, id DESC"
+    assert order_by("-created", client) == order_by("-created", agent)

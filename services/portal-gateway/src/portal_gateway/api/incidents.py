@@ -384,7 +384,9 @@ class IncidentController(Controller):
             created = await client.ask_as(
                 AddEntry(
                     # A retried request (same key) must not add the entry twice.
-                    request_id=uuid5(NAMESPACE_URL, f"entry:{user.id}:{idempotency_key}")
+                    request_id=uuid5(
+                        NAMESPACE_URL, f"entry:{user.id}:{incident_id}:{idempotency_key}"
+                    )
                     if idempotency_key
                     else uuid4(),
                     principal=user.principal,
