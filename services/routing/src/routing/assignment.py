@@ -289,18 +289,25 @@ async def place_arrivals(uow: UnitOfWork, limit: int = ARRIVALS_BATCH) -> int:
     """Place a batch of queued arrivals (incidents reconciliation found nobody placed)
     under one lock of the agents. Returns how many arrivals the batch took."""
     conn = uow.conn
-    # Several instances share the arrivals: each takes rows nobody else holds.
     await share_placements(conn)
+    waiting = await conn.fetch(
+        "SELECT incident_id FROM arrivals ORDER BY arrived_at LIMIT $1", limit
+    )
+    if not waiting:
+        return 0
+    # The agents, then the incidents, then the rows, as a status change or a
+    # reclassification of one of them takes them.
+    agents = await lock_agents(conn)
+    await lock_incidents(conn, [row["incident_id"] for row in waiting])
+    # Several instances share the arrivals: each takes rows nobody else holds.
     rows = await conn.fetch(
         "SELECT incident_id, category_path, priority, registered_at FROM arrivals "
-        "ORDER BY arrived_at LIMIT $1 FOR UPDATE SKIP LOCKED",
-        limit,
+        "WHERE incident_id = ANY($1::uuid[]) ORDER BY arrived_at FOR UPDATE SKIP LOCKED",
+        [row["incident_id"] for row in waiting],
     )
     if not rows:
         return 0
-    agents = await lock_agents(conn)
     ids = [row["incident_id"] for row in rows]
-    await lock_incidents(conn, ids)
     await conn.execute("DELETE FROM arrivals WHERE incident_id = ANY($1::uuid[])", ids)
     unplaced = await _unplaced(conn, ids)
     await _place(
@@ -426,6 +433,8 @@ async def follow_status(
     that agent once more, or, if it was never booked (resolved from the backlog, say),
     places it like a new one. A change older than the last one applied changes nothing."""
     conn = uow.conn
+    if await _same_side(conn, incident.incident_id, is_open=is_open, at=at):
+        return
     booked = await conn.fetchval(
         "SELECT agent_id FROM assignments WHERE incident_id = $1", incident.incident_id
     )
@@ -465,6 +474,36 @@ async def follow_status(
     unplaced = await _unplaced(conn, [incident.incident_id])
     if incident.incident_id in unplaced:
         await _place(uow, [Arrival(incident, unplaced[incident.incident_id])], agents)
+
+
+async def _same_side(
+    conn: asyncpg.Connection, incident_id: UUID, *, is_open: bool, at: datetime
+) -> bool:
+    """Most changes stay on one side (assigned → in progress ⇄ waiting; resolved →
+    closed): no load moves, so only the time of the latest change is kept, without the
+    agents' locks. False when the change crosses sides, or the state moved meanwhile."""
+    stored = await conn.fetchrow(
+        "SELECT is_open, changed_at FROM incident_states WHERE incident_id = $1", incident_id
+    )
+    # Never heard of: a registered incident is open.
+    if (stored["is_open"] if stored is not None else True) != is_open:
+        return False
+    if stored is not None and stored["changed_at"] > at:
+        log.info("status_change_superseded", incident_id=str(incident_id))
+        return True
+    kept = await conn.fetchval(
+        """
+        INSERT INTO incident_states (incident_id, is_open, changed_at) VALUES ($1, $2, $3)
+        ON CONFLICT (incident_id) DO UPDATE SET changed_at = EXCLUDED.changed_at
+            WHERE incident_states.is_open = EXCLUDED.is_open
+              AND incident_states.changed_at <= EXCLUDED.changed_at
+        RETURNING true
+        """,
+        incident_id,
+        is_open,
+        at,
+    )
+    return bool(kept)
 
 
 async def release(uow: UnitOfWork, incident_id: UUID) -> bool:

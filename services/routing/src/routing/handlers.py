@@ -214,9 +214,16 @@ def register(service: Service) -> None:
     async def on_reclassified(event: IncidentReclassified, uow: UnitOfWork) -> None:
         """A new category or priority changes who may take a waiting incident and where
         it waits; an assigned one stays with its agent."""
-        # The agents before the incident's rows, in the order every decision takes them
-        # (an assignment by hand of this very incident would otherwise deadlock with us).
-        await lock_agents(uow.conn)
+        waiting = await uow.conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM backlog WHERE incident_id = $1) "
+            "OR EXISTS (SELECT 1 FROM arrivals WHERE incident_id = $1)",
+            event.incident_id,
+        )
+        if waiting:
+            # The agents before the incident's rows, in the order every decision takes
+            # them (an assignment by hand of this very incident would otherwise deadlock
+            # with us); an assigned incident needs no agent locked.
+            await lock_agents(uow.conn)
         await uow.conn.execute(
             "UPDATE assignments SET category_path = $2, priority = $3 WHERE incident_id = $1",
             event.incident_id,
@@ -229,7 +236,7 @@ def register(service: Service) -> None:
             list(event.category_path),
             event.priority.value,
         )
-        waiting = await uow.conn.fetchval(
+        backlogged = await uow.conn.fetchval(
             "UPDATE backlog SET category_path = $2, priority = $3, priority_rank = $4 "
             "WHERE incident_id = $1 RETURNING true",
             event.incident_id,
@@ -237,7 +244,7 @@ def register(service: Service) -> None:
             event.priority.value,
             event.priority.rank,
         )
-        if waiting:
+        if backlogged:
             await assignment.drain_backlog(uow)
 
     @service.handles(SlaEscalated)

@@ -272,6 +272,21 @@ async def test_status_changes_count_in_the_order_they_were_made_not_received(
     assert await assignee(routing, quick) == anna
     assert await loads(routing) == {anna: 1}
 
+    # Resolved again; the work resumed after a reopen whose own announcement lags: the
+    # change that reaches routing first brings the incident back to anna, the lagging
+    # reopen and a wait on the client (same side, open) change no load.
+    await send(desk_settings, status(quick, Status.IN_PROGRESS, Status.RESOLVED, minute=5))
+    await wait_until(lambda: handled(routing, "status_changed", 4))
+    assert await loads(routing) == {anna: 0}
+    await send(desk_settings, status(quick, Status.REOPENED, Status.IN_PROGRESS, minute=7))
+    await wait_until(lambda: handled(routing, "status_changed", 5))
+    assert await loads(routing) == {anna: 1}
+    await send(desk_settings, status(quick, Status.RESOLVED, Status.REOPENED, minute=6))
+    await send(desk_settings, status(quick, Status.IN_PROGRESS, Status.WAITING_ON_CLIENT, minute=8))
+    await wait_until(lambda: handled(routing, "status_changed", 7))
+    assert await assignee(routing, quick) == anna
+    assert await loads(routing) == {anna: 1}
+
 
 async def test_backlog_orders_by_priority_then_resolution_due(
     routing: Service, desk_settings: DeskSettings
