@@ -207,8 +207,9 @@ async def refresh(
 ) -> Computation:
     """Recompute from registration, store the protocol, re-arm timers, announce changes.
 
-    `settle_breaches=False` keeps the recorded breaches as they are: a new priority or
-    category is no late fact about the past, and lowering one must not erase a breach."""
+    `settle_breaches=False` keeps the recorded breaches as they are, and for good (they
+    become final): a new priority or category is no late fact about the past, and
+    lowering one must not erase a breach, now or at a later recomputation."""
     conn = uow.conn
     row = await require_clock(conn, incident_id)
     now = utc_now()
@@ -222,7 +223,13 @@ async def refresh(
     reply_due = open_reply_due(row, result, now)
     # A fact that arrived after a breach fired may show the deadline met, or move it past
     # the breach: the recorded breach follows (the notification stays sent).
-    settle = standing_breach if settle_breaches else _as_recorded
+    final_at = row["breaches_final_at"] if settle_breaches else now
+
+    def settle(
+        due: datetime, actual: datetime | None, breached_at: datetime | None
+    ) -> datetime | None:
+        return standing_breach(due, actual, breached_at, final_at)
+
     breaches = {
         "response": settle(response_due, row["first_response_at"], row["response_breached_at"]),
         "resolution": settle(resolution_due, row["resolved_at"], row["resolution_breached_at"]),
@@ -242,7 +249,7 @@ async def refresh(
                 reminder_at = $4, response_reminder_at = $5, paused_seconds = $6,
                 client_delay_seconds = $7, protocol = $8, computed_at = $9,
                 response_breached_at = $11, resolution_breached_at = $12,
-                next_reply_breached_at = $13, next_reply_due = $14
+                next_reply_breached_at = $13, next_reply_due = $14, breaches_final_at = $15
             WHERE incident_id = $1
             RETURNING *
         ), recorded AS (
@@ -265,6 +272,7 @@ async def refresh(
         breaches["resolution"],
         breaches["next_reply"],
         reply_due,
+        final_at,
     )
     # A breach timer that fired for a breach since withdrawn (now or by an earlier change,
     # say while a late wait was still open) is armed again if its clock still runs.
@@ -276,12 +284,6 @@ async def refresh(
     announce = announce or (response_due, resolution_due) != previous
     await _arm_and_announce(uow, stored, result, response_due, resolution_due, now, announce, rearm)
     return result
-
-
-def _as_recorded(
-    _due: datetime, _actual: datetime | None, breached_at: datetime | None
-) -> datetime | None:
-    return breached_at
 
 
 def open_reply_due(row: asyncpg.Record, result: Computation, now: datetime) -> datetime | None:

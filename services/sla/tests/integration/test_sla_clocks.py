@@ -813,6 +813,74 @@ async def test_a_late_wait_that_moves_the_due_past_the_breach_withdraws_it(
     assert report.total.response_breaches == 0
 
 
+async def test_a_breach_kept_by_a_reclassification_survives_later_changes(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    """Breached at its 20 s response target, the incident is lowered to a priority with
+    an hour's target: the breach stands, at that change and at every later one, and no
+    second breach fires at the new due time."""
+    calendar = await rpc.ask(
+        SaveCalendar(calendar=CalendarSpec(name="Always", time_zone="UTC", always_open=True))
+    )
+    contract = await rpc.ask(
+        SaveContract(
+            contract=ContractSpec(
+                name="By priority",
+                calendar_id=calendar.calendar_id,  # type: ignore[attr-defined]
+                targets=(
+                    TargetSpec(
+                        priority=Priority.LOW, response_seconds=3600, resolution_seconds=7200
+                    ),
+                    TargetSpec(response_seconds=20, resolution_seconds=7200),
+                ),
+            )
+        )
+    )
+    contract_id = contract.contract_id  # type: ignore[attr-defined]
+    organization_id = await organization_on(desk_settings, contract_id)
+    await wait_registered(sla, organization_id, contract_id)
+    registered = utc_now() - 30 * S
+    incident_id, _ = await register(desk_settings, organization_id, at=registered)
+    await wait_until(lambda: events.of("sla.breached", incident_id), timeout=15)
+    breached_at = registered + 20 * S
+    assert (await clock_row(sla, incident_id))["response_breached_at"] == breached_at
+
+    await send(
+        desk_settings,
+        IncidentReclassified(
+            incident_id=incident_id,
+            category_id=uuid4(),
+            category_path=("fault", "software"),
+            priority=Priority.LOW,
+            changed_at=utc_now(),
+        ),
+    )
+
+    async def lowered() -> Any:
+        row = await clock_row(sla, incident_id)
+        return row if row["response_due"] == registered + 3600 * S else None
+
+    row = await wait_until(lowered)
+    assert row["response_breached_at"] == breached_at
+    # A later recomputation (a wait on the client) keeps it, and arms no second breach.
+    await send(
+        desk_settings,
+        status_change(incident_id, Status.IN_PROGRESS, Status.WAITING_ON_CLIENT, utc_now()),
+    )
+    await stored_changes(sla, incident_id, 1)
+
+    async def paused() -> Any:
+        row = await clock_row(sla, incident_id)
+        return row if row["status"] == "waiting_on_client" else None
+
+    row = await wait_until(paused)
+    assert row["response_breached_at"] == breached_at
+    assert "response_breach" not in await armed_timers(sla, incident_id)
+    report = await rpc.ask(SlaReport(organization_id=organization_id))
+    assert isinstance(report, SlaReportView)
+    assert report.total.response_breaches == 1
+
+
 async def test_a_reopen_after_a_long_resolved_span_does_not_breach_the_next_reply(
     sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
 ) -> None:

@@ -70,3 +70,20 @@ def test_a_breach_stands_only_when_the_due_time_was_not_met(
 def test_settling_twice_changes_nothing(actual: datetime | None, breached: datetime | None) -> None:
     once = standing_breach(DUE, actual, breached)
     assert standing_breach(DUE, actual, once) == once
+
+
+def test_a_breach_made_final_stands_whatever_the_due_time_or_the_answer_says() -> None:
+    # Recorded at DUE, then a lower priority (made final then) moved the due a day on.
+    later_due = DUE + timedelta(days=1)
+    final = DUE + 60 * S
+    assert standing_breach(later_due, None, DUE, final) == DUE
+    assert standing_breach(later_due, DUE + 120 * S, DUE, final) == DUE
+    # A breach recorded after the instant it was made final is judged as usual.
+    assert standing_breach(later_due, None, DUE + 120 * S, final) is None
+
+
+@given(instants, st.one_of(st.none(), instants), instants)
+def test_a_final_breach_is_never_withdrawn(
+    due: datetime, actual: datetime | None, breached: datetime
+) -> None:
+    assert standing_breach(due, actual, breached, final_at=breached) == breached

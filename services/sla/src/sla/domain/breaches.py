@@ -14,17 +14,24 @@ from datetime import datetime
 
 
 def standing_breach(
-    due: datetime, actual: datetime | None, breached_at: datetime | None
+    due: datetime,
+    actual: datetime | None,
+    breached_at: datetime | None,
+    final_at: datetime | None = None,
 ) -> datetime | None:
     """The breach instant a clock keeps, given its current due time, its actual time
-    (None while it runs) and the breach recorded so far.
+    (None while it runs), the breach recorded so far and the instant up to which
+    recorded breaches are final (a reclassification made them so).
 
+    - a breach recorded at or before ``final_at`` stands as it is;
     - met (``actual <= due``): no breach, whatever fired before;
     - a due time moved past the recorded breach: the clock was not overdue then, so that
       breach goes (a running clock gets a new timer at ``due``);
     - late (``actual > due``) with no breach standing: breached at the due time;
     - otherwise the recorded breach stands as it was recorded.
     """
+    if breached_at is not None and final_at is not None and breached_at <= final_at:
+        return breached_at
     if actual is not None and actual <= due:
         return None
     if breached_at is not None and breached_at < due:

@@ -1,0 +1,4 @@
+-- Breaches recorded at or before this instant stand, whatever later facts say: a
+-- reclassification made them final (a new priority or category is no late fact about
+-- the past, and lowering one must not erase a breach at the next recomputation).
+ALTER TABLE incident_clocks ADD COLUMN breaches_final_at timestamptz;
