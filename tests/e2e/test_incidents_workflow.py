@@ -14,7 +14,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from desk_runtime.testing import wait_until
+from desk_runtime.testing import Mailbox, wait_until
 
 from .conftest import RunningDesk, demo_id, poll_incident
 
@@ -215,6 +215,59 @@ async def _attachment_url(desk: RunningDesk, token: str, incident_id: str) -> st
 async def _download(desk: RunningDesk, token: str, url: str) -> httpx.Response:
     async with desk.client() as http:
         return await http.get(url, headers={"authorization": f"Bearer {token}"})
+
+
+async def test_files_filed_with_an_incident_are_no_reply_to_the_client(
+    desk: RunningDesk, smtp_module: tuple[int, Mailbox]
+) -> None:
+    """Staff log a call for alice with a photo: the photo is part of the registration.
+    She is told of the registration, not of a "reply", and the first response is the
+    first answer written to her, not the filing."""
+    mailbox = smtp_module[1]
+    anna = await desk.token("anna")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x01" * 64
+    async with desk.client() as http:
+        r = await http.post(
+            "/api/v1/incidents",
+            headers={"authorization": f"Bearer {anna}"},
+            data={
+                "title": "Logged with a photo",
+                "category_id": str(demo_id("category:fault/hardware")),
+                "requester_id": str(demo_id("user:alice")),
+                "channel": "phone",
+            },
+            files=[("files", ("photo.png", png, "image/png"))],
+        )
+    assert r.status_code == 201, r.text
+    incident, number = r.json()["id"], r.json()["number"]
+    path = f"/api/v1/incidents/{incident}"
+    await _call(desk, anna, "POST", f"{path}/entries", 201, json={"text": "Looking at your photo."})
+
+    def replies() -> list[Any]:
+        return [
+            m
+            for m in mailbox.to("alice@example.com")
+            if number in str(m["Subject"]) and "reply" in str(m["Subject"]).lower()
+        ]
+
+    # The photo's entry came first on the same queue: had it been a reply, it would be here.
+    assert len(await wait_until(replies)) == 1
+    answered = next(
+        e["created_at"]
+        for e in (await _call(desk, anna, "GET", path))["entries"]
+        if e["kind"] == "comment"
+    )
+
+    async def response_clock() -> dict[str, Any] | None:
+        async with desk.client() as http:
+            got = await http.get(f"{path}/sla", headers={"authorization": f"Bearer {anna}"})
+        if got.status_code != 200:
+            return None
+        clock: dict[str, Any] = next(c for c in got.json()["clocks"] if c["clock"] == "response")
+        return clock if clock["actual_at"] else None
+
+    clock = await wait_until(response_clock)
+    assert clock["actual_at"] == answered
 
 
 async def test_a_refused_upload_removes_only_the_blobs_it_wrote(desk: RunningDesk) -> None:

@@ -173,6 +173,7 @@ async def _write_entry(
     author_role: Role | None = None,
     request_id: UUID | None = None,
     assignee_id: UUID | None = None,
+    announce: bool = True,
 ) -> UUID:
     entry_id = await repo.insert_entry(
         uow.conn,
@@ -185,7 +186,7 @@ async def _write_entry(
         author_role=author_role,
         request_id=request_id,
     )
-    if kind not in ANNOUNCED_ENTRY_KINDS:
+    if not announce or kind not in ANNOUNCED_ENTRY_KINDS:
         return entry_id
     await uow.publish(
         EntryAdded(
@@ -496,6 +497,9 @@ def register(service: Service) -> None:
                     at=now,
                     author_id=principal.user_id,
                     author_role=principal.role,
+                    # Part of the registration, not a reply: staff filing for a client
+                    # neither answer it (sla's first response) nor write to them.
+                    announce=False,
                 )
                 await repo.insert_attachments(
                     uow.conn, incident_id, entry_id, query.attachments, now
