@@ -335,14 +335,21 @@ def register(service: Service) -> None:
     async def on_status_changed(event: IncidentStatusChanged, uow: UnitOfWork) -> None:
         """Tells the requester when we wait on them and when the incident is resolved."""
         kind = recipients.status_kind(event.status)
+        # Applied only if no later change has been (changes may arrive out of order); one
+        # overtaken by a later change tells no one either.
+        incident = await uow.conn.fetchrow(
+            "UPDATE incidents SET status = $2, status_changed_at = $3 WHERE incident_id = $1 "
+            "AND (status_changed_at IS NULL OR status_changed_at <= $3) RETURNING *",
+            event.incident_id,
+            event.status.value,
+            event.changed_at,
+        )
         if kind is None:
-            await uow.conn.execute(
-                "UPDATE incidents SET status = $2 WHERE incident_id = $1",
-                event.incident_id,
-                event.status.value,
-            )
             return
-        incident = await change_incident(uow, event.incident_id, "status = $2", event.status.value)
+        if incident is None:
+            await known_incident(uow, event.incident_id)  # not registered yet: wait for it
+            log.info("status_change_superseded", status=event.status.value)
+            return
         await notifier.queue(
             uow, kind, incident, recipients.on_status(event.status, event.requester_id)
         )

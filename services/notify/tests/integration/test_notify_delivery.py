@@ -287,6 +287,44 @@ async def test_no_one_is_chased_about_an_incident_already_resolved(
     assert chased == 0
 
 
+async def test_a_resolution_overtaken_by_its_reopen_neither_tells_nor_silences(
+    notify: Service, world: World, smtp: tuple[int, Mailbox]
+) -> None:
+    _, mailbox = smtp
+    incident = await world.incident(notify)
+    await wait_until(lambda: mailbox.to("anna@example.com"))  # the assignment
+    now = datetime.now(UTC)
+    resolved = status_changed(world, incident, Status.RESOLVED)
+    reopened = resolved.model_copy(
+        update={"previous": Status.RESOLVED, "status": Status.REOPENED, "changed_at": now}
+    )
+    await world.send(reopened)
+
+    async def handled(count: int) -> bool:
+        done = await notify.pool.fetchval(
+            "SELECT count(*) FROM inbox WHERE consumer LIKE '%status_changed'"
+        )
+        return bool(done == count)
+
+    await wait_until(lambda: handled(1))
+    await world.send(resolved.model_copy(update={"changed_at": now - timedelta(seconds=5)}))
+    await wait_until(lambda: handled(2))
+    told = await notify.pool.fetchval(
+        "SELECT count(*) FROM deliveries WHERE incident_id = $1 AND event_kind = 'resolved'",
+        incident.incident_id,
+    )
+    assert told == 0
+    # Still open as far as notify knows: a reminder reaches the assignee.
+    await world.send(
+        SlaReminderDue(
+            incident_id=incident.incident_id, clock="resolution", due_at=now, fired_at=now
+        )
+    )
+    await wait_until(
+        lambda: any("Reminder" in str(m["Subject"]) for m in mailbox.to("anna@example.com"))
+    )
+
+
 async def test_reminders_escalations_and_breaches_reach_the_people_the_ladder_names(
     notify: Service, world: World, smtp: tuple[int, Mailbox]
 ) -> None:
