@@ -63,31 +63,7 @@ async def ask(desk_settings: DeskSettings) -> AsyncIterator[RpcClient]:
 async def test_clients_never_get_internal_history_from_intake(
     ask: RpcClient, desk_settings: DeskSettings
 ) -> None:
-    category = uuid4()
-    await publish(
-        desk_settings,
-        Envelope.wrap(
-            UpsertCategory(category_id=category, code="fault", name="Fault"), producer="test"
-        ),
-    )
-
-    async def create() -> str | None:
-        try:
-            created = await ask.ask(
-                CreateIncident(
-                    request_id=uuid4(),
-                    principal=REQUESTER,
-                    requester_id=REQUESTER.user_id,
-                    organization_id=ORG,
-                    title="Conveyor stops",
-                    category_id=category,
-                )
-            )
-        except RemoteFailure:
-            return None  # the category command is still on its way
-        return str(created.incident_id)  # type: ignore[attr-defined]
-
-    incident = await wait_until(create, timeout=20, interval=0.2)
+    incident = await _incident(ask, desk_settings)
     note = AddEntry(
         request_id=uuid4(),
         principal=AGENT,

@@ -616,6 +616,15 @@ async def test_a_deactivated_agent_hands_work_over_and_takes_no_more(
     await wait_until(offline_again)
 
 
+async def someone_waits_for_an_advisory_lock(routing: Service) -> bool:
+    """Whether a transaction in routing's database waits for an advisory lock."""
+    waiting = await routing.pool.fetchval(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    return bool(waiting == 1)
+
+
 async def test_an_agent_coming_online_during_a_placement_gets_what_it_backlogged(
     routing: Service, desk_settings: DeskSettings
 ) -> None:
@@ -645,14 +654,7 @@ async def test_an_agent_coming_online_during_a_placement_gets_what_it_backlogged
             ),
         )
 
-        async def profile_change_waits() -> bool:
-            waiting = await routing.pool.fetchval(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            )
-            return bool(waiting == 1)
-
-        await wait_until(profile_change_waits)
+        await wait_until(lambda: someone_waits_for_an_advisory_lock(routing))
         await in_flight.commit()
     finally:
         await placement.close()
@@ -699,14 +701,7 @@ async def test_an_assignment_by_hand_racing_a_placement_leaves_one_outcome(
             )
         )
 
-        async def assignment_waits() -> bool:
-            waiting = await routing.pool.fetchval(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            )
-            return bool(waiting == 1)
-
-        await wait_until(assignment_waits)
+        await wait_until(lambda: someone_waits_for_an_advisory_lock(routing))
         await in_flight.commit()
         made = await by_hand
     finally:
