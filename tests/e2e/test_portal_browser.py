@@ -317,6 +317,37 @@ async def test_portal_pages_need_a_session_and_carry_csrf(
     await context.close()
 
 
+async def test_a_new_incident_form_sent_twice_files_once(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    """A double click, or the same page sent again after a timeout: the form carries the
+    key it was rendered with, so the second post answers with the first incident."""
+    context = await new_context(browser)
+    page = await context.new_page()
+    await log_in(page, desk, "carl", DEMO_PASSWORD)
+    await page.goto(desk.base_url + "/incidents/new")
+    form = {
+        "csrf_token": await page.locator("input[name=csrf_token]").first.input_value(),
+        "form_key": await page.locator("input[name=form_key]").input_value(),
+        "title": "Sent twice",
+        "category_id": str(demo_id("category:order")),
+        "priority": "normal",
+    }
+    answers = [
+        await page.request.post(desk.base_url + "/incidents/new", multipart=form, max_redirects=0)
+        for _ in range(2)
+    ]
+    assert [a.status for a in answers] == [303, 303]
+    first, second = (a.headers["location"].split("?")[0] for a in answers)
+    assert first == second
+    assert first.startswith("/incidents/")
+    # A fresh page is a fresh key: the next incident is a new one.
+    await page.goto(desk.base_url + "/incidents/new")
+    fresh = await page.locator("input[name=form_key]").input_value()
+    assert fresh != form["form_key"]
+    await context.close()
+
+
 async def test_login_throttling_is_explained(desk: RunningDesk, browser: Browser) -> None:
     context = await new_context(browser)
     page = await context.new_page()

@@ -7,10 +7,11 @@ refused actions as a notice on the incident, anything else on an error page."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
-from uuid import UUID, uuid4
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from desk_contracts.enums import Channel, Priority, Role, Status
 from desk_contracts.messages import (
@@ -450,6 +451,21 @@ def _field_errors(model: type[BaseModel], data: dict[str, Any], t: Any) -> dict[
     return {}
 
 
+# A hidden field of the forms that file or reply: the key the page was rendered with.
+FORM_KEY = "form_key"
+
+
+def submission_id(kind: str, user: User, fields: Mapping[str, Any], scope: object = "") -> UUID:
+    """The request id of a form post, from the key its page was rendered with: a double
+    click or a page sent again (after a timeout, say) files once. The user and the
+    incident are mixed in, so a key is nobody else's; a post without one is new."""
+    try:
+        key = UUID(str(fields.get(FORM_KEY, "")))
+    except ValueError:
+        return uuid4()
+    return uuid5(NAMESPACE_URL, f"web-{kind}:{user.id}:{scope}:{key}")
+
+
 async def _new_form(
     request: Request[Any, Any, Any],
     user: User,
@@ -469,6 +485,7 @@ async def _new_form(
         priorities=list(Priority),
         values=values or {"priority": Priority.NORMAL.value},
         errors=errors or {},
+        form_key=uuid4(),
     )
 
 
@@ -502,7 +519,7 @@ async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         created = await _rpc(request).ask_as(
             CreateIncident(
-                request_id=uuid4(),
+                request_id=submission_id("incident", user, fields),
                 principal=user.principal,
                 requester_id=user.id,
                 organization_id=user.organization_id,
@@ -598,6 +615,7 @@ async def incident_page(request: Request[Any, Any, Any], incident_id: UUID) -> R
         priorities=list(Priority),
         overdue=is_overdue(view.resolution_due, view.status, now),
         is_requester=view.requester_id == user.id,
+        form_key=uuid4(),
     )
 
 
@@ -617,7 +635,7 @@ async def reply(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
         data = NewEntry.model_validate({"text": fields.get("text", ""), "visibility": visibility})
         await _rpc(request).ask_as(
             AddEntry(
-                request_id=uuid4(),
+                request_id=submission_id("entry", user, fields, incident_id),
                 principal=user.principal,
                 incident_id=incident_id,
                 text=data.text,
