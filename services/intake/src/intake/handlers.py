@@ -227,6 +227,8 @@ async def _transition(
     await uow.conn.execute(
         """
         UPDATE incidents SET status = $2, updated_at = $3, assignee_id = $4,
+            -- its status entry is public
+            public_updated_at = greatest(public_updated_at, $3),
             assigned_at = coalesce($5, assigned_at),
             resolved_at = CASE WHEN $2 = 'resolved' THEN $3
                                WHEN $2 = 'closed' THEN resolved_at ELSE NULL END,
@@ -439,9 +441,9 @@ def register(service: Service) -> None:
                 """
                 INSERT INTO incidents (id, number, request_id, title, description, category_id,
                     category_path, priority, channel, status, requester_id, organization_id,
-                    created_at, updated_at)
+                    created_at, updated_at, public_updated_at)
                 VALUES ($1, 'INC-' || lpad(nextval('incident_number_seq')::text, 6, '0'),
-                    $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+                    $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12)
                 ON CONFLICT (request_id) DO NOTHING RETURNING *
                 """,
                 incident_id,
@@ -653,8 +655,13 @@ def register(service: Service) -> None:
             )
             if query.attachments:
                 await repo.insert_attachments(uow.conn, row["id"], entry_id, query.attachments, now)
+            # A public entry is what a client sees change: it moves their "updated".
             await uow.conn.execute(
-                "UPDATE incidents SET updated_at = $2 WHERE id = $1", row["id"], now
+                "UPDATE incidents SET updated_at = $2, public_updated_at = CASE WHEN $3 "
+                "THEN greatest(public_updated_at, $2) ELSE public_updated_at END WHERE id = $1",
+                row["id"],
+                now,
+                entry_visibility is Visibility.PUBLIC,
             )
             if not principal.is_staff and (after := lifecycle.status_after_client_reply(status)):
                 lifecycle.check_transition(status, after, lifecycle.Actor.SYSTEM)
@@ -734,7 +741,8 @@ def register(service: Service) -> None:
                 now = utc_now()
                 await uow.conn.execute(
                     "UPDATE incidents SET title = $2, category_id = $3, category_path = $4, "
-                    "priority = $5, updated_at = $6 WHERE id = $1",
+                    "priority = $5, updated_at = $6, "
+                    "public_updated_at = greatest(public_updated_at, $6) WHERE id = $1",
                     row["id"],
                     title if title is not None else row["title"],
                     category_id,
@@ -795,6 +803,12 @@ def register(service: Service) -> None:
                 query.score,
                 query.comment.strip(),
                 principal.user_id,
+                now,
+            )
+            await uow.conn.execute(
+                "UPDATE incidents SET updated_at = greatest(updated_at, $2), "
+                "public_updated_at = greatest(public_updated_at, $2) WHERE id = $1",
+                row["id"],
                 now,
             )
             text = f"Rated {query.score}/5."
@@ -875,15 +889,21 @@ def register(service: Service) -> None:
             raise LookupError(f"incident {event.incident_id} not known")
         # Applied only if no later computation has been: sla announces again on every
         # pause and reclassification, and two announcements may arrive swapped.
-        await uow.conn.execute(
+        applied = await uow.conn.fetchval(
             "UPDATE incidents SET response_due = $2, resolution_due = $3, "
-            "deadlines_computed_at = $4 WHERE id = $1 "
-            "AND (deadlines_computed_at IS NULL OR deadlines_computed_at <= $4)",
+            "deadlines_computed_at = $4, public_updated_at = greatest(public_updated_at, $4) "
+            "WHERE id = $1 AND (deadlines_computed_at IS NULL OR deadlines_computed_at <= $4) "
+            "RETURNING true",
             event.incident_id,
             event.response_due,
             event.resolution_due,
             event.computed_at,
         )
+        if not applied:
+            # Overtaken by a later computation: its due times are the ones that stand,
+            # and the history must not end on these.
+            log.info("deadlines_superseded", computed_at=event.computed_at.isoformat())
+            return
         await _write_entry(
             uow,
             row,

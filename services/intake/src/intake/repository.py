@@ -27,16 +27,11 @@ async def insert_entry(
     request_id: UUID | None = None,
 ) -> UUID:
     entry_id = uuid4()
-    # A public entry is what a client sees change: it moves their "updated" time.
+    # The caller's own UPDATE of the incident moves public_updated_at for a public entry
+    # (one row version per change, not two).
     await conn.execute(
-        """
-        WITH added AS (
-            INSERT INTO entries (id, incident_id, kind, visibility, author_id, author_role,
-                text, created_at, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        )
-        UPDATE incidents SET public_updated_at = greatest(public_updated_at, $8)
-        WHERE id = $2 AND $4 = 'public'
-        """,
+        "INSERT INTO entries (id, incident_id, kind, visibility, author_id, author_role, text, "
+        "created_at, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         entry_id,
         incident_id,
         kind.value,

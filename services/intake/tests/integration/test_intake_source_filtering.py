@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import aio_pika
+import asyncpg
 import pytest
 import pytest_asyncio
 from desk_contracts import Envelope
@@ -261,15 +262,24 @@ async def test_due_times_follow_the_latest_computation_and_keys_stay_with_their_
     await publish(desk_settings, deadlines(2, 3))
     await publish(desk_settings, deadlines(1, 9))
 
-    async def both_applied() -> bool:
-        view = await ask.ask(GetIncident(principal=AGENT, incident_id=incident))
-        kinds = [e.kind for e in view.entries]  # type: ignore[attr-defined]
-        return kinds.count("deadline") == 2
+    intake = await asyncpg.connect(desk_settings.database_url("intake"))
+    try:
 
-    await wait_until(both_applied)
+        async def both_handled() -> bool:
+            done = await intake.fetchval(
+                "SELECT count(*) FROM inbox WHERE consumer LIKE '%deadlines_set'"
+            )
+            return bool(done == 2)
+
+        await wait_until(both_handled)
+    finally:
+        await intake.close()
     view = await ask.ask(GetIncident(principal=AGENT, incident_id=incident))
     assert isinstance(view, IncidentView)
     assert view.response_due == now + timedelta(hours=3)
+    # The history ends on the due times that stand: the overtaken ones wrote nothing.
+    deadlines = [e.text for e in view.entries if e.kind == "deadline"]
+    assert len(deadlines) == 1
 
     # An Idempotency-Key of one incident's reply does not answer for another incident.
     reply = AddEntry(

@@ -271,14 +271,20 @@ def register(service: Service) -> None:
 
     @service.handles(DeadlinesSet)
     async def on_deadlines(event: DeadlinesSet, uow: UnitOfWork) -> None:
-        """Keeps the due times that the messages quote."""
-        await change_incident(
-            uow,
+        """Keeps the due times that the messages quote, the latest computation's (two
+        announcements may arrive swapped)."""
+        applied = await uow.conn.fetchval(
+            "UPDATE incidents SET response_due = $2, resolution_due = $3, "
+            "deadlines_computed_at = $4 WHERE incident_id = $1 "
+            "AND (deadlines_computed_at IS NULL OR deadlines_computed_at <= $4) "
+            "RETURNING true",
             event.incident_id,
-            "response_due = $2, resolution_due = $3",
             event.response_due,
             event.resolution_due,
+            event.computed_at,
         )
+        if not applied:
+            await known_incident(uow, event.incident_id)  # not registered yet: wait for it
 
     @service.handles(IncidentReclassified)
     async def on_reclassified(event: IncidentReclassified, uow: UnitOfWork) -> None:

@@ -228,6 +228,8 @@ async def refresh(
     def settle(
         due: datetime, actual: datetime | None, breached_at: datetime | None
     ) -> datetime | None:
+        if not settle_breaches:
+            return breached_at  # as recorded: a reclassification neither adds nor removes
         return standing_breach(due, actual, breached_at, final_at)
 
     breaches = {

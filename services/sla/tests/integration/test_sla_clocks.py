@@ -881,6 +881,63 @@ async def test_a_breach_kept_by_a_reclassification_survives_later_changes(
     assert report.total.response_breaches == 1
 
 
+async def test_a_reclassification_after_the_resolution_invents_no_breach(
+    sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    """Resolved in 30 s under a two-hour target, then raised to critical (10 s): the new
+    target is no fact about how the work went, so no resolution breach appears."""
+    calendar = await rpc.ask(
+        SaveCalendar(calendar=CalendarSpec(name="Always", time_zone="UTC", always_open=True))
+    )
+    contract = await rpc.ask(
+        SaveContract(
+            contract=ContractSpec(
+                name="Strict when critical",
+                calendar_id=calendar.calendar_id,  # type: ignore[attr-defined]
+                targets=(
+                    TargetSpec(
+                        priority=Priority.CRITICAL, response_seconds=10, resolution_seconds=10
+                    ),
+                    TargetSpec(response_seconds=3600, resolution_seconds=7200),
+                ),
+            )
+        )
+    )
+    contract_id = contract.contract_id  # type: ignore[attr-defined]
+    organization_id = await organization_on(desk_settings, contract_id)
+    await wait_registered(sla, organization_id, contract_id)
+    registered = utc_now() - 60 * S
+    incident_id, _ = await register(desk_settings, organization_id, at=registered)
+    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+    await send(
+        desk_settings,
+        status_change(incident_id, Status.IN_PROGRESS, Status.RESOLVED, registered + 30 * S),
+    )
+
+    async def resolved() -> Any:
+        row = await clock_row(sla, incident_id)
+        return row if row["resolved_at"] else None
+
+    await wait_until(resolved)
+    await send(
+        desk_settings,
+        IncidentReclassified(
+            incident_id=incident_id,
+            category_id=uuid4(),
+            category_path=("fault", "software"),
+            priority=Priority.CRITICAL,
+            changed_at=utc_now(),
+        ),
+    )
+
+    async def raised() -> Any:
+        row = await clock_row(sla, incident_id)
+        return row if row["resolution_due"] == registered + 10 * S else None
+
+    row = await wait_until(raised)
+    assert row["resolution_breached_at"] is None
+
+
 async def test_a_reopen_after_a_long_resolved_span_does_not_breach_the_next_reply(
     sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
 ) -> None:
