@@ -116,6 +116,46 @@ async def test_reclassification_and_bad_input_write_nothing(desk: RunningDesk) -
     )
     await _call(desk, anna, "POST", f"{path}/entries", 422, json={"text": "   "})
     await _call(desk, anna, "POST", f"{path}/status", 422, json={"status": "done"})
+    blank = await _call(
+        desk,
+        alice,
+        "POST",
+        "/api/v1/incidents",
+        422,
+        json={"title": " \t ", "category_id": str(demo_id("category:fault/software"))},
+    )
+    assert blank["errors"][0]["field"] == "title"
+    async with desk.client() as http:
+        empty = await http.patch(
+            path,
+            content=b"",
+            headers={"authorization": f"Bearer {anna}", "content-type": "application/json"},
+        )
+    assert empty.status_code == 422, empty.text
+    assert empty.json()["errors"][0]["field"] == "body"
+    for loose in ({"score": True}, {"score": "5"}):
+        typed = await _call(desk, alice, "POST", f"{path}/rating", 422, json=loose)
+        assert typed["errors"][0]["field"] == "score"
+    helen = await desk.token("helen")
+    unsure = await _call(
+        desk,
+        helen,
+        "POST",
+        f"{path}/assign",
+        422,
+        json={"agent_id": str(demo_id("user:anna")), "override": "yes"},
+    )
+    assert unsure["errors"][0]["field"] == "override"
+    admin = await desk.token("admin", "admin-e2e-password")
+    nameless = await _call(
+        desk,
+        admin,
+        "PATCH",
+        f"/api/v1/organizations/{demo_id('organization:Acme Manufacturing')}",
+        422,
+        json={"name": "   "},
+    )
+    assert nameless["errors"][0]["field"] == "name"
     after = await _call(desk, anna, "GET", path)
     assert after["entries"] == before["entries"]
     assert after["priority"] == "low"

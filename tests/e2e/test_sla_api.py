@@ -384,6 +384,11 @@ async def test_preview_gives_what_a_person_computes_by_hand(
         },
     )
     assert bad["errors"][0]["field"] == "pauses.0.ended_at"
+    # An instant near the end of the calendar cannot be counted forward from.
+    far = await call(
+        desk, agent, "POST", preview, 422, json={"registered_at": "9999-12-31T23:59:59Z"}
+    )
+    assert far["errors"][0]["field"] == "registered_at"
 
 
 async def test_contract_in_seconds_reminds_then_breaches_and_clients_see_the_protocol(

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, ClassVar
 from uuid import UUID
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from .enums import Channel, EntryKind, Locale, Presence, Priority, Role, Scope, Status, Visibility
 from .envelope import Command, Event, Message, Query
@@ -23,6 +23,30 @@ MAX_CAPACITY = 1000
 Capacity = Annotated[int, Field(ge=0, le=MAX_CAPACITY)]
 
 CategoryPath = tuple[str, ...]
+
+
+def _not_blank(value: str) -> str:
+    """Surrounding whitespace goes; nothing but whitespace is refused."""
+    stripped = value.strip()
+    if not stripped:
+        raise ValueError("must not be blank")
+    return stripped
+
+
+def _plausible(value: datetime) -> datetime:
+    # Business time is counted forward for years from here; near the end of the
+    # calendar (year 9999) that overflows.
+    if not 1970 <= value.year <= 9000:
+        raise ValueError("must lie between the years 1970 and 9000")
+    return value
+
+
+# An instant someone types (a preview's registration, a pause): within computable years.
+Instant = Annotated[datetime, AfterValidator(_plausible)]
+
+# What people read as a label: trimmed, and never blank.
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
+Title = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_not_blank)]
 
 
 # --- identities (portal-gateway owns users and organizations) -------------------------
@@ -70,7 +94,7 @@ class UpsertCategory(Command):
     category_id: UUID
     parent_id: UUID | None = None
     code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     colour: str = Field(default="#607d8b", pattern=r"^#[0-9a-fA-F]{6}$")
     escalation_contact_id: UUID | None = None
 
@@ -157,7 +181,7 @@ class CalendarSpec(Message):
     """A business calendar as an admin writes it: weekday 0 (Monday)..6 to local
     ["HH:MM", "HH:MM"] windows ("24:00" = midnight), holidays as dates, or 24/7."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     time_zone: str = Field(min_length=1, max_length=64)
     always_open: bool = False
     weekly_hours: dict[int, tuple[tuple[str, str], ...]] = Field(default_factory=dict)
@@ -231,7 +255,7 @@ class QuotaSpec(Message):
 
 
 class ContractSpec(Message):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     calendar_id: UUID
     targets: tuple[TargetSpec, ...] = Field(min_length=1, max_length=500)
     # None = the default ladder of the product (1 and 2 business days; critical: 1).
@@ -285,8 +309,8 @@ class ContractList(Message):
 
 
 class PauseSpec(Message):
-    started_at: datetime
-    ended_at: datetime | None = None
+    started_at: Instant
+    ended_at: Instant | None = None
 
 
 class ProtocolStepView(Message):
@@ -308,11 +332,11 @@ class PreviewDeadlines(Query):
 
     contract_id: UUID
     version: VersionNumber | None = None
-    registered_at: datetime
+    registered_at: Instant
     category_path: CategoryPath = Field(default=(), max_length=3)
     priority: Priority = Priority.NORMAL
     pauses: tuple[PauseSpec, ...] = Field(default=(), max_length=200)
-    now: datetime | None = None
+    now: Instant | None = None
     locale: Locale = Locale.EN
 
 
@@ -468,20 +492,13 @@ class CreateIncident(Query):
     principal: Principal
     requester_id: UUID
     organization_id: UUID
-    title: str = Field(min_length=1, max_length=300)
+    title: Title
     description: str = Field(default="", max_length=1_000_000)
     category_id: UUID
     priority: Priority = Priority.NORMAL
     channel: Channel = Channel.API
     # Files filed with the incident (stored by the gateway already) form its first entry.
     attachments: tuple[AttachmentMeta, ...] = Field(default=(), max_length=20)
-
-    @field_validator("title")
-    @classmethod
-    def _title_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
 
 
 class IncidentCreated(Message):
@@ -998,7 +1015,7 @@ class UpdateIncident(Query):
 
     principal: Principal
     incident_id: UUID
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: Title | None = None
     category_id: UUID | None = None
     priority: Priority | None = None
 

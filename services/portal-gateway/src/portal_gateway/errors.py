@@ -24,7 +24,14 @@ def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[
 def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     items = []
     for problem in exc.extra if isinstance(exc.extra, list) else []:
-        if isinstance(problem, dict):
+        if (
+            isinstance(problem, dict)
+            and problem.get("source") == "body"
+            and (problem.get("key") == "data")
+        ):
+            # Litestar's way of saying the handler's body argument got nothing at all.
+            items.append({"field": "body", "message": "a JSON object is required; none was sent"})
+        elif isinstance(problem, dict):
             items.append(
                 {
                     "field": str(problem.get("key") or "body"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from desk_contracts.enums import (
@@ -16,7 +16,26 @@ from desk_contracts.enums import (
     Status,
     Visibility,
 )
-from pydantic import BaseModel, ConfigDict, Field
+from desk_contracts.messages import Name, Title
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _exact_int(value: Any) -> Any:
+    # Litestar validates bodies in lax mode, where true and "5" pass as numbers.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number")
+    return value
+
+
+def _exact_bool(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+# JSON's own types, nothing coerced into them.
+WholeNumber = Annotated[int, BeforeValidator(_exact_int)]
+Flag = Annotated[bool, BeforeValidator(_exact_bool)]
 
 
 class Body(BaseModel):
@@ -47,7 +66,7 @@ class Me(BaseModel):
 
 
 class NewIncident(Body):
-    title: str = Field(min_length=1, max_length=300)
+    title: Title
     description: str = Field(default="", max_length=1_000_000)
     category_id: UUID
     priority: Priority = Priority.NORMAL
@@ -122,7 +141,6 @@ Username = Annotated[str, Field(min_length=1, max_length=150, pattern=r"^[A-Za-z
 Password = Annotated[str, Field(min_length=12, max_length=1024)]
 Phone = Annotated[str, Field(min_length=3, max_length=32, pattern=r"^\+?[0-9 ()-]+$")]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class NewUser(Body):
@@ -271,13 +289,13 @@ class StatusChange(Body):
 
 
 class IncidentChange(Body):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: Title | None = None
     category_id: UUID | None = None
     priority: Priority | None = None
 
 
 class RatingIn(Body):
-    score: int = Field(ge=1, le=5)
+    score: WholeNumber = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=10_000)
 
 

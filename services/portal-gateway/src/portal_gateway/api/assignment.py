@@ -19,6 +19,7 @@ from litestar.exceptions import HTTPException, PermissionDeniedException
 from pydantic import BaseModel, ConfigDict
 
 from ..accounts import User
+from ..schemas import Flag
 from .deps import current_user, require_staff, rpc
 
 OVERRIDERS = (Role.HEAD, Role.ADMIN)
@@ -29,7 +30,7 @@ class AssignBody(BaseModel):
 
     agent_id: UUID
     # Exceed the agent's capacity or pick an agent who is not online (heads, admins).
-    override: bool = False
+    override: Flag = False
 
 
 class Assignment(BaseModel):

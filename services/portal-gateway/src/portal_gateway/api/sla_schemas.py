@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from desk_contracts.enums import Locale, Priority
-from desk_contracts.messages import PauseSpec
+from desk_contracts.messages import Instant, PauseSpec
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -15,11 +13,11 @@ class PreviewRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    registered_at: datetime
+    registered_at: Instant
     category_path: list[str] = Field(default_factory=list, max_length=3)
     priority: Priority = Priority.NORMAL
     pauses: list[PauseSpec] = Field(default_factory=list, max_length=200)
     version: int | None = Field(default=None, ge=1)
     # Measures a wait that is still open; defaults to the present instant.
-    now: datetime | None = None
+    now: Instant | None = None
     locale: Locale | None = None
