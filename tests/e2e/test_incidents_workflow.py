@@ -421,6 +421,24 @@ async def test_an_idempotency_key_is_the_requesting_users_own(desk: RunningDesk)
     mine = await _call(desk, alice, "GET", "/api/v1/incidents", params={"q": key})
     assert [i["id"] for i in mine["items"]] == [first["id"]]
 
+    # The same key with a different request is refused, not answered with the first.
+    async with desk.client() as http:
+        changed = await http.post(
+            "/api/v1/incidents",
+            headers={"authorization": f"Bearer {alice}", "Idempotency-Key": key},
+            json={**body, "title": f"{title}, reworded"},
+        )
+    assert changed.status_code == 409, changed.text
+    assert changed.json()["errors"][0]["field"] == "Idempotency-Key"
+    reply = {"authorization": f"Bearer {alice}", "Idempotency-Key": str(uuid4())}
+    path = f"/api/v1/incidents/{first['id']}/entries"
+    async with desk.client() as http:
+        once = await http.post(path, headers=reply, json={"text": "Any news?"})
+        again = await http.post(path, headers=reply, json={"text": "Any news?"})
+        other = await http.post(path, headers=reply, json={"text": "Something else"})
+    assert (once.status_code, again.status_code, other.status_code) == (201, 201, 409)
+    assert again.json()["id"] == once.json()["id"]
+
 
 async def test_filters_search_sorting_and_counts(desk: RunningDesk) -> None:
     carl, anna = await desk.token("carl"), await desk.token("anna")

@@ -11,3 +11,8 @@ CREATE INDEX incidents_public_updated ON incidents (public_updated_at DESC, id D
 
 -- sla's due times apply in the order it computed them, not the order they arrive.
 ALTER TABLE incidents ADD COLUMN deadlines_computed_at timestamptz;
+
+-- What a request said, kept with what it created: a retry (same request id) must say the
+-- same, or it is refused rather than answered with something else.
+ALTER TABLE incidents ADD COLUMN request_digest text;
+ALTER TABLE entries ADD COLUMN request_digest text;

@@ -8,6 +8,8 @@ IncidentStatusChanged — the SLA clocks and notifications depend on both.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -161,6 +163,21 @@ async def incident_view(
     )
 
 
+def request_digest(*asked: object) -> str:
+    """A fingerprint of what a request asked for: its retry must ask the same."""
+    return hashlib.sha256(json.dumps(asked, default=str).encode()).hexdigest()
+
+
+def _same_request(stored: str | None, digest: str) -> None:
+    """A request id (the client's Idempotency-Key) seen before must come with the same
+    request; answering a different one with the first one's result would drop it."""
+    if stored is not None and stored != digest:
+        raise Conflict(
+            "this Idempotency-Key was used for a different request",
+            errors=[ErrorItem(field="Idempotency-Key", message="already used for another request")],
+        )
+
+
 async def _write_entry(
     uow: UnitOfWork,
     row: asyncpg.Record,
@@ -172,6 +189,7 @@ async def _write_entry(
     author_id: UUID | None = None,
     author_role: Role | None = None,
     request_id: UUID | None = None,
+    request_digest: str | None = None,
     assignee_id: UUID | None = None,
     announce: bool = True,
 ) -> UUID:
@@ -185,6 +203,7 @@ async def _write_entry(
         author_id=author_id,
         author_role=author_role,
         request_id=request_id,
+        request_digest=request_digest,
     )
     if not announce or kind not in ANNOUNCED_ENTRY_KINDS:
         return entry_id
@@ -434,6 +453,15 @@ def register(service: Service) -> None:
             incident_id = uuid4()
             now = utc_now()
             path = tuple(category["path"])
+            digest = request_digest(
+                query.requester_id,
+                query.title,
+                query.description,
+                query.category_id,
+                query.priority.value,
+                query.channel.value,
+                [(f.filename, f.sha256) for f in query.attachments],
+            )
             # A repeated request inserts nothing and answers with the first incident; two
             # deliveries of one request racing here: the loser waits for the winner's
             # commit and does the same. (The number it drew stays unused.)
@@ -441,9 +469,9 @@ def register(service: Service) -> None:
                 """
                 INSERT INTO incidents (id, number, request_id, title, description, category_id,
                     category_path, priority, channel, status, requester_id, organization_id,
-                    created_at, updated_at, public_updated_at)
+                    created_at, updated_at, public_updated_at, request_digest)
                 VALUES ($1, 'INC-' || lpad(nextval('incident_number_seq')::text, 6, '0'),
-                    $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12)
+                    $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12, $13)
                 ON CONFLICT (request_id) DO NOTHING RETURNING *
                 """,
                 incident_id,
@@ -458,11 +486,14 @@ def register(service: Service) -> None:
                 query.requester_id,
                 query.organization_id,
                 now,
+                digest,
             )
             if row is None:
                 existing = await uow.conn.fetchrow(
-                    "SELECT id, number FROM incidents WHERE request_id = $1", query.request_id
+                    "SELECT id, number, request_digest FROM incidents WHERE request_id = $1",
+                    query.request_id,
                 )
+                _same_request(existing["request_digest"], digest)
                 return IncidentCreated(incident_id=existing["id"], number=existing["number"])
             number = row["number"]
             await uow.publish(
@@ -617,8 +648,15 @@ def register(service: Service) -> None:
                 ) from error
             if not text and not query.attachments:
                 raise Invalid.field("text", "write a text or attach a file")
+            digest = request_digest(
+                row["id"],
+                text,
+                entry_visibility.value,
+                [(f.filename, f.sha256) for f in query.attachments],
+            )
             done = await uow.conn.fetchrow(
-                "SELECT id, incident_id FROM entries WHERE request_id = $1", query.request_id
+                "SELECT id, incident_id, request_digest FROM entries WHERE request_id = $1",
+                query.request_id,
             )
             if done is not None and done["incident_id"] != row["id"]:
                 raise Conflict(
@@ -626,6 +664,7 @@ def register(service: Service) -> None:
                     errors=[ErrorItem(field="Idempotency-Key", message="already used")],
                 )
             if done is not None:
+                _same_request(done["request_digest"], digest)
                 return EntryCreated(
                     entry_id=done["id"], incident_id=row["id"], status=row["status"]
                 )
@@ -652,6 +691,7 @@ def register(service: Service) -> None:
                 author_id=principal.user_id,
                 author_role=principal.role,
                 request_id=query.request_id,
+                request_digest=digest,
             )
             if query.attachments:
                 await repo.insert_attachments(uow.conn, row["id"], entry_id, query.attachments, now)

@@ -25,13 +25,14 @@ async def insert_entry(
     author_id: UUID | None = None,
     author_role: Role | None = None,
     request_id: UUID | None = None,
+    request_digest: str | None = None,
 ) -> UUID:
     entry_id = uuid4()
     # The caller's own UPDATE of the incident moves public_updated_at for a public entry
     # (one row version per change, not two).
     await conn.execute(
         "INSERT INTO entries (id, incident_id, kind, visibility, author_id, author_role, text, "
-        "created_at, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "created_at, request_id, request_digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         entry_id,
         incident_id,
         kind.value,
@@ -41,6 +42,7 @@ async def insert_entry(
         text,
         at,
         request_id,
+        request_digest,
     )
     return entry_id
 
