@@ -203,6 +203,30 @@ async def profile(
     await wait_until(applied)
 
 
+def by_hand(incident_id: UUID, agent_id: UUID, *, override: bool = False) -> AssignByHand:
+    """Staff's assignment of a normal fault registered at T0."""
+    return AssignByHand(
+        incident_id=incident_id,
+        agent_id=agent_id,
+        actor_id=UUID(int=99),
+        category_path=PATH,
+        priority=Priority.NORMAL,
+        registered_at=T0,
+        override=override,
+    )
+
+
+async def backlog_as_a_placement_would(conn: asyncpg.Connection, incident_id: UUID) -> None:
+    await conn.execute(
+        "INSERT INTO backlog (incident_id, category_path, priority, priority_rank, "
+        "registered_at) VALUES ($1, $2, 'normal', $3, $4)",
+        incident_id,
+        list(PATH),
+        Priority.NORMAL.rank,
+        T0,
+    )
+
+
 async def test_loads_follow_events_once_each_and_a_freed_slot_drains_the_backlog(
     routing: Service, desk_settings: DeskSettings
 ) -> None:
@@ -466,24 +490,17 @@ async def test_profile_changes_board_backlog_and_assignment_by_hand(
     assert [(i.position, i.incident_id) for i in waiting.items] == [(1, incident)]
     assert waiting.total == 1
 
-    by_hand = AssignByHand(
-        incident_id=incident,
-        agent_id=anna,
-        actor_id=UUID(int=99),
-        category_path=PATH,
-        priority=Priority.NORMAL,
-        registered_at=T0,
-    )
+    assignment = by_hand(incident, anna)
     with pytest.raises(RemoteFailure) as refused:
-        await ask.ask(by_hand)
+        await ask.ask(assignment)
     assert refused.value.failure.status == 409
     assert "offline" in refused.value.failure.detail
-    made = await ask.ask(by_hand.model_copy(update={"override": True}))
+    made = await ask.ask(assignment.model_copy(update={"override": True}))
     assert isinstance(made, AssignmentMade)
     assert (made.changed, made.load, made.capacity) == (True, 1, 1)
     assert "overridden" in made.reason
     assert "outside the agent's skills" in made.reason
-    again = await ask.ask(by_hand)
+    again = await ask.ask(assignment)
     assert isinstance(again, AssignmentMade)
     assert again.changed is False
     assert await backlog_ids(routing) == []
@@ -494,11 +511,11 @@ async def test_profile_changes_board_backlog_and_assignment_by_hand(
     assert isinstance(online, AgentView)
     assert (online.presence, online.skills, online.load) == (Presence.ONLINE, (), 1)
     await ask.ask(ChangeAgentProfile(agent_id=boris, fields=("capacity",), create=True, capacity=2))
-    moved = await ask.ask(by_hand.model_copy(update={"agent_id": boris, "override": True}))
+    moved = await ask.ask(assignment.model_copy(update={"agent_id": boris, "override": True}))
     assert isinstance(moved, AssignmentMade)
     assert moved.previous_agent_id == anna
     with pytest.raises(RemoteFailure) as unknown:
-        await ask.ask(by_hand.model_copy(update={"agent_id": UUID(int=7)}))
+        await ask.ask(assignment.model_copy(update={"agent_id": UUID(int=7)}))
     assert unknown.value.failure.status == 422
     assert unknown.value.failure.errors[0].field == "agent_id"
 
@@ -554,19 +571,9 @@ async def test_a_deactivated_agent_hands_work_over_and_takes_no_more(
     assert refused.value.failure.status == 409
     assert "deactivated" in refused.value.failure.detail
     fresh = uuid4()
-    with pytest.raises(RemoteFailure) as by_hand:
-        await ask.ask(
-            AssignByHand(
-                incident_id=fresh,
-                agent_id=anna,
-                actor_id=UUID(int=99),
-                category_path=PATH,
-                priority=Priority.NORMAL,
-                registered_at=T0,
-                override=True,
-            )
-        )
-    assert by_hand.value.failure.status == 409
+    with pytest.raises(RemoteFailure) as refused_by_hand:
+        await ask.ask(by_hand(fresh, anna, override=True))
+    assert refused_by_hand.value.failure.status == 409
     # A profile sent as a command (an import, say) does not bring her online either.
     await send(
         desk_settings,
@@ -639,14 +646,7 @@ async def test_an_agent_coming_online_during_a_placement_gets_what_it_backlogged
         in_flight = placement.transaction()
         await in_flight.start()
         await placement.execute("SELECT pg_advisory_xact_lock_shared($1)", PLACEMENTS_LOCK)
-        await placement.execute(
-            "INSERT INTO backlog (incident_id, category_path, priority, priority_rank, "
-            "registered_at) VALUES ($1, $2, 'normal', $3, $4)",
-            incident,
-            list(PATH),
-            Priority.NORMAL.rank,
-            T0,
-        )
+        await backlog_as_a_placement_would(placement, incident)
         await send(
             desk_settings,
             UpsertAgentProfile(
@@ -679,31 +679,12 @@ async def test_an_assignment_by_hand_racing_a_placement_leaves_one_outcome(
         await placement.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 0))", incident
         )
-        await placement.execute(
-            "INSERT INTO backlog (incident_id, category_path, priority, priority_rank, "
-            "registered_at) VALUES ($1, $2, 'normal', $3, $4)",
-            incident,
-            list(PATH),
-            Priority.NORMAL.rank,
-            T0,
-        )
-        by_hand = asyncio.ensure_future(
-            ask.ask(
-                AssignByHand(
-                    incident_id=incident,
-                    agent_id=anna,
-                    actor_id=UUID(int=99),
-                    category_path=PATH,
-                    priority=Priority.NORMAL,
-                    registered_at=T0,
-                    override=True,
-                )
-            )
-        )
+        await backlog_as_a_placement_would(placement, incident)
+        assigning = asyncio.ensure_future(ask.ask(by_hand(incident, anna, override=True)))
 
         await wait_until(lambda: someone_waits_for_an_advisory_lock(routing))
         await in_flight.commit()
-        made = await by_hand
+        made = await assigning
     finally:
         await placement.close()
     assert isinstance(made, AssignmentMade)

@@ -115,7 +115,9 @@ async def seconds_contract(
     resolution: float = 8,
     reminder_before: float | None = 1,
     ladder: tuple[EscalationStepSpec, ...] = (),
+    targets: tuple[TargetSpec, ...] = (),
 ) -> UUID:
+    """A 24/7 contract in seconds: one target for everything, or `targets` as given."""
     calendar = await rpc.ask(
         SaveCalendar(calendar=CalendarSpec(name="Always", time_zone="UTC", always_open=True))
     )
@@ -124,7 +126,8 @@ async def seconds_contract(
             contract=ContractSpec(
                 name="Seconds",
                 calendar_id=calendar.calendar_id,  # type: ignore[attr-defined]
-                targets=(
+                targets=targets
+                or (
                     TargetSpec(
                         response_seconds=response,
                         resolution_seconds=resolution,
@@ -819,26 +822,15 @@ async def test_a_breach_kept_by_a_reclassification_survives_later_changes(
     """Breached at its 20 s response target, the incident is lowered to a priority with
     an hour's target: the breach stands, at that change and at every later one, and no
     second breach fires at the new due time."""
-    calendar = await rpc.ask(
-        SaveCalendar(calendar=CalendarSpec(name="Always", time_zone="UTC", always_open=True))
+    organization_id = await organization_on_seconds_contract(
+        rpc,
+        desk_settings,
+        sla,
+        targets=(
+            TargetSpec(priority=Priority.LOW, response_seconds=3600, resolution_seconds=7200),
+            TargetSpec(response_seconds=20, resolution_seconds=7200),
+        ),
     )
-    contract = await rpc.ask(
-        SaveContract(
-            contract=ContractSpec(
-                name="By priority",
-                calendar_id=calendar.calendar_id,  # type: ignore[attr-defined]
-                targets=(
-                    TargetSpec(
-                        priority=Priority.LOW, response_seconds=3600, resolution_seconds=7200
-                    ),
-                    TargetSpec(response_seconds=20, resolution_seconds=7200),
-                ),
-            )
-        )
-    )
-    contract_id = contract.contract_id  # type: ignore[attr-defined]
-    organization_id = await organization_on(desk_settings, contract_id)
-    await wait_registered(sla, organization_id, contract_id)
     registered = utc_now() - 30 * S
     incident_id, _ = await register(desk_settings, organization_id, at=registered)
     await wait_until(lambda: events.of("sla.breached", incident_id), timeout=15)
@@ -886,26 +878,15 @@ async def test_a_reclassification_after_the_resolution_invents_no_breach(
 ) -> None:
     """Resolved in 30 s under a two-hour target, then raised to critical (10 s): the new
     target is no fact about how the work went, so no resolution breach appears."""
-    calendar = await rpc.ask(
-        SaveCalendar(calendar=CalendarSpec(name="Always", time_zone="UTC", always_open=True))
+    organization_id = await organization_on_seconds_contract(
+        rpc,
+        desk_settings,
+        sla,
+        targets=(
+            TargetSpec(priority=Priority.CRITICAL, response_seconds=10, resolution_seconds=10),
+            TargetSpec(response_seconds=3600, resolution_seconds=7200),
+        ),
     )
-    contract = await rpc.ask(
-        SaveContract(
-            contract=ContractSpec(
-                name="Strict when critical",
-                calendar_id=calendar.calendar_id,  # type: ignore[attr-defined]
-                targets=(
-                    TargetSpec(
-                        priority=Priority.CRITICAL, response_seconds=10, resolution_seconds=10
-                    ),
-                    TargetSpec(response_seconds=3600, resolution_seconds=7200),
-                ),
-            )
-        )
-    )
-    contract_id = contract.contract_id  # type: ignore[attr-defined]
-    organization_id = await organization_on(desk_settings, contract_id)
-    await wait_registered(sla, organization_id, contract_id)
     registered = utc_now() - 60 * S
     incident_id, _ = await register(desk_settings, organization_id, at=registered)
     await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
