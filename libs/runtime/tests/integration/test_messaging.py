@@ -177,13 +177,14 @@ async def test_create_is_idempotent_by_request_id_and_numbers_are_unique(
     client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "test", timeout=5)
     await client.connect(intake.connection)
     staff = Principal(user_id=uuid4(), role=Role.AGENT)
+    requester, organization = uuid4(), uuid4()
 
     def ask(request_id: object) -> CreateIncident:
         return CreateIncident(
             request_id=request_id,
             principal=staff,
-            requester_id=uuid4(),
-            organization_id=uuid4(),
+            requester_id=requester,
+            organization_id=organization,
             title="Broken",
             category_id=category.category_id,
         )

@@ -691,8 +691,10 @@ async def rate(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
     form = await request.form()
     target = f"/incidents/{incident_id}"
     try:
+        # A form sends text; the API's body would refuse "5", so the digits become one.
+        raw = str(form.get("score") or "").strip()
         data = RatingIn.model_validate(
-            {"score": form.get("score") or 0, "comment": form.get("comment") or ""}
+            {"score": int(raw) if raw.isdigit() else raw, "comment": form.get("comment") or ""}
         )
         await _rpc(request).ask(
             RateIncident(
