@@ -648,6 +648,7 @@ def register(service: Service) -> None:
                 ) from error
             if not text and not query.attachments:
                 raise Invalid.field("text", "write a text or attach a file")
+            # The incident is part of it: a key reused on another incident is refused.
             digest = request_digest(
                 row["id"],
                 text,
@@ -655,14 +656,9 @@ def register(service: Service) -> None:
                 [(f.filename, f.sha256) for f in query.attachments],
             )
             done = await uow.conn.fetchrow(
-                "SELECT id, incident_id, request_digest FROM entries WHERE request_id = $1",
+                "SELECT id, request_digest FROM entries WHERE request_id = $1",
                 query.request_id,
             )
-            if done is not None and done["incident_id"] != row["id"]:
-                raise Conflict(
-                    "this Idempotency-Key was used for a reply to another incident",
-                    errors=[ErrorItem(field="Idempotency-Key", message="already used")],
-                )
             if done is not None:
                 _same_request(done["request_digest"], digest)
                 return EntryCreated(

@@ -165,6 +165,12 @@ async def test_large_match_sets_report_a_capped_total(
     assert (capped.total, capped.total_exact) == (2, False)  # type: ignore[attr-defined]
 
 
+def agents_entry(incident: UUID, text: str, visibility: Visibility) -> AddEntry:
+    return AddEntry(
+        request_id=uuid4(), principal=AGENT, incident_id=incident, text=text, visibility=visibility
+    )
+
+
 async def _incident(ask: RpcClient, desk_settings: DeskSettings) -> UUID:
     category = uuid4()
     await publish(
@@ -211,29 +217,13 @@ async def test_internal_activity_does_not_move_what_a_client_sees_as_updated(
 
     before = await updated(REQUESTER)
     other = await _incident(ask, desk_settings)  # newer: first in every order for now
-    await ask.ask(
-        AddEntry(
-            request_id=uuid4(),
-            principal=AGENT,
-            incident_id=incident,
-            text="internal: waiting for the supplier",
-            visibility=Visibility.INTERNAL,
-        )
-    )
+    await ask.ask(agents_entry(incident, "internal: waiting for the supplier", Visibility.INTERNAL))
     assert await updated(REQUESTER) == before
     assert await updated(AGENT) > before
     assert await listed_first(AGENT) == incident
     assert await listed_first(REQUESTER) == other
 
-    await ask.ask(
-        AddEntry(
-            request_id=uuid4(),
-            principal=AGENT,
-            incident_id=incident,
-            text="We have ordered the part.",
-            visibility=Visibility.PUBLIC,
-        )
-    )
+    await ask.ask(agents_entry(incident, "We have ordered the part.", Visibility.PUBLIC))
     assert await updated(REQUESTER) > before
     assert await listed_first(REQUESTER) == incident
 
@@ -282,13 +272,7 @@ async def test_due_times_follow_the_latest_computation_and_keys_stay_with_their_
     assert len(deadlines) == 1
 
     # An Idempotency-Key of one incident's reply does not answer for another incident.
-    reply = AddEntry(
-        request_id=uuid4(),
-        principal=AGENT,
-        incident_id=incident,
-        text="On it.",
-        visibility=Visibility.PUBLIC,
-    )
+    reply = agents_entry(incident, "On it.", Visibility.PUBLIC)
     await ask.ask(reply)
     elsewhere = await _incident(ask, desk_settings)
     with pytest.raises(RemoteFailure) as reused:

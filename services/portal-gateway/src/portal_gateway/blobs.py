@@ -22,15 +22,13 @@ from desk_runtime.rpc import RemoteFailure
 from litestar import Request
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 
+from .input_hygiene import NUL, NUL_MESSAGE
 from .security import clean_filename, sniff
 
 MAX_FILES = 10
 MAX_FIELD_BYTES = 1_100_000  # a description of a million characters fits
 SNIFF_BYTES = 512
 CHUNK = 64 * 1024
-# PostgreSQL cannot store it: refused here, naming the field, before anything is kept.
-NUL = "\x00"
-NUL_MESSAGE = "must not contain the NUL character"
 
 
 class UploadTooLarge(Exception):

@@ -11,14 +11,15 @@ from litestar.exceptions import ClientException, HTTPException
 
 from .api.deps import READS_MULTIPART, SAFE_METHODS, is_multipart, media_type
 
-_NUL = "\x00"
-_MESSAGE = "must not contain the NUL character"
+# PostgreSQL cannot store it: refused wherever input arrives, naming the field.
+NUL = "\x00"
+NUL_MESSAGE = "must not contain the NUL character"
 
 
 def first_nul_field(value: Any, path: str = "body") -> str | None:
     """The dotted path of the first string holding a NUL, or None."""
     if isinstance(value, str):
-        return path if _NUL in value else None
+        return path if NUL in value else None
     if isinstance(value, dict):
         for key, item in value.items():
             found = first_nul_field(key, path) or first_nul_field(item, f"{path}.{key}")
@@ -44,12 +45,12 @@ def _first_nul_form_field(form: Any) -> str | None:
     """The first field of a parsed form whose name, value, file name or content type
     holds a NUL."""
     for key, value in form.multi_items():
-        if _NUL in key:
+        if NUL in key:
             return "body"
         if isinstance(value, str):
-            if _NUL in value:
+            if NUL in value:
                 return str(key)
-        elif _NUL in (value.filename or "") or _NUL in (value.content_type or ""):
+        elif NUL in (value.filename or "") or NUL in (value.content_type or ""):
             return str(key)
     return None
 
@@ -64,7 +65,7 @@ async def refuse_nul_characters(request: Request[Any, Any, Any]) -> None:
     errors, the portal's error page)."""
     field: str | None = None
     for key, raw in request.query_params.multi_items():
-        if _NUL in key or _NUL in raw:
+        if NUL in key or NUL in raw:
             field = key
             break
     streams = is_multipart(request) and request.route_handler.opt.get(READS_MULTIPART)
@@ -83,5 +84,5 @@ async def refuse_nul_characters(request: Request[Any, Any, Any]) -> None:
     if field is None:
         return
     raise RefusedCharacter(
-        detail=f"{field}: {_MESSAGE}", extra=[{"key": field, "message": _MESSAGE}]
+        detail=f"{field}: {NUL_MESSAGE}", extra=[{"key": field, "message": NUL_MESSAGE}]
     )

@@ -38,15 +38,22 @@ AssignmentKind = Literal["auto", "backlog", "escalation", "handover"]
 PLACEMENTS_LOCK = 0x726F7574696E67  # "routing"
 
 
-async def share_placements(conn: asyncpg.Connection) -> None:
-    """Before placing incidents (they may go to the backlog): wait out a profile change."""
+async def lock_agents_to_place(
+    conn: asyncpg.Connection, also: Collection[UUID] = ()
+) -> list[AgentState]:
+    """`lock_agents` for a decision that may put incidents in the backlog: first the
+    placements' shared lock, so a profile change in flight is waited out."""
     await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", PLACEMENTS_LOCK)
+    return await lock_agents(conn, also)
 
 
-async def exclude_placements(conn: asyncpg.Connection) -> None:
-    """Before a profile change: wait out the placements in flight, so the drain that
-    follows the change sees what they backlogged."""
+async def lock_agents_to_change_profile(
+    conn: asyncpg.Connection, agent_id: UUID
+) -> list[AgentState]:
+    """`lock_agents` for a profile change: first the placements' lock alone, so the
+    drain that follows the change sees what the placements in flight backlogged."""
     await conn.execute("SELECT pg_advisory_xact_lock($1)", PLACEMENTS_LOCK)
+    return await lock_agents(conn, also=[agent_id])
 
 
 async def lock_incidents(conn: asyncpg.Connection, ids: Collection[UUID]) -> None:
@@ -254,8 +261,7 @@ async def place_registered(uow: UnitOfWork, registered: list[Gathered[IncidentFa
     incidents: dict[UUID, Gathered[IncidentFacts]] = {}
     for gathered in registered:
         incidents.setdefault(gathered.item.incident_id, gathered)  # one place per incident
-    await share_placements(uow.conn)
-    agents = await lock_agents(uow.conn)
+    agents = await lock_agents_to_place(uow.conn)
     await lock_incidents(uow.conn, incidents)
     unplaced = await _unplaced(uow.conn, list(incidents))
     await _place(
@@ -289,7 +295,6 @@ async def place_arrivals(uow: UnitOfWork, limit: int = ARRIVALS_BATCH) -> int:
     """Place a batch of queued arrivals (incidents reconciliation found nobody placed)
     under one lock of the agents. Returns how many arrivals the batch took."""
     conn = uow.conn
-    await share_placements(conn)
     waiting = await conn.fetch(
         "SELECT incident_id FROM arrivals ORDER BY arrived_at LIMIT $1", limit
     )
@@ -297,7 +302,7 @@ async def place_arrivals(uow: UnitOfWork, limit: int = ARRIVALS_BATCH) -> int:
         return 0
     # The agents, then the incidents, then the rows, as a status change or a
     # reclassification of one of them takes them.
-    agents = await lock_agents(conn)
+    agents = await lock_agents_to_place(conn)
     await lock_incidents(conn, [row["incident_id"] for row in waiting])
     # Several instances share the arrivals: each takes rows nobody else holds.
     rows = await conn.fetch(
@@ -440,22 +445,9 @@ async def follow_status(
     )
     # The agents first, as every decision takes them: this incident's state row is then
     # only ever waited on by a transaction that holds no agent.
-    await share_placements(conn)
-    agents = await lock_agents(conn, also=[booked] if booked else [])
+    agents = await lock_agents_to_place(conn, also=[booked] if booked else [])
     await lock_incidents(conn, [incident.incident_id])
-    latest = await conn.fetchval(
-        """
-        INSERT INTO incident_states (incident_id, is_open, changed_at) VALUES ($1, $2, $3)
-        ON CONFLICT (incident_id) DO UPDATE
-            SET is_open = EXCLUDED.is_open, changed_at = EXCLUDED.changed_at
-            WHERE incident_states.changed_at <= EXCLUDED.changed_at
-        RETURNING true
-        """,
-        incident.incident_id,
-        is_open,
-        at,
-    )
-    if not latest:
+    if not await _note_state(conn, incident.incident_id, is_open=is_open, at=at):
         log.info("status_change_superseded", incident_id=str(incident.incident_id))
         return
     if not is_open:
@@ -464,16 +456,22 @@ async def follow_status(
         return
     if await reopen(uow, incident.incident_id):
         return
-    waiting = await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM backlog WHERE incident_id = $1) "
-        "OR EXISTS (SELECT 1 FROM arrivals WHERE incident_id = $1)",
-        incident.incident_id,
-    )
-    if waiting:
+    if await is_waiting(conn, incident.incident_id):
         return
     unplaced = await _unplaced(conn, [incident.incident_id])
     if incident.incident_id in unplaced:
         await _place(uow, [Arrival(incident, unplaced[incident.incident_id])], agents)
+
+
+async def is_waiting(conn: asyncpg.Connection, incident_id: UUID) -> bool:
+    """Whether the incident waits for an agent (in the backlog or among the arrivals)."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM backlog WHERE incident_id = $1) "
+            "OR EXISTS (SELECT 1 FROM arrivals WHERE incident_id = $1)",
+            incident_id,
+        )
+    )
 
 
 async def _same_side(
@@ -491,12 +489,26 @@ async def _same_side(
     if stored is not None and stored["changed_at"] > at:
         log.info("status_change_superseded", incident_id=str(incident_id))
         return True
+    return await _note_state(conn, incident_id, is_open=is_open, at=at, same_side=True)
+
+
+async def _note_state(
+    conn: asyncpg.Connection,
+    incident_id: UUID,
+    *,
+    is_open: bool,
+    at: datetime,
+    same_side: bool = False,
+) -> bool:
+    """Keep `is_open` as of `at` unless a later change is kept already (and, with
+    `same_side`, unless the kept state is the other side); whether it was kept."""
+    side = "AND incident_states.is_open = EXCLUDED.is_open" if same_side else ""
     kept = await conn.fetchval(
-        """
+        f"""
         INSERT INTO incident_states (incident_id, is_open, changed_at) VALUES ($1, $2, $3)
-        ON CONFLICT (incident_id) DO UPDATE SET changed_at = EXCLUDED.changed_at
-            WHERE incident_states.is_open = EXCLUDED.is_open
-              AND incident_states.changed_at <= EXCLUDED.changed_at
+        ON CONFLICT (incident_id) DO UPDATE
+            SET is_open = EXCLUDED.is_open, changed_at = EXCLUDED.changed_at
+            WHERE incident_states.changed_at <= EXCLUDED.changed_at {side}
         RETURNING true
         """,
         incident_id,
@@ -567,8 +579,7 @@ async def reassign(
     if current is None:
         log.info("reassign_skipped", reason="not assigned or no longer open")
         return None
-    await share_placements(conn)
-    agents = await lock_agents(conn, also=[current])
+    agents = await lock_agents_to_place(conn, also=[current])
     row = await conn.fetchrow(
         "SELECT * FROM assignments WHERE incident_id = $1 AND is_open AND agent_id = $2 FOR UPDATE",
         incident_id,

@@ -65,7 +65,7 @@ def agent_view(row: asyncpg.Record) -> AgentView:
 async def save_profile(uow: UnitOfWork, profile: UpsertAgentProfile) -> None:
     """Write the profile (its row already locked), announce it and offer the backlog to
     whoever can take more now (came online, gained a skill or capacity)."""
-    presence = await uow.conn.fetchval(
+    row = await uow.conn.fetchrow(
         """
         INSERT INTO agents (agent_id, skills, capacity, presence, group_head_id)
         VALUES ($1, $2, $3, $4, $5)
@@ -74,7 +74,7 @@ async def save_profile(uow: UnitOfWork, profile: UpsertAgentProfile) -> None:
             -- A deactivated user stays offline, whatever the profile says.
             presence = CASE WHEN agents.active THEN EXCLUDED.presence ELSE 'offline' END,
             group_head_id = EXCLUDED.group_head_id, updated_at = now()
-        RETURNING presence
+        RETURNING *
         """,
         profile.agent_id,
         assignment.skills_json(profile.skills),
@@ -82,16 +82,19 @@ async def save_profile(uow: UnitOfWork, profile: UpsertAgentProfile) -> None:
         profile.presence.value,
         profile.group_head_id,
     )
-    await uow.publish(
-        AgentProfileChanged(
-            agent_id=profile.agent_id,
-            skills=profile.skills,
-            capacity=profile.capacity,
-            presence=Presence(presence),
-            group_head_id=profile.group_head_id,
-        )
-    )
+    await uow.publish(profile_changed(row))
     await assignment.drain_backlog(uow)
+
+
+def profile_changed(row: asyncpg.Record) -> AgentProfileChanged:
+    """The announcement of an agent's profile as its row now stands."""
+    return AgentProfileChanged(
+        agent_id=row["agent_id"],
+        skills=tuple(tuple(skill) for skill in row["skills"]),
+        capacity=row["capacity"],
+        presence=Presence(row["presence"]),
+        group_head_id=row["group_head_id"],
+    )
 
 
 def register(service: Service) -> None:
@@ -106,8 +109,7 @@ def register(service: Service) -> None:
     @service.handles(UpsertAgentProfile)
     async def upsert_profile(command: UpsertAgentProfile, uow: UnitOfWork) -> None:
         """Creates or replaces an agent's skills, capacity, presence and group head."""
-        await assignment.exclude_placements(uow.conn)
-        await lock_agents(uow.conn, also=[command.agent_id])
+        await assignment.lock_agents_to_change_profile(uow.conn, command.agent_id)
         await save_profile(uow, command)
 
     @service.handles(UserUpserted)
@@ -122,9 +124,8 @@ def register(service: Service) -> None:
         )
         if known is None or known == active:
             return  # no profile, or nothing changes for routing
-        # The hand-over may backlog incidents: placements' lock before the agents'.
-        await assignment.share_placements(uow.conn)
-        await lock_agents(uow.conn, also=[event.user_id])
+        # The hand-over may put incidents in the backlog.
+        await assignment.lock_agents_to_place(uow.conn, also=[event.user_id])
         row = await uow.conn.fetchrow(
             "UPDATE agents SET active = $2, "
             "presence = CASE WHEN $2 THEN presence ELSE 'offline' END, updated_at = now() "
@@ -132,15 +133,7 @@ def register(service: Service) -> None:
             event.user_id,
             active,
         )
-        await uow.publish(
-            AgentProfileChanged(
-                agent_id=row["agent_id"],
-                skills=tuple(tuple(skill) for skill in row["skills"]),
-                capacity=row["capacity"],
-                presence=Presence(row["presence"]),
-                group_head_id=row["group_head_id"],
-            )
-        )
+        await uow.publish(profile_changed(row))
         if active:
             return
         held = await uow.conn.fetch(
@@ -214,12 +207,7 @@ def register(service: Service) -> None:
     async def on_reclassified(event: IncidentReclassified, uow: UnitOfWork) -> None:
         """A new category or priority changes who may take a waiting incident and where
         it waits; an assigned one stays with its agent."""
-        waiting = await uow.conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM backlog WHERE incident_id = $1) "
-            "OR EXISTS (SELECT 1 FROM arrivals WHERE incident_id = $1)",
-            event.incident_id,
-        )
-        if waiting:
+        if await assignment.is_waiting(uow.conn, event.incident_id):
             # The agents before the incident's rows, in the order every decision takes
             # them (an assignment by hand of this very incident would otherwise deadlock
             # with us); an assigned incident needs no agent locked.
@@ -316,8 +304,7 @@ def register(service: Service) -> None:
         """Applies the named profile fields under the agent's lock, then drains the
         backlog; answers the profile as it stands after that."""
         async with service.transaction() as uow:
-            await assignment.exclude_placements(uow.conn)
-            await lock_agents(uow.conn, also=[query.agent_id])
+            await assignment.lock_agents_to_change_profile(uow.conn, query.agent_id)
             row = await uow.conn.fetchrow(
                 "SELECT * FROM agents WHERE agent_id = $1", query.agent_id
             )

@@ -394,15 +394,23 @@ async def test_a_burst_of_registrations_is_placed_together_each_announcement_in_
     assert transactions < deliveries, "the burst was placed one registration at a time"
 
 
+async def anna_holds_one_then_boris_comes(
+    routing: Service, settings: DeskSettings, anna: UUID, boris: UUID
+) -> UUID:
+    """Anna, alone online, is given an incident; then Boris comes online, free."""
+    await profile(settings, routing, anna, capacity=5)
+    incident = uuid4()
+    await send(settings, registered(incident))
+    await wait_until(lambda: assignee(routing, incident))
+    await profile(settings, routing, boris, capacity=5)
+    return incident
+
+
 async def test_escalation_moves_work_elsewhere_or_waits_without_returning_it(
     routing: Service, desk_settings: DeskSettings, backlogged: list[dict[str, Any]]
 ) -> None:
     anna, boris = UUID(int=1), UUID(int=2)
-    await profile(desk_settings, routing, anna, capacity=5)
-    incident = uuid4()
-    await send(desk_settings, registered(incident))
-    await wait_until(lambda: assignee(routing, incident))
-    await profile(desk_settings, routing, boris, capacity=5)
+    incident = await anna_holds_one_then_boris_comes(routing, desk_settings, anna, boris)
 
     await send(desk_settings, escalated(incident))
 
@@ -538,11 +546,7 @@ async def test_a_deactivated_agent_hands_work_over_and_takes_no_more(
     routing: Service, desk_settings: DeskSettings, ask: RpcClient
 ) -> None:
     anna, boris = UUID(int=1), UUID(int=2)
-    await profile(desk_settings, routing, anna, capacity=5)
-    held = uuid4()
-    await send(desk_settings, registered(held))
-    await wait_until(lambda: assignee(routing, held))
-    await profile(desk_settings, routing, boris, capacity=5)
+    held = await anna_holds_one_then_boris_comes(routing, desk_settings, anna, boris)
 
     # A user who never had a profile changes nothing here.
     await send(desk_settings, user(UUID(int=3), active=False))

@@ -36,11 +36,13 @@ from .domain import (
     select_rule,
 )
 from .domain.breaches import standing_breach
-from .domain.history import StatusChange, pause_kind
+from .domain.history import STOPPED as STOPPED_STATES
+from .domain.history import StatusChange
 from .domain.ladder import LadderDue, ladder_dues
 from .domain.replies import next_reply_due
 
-STOPPED = (Status.RESOLVED.value, Status.CLOSED.value)
+# The states that stop the clocks (until a reopen), as stored.
+STOPPED = frozenset(status.value for status in STOPPED_STATES)
 
 
 @dataclass(frozen=True)
@@ -53,15 +55,6 @@ class Computation:
     pauses: tuple[Pause, ...]
     deadlines: Deadlines
     ladder: tuple[LadderDue, ...]
-
-
-def pause_kind_for(status: str) -> str | None:
-    return pause_kind(Status(status))
-
-
-def clock_running(status: str) -> bool:
-    """Whether the clocks run in this state: no pause open, not stopped."""
-    return pause_kind_for(status) is None and status not in STOPPED
 
 
 async def load_clock(conn: asyncpg.Connection, incident_id: UUID) -> asyncpg.Record | None:

@@ -99,7 +99,7 @@ def register(service: Service) -> None:
         resolved_at = (
             max(state.resolved_at, row["registered_at"]) if state.resolved_at is not None else None
         )
-        stopped = state.status.value in clocks.STOPPED
+        stopped = state.status in STOPPED
         if (
             not moved
             and resolved_at == row["resolved_at"]

@@ -184,6 +184,21 @@ def status_change(
     )
 
 
+def reclassified(
+    incident_id: UUID,
+    priority: Priority,
+    at: datetime,
+    path: tuple[str, ...] = ("fault", "software"),
+) -> IncidentReclassified:
+    return IncidentReclassified(
+        incident_id=incident_id,
+        category_id=uuid4(),
+        category_path=path,
+        priority=priority,
+        changed_at=at,
+    )
+
+
 async def organization_on(settings: DeskSettings, contract_id: UUID) -> UUID:
     organization_id = uuid4()
     await send(
@@ -216,6 +231,16 @@ async def clock_row(service: Service, incident_id: UUID) -> Any:
     return await service.pool.fetchrow(
         "SELECT * FROM incident_clocks WHERE incident_id = $1", incident_id
     )
+
+
+async def clock_when(service: Service, incident_id: UUID, check: Any, timeout: float = 20.0) -> Any:
+    """The incident's clock row once `check(row)` holds."""
+
+    async def found() -> Any:
+        row = await clock_row(service, incident_id)
+        return row if row is not None and check(row) else None
+
+    return await wait_until(found, timeout=timeout)
 
 
 async def wait_registered(service: Service, organization_id: UUID, contract_id: UUID) -> None:
@@ -445,11 +470,7 @@ async def test_the_end_of_a_wait_handled_before_its_start_closes_the_pause(
         ),
     )
 
-    async def moved() -> Any:
-        row = await clock_row(sla, incident_id)
-        return row if row["response_due"] != registered + 30 * S else None
-
-    row = await wait_until(moved)
+    row = await clock_when(sla, incident_id, lambda row: row["response_due"] != registered + 30 * S)
     # The older change does not undo the newer one.
     assert row["status"] == "in_progress"
     assert row["response_due"] == registered + 32 * S
@@ -487,11 +508,9 @@ async def test_a_reopen_handled_before_its_resolve_keeps_the_incident_open(
         status_change(incident_id, Status.IN_PROGRESS, Status.RESOLVED, registered + 4 * S),
     )
 
-    async def moved() -> Any:
-        row = await clock_row(sla, incident_id)
-        return row if row["resolution_due"] != registered + 70 * S else None
-
-    row = await wait_until(moved)
+    row = await clock_when(
+        sla, incident_id, lambda row: row["resolution_due"] != registered + 70 * S
+    )
     assert (row["status"], row["reopen_count"]) == ("reopened", 1)
     assert row["resolved_at"] is None
     # 20 s spent resolved do not count: the 70 s target ends 90 s after registration.
@@ -508,11 +527,7 @@ async def test_a_reopen_handled_before_its_resolve_keeps_the_incident_open(
         status_change(incident_id, Status.REOPENED, Status.RESOLVED, registered + 27 * S),
     )
 
-    async def resolved() -> Any:
-        found = await clock_row(sla, incident_id)
-        return found if found["resolved_at"] is not None else None
-
-    row = await wait_until(resolved)
+    row = await clock_when(sla, incident_id, lambda found: found["resolved_at"] is not None)
     assert row["reopen_count"] == 1
     assert row["resolution_business_seconds"] == pytest.approx(7.0)
 
@@ -535,11 +550,7 @@ async def test_first_public_staff_reply_stops_the_response_clock(
     await send(desk_settings, entry(Visibility.PUBLIC, Role.AGENT, 4))
     await send(desk_settings, entry(Visibility.PUBLIC, Role.HEAD, 6))
 
-    async def responded() -> Any:
-        row = await clock_row(sla, incident_id)
-        return row if row["first_response_at"] else None
-
-    row = await wait_until(responded)
+    row = await clock_when(sla, incident_id, lambda row: row["first_response_at"])
     assert row["first_response_at"] == registered + 4 * S
     assert row["response_business_seconds"] == pytest.approx(4.0)
 
@@ -574,11 +585,7 @@ async def test_next_reply_clock_runs_from_a_client_entry_to_the_next_staff_answe
         return comment(incident_id, organization_id, visibility, role, at)
 
     async def row_where(check: Any) -> Any:
-        async def found() -> Any:
-            row = await clock_row(sla, incident_id)
-            return row if check(row) else None
-
-        return await wait_until(found, timeout=15)
+        return await clock_when(sla, incident_id, check, timeout=15)
 
     await send(desk_settings, entry(Visibility.PUBLIC, Role.AGENT, utc_now()))
     await row_where(lambda r: r["first_response_at"] is not None)
@@ -646,13 +653,7 @@ async def test_reclassification_recomputes_from_registration(
     await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
     await send(
         desk_settings,
-        IncidentReclassified(
-            incident_id=incident_id,
-            category_id=uuid4(),
-            category_path=("fault",),
-            priority=Priority.CRITICAL,
-            changed_at=registered + 10 * S,
-        ),
+        reclassified(incident_id, Priority.CRITICAL, registered + 10 * S, path=("fault",)),
     )
     announced = await wait_until(
         lambda: [
@@ -702,11 +703,7 @@ async def test_resolve_and_reopen_do_not_count_the_time_spent_resolved(
         status_change(incident_id, Status.RESOLVED, Status.REOPENED, registered + 24 * S),
     )
 
-    async def reopened() -> Any:
-        row = await clock_row(sla, incident_id)
-        return row if row["reopen_count"] == 1 else None
-
-    row = await wait_until(reopened)
+    row = await clock_when(sla, incident_id, lambda row: row["reopen_count"] == 1)
     assert row["assignee_id"] == agent
     # 20 s spent resolved do not count: the 70 s target ends 90 s after registration.
     assert row["resolution_due"] == registered + 90 * S
@@ -716,11 +713,7 @@ async def test_resolve_and_reopen_do_not_count_the_time_spent_resolved(
         status_change(incident_id, Status.REOPENED, Status.RESOLVED, registered + 27 * S),
     )
 
-    async def resolved() -> Any:
-        found = await clock_row(sla, incident_id)
-        return found if found["resolved_at"] is not None else None
-
-    row = await wait_until(resolved)
+    row = await clock_when(sla, incident_id, lambda found: found["resolved_at"] is not None)
     assert row["resolution_business_seconds"] == pytest.approx(7.0)
     assert row["resolution_breached_at"] is None
     report = await rpc.ask(SlaReport(agent_id=agent, group_by="agent"))
@@ -750,11 +743,7 @@ async def test_an_answer_in_time_handled_after_the_breach_fired_is_met(
     answer = comment(incident_id, organization_id, Visibility.PUBLIC, Role.AGENT, registered)
     await send(desk_settings, answer.model_copy(update={"created_at": registered + 30 * S}))
 
-    async def responded() -> Any:
-        row = await clock_row(sla, incident_id)
-        return row if row["first_response_at"] else None
-
-    row = await wait_until(responded)
+    row = await clock_when(sla, incident_id, lambda row: row["first_response_at"])
     assert row["first_response_at"] == registered + 30 * S
     assert row["response_breached_at"] is None
     view = await rpc.ask(GetIncidentSla(incident_id=incident_id, staff=True))
@@ -800,11 +789,7 @@ async def test_a_late_wait_that_moves_the_due_past_the_breach_withdraws_it(
     )
     due = resumed + 20 * S
 
-    async def moved() -> Any:
-        row = await clock_row(sla, incident_id)
-        return row if row["response_due"] == due else None
-
-    row = await wait_until(moved)
+    row = await clock_when(sla, incident_id, lambda row: row["response_due"] == due)
     assert row["response_breached_at"] is None
     assert (await armed_timers(sla, incident_id))["response_breach"] == due
     view = await rpc.ask(GetIncidentSla(incident_id=incident_id, staff=True))
@@ -839,20 +824,12 @@ async def test_a_breach_kept_by_a_reclassification_survives_later_changes(
 
     await send(
         desk_settings,
-        IncidentReclassified(
-            incident_id=incident_id,
-            category_id=uuid4(),
-            category_path=("fault", "software"),
-            priority=Priority.LOW,
-            changed_at=utc_now(),
-        ),
+        reclassified(incident_id, Priority.LOW, utc_now()),
     )
 
-    async def lowered() -> Any:
-        row = await clock_row(sla, incident_id)
-        return row if row["response_due"] == registered + 3600 * S else None
-
-    row = await wait_until(lowered)
+    row = await clock_when(
+        sla, incident_id, lambda row: row["response_due"] == registered + 3600 * S
+    )
     assert row["response_breached_at"] == breached_at
     # A later recomputation (a wait on the client) keeps it, and arms no second breach.
     await send(
@@ -861,11 +838,7 @@ async def test_a_breach_kept_by_a_reclassification_survives_later_changes(
     )
     await stored_changes(sla, incident_id, 1)
 
-    async def paused() -> Any:
-        row = await clock_row(sla, incident_id)
-        return row if row["status"] == "waiting_on_client" else None
-
-    row = await wait_until(paused)
+    row = await clock_when(sla, incident_id, lambda row: row["status"] == "waiting_on_client")
     assert row["response_breached_at"] == breached_at
     assert "response_breach" not in await armed_timers(sla, incident_id)
     report = await rpc.ask(SlaReport(organization_id=organization_id))
@@ -895,27 +868,15 @@ async def test_a_reclassification_after_the_resolution_invents_no_breach(
         status_change(incident_id, Status.IN_PROGRESS, Status.RESOLVED, registered + 30 * S),
     )
 
-    async def resolved() -> Any:
-        row = await clock_row(sla, incident_id)
-        return row if row["resolved_at"] else None
-
-    await wait_until(resolved)
+    await clock_when(sla, incident_id, lambda row: row["resolved_at"])
     await send(
         desk_settings,
-        IncidentReclassified(
-            incident_id=incident_id,
-            category_id=uuid4(),
-            category_path=("fault", "software"),
-            priority=Priority.CRITICAL,
-            changed_at=utc_now(),
-        ),
+        reclassified(incident_id, Priority.CRITICAL, utc_now()),
     )
 
-    async def raised() -> Any:
-        row = await clock_row(sla, incident_id)
-        return row if row["resolution_due"] == registered + 10 * S else None
-
-    row = await wait_until(raised)
+    row = await clock_when(
+        sla, incident_id, lambda row: row["resolution_due"] == registered + 10 * S
+    )
     assert row["resolution_breached_at"] is None
 
 
@@ -933,11 +894,7 @@ async def test_a_reopen_after_a_long_resolved_span_does_not_breach_the_next_repl
     await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
 
     async def row_where(check: Any) -> Any:
-        async def found() -> Any:
-            row = await clock_row(sla, incident_id)
-            return row if check(row) else None
-
-        return await wait_until(found, timeout=15)
+        return await clock_when(sla, incident_id, check, timeout=15)
 
     def entry(role: Role, offset: float) -> EntryAdded:
         return comment(

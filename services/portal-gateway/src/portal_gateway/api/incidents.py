@@ -69,6 +69,7 @@ from .deps import (
     current_user,
     field_error,
     is_multipart,
+    media_type,
     require_staff,
     rpc,
 )
@@ -138,7 +139,6 @@ async def _read_body(
     request: Request[Any, Any, Any], model: type[ModelT]
 ) -> tuple[ModelT, Upload | None]:
     """The body as `model`, from JSON or from a multipart form whose files are stored."""
-    content_type = request.headers.get("content-type", "")
     if is_multipart(request):
         service: Service = request.app.state.service
         store = BlobStore(service.settings.blob_dir)
@@ -152,7 +152,7 @@ async def _read_body(
         except BaseException:
             upload.discard()
             raise
-    if content_type.split(";")[0].strip() not in ("application/json", ""):
+    if media_type(request) not in ("application/json", ""):
         raise field_error("body", "send application/json or multipart/form-data")
     raw = await request.body()
     try:
