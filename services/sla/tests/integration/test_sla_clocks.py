@@ -169,6 +169,15 @@ async def register(
     return incident_id, registered_at
 
 
+async def registered_and_timed(
+    settings: DeskSettings, events: Collector, organization_id: UUID, at: datetime
+) -> UUID:
+    """An incident registered `at`, once sla has announced its due times."""
+    incident_id, _ = await register(settings, organization_id, at=at)
+    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+    return incident_id
+
+
 def status_change(
     incident_id: UUID, previous: Status, status: Status, at: datetime
 ) -> IncidentStatusChanged:
@@ -496,8 +505,7 @@ async def test_a_reopen_handled_before_its_resolve_keeps_the_incident_open(
         rpc, desk_settings, sla, response=100, resolution=70, reminder_before=None
     )
     registered = utc_now() - 60 * S  # history told after the fact
-    incident_id, _ = await register(desk_settings, organization_id, at=registered)
-    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+    incident_id = await registered_and_timed(desk_settings, events, organization_id, registered)
     await send(
         desk_settings,
         status_change(incident_id, Status.RESOLVED, Status.REOPENED, registered + 24 * S),
@@ -683,8 +691,7 @@ async def test_resolve_and_reopen_do_not_count_the_time_spent_resolved(
         rpc, desk_settings, sla, response=100, resolution=70, reminder_before=None
     )
     registered = utc_now() - 60 * S  # history told after the fact
-    incident_id, _ = await register(desk_settings, organization_id, at=registered)
-    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+    incident_id = await registered_and_timed(desk_settings, events, organization_id, registered)
     await send(
         desk_settings,
         IncidentAssigned(
@@ -861,8 +868,7 @@ async def test_a_reclassification_after_the_resolution_invents_no_breach(
         ),
     )
     registered = utc_now() - 60 * S
-    incident_id, _ = await register(desk_settings, organization_id, at=registered)
-    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+    incident_id = await registered_and_timed(desk_settings, events, organization_id, registered)
     await send(
         desk_settings,
         status_change(incident_id, Status.IN_PROGRESS, Status.RESOLVED, registered + 30 * S),
@@ -890,8 +896,7 @@ async def test_a_reopen_after_a_long_resolved_span_does_not_breach_the_next_repl
         rpc, desk_settings, sla, response=30, resolution=600, reminder_before=None
     )
     registered = utc_now() - 200 * S  # history told after the fact
-    incident_id, _ = await register(desk_settings, organization_id, at=registered)
-    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
+    incident_id = await registered_and_timed(desk_settings, events, organization_id, registered)
 
     async def row_where(check: Any) -> Any:
         return await clock_when(sla, incident_id, check, timeout=15)
