@@ -125,10 +125,26 @@ async def drop_namespace(settings: DeskSettings) -> None:
         await connection.close()
 
 
+def _ephemeral_ports_start() -> int:
+    """Where the kernel's range for outgoing connections begins (Linux; 32768 else)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as ports:
+            return int(ports.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port_block(size: int = 6) -> int:
-    """A base port with `size` free ports after it (gateway + one per service)."""
+    """A base port with `size` free ports after it (gateway + one per service).
+
+    Chosen below the ephemeral range: the services bind their ports seconds after this
+    check, and meanwhile any outgoing connection (to PostgreSQL, RabbitMQ…) may be given
+    a port from that range by the kernel."""
+    low, high = 10000, _ephemeral_ports_start() - size
+    if high - low < 1000:  # an unusual range: fall back to the wide one
+        low, high = 20000, 50000
     for _ in range(50):
-        base = 20000 + secrets.randbelow(30000)
+        base = low + secrets.randbelow(high - low)
         sockets = []
         try:
             for offset in range(size):
