@@ -30,9 +30,9 @@ from desk_runtime.health import readiness
 from desk_runtime.metrics import CONSUMER_REATTACHMENTS
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
+from desk_runtime.tcpproxy import TcpProxy
 from desk_runtime.testing import (
     Mailbox,
-    TcpRelay,
     publish,
     publish_raw,
     queue_depth,
@@ -285,7 +285,7 @@ async def test_readiness_falls_while_the_broker_is_gone_and_returns_with_consume
     from notify.app import build
 
     url = urlsplit(desk_settings.amqp_url)
-    relay = TcpRelay(url.hostname or "127.0.0.1", url.port or 5672)
+    relay = TcpProxy(url.hostname or "127.0.0.1", url.port or 5672)
     port = await relay.start()
     behind_relay = desk_settings.model_copy(
         update={
@@ -322,7 +322,7 @@ async def test_readiness_falls_while_the_broker_is_gone_and_returns_with_consume
         )
     finally:
         await notify.stop()
-        await relay.cut()
+        await relay.close()
 
 
 async def test_the_watchdog_reattaches_consumers_that_did_not_come_back(
