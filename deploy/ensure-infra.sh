@@ -25,17 +25,54 @@ wait_for() { # name host port seconds
   return 1
 }
 
+# One desk (five services, their pools and a test's own connections) needs about this many
+# PostgreSQL connections and RabbitMQ file handles; say so plainly when a server has fewer
+# free, instead of letting services fail later with "too many clients" or a closed socket.
+DESK_PG_CONNECTIONS=70
+DESK_MQ_HANDLES=150
+
+check_limits() {
+  local status=0
+  if command -v psql >/dev/null 2>&1; then
+    local free
+    free=$(psql "$pg_url/postgres" -Atc "SELECT current_setting('max_connections')::int
+      - current_setting('superuser_reserved_connections')::int
+      - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')" 2>/dev/null || true)
+    if [[ $free =~ ^[0-9]+$ ]] && (( free < DESK_PG_CONNECTIONS )); then
+      echo "PostgreSQL at $pg_host:$pg_port has $free connections free; one desk needs about $DESK_PG_CONNECTIONS." >&2
+      echo "  Stop other desks or clients (SELECT * FROM pg_stat_activity), or raise max_connections." >&2
+      status=1
+    fi
+  fi
+  if local_host "$mq_host" && command -v rabbitmqctl >/dev/null 2>&1; then
+    local handles
+    handles=$(timeout 20 rabbitmqctl status --formatter json 2>/dev/null | python3 -c '
+import json, sys
+fd = json.load(sys.stdin).get("file_descriptors") or {}
+print(min(fd["total_limit"] - fd["total_used"], fd["sockets_limit"] - fd["sockets_used"]))
+' 2>/dev/null || true)
+    if [[ $handles =~ ^-?[0-9]+$ ]] && (( handles < DESK_MQ_HANDLES )); then
+      echo "RabbitMQ at $mq_host:$mq_port has $handles file handles or sockets free; one desk needs about $DESK_MQ_HANDLES." >&2
+      echo "  Close other clients, or restart it with a higher open-files limit (ulimit -n 65536; rabbitmq-server -detached)." >&2
+      status=1
+    fi
+  fi
+  return $status
+}
+
+local_host() { [[ $1 == 127.0.0.1 || $1 == localhost || $1 == ::1 ]]; }
+
 if reachable "$pg_host" "$pg_port" && reachable "$mq_host" "$mq_port"; then
-  exit 0
+  check_limits
+  exit $?
 fi
 
 if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
   echo "Starting PostgreSQL and RabbitMQ with docker compose…"
   docker compose up -d postgres rabbitmq
-  wait_for PostgreSQL "$pg_host" "$pg_port" 60 && wait_for RabbitMQ "$mq_host" "$mq_port" 90 && exit 0
+  wait_for PostgreSQL "$pg_host" "$pg_port" 60 && wait_for RabbitMQ "$mq_host" "$mq_port" 90 && { check_limits; exit $?; }
 fi
 
-local_host() { [[ $1 == 127.0.0.1 || $1 == localhost || $1 == ::1 ]]; }
 if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1 && local_host "$pg_host" && local_host "$mq_host"; then
   if ! reachable "$pg_host" "$pg_port"; then
     if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
@@ -56,7 +93,7 @@ if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1 && local_host "$pg_
     # Every queue costs the broker file handles; the default 1024 runs out with tests.
     (ulimit -n 65536 2>/dev/null || true; rabbitmq-server -detached) || true
   fi
-  wait_for PostgreSQL "$pg_host" "$pg_port" 60 && wait_for RabbitMQ "$mq_host" "$mq_port" 120 && exit 0
+  wait_for PostgreSQL "$pg_host" "$pg_port" 60 && wait_for RabbitMQ "$mq_host" "$mq_port" 120 && { check_limits; exit $?; }
 fi
 
 reachable "$pg_host" "$pg_port" || echo "PostgreSQL is not reachable at $pg_host:$pg_port (DESK_POSTGRES_URL)." >&2
