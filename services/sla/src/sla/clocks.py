@@ -22,6 +22,7 @@ from desk_contracts.enums import Priority, Status
 from desk_contracts.messages import DeadlinesSet, IncidentRegistered
 from desk_runtime.errors import NotYet
 from desk_runtime.service import UnitOfWork
+from desk_runtime.timers import Timer
 
 from . import timers
 from .contracts import ContractVersion, calendar_from_json, contract_version, version_from_row
@@ -162,30 +163,37 @@ async def computation_for(
     )
 
 
-def wanted_timers(row: asyncpg.Record, result: Computation) -> list[timers.TimerSpec]:
+def wanted_timers(row: asyncpg.Record, result: Computation) -> list[Timer]:
     """The timers an incident in this state needs; none while a clock stands still."""
     status = row["status"]
     if status in STOPPED or any(p.ended_at is None for p in result.pauses):
         return []
+    incident = row["incident_id"]
     deadlines = result.deadlines
-    wanted: list[timers.TimerSpec] = []
+    wanted: list[Timer] = []
     if row["first_response_at"] is None:
         if deadlines.response_reminder_at is not None:
             wanted.append(
-                timers.reminder("response", deadlines.response_reminder_at, deadlines.response_due)
+                timers.reminder(
+                    incident, "response", deadlines.response_reminder_at, deadlines.response_due
+                )
             )
-        wanted.append(timers.breach("response", deadlines.response_due))
+        wanted.append(timers.breach(incident, "response", deadlines.response_due))
     if deadlines.reminder_at is not None:
         wanted.append(
-            timers.reminder("resolution", deadlines.reminder_at, deadlines.resolution_due)
+            timers.reminder(incident, "resolution", deadlines.reminder_at, deadlines.resolution_due)
         )
-    wanted.append(timers.breach("resolution", deadlines.resolution_due))
+    wanted.append(timers.breach(incident, "resolution", deadlines.resolution_due))
     if row["next_reply_due"] is not None and row["next_reply_breached_at"] is None:
-        wanted.append(timers.next_reply_breach(row["next_reply_started_at"], row["next_reply_due"]))
+        wanted.append(
+            timers.next_reply_breach(incident, row["next_reply_started_at"], row["next_reply_due"])
+        )
     for due in result.ladder:
         step = due.step
         wanted.append(
-            timers.escalation(step.timer_kind, due.due_at, step.level, step.notify, step.reassign)
+            timers.escalation(
+                incident, step.timer_kind, due.due_at, step.level, step.notify, step.reassign
+            )
         )
     return wanted
 
@@ -291,9 +299,11 @@ def open_reply_due(row: asyncpg.Record, result: Computation, now: datetime) -> d
 
 
 def breach_timer_kind(row: asyncpg.Record, clock: str) -> str:
+    incident = row["incident_id"]
     if clock == "next_reply":
-        return timers.next_reply_breach(row["next_reply_started_at"], row["next_reply_due"]).kind
-    return timers.breach(clock, row[f"{clock}_due"]).kind
+        started, due = row["next_reply_started_at"], row["next_reply_due"]
+        return timers.next_reply_breach(incident, started, due).kind
+    return timers.breach(incident, clock, row[f"{clock}_due"]).kind
 
 
 async def register_clock(
@@ -373,7 +383,7 @@ async def _arm_and_announce(
     rearm: list[str] | None = None,
 ) -> None:
     """Arm the timers the incident now needs and, if asked, announce its due times."""
-    await timers.sync_timers(uow.conn, row["incident_id"], wanted_timers(row, result), rearm or ())
+    await timers.sync_timers(uow, row["incident_id"], wanted_timers(row, result), rearm or ())
     if announce:
         await uow.publish(
             DeadlinesSet(

@@ -20,6 +20,7 @@ from desk_contracts.messages import (
 from desk_runtime.logging import get_logger
 from desk_runtime.metrics import SLA_TIMERS_ARMED
 from desk_runtime.service import Service, UnitOfWork
+from desk_runtime.timers import count_armed, schedule
 
 from . import clocks, queries
 from .contracts import contract_versions_for, version_in_force
@@ -27,7 +28,7 @@ from .domain import business_elapsed
 from .domain.breaches import standing_breach
 from .domain.history import STOPPED, replay
 from .domain.replies import ReplyTurn, next_reply_due, reply_business_time, reply_turn
-from .timers import TimerScheduler
+from .timers import HANDLERS
 
 log = get_logger(__name__)
 
@@ -43,16 +44,11 @@ RESPONSE_KINDS = (EntryKind.COMMENT, EntryKind.ATTACHMENT)
 def register(service: Service) -> None:
     queries.register(service)
 
-    @service.background
-    async def timer_scheduler(service: Service) -> None:
-        await TimerScheduler(service.pool, service.name).run()
+    schedule(service, HANDLERS)
 
     @service.every(GAUGE_SECONDS)
     async def count_armed_timers(service: Service) -> None:
-        # The partial index on armed timers answers this without touching fired ones.
-        SLA_TIMERS_ARMED.set(
-            await service.pool.fetchval("SELECT count(*) FROM timers WHERE state = 'armed'")
-        )
+        SLA_TIMERS_ARMED.set(await count_armed(service.pool))
 
     @service.handles(IncidentRegistered)
     async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:

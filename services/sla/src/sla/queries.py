@@ -35,6 +35,7 @@ from desk_contracts.messages import (
 )
 from desk_runtime.errors import Invalid, NotFound
 from desk_runtime.service import Service
+from desk_runtime.timers import timers_of
 
 from . import clocks
 from .contracts import (
@@ -308,18 +309,17 @@ async def incident_sla(conn: asyncpg.Connection, query: GetIncidentSla) -> Incid
     )
     staff_only: dict[str, object] = {}
     if query.staff:
-        timer_rows = await conn.fetch(
-            "SELECT kind, due_at, state, fired_at FROM timers WHERE incident_id = $1 "
-            "ORDER BY due_at, kind",
-            query.incident_id,
-        )
+        incident_timers = await timers_of(conn, str(query.incident_id))
         computation_rows = await conn.fetch(
             "SELECT reason, computed_at FROM computations WHERE incident_id = $1 ORDER BY id",
             query.incident_id,
         )
         staff_only = {
             "escalations": _escalations(result),
-            "timers": tuple(TimerView(**dict(t)) for t in timer_rows),
+            "timers": tuple(
+                TimerView(kind=t.kind, due_at=t.due_at, state=t.state, fired_at=t.fired_at)
+                for t in incident_timers
+            ),
             "computations": tuple(ComputationView(**dict(c)) for c in computation_rows),
         }
     return IncidentSla(

@@ -284,7 +284,8 @@ async def test_default_contract_gives_due_times_and_announces_them(
     row = await clock_row(sla, incident_id)
     assert row["contract_version"] == 1
     timers = await sla.pool.fetch(
-        "SELECT kind, due_at FROM timers WHERE incident_id = $1 AND state = 'armed'", incident_id
+        "SELECT kind, due_at FROM durable_timers WHERE key = $1 AND state = 'armed'",
+        str(incident_id),
     )
     kinds = {t["kind"]: t["due_at"] for t in timers}
     assert kinds["response_breach"] == registered + 2 * 3600 * S
@@ -450,7 +451,8 @@ async def stored_changes(service: Service, incident_id: UUID, count: int) -> Non
 
 async def armed_timers(service: Service, incident_id: UUID) -> dict[str, datetime]:
     rows = await service.pool.fetch(
-        "SELECT kind, due_at FROM timers WHERE incident_id = $1 AND state = 'armed'", incident_id
+        "SELECT kind, due_at FROM durable_timers WHERE key = $1 AND state = 'armed'",
+        str(incident_id),
     )
     return {r["kind"]: r["due_at"] for r in rows}
 
@@ -564,7 +566,7 @@ async def test_first_public_staff_reply_stops_the_response_clock(
 
     async def response_timers_cancelled() -> bool:
         states = await sla.pool.fetch(
-            "SELECT kind, state FROM timers WHERE incident_id = $1", incident_id
+            "SELECT kind, state FROM durable_timers WHERE key = $1", str(incident_id)
         )
         found = {r["kind"]: r["state"] for r in states}
         return found.get("response_breach") == "cancelled"
@@ -644,8 +646,8 @@ async def test_next_reply_clock_runs_from_a_client_entry_to_the_next_staff_answe
     states = {
         r["kind"]: r["state"]
         for r in await sla.pool.fetch(
-            "SELECT kind, state FROM timers WHERE incident_id = $1 AND kind LIKE 'next_reply%'",
-            incident_id,
+            "SELECT kind, state FROM durable_timers WHERE key = $1 AND kind LIKE 'next_reply%'",
+            str(incident_id),
         )
     }
     assert sorted(states.values()) == ["cancelled", "fired"]
@@ -674,7 +676,8 @@ async def test_reclassification_recomputes_from_registration(
     armed = {
         r["kind"]
         for r in await sla.pool.fetch(
-            "SELECT kind FROM timers WHERE incident_id = $1 AND state = 'armed'", incident_id
+            "SELECT kind FROM durable_timers WHERE key = $1 AND state = 'armed'",
+            str(incident_id),
         )
     }
     # Critical incidents also reach the category's escalation contact after one day.
@@ -1012,11 +1015,13 @@ async def test_timers_due_while_sla_was_down_fire_once_after_restart(
         incidents = [(await register(desk_settings, organization_id))[0] for _ in range(20)]
 
         async def all_armed() -> bool:
-            count = await first.pool.fetchval("SELECT count(*) FROM timers")
+            count = await first.pool.fetchval("SELECT count(*) FROM durable_timers")
             return bool(count == 20 * 5)
 
         await wait_until(all_armed)
-        waiting = await first.pool.fetchval("SELECT count(*) FROM timers WHERE state = 'armed'")
+        waiting = await first.pool.fetchval(
+            "SELECT count(*) FROM durable_timers WHERE state = 'armed'"
+        )
         await first.stop()  # down while the timers wait
         assert waiting > 0
         await asyncio.sleep(5.5)  # every timer falls due while nobody runs
@@ -1072,9 +1077,9 @@ async def test_two_instances_never_fire_one_timer_twice(
         counts = fired_counts(events)
         assert {key: counts[key] for key in expected} == dict.fromkeys(expected, 1)
         states = await sla.pool.fetch(
-            "SELECT state, count(*) FROM timers WHERE incident_id = ANY($1::uuid[]) "
+            "SELECT state, count(*) FROM durable_timers WHERE key = ANY($1::text[]) "
             "AND kind NOT LIKE 'escalation%' GROUP BY state",
-            incidents,
+            [str(i) for i in incidents],
         )
         assert {r["state"]: r["count"] for r in states} == {"fired": 60 * 4}
     finally:
