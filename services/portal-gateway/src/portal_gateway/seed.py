@@ -1,8 +1,12 @@
 """The bootstrap admin and the demo data set (DESK_DEMO=1).
 
-Users and organizations are ours; categories belong to intake and agent profiles to
-routing, so those are sent as commands through the outbox. Every step is idempotent:
-ids are derived from names, so a restart re-sends the same upserts.
+Seeding adds what is missing and never overwrites: every start runs it, and an admin may
+have changed any demo item since (a capacity, a name, an organization's contract).
+Users and organizations are ours: a row is inserted only when absent, and its
+UserUpserted / OrganizationUpserted is announced only when it was (re-announcing the
+demo's version would overwrite the copies other services keep). Categories belong to
+intake and agent profiles to routing: each command is sent once, as `demo_seeded`
+records, all through the outbox in the seed's transaction.
 """
 
 from __future__ import annotations
@@ -118,26 +122,43 @@ async def _insert_user(uow: UnitOfWork, user: User, password: str) -> bool:
         user.organization_id,
         user.scope.value if user.scope else None,
     )
-    await uow.publish(user.upserted_event())
+    if inserted:
+        await uow.publish(user.upserted_event())
     return bool(inserted)
+
+
+async def _first_time(uow: UnitOfWork, item: str) -> bool:
+    """Record that the demo's command for `item` is being sent; false if it was before."""
+    return bool(
+        await uow.conn.fetchval(
+            "INSERT INTO demo_seeded (item) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true",
+            item,
+        )
+    )
 
 
 async def seed_demo(service: Service) -> None:
     async with service.transaction() as uow:
         organization_id = demo_id(f"organization:{ACME}")
         manager_id = demo_id("user:mike")
-        await uow.conn.execute(
+        # A desk seeded before `demo_seeded` existed sent every command then.
+        seeded_unrecorded = await uow.conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM organizations WHERE id = $1) "
+            "AND NOT EXISTS (SELECT 1 FROM demo_seeded)",
+            organization_id,
+        )
+        if await uow.conn.fetchval(
             "INSERT INTO organizations (id, name, account_manager_id) VALUES ($1, $2, $3) "
-            "ON CONFLICT (id) DO NOTHING",
+            "ON CONFLICT DO NOTHING RETURNING true",
             organization_id,
             ACME,
             manager_id,
-        )
-        await uow.publish(
-            OrganizationUpserted(
-                organization_id=organization_id, name=ACME, account_manager_id=manager_id
+        ):
+            await uow.publish(
+                OrganizationUpserted(
+                    organization_id=organization_id, name=ACME, account_manager_id=manager_id
+                )
             )
-        )
         for demo in DEMO_USERS:
             user = User(
                 id=demo.id,
@@ -155,6 +176,9 @@ async def seed_demo(service: Service) -> None:
             )
             await _insert_user(uow, user, DEMO_PASSWORD)
         for path, name, colour, contact in DEMO_CATEGORIES:
+            item = "category:" + "/".join(path)
+            if not await _first_time(uow, item) or seeded_unrecorded:
+                continue
             await uow.publish(
                 UpsertCategory(
                     category_id=category_id(path),
@@ -166,6 +190,8 @@ async def seed_demo(service: Service) -> None:
                 )
             )
         for username, skills, capacity in DEMO_AGENTS:
+            if not await _first_time(uow, f"agent:{username}") or seeded_unrecorded:
+                continue
             await uow.publish(
                 UpsertAgentProfile(
                     agent_id=demo_id(f"user:{username}"),
@@ -175,4 +201,5 @@ async def seed_demo(service: Service) -> None:
                     group_head_id=demo_id("user:helen"),
                 )
             )
-    log.info("demo_data_seeded")
+        sent = len(uow.end.outbox)
+    log.info("demo_data_seeded", messages_sent=sent)
