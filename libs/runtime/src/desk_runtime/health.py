@@ -3,9 +3,11 @@ plus the consumer watchdog every service runs.
 
 Ready means: the database answers, both broker connections are up (FastStream's, which
 carries the consumers, and the one the outbox relay publishes on), and every queue this
-service consumes has a consumer attached. After a broker restart the connections recover
-but the consumers may not (FastStream #2758); the watchdog notices queues without
-consumers and restarts the subscribers once the connection has had time to recover.
+service consumes — its events, its questions and the reply queues of its request/reply
+clients — has a consumer attached. After a broker restart the connections recover (the
+broker client tries every second) but the consumers may not (FastStream #2758); the
+watchdog notices queues still without a consumer a few seconds after the connection is
+back and re-attaches those consumers (or, failing that, restarts the broker client).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
+from aio_pika.exceptions import ChannelNotFoundEntity
 from desk_contracts.topology import QUERIES, SUBSCRIPTIONS, consumer_queue, rpc_queue
+from faststream.rabbit.subscriber import RabbitSubscriber
 from litestar import Litestar, MediaType, Response, get
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,7 +38,7 @@ from .metrics import (
     OUTBOX_OLDEST_AGE,
     READY,
 )
-from .retry import with_backoff
+from .retry import BROKER_RECONNECT_SECONDS, with_backoff
 
 if TYPE_CHECKING:
     from .service import Service
@@ -45,12 +49,14 @@ CHECK_TIMEOUT_SECONDS = 2.0
 
 
 def consumed_queues(service: Service) -> list[str]:
-    """Every queue this service must have a consumer on: its events and its questions."""
+    """Every queue this service must have a consumer on: its events, its questions and
+    the reply queues of its request/reply clients."""
     namespace = service.settings.namespace
     names = [
         consumer_queue(namespace, service.name, m) for m in SUBSCRIPTIONS.get(service.name, ())
     ]
     names += [rpc_queue(namespace, q) for q in QUERIES.get(service.name, ())]
+    names += [name for client in service.rpc_clients if (name := client.reply_queue)]
     return names
 
 
@@ -114,7 +120,16 @@ async def _consumer_counts(service: Service) -> dict[str, int] | str:
             channel = await service.connection.channel(publisher_confirms=False)
             try:
                 for name in consumed_queues(service):
-                    queue = await channel.declare_queue(name, passive=True)
+                    try:
+                        queue = await channel.declare_queue(name, passive=True, robust=False)
+                    except ChannelNotFoundEntity:
+                        # Not there (an exclusive reply queue not re-declared yet): no
+                        # consumer either. The broker closed the channel: a fresh one.
+                        counts[name] = 0
+                        with contextlib.suppress(Exception):
+                            await channel.close()
+                        channel = await service.connection.channel(publisher_confirms=False)
+                        continue
                     counts[name] = queue.declaration_result.consumer_count or 0
             finally:
                 with contextlib.suppress(Exception):
@@ -143,14 +158,12 @@ async def _outbox_state(service: Service) -> dict[str, Any]:
     return {"backlog": backlog, "oldest_age_seconds": round(age, 3)}
 
 
-async def consumer_watchdog(
-    service: Service, *, interval: float = 2.0, grace: float = 12.0
-) -> None:
+async def consumer_watchdog(service: Service, *, interval: float = 1.0, grace: float = 3.0) -> None:
     """Keeps the gauges fresh and re-attaches consumers that did not come back.
 
-    `grace` is longer than the broker client's own reconnect interval (5 s), so a normal
-    recovery is never interrupted; only consumers still missing on a connected broker
-    after that long make the watchdog restart the subscribers."""
+    `grace` is a few of the broker client's reconnect intervals (1 s): its own recovery
+    re-attaches the consumers as it reopens the channels, and is not interrupted; only
+    consumers still missing that long on a connected broker are re-attached here."""
     missing_since: float | None = None
     last_prune = 0.0
     while True:
@@ -175,7 +188,8 @@ async def consumer_watchdog(
         elif now - missing_since >= grace:
             log.warning("consumers_reattaching", detail=report["checks"]["consumers"])
             CONSUMER_REATTACHMENTS.inc()
-            await reattach_consumers(service)
+            queues = [name for name, count in report["consumers"].items() if count == 0]
+            await reattach_consumers(service, queues or None)
             missing_since = None
         if now - last_prune > 3600:
             last_prune = now
@@ -183,17 +197,41 @@ async def consumer_watchdog(
                 await prune_failures(service.pool)
 
 
-async def reattach_consumers(service: Service) -> None:
-    """Restart the broker client: a fresh connection and every subscriber consuming again.
-    Messages in flight are finished first (the broker's graceful timeout)."""
+async def reattach_consumers(service: Service, queues: list[str] | None = None) -> None:
+    """Consume again from `queues` on the connection as it is (each of their subscribers
+    stopped and started, a reply queue opened afresh); with no queues named, or if that
+    fails, restart the broker client: a fresh connection and every subscriber consuming
+    again. Messages in flight are finished first (the broker's graceful timeout)."""
+    if queues is not None and service.broker.running:
+        try:
+            await _reattach(service, set(queues))
+        except Exception as error:
+            log.warning("consumers_reattach_failed", queues=queues, error=repr(error))
+        else:
+            log.info("consumers_reattached", queues=queues)
+            return
     try:
         await service.broker.stop()
     except Exception as error:
         log.warning("consumers_stop_failed", error=repr(error))
     await with_backoff(
-        "RabbitMQ", service.broker.start, timeout=service.settings.connect_timeout_seconds
+        "RabbitMQ",
+        service.broker.start,
+        timeout=service.settings.connect_timeout_seconds,
+        max_delay=BROKER_RECONNECT_SECONDS,
     )
     log.info("consumers_reattached")
+
+
+async def _reattach(service: Service, queues: set[str]) -> None:
+    async with asyncio.timeout(service.settings.connect_timeout_seconds):
+        for subscriber in service.broker.subscribers:
+            if isinstance(subscriber, RabbitSubscriber) and subscriber.queue.name in queues:
+                await subscriber.stop()
+                await subscriber.start()
+        for client in service.rpc_clients:
+            if client.reply_queue in queues:
+                await client.reattach()
 
 
 def health_routes(service: Service) -> list[Any]:

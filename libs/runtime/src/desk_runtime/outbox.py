@@ -5,6 +5,10 @@ handlers announced just before the commit). The relay claims rows with
 FOR UPDATE SKIP LOCKED (several instances share the work), publishes them with broker
 confirms and deletes them in the same transaction; a crash before the delete publishes
 them again, and the consumers' inbox drops the duplicate.
+
+While the broker is away the rows simply wait: the relay claims nothing until its channel
+is back, a publish cut short by the connection's loss rolls its claim back, and the
+relay tries again as soon as the broker client has reconnected.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from uuid import UUID
 
 import aio_pika
 import asyncpg
-from aio_pika.abc import AbstractChannel, AbstractExchange
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustChannel
+from aiormq.exceptions import ChannelInvalidStateError
 from desk_contracts import Envelope, Message
 
 from .context import causation_id_var, correlation_id_var
@@ -26,6 +31,19 @@ from .metrics import MESSAGES_PUBLISHED, OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISH
 from .topology import declare_events_exchange
 
 log = get_logger(__name__)
+
+# A batch whose confirms have not all come back by then is rolled back and tried again:
+# a connection lost mid-publish must not hold the claimed rows (and a pool connection).
+PUBLISH_TIMEOUT_SECONDS = 10.0
+# After a failure: a short pause, doubled up to this, before the next try.
+MAX_RETRY_PAUSE_SECONDS = 1.0
+RELAY_ERRORS: tuple[type[Exception], ...] = (
+    aio_pika.exceptions.AMQPError,
+    ChannelInvalidStateError,
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+)
 
 
 def envelope_for(
@@ -83,13 +101,14 @@ class OutboxRelay:
         try:
             while True:
                 try:
+                    await self._channel_ready()
                     published = await self.publish_batch()
                     failures = 0
-                except (aio_pika.exceptions.AMQPError, OSError, asyncpg.PostgresError) as error:
+                except RELAY_ERRORS as error:
                     failures += 1
                     OUTBOX_PUBLISH_FAILURES.inc()
                     log.warning("outbox_publish_failed", error=repr(error), failures=failures)
-                    await asyncio.sleep(min(5.0, 0.2 * 2**failures))
+                    await asyncio.sleep(min(MAX_RETRY_PAUSE_SECONDS, 0.05 * 2**failures))
                     continue
                 if published < self._batch_size:
                     self._wake.clear()
@@ -103,6 +122,13 @@ class OutboxRelay:
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
 
+    async def _channel_ready(self) -> None:
+        """Wait (claiming nothing meanwhile) while the broker client reconnects and
+        reopens the channel."""
+        channel = self._channel
+        if isinstance(channel, AbstractRobustChannel) and channel.is_closed:
+            await channel.ready()
+
     async def publish_batch(self) -> int:
         assert self._exchange is not None, "run() declares the exchange first"
         exchange = self._exchange
@@ -115,15 +141,16 @@ class OutboxRelay:
             if not rows:
                 return 0
             # Confirms are awaited concurrently; frames still leave in row order.
-            await asyncio.gather(
-                *(
-                    exchange.publish(
-                        _amqp_message(row["body"], row["message_id"], row["correlation_id"]),
-                        routing_key=row["routing_key"],
+            async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
+                await asyncio.gather(
+                    *(
+                        exchange.publish(
+                            _amqp_message(row["body"], row["message_id"], row["correlation_id"]),
+                            routing_key=row["routing_key"],
+                        )
+                        for row in rows
                     )
-                    for row in rows
                 )
-            )
             await conn.execute(
                 "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [row["id"] for row in rows]
             )

@@ -16,6 +16,12 @@ T = TypeVar("T")
 log = get_logger(__name__)
 
 
+# How often a lost broker connection is tried again (the broker client's interval, for
+# the consumers' connection and the publishing one): a broker back after a restart is in
+# use again within about this long.
+BROKER_RECONNECT_SECONDS = 1.0
+
+
 class DependencyUnavailable(RuntimeError):
     """A dependency stayed unreachable for the whole start-up budget."""
 

@@ -69,7 +69,7 @@ from .metrics import (
 )
 from .migrations import RUNTIME_MIGRATIONS, migrate
 from .outbox import OutboxRelay, envelope_for, write_outbox
-from .retry import with_backoff
+from .retry import BROKER_RECONNECT_SECONDS, with_backoff
 from .rpc import RemoteFailure, RpcClient, ServiceUnavailable
 from .settings import DeskSettings
 from .topology import consumer_queue_arguments, declare_topology
@@ -206,6 +206,9 @@ class Service:
         self._pool: asyncpg.Pool | None = None
         self._connection: AbstractRobustConnection | None = None
         self._rpc: RpcClient | None = None
+        # Every request/reply client on our connection: readiness counts their reply
+        # consumers, and the watchdog re-attaches one that did not come back.
+        self.rpc_clients: list[RpcClient] = []
         # Deliveries of a failed batch, handled one by one.
         self._alone: set[asyncio.Task[None]] = set()
         self._rpc_lock = asyncio.Lock()
@@ -217,6 +220,7 @@ class Service:
                 )
             ),
             default_channel=Channel(prefetch_count=self.settings.prefetch),
+            reconnect_interval=BROKER_RECONNECT_SECONDS,
             app_id=name,
             graceful_timeout=10.0,
             # Handlers take the decoded body and validate it themselves: FastDepends'
@@ -307,6 +311,7 @@ class Service:
                 )
                 await client.connect(self.connection)
                 self._rpc = client
+                self.rpc_clients.append(client)
         return await self._rpc.ask_as(query, result_type, timeout)
 
     @contextlib.asynccontextmanager
@@ -586,6 +591,7 @@ class Service:
             lambda: aio_pika.connect_robust(
                 settings.amqp_url,
                 client_properties={"connection_name": f"{settings.namespace}.{self.name}"},
+                reconnect_interval=BROKER_RECONNECT_SECONDS,
             ),
             timeout=settings.connect_timeout_seconds,
         )
@@ -630,6 +636,7 @@ class Service:
         if self._rpc is not None:
             await self._rpc.close()
             self._rpc = None
+        self.rpc_clients.clear()
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 await self._connection.close()
