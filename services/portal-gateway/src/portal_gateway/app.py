@@ -32,6 +32,7 @@ def build_service(settings: DeskSettings | None = None) -> Service:
 def build_http(service: Service, rpc: RpcClient) -> Litestar:
     async def connect_rpc() -> None:
         await rpc.connect(service.connection)
+        service.rpc_clients.append(rpc)
 
     async def close_rpc() -> None:
         await rpc.close()

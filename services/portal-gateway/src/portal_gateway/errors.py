@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 from desk_runtime.logging import get_logger
 from desk_runtime.rpc import RemoteFailure, ServiceUnavailable
 from litestar import MediaType, Request, Response
@@ -13,6 +12,9 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from .blobs import UploadTooLarge
+from .outage import OUTAGES, RETRY_AFTER, UNAVAILABLE
+from .web.i18n import pick_language, translator
+from .web.render import LANG_COOKIE
 
 log = get_logger(__name__)
 
@@ -57,11 +59,14 @@ def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
         for item in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(item, dict) and "key" in item
     ]
+    headers = dict(exc.headers or {})
+    if exc.status_code == 503:  # every "not now" says when to come back
+        headers = {**RETRY_AFTER, **headers}
     return Response(
         error_body(str(exc.detail), items),
         status_code=exc.status_code,
         media_type=MediaType.JSON,
-        headers=exc.headers,
+        headers=headers,
     )
 
 
@@ -76,8 +81,10 @@ def _too_large(_: Request[Any, Any, Any], exc: UploadTooLarge) -> Response[Any]:
     )
 
 
-def _remote(_: Request[Any, Any, Any], exc: RemoteFailure) -> Response[Any]:
+def _remote(request: Request[Any, Any, Any], exc: RemoteFailure) -> Response[Any]:
     failure = exc.failure
+    if failure.status == 503:  # the service asked could not reach one it depends on
+        return _unavailable(request, exc)
     return Response(
         error_body(failure.detail, [item.model_dump() for item in failure.errors]),
         status_code=failure.status,
@@ -85,22 +92,19 @@ def _remote(_: Request[Any, Any, Any], exc: RemoteFailure) -> Response[Any]:
     )
 
 
-def _unavailable(_: Request[Any, Any, Any], exc: ServiceUnavailable) -> Response[Any]:
-    return Response(
-        error_body(f"the service that answers this is not responding ({exc}); try again shortly"),
-        status_code=503,
-        media_type=MediaType.JSON,
-        headers={"Retry-After": "5"},
+def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A temporary outage, not a bug: 503 with `Retry-After`, said in the reader's
+    language (the portal's language switch, else the `Accept-Language` header)."""
+    if not isinstance(exc, ServiceUnavailable):  # the request/reply client logged those
+        log.warning("dependency_unavailable", path=request.url.path, error=repr(exc))
+    language = pick_language(
+        request.cookies.get(LANG_COOKIE), None, request.headers.get("accept-language")
     )
-
-
-def _database_busy(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.warning("database_unavailable", path=request.url.path, error=repr(exc))
     return Response(
-        error_body("the database is busy or unreachable; try again shortly"),
+        error_body(translator(language)(UNAVAILABLE)),
         status_code=503,
         media_type=MediaType.JSON,
-        headers={"Retry-After": "5"},
+        headers=RETRY_AFTER,
     )
 
 
@@ -117,12 +121,8 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: _validation,
     HTTPException: _http,
     RemoteFailure: _remote,
-    ServiceUnavailable: _unavailable,
     UploadTooLarge: _too_large,
-    # Refused or lost connections are a temporary outage, not a bug: 503, not 500.
-    asyncpg.TooManyConnectionsError: _database_busy,
-    asyncpg.CannotConnectNowError: _database_busy,
-    asyncpg.ConnectionDoesNotExistError: _database_busy,
-    ConnectionError: _database_busy,
+    # A peer, the broker or the database out of reach for a moment: 503, not 500.
+    **dict.fromkeys(OUTAGES, _unavailable),
     Exception: _unexpected,
 }

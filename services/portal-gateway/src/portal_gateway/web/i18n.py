@@ -125,6 +125,7 @@ _RU: dict[str, str] = {
     "Back to incidents": "К списку инцидентов",
     "Not found": "Не найдено",
     "Access denied": "Доступ запрещён",
+    "Temporarily unavailable": "Временно недоступно",
     "The page you asked for does not exist or is not yours to see.": (
         "Запрошенная страница не существует или недоступна вам."
     ),

@@ -68,6 +68,7 @@ from ..api.deps import (
     session_cookie,
 )
 from ..blobs import BadUpload, BlobStore, Upload, UploadTooLarge, read_multipart
+from ..outage import OUTAGES, RETRY_AFTER, UNAVAILABLE
 from ..saved_filters import normalize_filter_query, saved_filters_of
 from ..schemas import NewEntry, NewIncident, RatingIn, StatusChange, TokenRequest
 from ..security import csrf_matches
@@ -819,7 +820,7 @@ async def sla_report(request: Request[Any, Any, Any]) -> Response[str]:
 
 def _error_page(request: Request[Any, Any, Any], status: int, message: str) -> Response[Any]:
     t = _t(request)
-    titles = {403: t("Access denied"), 404: t("Not found")}
+    titles = {403: t("Access denied"), 404: t("Not found"), 503: t("Temporarily unavailable")}
     return render(
         request,
         "error.html",
@@ -845,14 +846,20 @@ def _on_http(request: Request[Any, Any, Any], error: HTTPException) -> Response[
 
 
 def _on_remote(request: Request[Any, Any, Any], error: RemoteFailure) -> Response[Any]:
+    if error.failure.status == 503:
+        return _on_unavailable(request, error)
     if error.failure.status == 404:
         message = _t(request)("The page you asked for does not exist or is not yours to see.")
         return _error_page(request, 404, message)
     return _error_page(request, error.failure.status, _failure_text(error))
 
 
-def _on_unavailable(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
-    return _error_page(request, 503, _t(request)("A service is not responding; try again shortly."))
+def _on_unavailable(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    if not isinstance(error, ServiceUnavailable):  # the request/reply client logged those
+        log.warning("page_dependency_unavailable", path=request.url.path, error=repr(error))
+    page = _error_page(request, 503, _t(request)(UNAVAILABLE))
+    page.headers.update(RETRY_AFTER)
+    return page
 
 
 def _on_upload(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -869,7 +876,8 @@ PAGE_ERRORS: dict[Any, Any] = {
     LoginRequired: _on_login_required,
     HTTPException: _on_http,
     RemoteFailure: _on_remote,
-    ServiceUnavailable: _on_unavailable,
+    # A peer, the broker or the database out of reach for a moment: a 503 page.
+    **dict.fromkeys(OUTAGES, _on_unavailable),
     BadUpload: _on_upload,
     UploadTooLarge: _on_upload,
     Exception: _on_unexpected,
