@@ -10,23 +10,45 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import httpx
 import pytest
+import pytest_asyncio
 from desk_contracts import Envelope
 from desk_contracts.enums import Channel, Priority
 from desk_contracts.messages import IncidentAssigned, IncidentRegistered
 from desk_contracts.topology import SERVICES, consumer_queue, dead_letter_queue
-from desk_runtime.testing import Mailbox, publish, wait_until
+from desk_runtime.testing import Infrastructure, Mailbox, drop_namespace, publish, wait_until
 
-from .conftest import RunningDesk, demo_id
+from .conftest import RunningDesk, demo_id, start_desk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
 ADMIN_PASSWORD = "admin-e2e-password"
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the desk's notify reads operators' template overrides from."""
+    return tmp_path_factory.mktemp("templates")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def desk(
+    infra: Infrastructure, smtp_module: tuple[int, Mailbox], templates: Path
+) -> AsyncIterator[RunningDesk]:
+    running, log_file = await start_desk(infra, smtp_module[0], template_dir=str(templates))
+    try:
+        yield running
+    finally:
+        await running.group.stop_all()
+        log_file.close()  # type: ignore[attr-defined]
+        await drop_namespace(running.settings)
 
 
 async def _admin(desk: RunningDesk) -> dict[str, str]:
@@ -123,7 +145,7 @@ async def test_only_admins_and_operators_reach_operations(desk: RunningDesk) -> 
 
 
 async def test_a_poison_message_is_dead_lettered_explained_and_replayed_once_fixed(
-    desk: RunningDesk, smtp_module: tuple[int, Mailbox]
+    desk: RunningDesk, smtp_module: tuple[int, Mailbox], templates: Path
 ) -> None:
     mailbox = smtp_module[1]
     admin = await _admin(desk)
@@ -132,43 +154,9 @@ async def test_a_poison_message_is_dead_lettered_explained_and_replayed_once_fix
     dead = dead_letter_queue(queue)
     anna = demo_id("user:anna")
     incident_id = uuid4()
-    # notify never saw this incident registered: every delivery of the assignment fails.
-    assigned = Envelope.wrap(
-        IncidentAssigned(
-            incident_id=incident_id, agent_id=anna, reason="e2e", assigned_at=datetime.now(UTC)
-        ),
-        producer="e2e",
-    )
-    await publish(desk.settings, assigned)
-
-    async def dead_lettered() -> dict[str, Any] | None:
-        body = await _get(desk, "/api/v1/ops/dead-letters", admin, queue=dead)
-        return body if body["total"] == 1 else None
-
-    listing = await wait_until(dead_lettered, timeout=40, interval=0.3)
-    [letter] = listing["items"]
-    assert letter["key"] == str(assigned.message_id)
-    assert letter["original_queue"] == queue
-    assert letter["routing_key"] == "incident.assigned"
-    assert letter["reason"] == "delivery_limit"
-    assert letter["incident_id"] == str(incident_id)
-    assert letter["error_source"] == "consumer"
-    assert "not known yet" in letter["error"]
-    assert letter["attempts"] == 6
-    assert letter["payload"]["payload"]["agent_id"] == str(anna)
-    # The whole view lists it too, and listing twice loses nothing.
-    everything = await _get(desk, "/api/v1/ops/dead-letters", admin)
-    # (Other consumers of the assignment, e.g. intake, did not know the incident either.)
-    mine = [d for d in everything["items"] if d["dead_letter_queue"] == dead]
-    assert [d["key"] for d in mine] == [letter["key"]]
-    queues = await _get(desk, "/api/v1/ops/queues", admin)
-    by_name = {q["name"]: q for q in queues["items"]}
-    assert by_name[dead]["messages_ready"] == 1
-    assert queues["dead_letters"] >= 1
-
-    # The cause is fixed: the registration arrives. (Routing gives the incident to the
-    # generalist boris, so notify also handles an assignment of its own to him; only
-    # the replayed one is anna's.)
+    # notify knows the incident (routing gives it to the generalist boris, so notify also
+    # handles an assignment of its own to him, in Russian: only the replayed one is
+    # anna's).
     registered = IncidentRegistered(
         incident_id=incident_id,
         number="INC-990001",
@@ -192,7 +180,45 @@ async def test_a_poison_message_is_dead_lettered_explained_and_replayed_once_fix
         )
 
     await wait_until(registration_handled, timeout=20, interval=0.2)
+    # An operator's override of the English assignment subject that does not parse:
+    # every delivery of anna's assignment fails.
+    broken = templates / "en.incident_assigned.subject.txt"
+    broken.write_text("{{ number")
+    assigned = Envelope.wrap(
+        IncidentAssigned(
+            incident_id=incident_id, agent_id=anna, reason="e2e", assigned_at=datetime.now(UTC)
+        ),
+        producer="e2e",
+    )
+    await publish(desk.settings, assigned)
 
+    async def dead_lettered() -> dict[str, Any] | None:
+        body = await _get(desk, "/api/v1/ops/dead-letters", admin, queue=dead)
+        return body if body["total"] == 1 else None
+
+    listing = await wait_until(dead_lettered, timeout=40, interval=0.3)
+    [letter] = listing["items"]
+    assert letter["key"] == str(assigned.message_id)
+    assert letter["original_queue"] == queue
+    assert letter["routing_key"] == "incident.assigned"
+    assert letter["reason"] == "delivery_limit"
+    assert letter["incident_id"] == str(incident_id)
+    assert letter["error_source"] == "consumer"
+    assert "TemplateSyntaxError" in letter["error"]
+    assert letter["attempts"] == 6
+    assert letter["payload"]["payload"]["agent_id"] == str(anna)
+    # The whole view lists it too, and listing twice loses nothing.
+    everything = await _get(desk, "/api/v1/ops/dead-letters", admin)
+    # (Other consumers of the assignment, e.g. intake, did not know the incident.)
+    mine = [d for d in everything["items"] if d["dead_letter_queue"] == dead]
+    assert [d["key"] for d in mine] == [letter["key"]]
+    queues = await _get(desk, "/api/v1/ops/queues", admin)
+    by_name = {q["name"]: q for q in queues["items"]}
+    assert by_name[dead]["messages_ready"] == 1
+    assert queues["dead_letters"] >= 1
+
+    # The cause is fixed: the override goes.
+    broken.unlink()
     async with desk.client() as http:
         missing = await http.post(
             "/api/v1/ops/dead-letters/replay",

@@ -8,10 +8,23 @@ from desk_contracts import ErrorItem, Failure
 from pydantic import ValidationError
 
 
+def fact(kind: str, key: object) -> str:
+    """The name of one fact a message may wait for, e.g. `incident:<id>`: the same in
+    the handler that waits (`NotYet`) and in the one that records it
+    (`UnitOfWork.arrived`)."""
+    return f"{kind}:{key}"
+
+
 class NotYet(LookupError):
     """A fact this message builds on has not arrived yet: it travels on another queue
-    (an incident's registration, a user's contact point) and is normally a moment
-    behind. The consumer waits and tries again before spending a redelivery on it."""
+    (an incident's registration, a user's contact point) and may be a moment or, under
+    a long lag, minutes behind. The consumer parks the message under that fact instead
+    of failing it (desk_runtime.parking), and the transaction that records the fact
+    (`UnitOfWork.arrived(kind, key)`) handles it."""
+
+    def __init__(self, kind: str, key: object, detail: str | None = None) -> None:
+        super().__init__(detail or f"{kind} {key} not known yet")
+        self.fact = fact(kind, key)
 
 
 class DomainError(Exception):

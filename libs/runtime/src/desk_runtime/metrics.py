@@ -25,7 +25,8 @@ _LATENESS_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60)
 
 MESSAGES_CONSUMED = Counter(
     "desk_messages_consumed_total",
-    "Messages handled, by queue (one queue per handler) and outcome: ok, failed, duplicate",
+    "Messages handled, by queue (one queue per handler) and outcome: ok, failed, duplicate, "
+    "parked (a fact it builds on has not arrived yet)",
     ["queue", "outcome"],
 )
 MESSAGE_HANDLING_SECONDS = Histogram(
@@ -58,6 +59,19 @@ OUTBOX_BACKLOG = Gauge(
 OUTBOX_OLDEST_AGE = Gauge(
     "desk_outbox_oldest_age_seconds",
     "Age of the oldest outbox row not yet published (0 when the outbox is empty)",
+)
+PARKED_REPLAYS = Counter(
+    "desk_parked_replays_total",
+    "Parked messages taken out when the fact they awaited arrived, by queue and outcome: "
+    "handled, parked (again, for another fact), handed_back (failed: back to its queue)",
+    ["queue", "outcome"],
+)
+PARKED_MESSAGES = Gauge(
+    "desk_parked_messages", "Messages waiting, parked, for a fact that has not arrived yet"
+)
+PARKED_OLDEST_AGE = Gauge(
+    "desk_parked_oldest_age_seconds",
+    "How long the longest-parked message has waited (0 when none waits)",
 )
 QUERIES_ANSWERED = Counter(
     "desk_queries_answered_total",

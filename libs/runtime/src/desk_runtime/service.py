@@ -14,6 +14,11 @@ still acked only after the commit, and retried alone if the batch fails). A hand
 would rather work on the whole batch at once sets its part aside with `uow.gather(item,
 step)`: `step` runs once before the commit with everything gathered for it. What the
 handlers announce is written to the outbox in one statement just before the commit.
+
+A handler whose message builds on a fact not known yet (it travels on another queue)
+raises `NotYet(kind, key)`: the message is parked under that fact, and the handler that
+records it calls `uow.arrived(kind, key)`, which handles the parked message in that
+transaction (desk_runtime.parking).
 """
 
 # No `from __future__ import annotations` here: FastStream reads the consumers'
@@ -54,9 +59,10 @@ from faststream.rabbit import (
 from pydantic import ValidationError
 from yarl import URL
 
+from . import parking
 from .context import causation_id_var, correlation_id_var
 from .db import create_pool, ensure_database
-from .errors import DomainError, NotYet, validation_items
+from .errors import DomainError, NotYet, fact, validation_items
 from .failures import record_failure
 from .health import consumer_watchdog
 from .logging import configure_logging, get_logger, log_context
@@ -75,11 +81,6 @@ from .settings import DeskSettings
 from .topology import consumer_queue_arguments, declare_topology
 
 log = get_logger(__name__)
-
-# A message whose prerequisite is still on another queue is tried again after these
-# pauses (3 s in all) before its delivery counts as failed: under a burst that queue may
-# lag by seconds, and each redelivery brings the dead letters one step closer.
-NOT_YET_PAUSES = (0.1, 0.2, 0.4, 0.8, 1.5)
 
 M = TypeVar("M", bound=Message)
 Q = TypeVar("Q", bound=Query)
@@ -103,17 +104,29 @@ ClosingStep = Callable[["UnitOfWork", list[Gathered[Any]]], Awaitable[None]]
 @dataclass
 class TransactionEnd:
     """What the units of one transaction leave for its end (a batch of deliveries shares
-    one): the items gathered for closing steps, the announcements, written to the outbox
+    one): the items gathered for closing steps, the facts recorded (what was parked
+    under them is handled before the commit), the announcements, written to the outbox
     in one statement just before the commit, and what to do once it has committed."""
 
     gathered: dict[ClosingStep, list[Gathered[Any]]] = field(default_factory=dict)
     outbox: list[Envelope[Message]] = field(default_factory=list)
     remembered: dict[Hashable, Any] = field(default_factory=dict)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    arrived: list[str] = field(default_factory=list)
+    # Facts whose parked messages this transaction has taken out already.
+    recorded: set[str] = field(default_factory=set)
 
     def committed(self) -> None:
         for action in self.after_commit:
             action()
+
+    def absorb(self, part: "TransactionEnd") -> None:
+        """Take over what one handler, run apart (in a savepoint), left for the end."""
+        for step, items in part.gathered.items():
+            self.gathered.setdefault(step, []).extend(items)
+        self.outbox.extend(part.outbox)
+        self.after_commit.extend(part.after_commit)
+        self.arrived.extend(part.arrived)
 
 
 @dataclass
@@ -149,6 +162,12 @@ class UnitOfWork:
         self.end.outbox.extend(envelopes)
         return envelopes
 
+    def arrived(self, kind: str, key: object) -> None:
+        """This transaction records the fact `kind`/`key`: the messages parked waiting
+        for it are handled before the commit (after the closing steps), in it. Call it
+        once the fact is written (or from the closing step that writes it)."""
+        self.end.arrived.append(fact(kind, key))
+
     def on_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the transaction has committed: counters count what
         happened, not what a rolled-back attempt tried."""
@@ -175,11 +194,19 @@ class UnitOfWork:
 async def close_transaction(
     conn: asyncpg.Connection, service: "Service", end: TransactionEnd
 ) -> None:
-    """Run the closing steps the handlers asked for and write the transaction's
-    announcements, inside the transaction (`end.committed()` follows the commit)."""
+    """Run the closing steps the handlers asked for, handle what was parked under the
+    facts they recorded (which may gather or record more: then again), and write the
+    transaction's announcements, inside the transaction (`end.committed()` follows the
+    commit)."""
     closing = UnitOfWork(conn, service, end=end)
-    for step, items in list(end.gathered.items()):
-        await step(closing, items)
+    while end.gathered or end.arrived:
+        gathered, end.gathered = end.gathered, {}
+        for step, items in gathered.items():
+            await step(closing, items)
+        facts, end.arrived = sorted(set(end.arrived) - end.recorded), []
+        if facts:
+            end.recorded.update(facts)
+            await parking.replay(service, conn, end, facts)
     await write_outbox(conn, end.outbox)
 
 
@@ -199,6 +226,8 @@ class Service:
         self.settings = settings or DeskSettings()
         self._migrations = migrations
         self._events: dict[type[Message], EventHandler] = {}
+        # Per message type: its envelope's model, its handler and its queue.
+        self.consumers: dict[str, tuple[Any, EventHandler, str]] = {}
         self._queries: dict[type[Query], QueryHandler] = {}
         self._startup: list[BackgroundTask] = []
         self._background: list[BackgroundTask] = []
@@ -341,6 +370,7 @@ class Service:
             exchange_name(namespace, EVENTS_EXCHANGE), type=ExchangeType.TOPIC, durable=True
         )
         envelope_type: Any = Envelope.__class_getitem__(model)
+        self.consumers[model.ROUTING_KEY] = (envelope_type, handler, queue_name)
 
         batcher = _Batcher(self, queue_name, handler)
 
@@ -394,7 +424,7 @@ class Service:
                         duplicates.append(delivery)
                         continue
                     fresh.discard(envelope.message_id)  # a second copy in the batch
-                    with self._message_context(envelope):
+                    with self.message_context(envelope):
                         await handler(envelope.payload, UnitOfWork(conn, self, envelope, end=end))
                     handled.append(delivery)
                 await close_transaction(conn, self, end)
@@ -418,7 +448,7 @@ class Service:
             MESSAGES_CONSUMED.labels(queue_name, "ok").inc()
             MESSAGE_HANDLING_SECONDS.labels(queue_name).observe(elapsed)
             # Each message keeps its own line, with its correlation and incident ids.
-            with self._message_context(delivery.envelope):
+            with self.message_context(delivery.envelope):
                 log.info("message_handled", queue=queue_name, batch=len(batch))
             delivery.done.set_result(None)
         for delivery in duplicates:
@@ -436,7 +466,8 @@ class Service:
             delivery.done.set_result(None)
 
     @contextlib.contextmanager
-    def _message_context(self, envelope: Envelope[Any]) -> Iterator[None]:
+    def message_context(self, envelope: Envelope[Any]) -> Iterator[None]:
+        """The correlation and log context of handling `envelope`."""
         correlation = correlation_id_var.set(envelope.correlation_id)
         causation = causation_id_var.set(envelope.message_id)
         try:
@@ -456,46 +487,61 @@ class Service:
     ) -> None:
         started = time.perf_counter()
         try:
-            with self._message_context(envelope):
-                unit: UnitOfWork | None = None
+            with self.message_context(envelope):
                 try:
-                    for pause in (*NOT_YET_PAUSES, None):
-                        try:
-                            async with self.pool.acquire() as conn, conn.transaction():
-                                fresh = await conn.fetchval(
-                                    "INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) "
-                                    "ON CONFLICT DO NOTHING RETURNING true",
-                                    queue_name,
-                                    envelope.message_id,
-                                )
-                                if not fresh:
-                                    INBOX_DUPLICATES.labels(queue_name).inc()
-                                    MESSAGES_CONSUMED.labels(queue_name, "duplicate").inc()
-                                    log.info("message_duplicate_skipped", queue=queue_name)
-                                    return
-                                unit = UnitOfWork(conn, self, envelope)
-                                await handler(envelope.payload, unit)
-                                await close_transaction(conn, self, unit.end)
-                            break
-                        except NotYet as waiting:
-                            if pause is None:
-                                raise
-                            log.info("message_waits_for_a_fact", reason=str(waiting))
-                            await asyncio.sleep(pause)
-                    assert unit is not None
-                    unit.end.committed()
+                    try:
+                        outcome = await self._handle(queue_name, envelope, handler)
+                    except NotYet as waiting:
+                        # Parked, unless the fact committed meanwhile (desk_runtime.parking).
+                        outcome = await self._handle(queue_name, envelope, handler, waiting)
                 except Exception as error:
                     MESSAGES_CONSUMED.labels(queue_name, "failed").inc()
                     log.exception("message_handling_failed", queue=queue_name, error=repr(error))
                     await record_failure(self.pool, queue_name, envelope.message_id, error)
-                    # Back off a little so a transient cause (a peer's row not there yet,
-                    # a database restart) has a chance before the next delivery.
+                    # Back off a little so a transient cause (a database restart) has a
+                    # chance before the next delivery.
                     await asyncio.sleep(0.2)
                     raise NackMessage() from error
-                MESSAGES_CONSUMED.labels(queue_name, "ok").inc()
-                log.info("message_handled", queue=queue_name)
+                MESSAGES_CONSUMED.labels(queue_name, outcome).inc()
+                if outcome == "duplicate":
+                    INBOX_DUPLICATES.labels(queue_name).inc()
+                    log.info("message_duplicate_skipped", queue=queue_name)
+                elif outcome == "ok":
+                    log.info("message_handled", queue=queue_name)
         finally:
             MESSAGE_HANDLING_SECONDS.labels(queue_name).observe(time.perf_counter() - started)
+
+    async def _handle(
+        self,
+        queue_name: str,
+        envelope: Envelope[Any],
+        handler: EventHandler,
+        waiting: NotYet | None = None,
+    ) -> str:
+        """One delivery in one transaction with its inbox row: "ok", "duplicate", or,
+        when it `waiting` for a fact, "parked" if the fact is still missing under its
+        lock."""
+        end = TransactionEnd()
+        async with self.pool.acquire() as conn, conn.transaction():
+            if waiting is not None:
+                await parking.lock_facts(conn, [waiting.fact])
+            fresh = await conn.fetchval(
+                "INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) "
+                "ON CONFLICT DO NOTHING RETURNING true",
+                queue_name,
+                envelope.message_id,
+            )
+            if not fresh:
+                return "duplicate"
+            if waiting is None:
+                await handler(envelope.payload, UnitOfWork(conn, self, envelope, end=end))
+            elif not await parking.handle_or_park(
+                self, conn, envelope, handler, end, locked={waiting.fact}
+            ):
+                return "parked"
+            await close_transaction(conn, self, end)
+        end.committed()
+        return "ok"
 
     def _subscribe_query(
         self, query: type[Q], handler: Callable[[Q, "Service"], Awaitable[Message]]
@@ -603,6 +649,7 @@ class Service:
         relay = OutboxRelay(self._pool, channel, settings.namespace)
         self._spawn("outbox-relay", lambda _: relay.run())
         self._spawn("consumer-watchdog", consumer_watchdog)
+        self._spawn("parked-gauges", lambda service: parking.watch(service.pool))
         for task in self._background:
             self._spawn(task.__name__, task)
         self.started.set()

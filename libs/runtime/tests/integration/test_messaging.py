@@ -117,14 +117,14 @@ async def test_an_event_delivered_twice_sends_one_mail(
 
 
 async def test_a_message_that_always_fails_ends_in_the_dead_letters(
-    notify: Service, desk_settings: DeskSettings
+    intake: Service, desk_settings: DeskSettings
 ) -> None:
-    # notify cannot know an incident it never saw registered: every delivery fails.
+    # intake owns the incidents: an assignment of one it never had cannot be applied.
     orphan = IncidentAssigned(
         incident_id=uuid4(), agent_id=uuid4(), reason="test", assigned_at=datetime.now(UTC)
     )
     await publish(desk_settings, Envelope.wrap(orphan, producer="test"))
-    parked = dead_letter_queue(consumer_queue(desk_settings.namespace, "notify", IncidentAssigned))
+    parked = dead_letter_queue(consumer_queue(desk_settings.namespace, "intake", IncidentAssigned))
 
     async def dead_lettered() -> bool:
         ready, _ = await queue_depth(desk_settings, parked)
@@ -333,42 +333,3 @@ async def test_a_burst_shares_transactions_and_a_poison_message_fails_alone(
     deliveries = batch_metric("sum") - deliveries_before
     assert deliveries >= len(commands)
     assert transactions < deliveries, "the burst was handled one delivery at a time"
-
-
-async def test_a_fact_that_overtakes_what_it_builds_on_waits_instead_of_failing(
-    notify: Service, desk_settings: DeskSettings
-) -> None:
-    """Due times reach notify before the incident's registration (another queue): the
-    consumer waits for it in the process and spends no redelivery."""
-    import asyncio
-
-    from desk_contracts.messages import DeadlinesSet
-
-    user = _requester()
-    await publish(desk_settings, Envelope.wrap(user, producer="test"))
-    registered = _registered(user)
-    due = datetime.now(UTC)
-    await publish(
-        desk_settings,
-        Envelope.wrap(
-            DeadlinesSet(
-                incident_id=registered.incident_id,
-                contract_id=uuid4(),
-                contract_name="Standard",
-                contract_version=1,
-                response_due=due,
-                resolution_due=due,
-                computed_at=due,
-            ),
-            producer="test",
-        ),
-    )
-    await asyncio.sleep(0.5)
-    await publish(desk_settings, Envelope.wrap(registered, producer="test"))
-    await wait_until(
-        lambda: notify.pool.fetchval(
-            "SELECT response_due FROM incidents WHERE incident_id = $1", registered.incident_id
-        ),
-        timeout=10,
-    )
-    assert await notify.pool.fetchval("SELECT count(*) FROM message_failures") == 0

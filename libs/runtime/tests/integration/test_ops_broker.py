@@ -9,6 +9,7 @@ import asyncio
 import subprocess
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID, uuid4
@@ -43,10 +44,14 @@ pytestmark = pytest.mark.integration
 
 
 @pytest_asyncio.fixture
-async def notify(desk_settings: DeskSettings, smtp: tuple[int, Mailbox]) -> AsyncIterator[Service]:
+async def notify(
+    desk_settings: DeskSettings, smtp: tuple[int, Mailbox], tmp_path: Path
+) -> AsyncIterator[Service]:
     from notify.app import build
 
-    service = build(desk_settings.model_copy(update={"smtp_port": smtp[0]}))
+    service = build(
+        desk_settings.model_copy(update={"smtp_port": smtp[0], "template_dir": tmp_path})
+    )
     await service.start()
     try:
         yield service
@@ -76,7 +81,7 @@ async def _dead_letters(settings: DeskSettings, queue: str, count: int) -> None:
 
 
 async def test_a_poison_message_is_dead_lettered_explained_and_replayed_once_fixed(
-    notify: Service, desk_settings: DeskSettings
+    notify: Service, desk_settings: DeskSettings, tmp_path: Path
 ) -> None:
     namespace = desk_settings.namespace
     queue = consumer_queue(namespace, "notify", IncidentAssigned)
@@ -85,10 +90,30 @@ async def test_a_poison_message_is_dead_lettered_explained_and_replayed_once_fix
     requester, agent = _user(Role.CLIENT, organization), _user(Role.AGENT)
     for user in (requester, agent):
         await publish(desk_settings, Envelope.wrap(user, producer="test"))
-    # notify has never seen this incident registered: every delivery fails.
+    registered = IncidentRegistered(
+        incident_id=uuid4(),
+        number="INC-000777",
+        title="Printer on fire",
+        category_id=uuid4(),
+        category_path=("fault",),
+        priority=Priority.HIGH,
+        channel=Channel.API,
+        requester_id=requester.user_id,
+        organization_id=organization,
+        registered_at=datetime.now(UTC),
+    )
+    await publish(desk_settings, Envelope.wrap(registered, producer="test"))
+    await wait_until(
+        lambda: notify.pool.fetchval(
+            "SELECT 1 FROM incidents WHERE incident_id = $1", registered.incident_id
+        )
+    )
+    # An operator's template override that does not parse: every delivery fails.
+    broken = tmp_path / "en.incident_assigned.subject.txt"
+    broken.write_text("{{ number")
     assigned = Envelope.wrap(
         IncidentAssigned(
-            incident_id=uuid4(),
+            incident_id=registered.incident_id,
             agent_id=agent.user_id,
             reason="test",
             assigned_at=datetime.now(UTC),
@@ -118,7 +143,7 @@ async def test_a_poison_message_is_dead_lettered_explained_and_replayed_once_fix
     assert failure is not None
     # The first delivery and DELIVERY_LIMIT redeliveries.
     assert failure["attempts"] == DELIVERY_LIMIT + 1
-    assert "not known yet" in failure["last_error"]
+    assert "TemplateSyntaxError" in failure["last_error"]
     # Reading does not consume.
     again, total = await read_dead_letters(notify.connection, dead)
     assert total == 1
@@ -126,25 +151,8 @@ async def test_a_poison_message_is_dead_lettered_explained_and_replayed_once_fix
     with pytest.raises(DeadLetterNotFound):
         await replay_dead_letters(notify.connection, dead, str(uuid4()))
 
-    # The cause is fixed: the registration arrives; the replay is then consumed.
-    registered = IncidentRegistered(
-        incident_id=assigned.payload.incident_id,
-        number="INC-000777",
-        title="Printer on fire",
-        category_id=uuid4(),
-        category_path=("fault",),
-        priority=Priority.HIGH,
-        channel=Channel.API,
-        requester_id=requester.user_id,
-        organization_id=organization,
-        registered_at=datetime.now(UTC),
-    )
-    await publish(desk_settings, Envelope.wrap(registered, producer="test"))
-    await wait_until(
-        lambda: notify.pool.fetchval(
-            "SELECT 1 FROM incidents WHERE incident_id = $1", registered.incident_id
-        )
-    )
+    # The cause is fixed: the override goes; the replay is then consumed.
+    broken.unlink()
     replayed = await replay_dead_letters(notify.connection, dead, letter.key)
     assert [r.key for r in replayed] == [letter.key]
     await wait_until(

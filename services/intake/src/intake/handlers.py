@@ -67,6 +67,9 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 COUNT_CAP = 10_000
 log = get_logger(__name__)
 
+# The fact a child node's command waits for: its parent node.
+CATEGORY = "category"
+
 # History lines other services act on. Status, assignment, deadline and system lines
 # record a change that has its own event (IncidentStatusChanged, IncidentAssigned,
 # DeadlinesSet…); announcing them again as entries only made every consumer read and
@@ -310,8 +313,8 @@ async def _apply_category(
         if parent is None:
             if create is None:
                 # The seed sends a tree in one go and consumers run concurrently: the
-                # parent's own command may still be on its way (the consumer waits).
-                raise NotYet(f"parent category {command.parent_id} not known yet")
+                # parent's own command may still be on its way (this one waits, parked).
+                raise NotYet(CATEGORY, command.parent_id)
             raise Invalid.field("parent_id", "unknown category")
         parent_path = list(parent["path"])
     if existing is not None and (
@@ -380,8 +383,10 @@ def register(service: Service) -> None:
 
     @service.handles(UpsertCategory)
     async def upsert_category(command: UpsertCategory, uow: UnitOfWork) -> None:
-        """Creates or renames a node of the category tree (type / category / subcategory)."""
+        """Creates or renames a node of the category tree (type / category / subcategory);
+        the children that came first are created next."""
         await uow.publish(await _apply_category(uow.conn, command, create=None))
+        uow.arrived(CATEGORY, command.category_id)
 
     @service.answers(SaveCategory)
     async def save_category(query: SaveCategory, service: Service) -> CategoryView:
@@ -390,6 +395,7 @@ def register(service: Service) -> None:
             raise Forbidden("admins only")
         async with service.transaction() as uow:
             await uow.publish(await _apply_category(uow.conn, query.category, create=query.create))
+            uow.arrived(CATEGORY, query.category.category_id)
             row = await repo.category(uow.conn, query.category.category_id)
         assert row is not None
         return _category_view(row)

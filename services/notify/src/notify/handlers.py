@@ -1,15 +1,20 @@
 """Notify handlers: keep the facts needed to address people, and queue one delivery per
 (event, recipient, channel) — the unique key is written in the event's own transaction,
-before anything is sent, so a redelivered event or a restart never sends twice."""
+before anything is sent, so a redelivered event or a restart never sends twice.
+
+An event about an incident notify has not seen registered, or addressed to a user whose
+contact point has not arrived, waits parked for that fact (`NotYet`) and is handled in
+the transaction that records it (`uow.arrived`): never dropped, whatever the order."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from desk_contracts.enums import Locale, Role, Status
+from desk_contracts.enums import Locale, Role, Status, Visibility
 from desk_contracts.messages import (
     AgentProfileChanged,
     CategoryUpserted,
@@ -39,6 +44,10 @@ from .templates import Templates
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 log = get_logger(__name__)
+
+# The facts events wait for: an incident's registration, a user's contact point.
+INCIDENT = "incident"
+CONTACT = "contact"
 
 
 class Notifier:
@@ -80,8 +89,8 @@ class Notifier:
                 kind,
             )
             if contact is None:
-                # The user's own event may still be on its way: the consumer waits for it.
-                raise NotYet(f"no contact point for user {person.user_id} yet")
+                # The user's own event is still on its way: this one waits for it.
+                raise NotYet(CONTACT, person.user_id, f"no contact point for {person.user_id} yet")
             if not contact["active"]:
                 continue
             choices = {
@@ -145,9 +154,21 @@ async def known_incident(uow: UnitOfWork, incident_id: UUID) -> asyncpg.Record:
         "SELECT * FROM incidents WHERE incident_id = $1", incident_id
     )
     if row is None:
-        # Its registration travels on another queue and may come a moment later.
-        raise NotYet(f"incident {incident_id} not known yet")
+        # Its registration travels on another queue and may come later.
+        raise NotYet(INCIDENT, incident_id)
     return row
+
+
+async def overtaken(uow: UnitOfWork, incident_id: UUID, column: str, at: datetime) -> None:
+    """After an update applied only if nothing later was (`column` <= `at`) found no
+    row: returns if a later change is applied indeed (this one is moot). Raises NotYet if
+    the incident is not registered — also when its registration committed just after the
+    update looked, so the change is applied when tried again, never taken for overtaken."""
+    later = await uow.conn.fetchval(
+        f"SELECT {column} > $2 FROM incidents WHERE incident_id = $1", incident_id, at
+    )
+    if not later:
+        raise NotYet(INCIDENT, incident_id)
 
 
 def settled(incident: asyncpg.Record, kind: str) -> bool:
@@ -168,8 +189,8 @@ async def change_incident(
         f"UPDATE incidents SET {changes} WHERE incident_id = $1 RETURNING *", incident_id, *values
     )
     if row is None:
-        # Its registration travels on another queue and may come a moment later.
-        raise NotYet(f"incident {incident_id} not known yet")
+        # Its registration travels on another queue and may come later.
+        raise NotYet(INCIDENT, incident_id)
     return row
 
 
@@ -194,6 +215,11 @@ async def escalation_contact_of(uow: UnitOfWork, incident: asyncpg.Record) -> UU
     )
 
 
+def is_reply(event: EntryAdded) -> bool:
+    """Whether the entry may notify anyone: public words or files."""
+    return event.visibility is Visibility.PUBLIC and event.kind in recipients.REPLY_KINDS
+
+
 def register(service: Service) -> None:
     notifier = Notifier(service)
 
@@ -201,7 +227,8 @@ def register(service: Service) -> None:
 
     @service.handles(UserUpserted)
     async def on_user(event: UserUpserted, uow: UnitOfWork) -> None:
-        """Keeps the contact point (e-mail, phone, locale) of every user."""
+        """Keeps the contact point (e-mail, phone, locale) of every user; what waited
+        for it is sent now."""
         await uow.conn.execute(
             """
             INSERT INTO contacts (user_id, username, display_name, email, phone, locale, role,
@@ -223,6 +250,7 @@ def register(service: Service) -> None:
             event.organization_id,
             event.active,
         )
+        uow.arrived(CONTACT, event.user_id)
 
     @service.handles(OrganizationUpserted)
     async def on_organization(event: OrganizationUpserted, uow: UnitOfWork) -> None:
@@ -284,7 +312,7 @@ def register(service: Service) -> None:
             event.computed_at,
         )
         if not applied:
-            await known_incident(uow, event.incident_id)  # not registered yet: wait for it
+            await overtaken(uow, event.incident_id, "deadlines_computed_at", event.computed_at)
 
     @service.handles(IncidentReclassified)
     async def on_reclassified(event: IncidentReclassified, uow: UnitOfWork) -> None:
@@ -302,7 +330,8 @@ def register(service: Service) -> None:
 
     @service.handles(IncidentRegistered)
     async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:
-        """Confirms the registration to the requester, with the incident's number."""
+        """Confirms the registration to the requester, with the incident's number; the
+        events about it that came first are handled now."""
         await uow.conn.execute(
             """
             INSERT INTO incidents (incident_id, number, title, requester_id, organization_id,
@@ -318,6 +347,7 @@ def register(service: Service) -> None:
             list(event.category_path),
             event.priority.value,
         )
+        uow.arrived(INCIDENT, event.incident_id)
         incident = await known_incident(uow, event.incident_id)
         await notifier.queue(
             uow, "incident_registered", incident, recipients.on_registered(event.requester_id)
@@ -350,11 +380,11 @@ def register(service: Service) -> None:
             event.status.value,
             event.changed_at,
         )
-        if kind is None:
-            return
         if incident is None:
-            await known_incident(uow, event.incident_id)  # not registered yet: wait for it
+            await overtaken(uow, event.incident_id, "status_changed_at", event.changed_at)
             log.info("status_change_superseded", status=event.status.value)
+            return
+        if kind is None:
             return
         await notifier.queue(
             uow, kind, incident, recipients.on_status(event.status, event.requester_id)
@@ -363,19 +393,20 @@ def register(service: Service) -> None:
     @service.handles(EntryAdded)
     async def on_entry(event: EntryAdded, uow: UnitOfWork) -> None:
         """A public reply is sent to the other side; internal entries never leave."""
-        author_is_staff: bool | None = None
-        author_name = ""
+        author = None
         if event.author_id is not None:
             author = await uow.conn.fetchrow(
                 "SELECT display_name, role FROM contacts WHERE user_id = $1", event.author_id
             )
-            author_name = author["display_name"] if author else ""
-            if event.author_role is not None:
-                author_is_staff = event.author_role.is_staff
-            elif author is not None:
-                author_is_staff = Role(author["role"]).is_staff
-            elif event.author_id == event.requester_id:
-                author_is_staff = False
+            if author is None and is_reply(event):
+                # A reply names its author (and their side): wait for their contact point.
+                raise NotYet(CONTACT, event.author_id, f"author {event.author_id} not known yet")
+        author_name = author["display_name"] if author else ""
+        author_is_staff: bool | None = None
+        if event.author_role is not None:
+            author_is_staff = event.author_role.is_staff
+        elif author is not None:
+            author_is_staff = Role(author["role"]).is_staff
         people = recipients.on_entry(
             visibility=event.visibility,
             kind=event.kind,

@@ -26,6 +26,9 @@ from .domain import AgentState, WaitingIncident, choose_agent, plan_backlog
 
 log = get_logger(__name__)
 
+# The fact a reclassification waits for: the incident's registration, placed.
+INCIDENT = "incident"
+
 # What made an assignment, as counted on /metrics.
 AssignmentKind = Literal["auto", "backlog", "escalation", "handover"]
 
@@ -257,7 +260,8 @@ class Arrival:
 async def place_registered(uow: UnitOfWork, registered: list[Gathered[IncidentFacts]]) -> None:
     """The closing step of the transaction that consumed new registrations: the agents
     are locked once for all of them and the batch is planned together (critical first),
-    in the transaction that holds their inbox rows."""
+    in the transaction that holds their inbox rows. What waited for them (a
+    reclassification that came first) is handled next."""
     incidents: dict[UUID, Gathered[IncidentFacts]] = {}
     for gathered in registered:
         incidents.setdefault(gathered.item.incident_id, gathered)  # one place per incident
@@ -273,6 +277,8 @@ async def place_registered(uow: UnitOfWork, registered: list[Gathered[IncidentFa
         ],
         agents,
     )
+    for incident_id in incidents:
+        uow.arrived(INCIDENT, incident_id)
 
 
 async def _unplaced(conn: asyncpg.Connection, ids: list[UUID]) -> dict[UUID, datetime | None]:

@@ -31,7 +31,7 @@ from desk_contracts.messages import (
     UpsertAgentProfile,
     UserUpserted,
 )
-from desk_runtime.errors import Conflict, Invalid
+from desk_runtime.errors import Conflict, Invalid, NotYet
 from desk_runtime.errors import NotFound as NotFoundError
 from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
@@ -206,19 +206,20 @@ def register(service: Service) -> None:
     @service.handles(IncidentReclassified)
     async def on_reclassified(event: IncidentReclassified, uow: UnitOfWork) -> None:
         """A new category or priority changes who may take a waiting incident and where
-        it waits; an assigned one stays with its agent."""
+        it waits; an assigned one stays with its agent. One that overtook the incident's
+        registration waits for it, parked."""
         if await assignment.is_waiting(uow.conn, event.incident_id):
             # The agents before the incident's rows, in the order every decision takes
             # them (an assignment by hand of this very incident would otherwise deadlock
             # with us); an assigned incident needs no agent locked.
             await lock_agents(uow.conn)
-        await uow.conn.execute(
+        placed = await uow.conn.execute(
             "UPDATE assignments SET category_path = $2, priority = $3 WHERE incident_id = $1",
             event.incident_id,
             list(event.category_path),
             event.priority.value,
         )
-        await uow.conn.execute(
+        queued = await uow.conn.execute(
             "UPDATE arrivals SET category_path = $2, priority = $3 WHERE incident_id = $1",
             event.incident_id,
             list(event.category_path),
@@ -234,6 +235,11 @@ def register(service: Service) -> None:
         )
         if backlogged:
             await assignment.drain_backlog(uow)
+        elif placed == queued == "UPDATE 0" and not await uow.conn.fetchval(
+            "SELECT NOT is_open FROM incident_states WHERE incident_id = $1", event.incident_id
+        ):
+            # Neither placed nor waiting, nor resolved before its registration came.
+            raise NotYet(assignment.INCIDENT, event.incident_id)
 
     @service.handles(SlaEscalated)
     async def on_escalated(event: SlaEscalated, uow: UnitOfWork) -> None:

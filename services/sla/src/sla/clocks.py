@@ -42,6 +42,9 @@ from .domain.history import StatusChange
 from .domain.ladder import LadderDue, ladder_dues
 from .domain.replies import next_reply_due
 
+# The fact every other event about an incident waits for: its registration.
+INCIDENT = "incident"
+
 # The states that stop the clocks (until a reopen), as stored.
 STOPPED = frozenset(status.value for status in STOPPED_STATES)
 
@@ -67,8 +70,9 @@ async def load_clock(conn: asyncpg.Connection, incident_id: UUID) -> asyncpg.Rec
 async def require_clock(conn: asyncpg.Connection, incident_id: UUID) -> asyncpg.Record:
     row = await load_clock(conn, incident_id)
     if row is None:
-        # The registration travels on another queue and may still be on its way.
-        raise NotYet(f"incident {incident_id} is not registered with sla yet")
+        # The registration travels on another queue and may still be on its way: the
+        # message waits for it, parked (its handling follows the registration).
+        raise NotYet(INCIDENT, incident_id, f"incident {incident_id} not registered with sla yet")
     return row
 
 
@@ -312,7 +316,8 @@ async def register_clock(
     """Start a new incident's clocks under `contract`: the due times computed from the
     registration (the contract's calendar, no pauses yet), the clock with its protocol
     and the computation's record in one statement (nothing if a redelivery finds the
-    clock there), then its timers, and announce the due times."""
+    clock there), then its timers, and announce the due times. The events about the
+    incident that came first (an assignment, a status change) are handled next."""
     first = compute(
         contract,
         contract.calendar,
@@ -326,21 +331,14 @@ async def register_clock(
     now = utc_now()
     row = await uow.conn.fetchrow(
         """
-        WITH early AS (
-            -- An assignment that arrived before this registration (see 0004).
-            INSERT INTO early_assignments (incident_id, registered) VALUES ($1, true)
-            ON CONFLICT (incident_id) DO UPDATE SET registered = true
-            RETURNING assignee_id
-        ), clock AS (
+        WITH clock AS (
             INSERT INTO incident_clocks (incident_id, organization_id, contract_id,
                 contract_version, registered_at, category_path, priority, response_due,
                 resolution_due, reminder_at, response_reminder_at, paused_seconds,
                 client_delay_seconds, protocol, computed_at, number, category_id,
-                calendar_name, calendar, assignee_id, status)
-            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, $12, $13, $14, $15,
-                $16, $17, early.assignee_id,
-                CASE WHEN early.assignee_id IS NULL THEN 'new' ELSE 'assigned' END
-            FROM early
+                calendar_name, calendar, status)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, $12, $13, $14, $15,
+                $16, $17, 'new')
             ON CONFLICT (incident_id) DO NOTHING RETURNING *
         ), recorded AS (
             INSERT INTO computations (incident_id, reason, computed_at, steps)
@@ -370,6 +368,7 @@ async def register_clock(
         await _arm_and_announce(
             uow, row, first, deadlines.response_due, deadlines.resolution_due, now, True
         )
+    uow.arrived(INCIDENT, event.incident_id)
 
 
 async def _arm_and_announce(

@@ -17,6 +17,7 @@ from desk_contracts.messages import (
     IncidentStatusChanged,
     OrganizationUpserted,
 )
+from desk_runtime.errors import NotYet
 from desk_runtime.logging import get_logger
 from desk_runtime.metrics import SLA_TIMERS_ARMED
 from desk_runtime.service import Service, UnitOfWork
@@ -166,39 +167,29 @@ def register(service: Service) -> None:
     @service.handles(IncidentAssigned)
     async def on_assigned(event: IncidentAssigned, uow: UnitOfWork) -> None:
         """Keeps the assignee for the statistics per agent; a new incident is now
-        `assigned` (intake announces no separate status change for that). An assignment
-        that overtook its incident's registration waits for it in early_assignments."""
-
-        async def record() -> bool:
-            return bool(
-                await uow.conn.fetchval(
-                    "UPDATE incident_clocks SET assignee_id = $2, "
-                    "status = CASE WHEN status = 'new' THEN 'assigned' ELSE status END "
-                    "WHERE incident_id = $1 RETURNING true",
-                    event.incident_id,
-                    event.agent_id,
-                )
-            )
-
-        if await record():
-            return
-        registered_meanwhile = await uow.conn.fetchval(
-            """
-            INSERT INTO early_assignments (incident_id, assignee_id, assigned_at)
-            VALUES ($1, $2, $3)
-            ON CONFLICT (incident_id) DO UPDATE SET assignee_id = EXCLUDED.assignee_id,
-                assigned_at = EXCLUDED.assigned_at
-            WHERE early_assignments.assigned_at IS NULL
-                OR early_assignments.assigned_at <= EXCLUDED.assigned_at
-            RETURNING registered
-            """,
+        `assigned` (intake announces no separate status change for that). Of two
+        assignments the later one stands, whichever arrives last; one that overtook its
+        incident's registration waits for it, parked."""
+        recorded = await uow.conn.fetchval(
+            "UPDATE incident_clocks SET assignee_id = $2, assigned_at = $3, "
+            "status = CASE WHEN status = 'new' THEN 'assigned' ELSE status END "
+            "WHERE incident_id = $1 AND (assigned_at IS NULL OR assigned_at <= $3) "
+            "RETURNING true",
             event.incident_id,
             event.agent_id,
             event.assigned_at,
         )
-        if registered_meanwhile:
-            # The registration committed while we waited for its key: it is visible now.
-            await record()
+        if recorded:
+            return
+        # Not registered yet, or registered just after the update looked: try again
+        # once it is (an assignment overtaken by a later one is simply moot).
+        later = await uow.conn.fetchval(
+            "SELECT assigned_at > $2 FROM incident_clocks WHERE incident_id = $1",
+            event.incident_id,
+            event.assigned_at,
+        )
+        if not later:
+            raise NotYet(clocks.INCIDENT, event.incident_id)
 
     @service.handles(OrganizationUpserted)
     async def on_organization(event: OrganizationUpserted, uow: UnitOfWork) -> None:

@@ -332,45 +332,6 @@ async def test_a_contract_version_saved_after_the_registration_does_not_apply(
     assert late_row["response_due"] == registered_after + 10 * S
 
 
-async def test_an_assignment_that_overtakes_the_registration_is_kept(
-    sla: Service, events: Collector, desk_settings: DeskSettings
-) -> None:
-    """The two travel on different queues: the assignment may reach sla first."""
-    incident_id, agent_id = uuid4(), uuid4()
-    await send(
-        desk_settings,
-        IncidentAssigned(
-            incident_id=incident_id, agent_id=agent_id, reason="least loaded", assigned_at=utc_now()
-        ),
-    )
-    await wait_until(
-        lambda: sla.pool.fetchval(
-            "SELECT assignee_id FROM early_assignments WHERE incident_id = $1", incident_id
-        )
-    )
-    assert await clock_row(sla, incident_id) is None
-    await send(
-        desk_settings,
-        IncidentRegistered(
-            incident_id=incident_id,
-            number="INC-000002",
-            title="Scanner jams",
-            category_id=uuid4(),
-            category_path=("fault",),
-            priority=Priority.NORMAL,
-            channel=Channel.PORTAL,
-            requester_id=uuid4(),
-            organization_id=uuid4(),
-            registered_at=utc_now(),
-        ),
-    )
-    await wait_until(lambda: events.of("sla.deadlines_set", incident_id))
-    row = await clock_row(sla, incident_id)
-    assert (row["assignee_id"], row["status"]) == (agent_id, "assigned")
-    # Nothing was retried or dead-lettered on the way.
-    assert not await sla.pool.fetchval("SELECT count(*) FROM message_failures")
-
-
 async def test_reminder_then_breach_at_the_due_times_each_once(
     sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
 ) -> None:
