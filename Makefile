@@ -8,11 +8,12 @@ PYTEST_ARGS ?=
 
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help deps infra browser run test test-unit test-integration test-e2e bench docs lint clean
+.PHONY: help deps infra browser run test test-unit test-integration test-e2e test-faults bench docs lint clean
 
 help:
 	@echo "make run    - the whole system with demo data on http://127.0.0.1:8080"
-	@echo "make test   - every test (unit, integration, end-to-end)"
+	@echo "make test   - every test (unit, integration, end-to-end, faults)"
+	@echo "make test-faults - the desk under load while its processes are killed and the broker cut"
 	@echo "make bench  - end-to-end load benchmark (table + bench-results/*.json)"
 	@echo "make docs   - AsyncAPI, OpenAPI and message JSON Schemas into docs/generated/"
 	@echo "make lint   - ruff and mypy"
@@ -39,13 +40,17 @@ test: deps infra browser
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
 test-unit: deps
-	$(UV) run --frozen pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+	$(UV) run --frozen pytest -m "not integration and not e2e and not faults" $(PYTEST_ARGS)
 
 test-integration: deps infra
 	$(UV) run --frozen pytest -m integration $(PYTEST_ARGS)
 
 test-e2e: deps infra browser
 	$(UV) run --frozen pytest -m e2e $(PYTEST_ARGS)
+
+# The desk broken under load: kill -9 of each service in turn, the broker connection cut.
+test-faults: deps infra
+	$(UV) run --frozen pytest -m faults -s $(PYTEST_ARGS)
 
 bench: deps infra
 	$(UV) run --frozen python -m tests.bench.load $(BENCH_ARGS)
