@@ -11,7 +11,7 @@ from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.utils import formataddr, formatdate, parseaddr
 
 import aiosmtplib
 from desk_runtime.settings import DeskSettings
@@ -41,6 +41,13 @@ async def local_hostname() -> str:
     return await asyncio.to_thread(_local_hostname)
 
 
+def message_id(message_key: str, sender: str) -> str:
+    """`<message_key@domain of the sender's address>`: the same for every copy of one
+    delivery, so a mail sent again after a crash is recognisably the same mail."""
+    _, at, domain = parseaddr(sender)[1].rpartition("@")
+    return f"<{message_key}@{domain if at and domain else 'desk.local'}>"
+
+
 def build_message(
     *, sender: str, to: str, subject: str, text: str, html: str | None, message_key: str
 ) -> Message:
@@ -62,7 +69,7 @@ def build_message(
     else:
         body["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]
     body["Date"] = formatdate(localtime=False)
-    body["Message-ID"] = make_msgid(idstring=message_key, domain="desk.local")
+    body["Message-ID"] = message_id(message_key, sender)
     return body
 
 

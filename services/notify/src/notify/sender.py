@@ -2,9 +2,12 @@
 attempt and the provider's answer, and schedules retries with exponential backoff and
 jitter in the table itself, so a failing message never holds up the others.
 
-A claim is a lease: the row is `sending` until `next_attempt_at`; a sender that dies
-mid-send leaves it to be claimed again when the lease runs out, and a sender that stops
-cleanly hands its claims back at once. After the last attempt (or a permanent refusal)
+A claim is a lease: the row is `sending` until `next_attempt_at`. The sender renews
+the leases of its sends under way every few seconds and cuts a send short before the
+lease it last secured runs out, so a claim is never sent by two live senders at once,
+and a sender that dies leaves its claims to be taken again within one short lease. A
+sender that stops cleanly hands its claims back at once. Each send the server accepts
+is recorded at once (`accepted.py`). After the last attempt (or a permanent refusal)
 the delivery is `failed` and parked in `dead_letters` for operators.
 """
 
@@ -24,24 +27,32 @@ from desk_runtime.logging import get_logger, log_context
 from desk_runtime.metrics import NOTIFY_DELIVERIES, NOTIFY_DELIVERY_SECONDS
 from desk_runtime.service import Service
 
+from .accepted import Accepted, AcceptedSends
 from .backoff import is_last, retry_delay
 from .email import DeliveryFailed, SmtpSessions, send_email
 from .sms import send_sms
 
 log = get_logger(__name__)
 
-# Longer than any send may take (SMTP and HTTP time out at 15 s).
-LEASE = timedelta(seconds=60)
+# A claim is the sender's for this long unless renewed; its sends under way are renewed
+# every RENEW_SECONDS, so a dead sender's claims are free again within LEASE.
+LEASE = timedelta(seconds=15)
+RENEW_SECONDS = 5.0
+# A send still under way this long before the lease its sender last secured runs out is
+# cut short: a sender that cannot renew (the database away) never sends a row that
+# another sender may have claimed meanwhile.
+LEASE_MARGIN_SECONDS = 2.0
 CONCURRENCY = 8
 IDLE_WAIT_SECONDS = 5.0
 # After a wake-up the sender rests this long before it looks: the wake-ups of a burst
-# (new deliveries, finished sends) then share one look and one record of the sends.
+# (new deliveries, finished sends) then share one look.
 GATHER_SECONDS = 0.01
 # The earliest due time of rows nobody announces (retries, other senders' leases) is
 # read at most this often; a retry this sender schedules updates it at once.
 NEXT_DUE_REFRESH_SECONDS = 1.0
-# The LISTEN connection, the claims and the records of finished sends.
-SENDER_CONNECTIONS = 3
+# The LISTEN connection, the one for records of accepted sends, and two for the claims,
+# renewals and failures.
+SENDER_CONNECTIONS = 4
 # How long a stopping sender waits for the sends under way.
 STOP_GRACE_SECONDS = 10.0
 
@@ -71,10 +82,17 @@ class Sender:
         self.token = uuid4()
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
-        # Sends the server accepted, not recorded yet: (delivery, attempt, answer, when).
-        self._sent: list[tuple[UUID, int, str, datetime]] = []
+        # The sends under way, each under a deadline its lease renewals move on.
+        self._leases: dict[UUID, asyncio.Timeout] = {}
         self._next_due = 0.0  # monotonic time of the earliest unannounced due row
         self._next_due_read = -NEXT_DUE_REFRESH_SECONDS
+        self._http = httpx.AsyncClient()
+        self._smtp = SmtpSessions(self.settings, keep=CONCURRENCY)
+
+    def use_pool(self, pool: asyncpg.Pool) -> None:
+        """The pool to claim, renew and record on (`run` makes one of its own)."""
+        self.pool = pool
+        self.accepted = AcceptedSends(pool)
 
     def wake(self, *_: object) -> None:
         self._wake.set()
@@ -82,24 +100,25 @@ class Sender:
     async def run(self) -> None:
         # A pool of its own: a burst of incoming events holds the service's connections,
         # and sending must not wait for them.
-        pool = self.pool = await create_pool(
+        pool = await create_pool(
             self.settings, self.service.name, min_size=1, max_size=SENDER_CONNECTIONS
         )
+        self.use_pool(pool)
         listener = await pool.acquire()
         await listener.add_listener("deliveries", self.wake)
-        self._http = httpx.AsyncClient()
-        self._smtp = SmtpSessions(self.settings, keep=CONCURRENCY)
+        await self.accepted.open()
+        self._renewals = asyncio.create_task(self._renew_leases())
         try:
             while True:
                 self._wake.clear()
-                await self._record_sent()
                 free = CONCURRENCY - len(self._in_flight)
                 rows = []
                 if free > 0:
+                    deadline = self._lease_deadline()
                     async with pool.acquire() as conn:
                         rows = await claim_due(conn, self.token, free)
                     for row in rows:
-                        task = asyncio.create_task(self._deliver(row))
+                        task = asyncio.create_task(self._deliver(row, deadline))
                         self._in_flight.add(task)
                         task.add_done_callback(self._finished)
                 if free > 0 and len(rows) == free:
@@ -136,34 +155,40 @@ class Sender:
             self._next_due = now + (float(next_due) if next_due is not None else IDLE_WAIT_SECONDS)
         return max(0.0, self._next_due - now)
 
-    async def _record_sent(self) -> None:
-        """Record the sends the server accepted since the last look, in one statement
-        (atomic without a transaction of its own)."""
-        if not self._sent:
-            return
-        sent, self._sent = self._sent, []
-        try:
-            await self.pool.execute(
-                """
-                WITH sent AS (
-                    UPDATE deliveries d SET status = 'sent', sent_at = s.sent_at,
-                        last_error = NULL, lease_token = NULL
-                    FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[])
-                        AS s(id, attempt, answer, sent_at)
-                    WHERE d.id = s.id
-                    RETURNING d.id, s.attempt, s.answer
+    @staticmethod
+    def _lease_deadline() -> float:
+        """When a send under a lease secured from now on must be over (loop time): the
+        database counts the lease from a moment after this one."""
+        return asyncio.get_running_loop().time() + LEASE.total_seconds() - LEASE_MARGIN_SECONDS
+
+    async def _renew_leases(self) -> None:
+        """Every RENEW_SECONDS, extend the leases of the sends under way; a send whose
+        row is no longer this sender's claim is cut short at once."""
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            if not self._leases:
+                continue
+            ids = list(self._leases)
+            deadline = self._lease_deadline()
+            try:
+                kept = await self.pool.fetch(
+                    "UPDATE deliveries SET next_attempt_at = now() + $3::interval "
+                    "WHERE id = ANY($1::uuid[]) AND lease_token = $2 AND status = 'sending' "
+                    "RETURNING id",
+                    ids,
+                    self.token,
+                    LEASE,
+                    timeout=RENEW_SECONDS,
                 )
-                INSERT INTO delivery_attempts (delivery_id, attempt, outcome, answer)
-                SELECT id, attempt, 'sent', answer FROM sent
-                """,
-                [row[0] for row in sent],
-                [row[1] for row in sent],
-                [row[2] for row in sent],
-                [row[3] for row in sent],
-            )
-        except BaseException:
-            self._sent[:0] = sent  # tried again at the next look, or before handing back
-            raise
+            except Exception as error:  # the sends keep their deadlines and are cut then
+                log.warning("delivery_leases_not_renewed", count=len(ids), error=repr(error))
+                continue
+            ours = {row["id"] for row in kept}
+            now = asyncio.get_running_loop().time()
+            for delivery_id in ids:
+                lease = self._leases.get(delivery_id)
+                if lease is not None and not lease.expired():
+                    lease.reschedule(deadline if delivery_id in ours else now)
 
     async def _hand_back(self) -> None:
         """Let sends under way finish (a send cut short after the server accepted it would
@@ -175,15 +200,19 @@ class Sender:
             for task in unfinished:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        # Recorded first: a send the server accepted must not be handed back as pending.
-        with contextlib.suppress(Exception):
-            await self._record_sent()
+        self._renewals.cancel()  # renewed while the sends under way had their grace
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._renewals
+        # Recorded first: a send the server accepted must not be handed back as pending
+        # (one whose record cannot be written stays claimed until its lease runs out).
+        await self.accepted.close(STOP_GRACE_SECONDS)
         with contextlib.suppress(Exception):
             returned = await self.pool.execute(
                 "UPDATE deliveries SET status = 'pending', attempts = greatest(attempts - 1, 0), "
                 "next_attempt_at = now(), lease_token = NULL "
-                "WHERE lease_token = $1 AND status = 'sending'",
+                "WHERE lease_token = $1 AND status = 'sending' AND NOT id = ANY($2::uuid[])",
                 self.token,
+                self.accepted.unwritten(),
             )
             log.info("deliveries_handed_back", result=returned)
 
@@ -203,14 +232,30 @@ class Sender:
             message_key=key,
         )
 
-    async def _deliver(self, row: asyncpg.Record) -> None:
+    async def _send_within_lease(self, row: asyncpg.Record, deadline: float) -> str:
+        """The send, cut short when the lease runs out before it is over."""
+        delivery_id = row["id"]
+        lease = asyncio.timeout_at(deadline)
+        try:
+            async with lease:
+                self._leases[delivery_id] = lease
+                try:
+                    return await self._send(row)
+                finally:
+                    del self._leases[delivery_id]
+        except TimeoutError as error:
+            if not lease.expired():
+                raise
+            raise DeliveryFailed("cut short: the claim ran out before the send was over") from error
+
+    async def _deliver(self, row: asyncpg.Record, deadline: float) -> None:
         attempt = row["attempts"]
         with log_context(
             incident_id=row["incident_id"], delivery_id=row["id"], channel=row["channel"]
         ):
             started = time.perf_counter()
             try:
-                answer = await self._send(row)
+                answer = await self._send_within_lease(row, deadline)
             except DeliveryFailed as error:
                 await self._record_failure(row, error)
                 return
@@ -222,9 +267,11 @@ class Sender:
                 NOTIFY_DELIVERY_SECONDS.labels(row["channel"]).observe(
                     time.perf_counter() - started
                 )
-            # Recorded with the others at the sender's next look (one statement for all).
-            self._sent.append((row["id"], attempt, str(answer)[:2000], datetime.now(UTC)))
-            self._wake.set()
+            # Recorded at once: until it is, a crash would send it again.
+            recorded = self.accepted.add(
+                Accepted(row["id"], attempt, str(answer), datetime.now(UTC))
+            )
+            await asyncio.shield(recorded)
             NOTIFY_DELIVERIES.labels(row["channel"], "sent").inc()
             log.info("delivery_sent", attempt=attempt, event_kind=row["event_kind"])
 

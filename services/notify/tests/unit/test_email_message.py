@@ -32,7 +32,7 @@ def test_russian_subject_sender_and_both_parts_survive_the_wire() -> None:
     assert mail["From"].addresses[0].display_name == "Служба поддержки"
     assert mail["From"].addresses[0].addr_spec == "desk@example.com"
     assert mail["To"] == "client@example.com"
-    assert "delivery-1" in mail["Message-ID"]
+    assert mail["Message-ID"] == "<delivery-1@example.com>"
     plain = mail.get_body(("plain",))
     html = mail.get_body(("html",))
     assert plain is not None
@@ -55,3 +55,16 @@ def test_plain_only_mail_has_one_part_and_an_ascii_subject_stays_as_is() -> None
     assert not mail.is_multipart()
     assert mail.get_content() == "Resolution time passed."
     assert mail["From"] == "desk@example.com"
+
+
+def test_every_copy_of_one_delivery_carries_the_same_message_id() -> None:
+    def built(key: str, sender: str = "Desk <desk@example.com>") -> str:
+        message = build_message(
+            sender=sender, to="a@example.com", subject="S", text="T", html=None, message_key=key
+        )
+        return str(message["Message-ID"])
+
+    assert built("3f0c") == built("3f0c") == "<3f0c@example.com>"
+    assert built("3f0c") != built("3f0d")
+    # A sender address without a domain still gives a well-formed, stable id.
+    assert built("3f0c", sender="desk") == "<3f0c@desk.local>"
