@@ -30,7 +30,7 @@ async def test_a_broker_outage_under_load_loses_and_doubles_nothing(
     user = f"{broker.username or 'guest'}:{broker.password or 'guest'}"
     amqp_url = f"amqp://{user}@127.0.0.1:{port}{broker.path or '/'}"
     with smtp_server() as (smtp_port, mailbox):
-        desk = await start_supervised_desk(infra, smtp_port, amqp_url=amqp_url)
+        desk = await start_supervised_desk(Infrastructure(infra.postgres_url, amqp_url), smtp_port)
         try:
             load = Load(desk, rate=RATE)
             await load.start()
