@@ -89,11 +89,16 @@ class Traffic:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def _call(
-        self, what: str, send: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
+        self,
+        what: str,
+        send: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
+        cookies: dict[str, str] | None = None,
     ) -> httpx.Response | None:
         phase, started = self.phase, time.monotonic()
         # Longer than any wait of the gateway's own: a hang shows as a transport error.
-        async with httpx.AsyncClient(base_url=self.desk.base_url, timeout=30) as http:
+        async with httpx.AsyncClient(
+            base_url=self.desk.base_url, timeout=30, cookies=cookies
+        ) as http:
             try:
                 response = await send(http)
             except httpx.TransportError as error:
@@ -134,9 +139,7 @@ class Traffic:
 
     async def read_page(self, language: str) -> None:
         cookies = {"desk_session": self.cookie, "desk_lang": language}
-        await self._call(
-            f"page-list-{language}", lambda http: http.get("/incidents", cookies=cookies)
-        )
+        await self._call(f"page-list-{language}", lambda http: http.get("/incidents"), cookies)
 
     async def loop(self, step: Callable[[], Awaitable[None]], pause: float) -> None:
         while not self.stop.is_set():
