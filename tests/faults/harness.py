@@ -445,6 +445,24 @@ async def _expected_deliveries(
     return expected
 
 
+def assert_promises_kept(load: Load, verdict: Verdict) -> None:
+    """SPEC §6 and §9 under faults: every answer as promised (a success, or a 503 with
+    `Retry-After`), every accepted incident stored once and worked, every promised mail
+    queued, sent and received once, nothing left in an outbox or in the dead letters."""
+    assert not load.unexpected, load.unexpected[:5]
+    assert load.missing_retry_after == 0
+    assert verdict.accepted > 0
+    assert verdict.filed == verdict.accepted, "an incident was filed twice or lost"
+    assert not verdict.unsettled, verdict.unsettled[:5]
+    assert not verdict.missing_deliveries, verdict.missing_deliveries[:5]
+    assert not verdict.unsent_deliveries, verdict.unsent_deliveries[:5]
+    assert not verdict.missing_mails, verdict.missing_mails[:5]
+    assert verdict.repeated_mails == 0
+    assert verdict.unknown_mails == 0
+    assert not any(verdict.outbox_rows.values()), verdict.outbox_rows
+    assert not any(verdict.dead_letters.values()), verdict.dead_letters
+
+
 def _delivery_of(message: EmailMessage) -> str | None:
     """The delivery id in a mail's Message-ID (`<delivery-id@domain>`)."""
     value = str(message.get("Message-ID", "")).strip().lstrip("<")

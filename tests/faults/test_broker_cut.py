@@ -13,7 +13,7 @@ import pytest
 from desk_runtime.tcpproxy import TcpProxy
 from desk_runtime.testing import Infrastructure, drop_namespace, smtp_server, wait_until
 
-from .harness import Load, report, settle, start_supervised_desk
+from .harness import Load, assert_promises_kept, report, settle, start_supervised_desk
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(300)]
 
@@ -59,18 +59,7 @@ async def test_a_broker_outage_under_load_loses_and_doubles_nothing(
                     **verdict.summary(),
                 },
             )
-            assert not load.unexpected, load.unexpected[:5]
-            assert load.missing_retry_after == 0
-            assert verdict.accepted > 0
-            assert verdict.filed == verdict.accepted, "an incident was filed twice or lost"
-            assert not verdict.unsettled, verdict.unsettled[:5]
-            assert not verdict.missing_deliveries, verdict.missing_deliveries[:5]
-            assert not verdict.unsent_deliveries, verdict.unsent_deliveries[:5]
-            assert not verdict.missing_mails, verdict.missing_mails[:5]
-            assert verdict.repeated_mails == 0
-            assert verdict.unknown_mails == 0
-            assert not any(verdict.outbox_rows.values()), verdict.outbox_rows
-            assert not any(verdict.dead_letters.values()), verdict.dead_letters
+            assert_promises_kept(load, verdict)
         finally:
             code = await desk.stop()
             await drop_namespace(desk.settings)
