@@ -12,6 +12,7 @@ import time
 import pytest
 from desk_contracts.topology import SERVICES
 from desk_runtime.testing import Infrastructure, drop_namespace, smtp_server
+from notify.sender import CONCURRENCY as SENDER_CONCURRENCY
 
 from .harness import (
     Load,
@@ -70,7 +71,8 @@ async def test_every_service_killed_under_load_loses_and_doubles_nothing(
                     **verdict.summary(),
                 },
             )
-            assert_promises_kept(load, verdict)
+            # One notify kill: the sends it had under way at most.
+            assert_promises_kept(load, verdict, resends_allowed=SENDER_CONCURRENCY)
             for kill in kills:
                 assert kill["new_pid"] != kill["old_pid"]
                 assert kill["restarts"] >= 1, kill
