@@ -29,10 +29,9 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import aio_pika
 import asyncpg
@@ -60,9 +59,10 @@ from pydantic import ValidationError
 from yarl import URL
 
 from . import parking
+from .batching import Batcher, Delivery
 from .context import causation_id_var, correlation_id_var
 from .db import create_pool, ensure_database
-from .errors import DomainError, NotYet, fact, validation_items
+from .errors import DomainError, NotYet, validation_items
 from .failures import record_failure
 from .health import consumer_watchdog
 from .logging import configure_logging, get_logger, log_context
@@ -74,141 +74,20 @@ from .metrics import (
     QUERIES_ANSWERED,
 )
 from .migrations import RUNTIME_MIGRATIONS, migrate
-from .outbox import OutboxRelay, envelope_for, write_outbox
+from .outbox import OutboxRelay
 from .retry import BROKER_RECONNECT_SECONDS, with_backoff
 from .rpc import RemoteFailure, RpcClient, ServiceUnavailable
 from .settings import DeskSettings
 from .topology import consumer_queue_arguments, declare_topology
+from .unit_of_work import Gathered, TransactionEnd, UnitOfWork, close_transaction
 
 log = get_logger(__name__)
 
 M = TypeVar("M", bound=Message)
 Q = TypeVar("Q", bound=Query)
-T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Gathered(Generic[T]):
-    """An item a handler set aside for its transaction's closing step, with the message
-    whose handler set it aside (announcements that follow from it continue its
-    correlation)."""
-
-    item: T
-    cause: Envelope[Any] | None
-
-
-# A closing step: what the transaction's handlers gathered for it, in handling order.
-ClosingStep = Callable[["UnitOfWork", list[Gathered[Any]]], Awaitable[None]]
-
-
-@dataclass
-class TransactionEnd:
-    """What the units of one transaction leave for its end (a batch of deliveries shares
-    one): the items gathered for closing steps, the facts recorded (what was parked
-    under them is handled before the commit), the announcements, written to the outbox
-    in one statement just before the commit, and what to do once it has committed."""
-
-    gathered: dict[ClosingStep, list[Gathered[Any]]] = field(default_factory=dict)
-    outbox: list[Envelope[Message]] = field(default_factory=list)
-    remembered: dict[Hashable, Any] = field(default_factory=dict)
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
-    arrived: list[str] = field(default_factory=list)
-    # Facts whose parked messages this transaction has taken out already.
-    recorded: set[str] = field(default_factory=set)
-
-    def committed(self) -> None:
-        for action in self.after_commit:
-            action()
-
-    def absorb(self, part: "TransactionEnd") -> None:
-        """Take over what one handler, run apart (in a savepoint), left for the end."""
-        for step, items in part.gathered.items():
-            self.gathered.setdefault(step, []).extend(items)
-        self.outbox.extend(part.outbox)
-        self.after_commit.extend(part.after_commit)
-        self.arrived.extend(part.arrived)
-
-
-@dataclass
-class UnitOfWork:
-    """One transaction: the change, the inbox row and the outbox rows commit together."""
-
-    conn: asyncpg.Connection
-    service: "Service"
-    envelope: Envelope[Any] | None = None
-    end: TransactionEnd = field(default_factory=TransactionEnd)
-
-    async def publish(
-        self, payload: Message, cause: Envelope[Any] | None = None
-    ) -> Envelope[Message]:
-        """Announce `payload` with the commit; it continues the correlation of `cause`,
-        else of the message being handled."""
-        return (await self.publish_many([payload], [cause]))[0]
-
-    async def publish_many(
-        self, payloads: list[Message], causes: list[Envelope[Any] | None] | None = None
-    ) -> list[Envelope[Message]]:
-        """Announce several payloads with the commit; `causes`, when given, names for
-        each the message it follows from (else the one being handled). The rows are
-        written with the transaction's others, in one statement before the commit."""
-        if causes is None:
-            causes = [None] * len(payloads)
-        elif len(causes) != len(payloads):
-            raise ValueError("one cause (or None) per payload")
-        envelopes = [
-            envelope_for(payload, self.service.name, cause)
-            for payload, cause in zip(payloads, causes, strict=True)
-        ]
-        self.end.outbox.extend(envelopes)
-        return envelopes
-
-    def arrived(self, kind: str, key: object) -> None:
-        """This transaction records the fact `kind`/`key`: the messages parked waiting
-        for it are handled before the commit (after the closing steps), in it. Call it
-        once the fact is written (or from the closing step that writes it)."""
-        self.end.arrived.append(fact(kind, key))
-
-    def on_commit(self, action: Callable[[], None]) -> None:
-        """Run `action` once the transaction has committed: counters count what
-        happened, not what a rolled-back attempt tried."""
-        self.end.after_commit.append(action)
-
-    def gather(
-        self, item: T, step: "Callable[[UnitOfWork, list[Gathered[T]]], Awaitable[None]]"
-    ) -> None:
-        """Set `item` aside for `step`, which runs once, after every handler of this
-        transaction and before its commit, with all that they set aside for it: the
-        deliveries handled together in one transaction share one run of the step."""
-        self.end.gathered.setdefault(step, []).append(Gathered(item, self.envelope))
-
-    async def remember(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
-        """What `read` gives for `key`, read once per transaction: the deliveries handled
-        together in one transaction share it (reference data such as a contract, which
-        this transaction does not change)."""
-        if key not in self.end.remembered:
-            self.end.remembered[key] = await read()
-        value: T = self.end.remembered[key]
-        return value
-
-
-async def close_transaction(
-    conn: asyncpg.Connection, service: "Service", end: TransactionEnd
-) -> None:
-    """Run the closing steps the handlers asked for, handle what was parked under the
-    facts they recorded (which may gather or record more: then again), and write the
-    transaction's announcements, inside the transaction (`end.committed()` follows the
-    commit)."""
-    closing = UnitOfWork(conn, service, end=end)
-    while end.gathered or end.arrived:
-        gathered, end.gathered = end.gathered, {}
-        for step, items in gathered.items():
-            await step(closing, items)
-        facts, end.arrived = sorted(set(end.arrived) - end.recorded), []
-        if facts:
-            end.recorded.update(facts)
-            await parking.replay(service, conn, end, facts)
-    await write_outbox(conn, end.outbox)
-
+__all__ = ["Gathered", "Service", "TransactionEnd", "UnitOfWork", "close_transaction"]
 
 EventHandler = Callable[[Any, UnitOfWork], Awaitable[None]]
 QueryHandler = Callable[[Any, "Service"], Awaitable[Message]]
@@ -372,7 +251,7 @@ class Service:
         envelope_type: Any = Envelope.__class_getitem__(model)
         self.consumers[model.ROUTING_KEY] = (envelope_type, handler, queue_name)
 
-        batcher = _Batcher(self, queue_name, handler)
+        batcher = Batcher(self, queue_name, handler)
 
         # A body that does not validate is rejected by the ack policy and goes straight to
         # the dead letters; a handler that fails is retried up to the delivery limit.
@@ -390,7 +269,7 @@ class Service:
         )(consume)
 
     async def _process_batch(
-        self, queue_name: str, batch: list["_Delivery"], handler: EventHandler
+        self, queue_name: str, batch: list[Delivery], handler: EventHandler
     ) -> None:
         """Several deliveries of one queue in one transaction: one BEGIN, one inbox
         statement and one COMMIT for all of them. Any failure rolls the whole batch back
@@ -403,8 +282,8 @@ class Service:
         # in a circle (the sort is stable: one incident's messages keep their order).
         batch.sort(key=lambda d: str(getattr(d.envelope.payload, "incident_id", "")))
         started = time.perf_counter()
-        handled: list[_Delivery] = []
-        duplicates: list[_Delivery] = []
+        handled: list[Delivery] = []
+        duplicates: list[Delivery] = []
         end = TransactionEnd()
         try:
             async with self.pool.acquire() as conn, conn.transaction():
@@ -457,7 +336,7 @@ class Service:
             delivery.done.set_result(None)
 
     @staticmethod
-    async def _settle(delivery: "_Delivery", work: Awaitable[None]) -> None:
+    async def _settle(delivery: Delivery, work: Awaitable[None]) -> None:
         try:
             await work
         except BaseException as error:
@@ -721,49 +600,3 @@ class Service:
         except Exception as error:
             log.error("service_failed", error=str(error))
             raise SystemExit(1) from error
-
-
-@dataclass
-class _Delivery:
-    envelope: Envelope[Any]
-    done: "asyncio.Future[None]"
-
-
-# At most this many deliveries of one queue share a transaction.
-MAX_BATCH = 50
-
-
-class _Batcher:
-    """Gathers the deliveries of one queue that arrive while its previous transaction is
-    under way and hands them to the next one together. Idle, a delivery is handled at
-    once on its own; under load the batches grow by themselves, and each message still
-    waits for its own outcome (acked after the commit, retried alone on a failure)."""
-
-    def __init__(self, service: "Service", queue_name: str, handler: EventHandler) -> None:
-        self.service = service
-        self.queue_name = queue_name
-        self.handler = handler
-        self.waiting: list[_Delivery] = []
-        self.worker: asyncio.Task[None] | None = None
-
-    async def submit(self, envelope: Envelope[Any]) -> None:
-        delivery = _Delivery(envelope, asyncio.get_running_loop().create_future())
-        self.waiting.append(delivery)
-        if self.worker is None or self.worker.done():
-            self.worker = asyncio.create_task(self._drain())
-        await asyncio.shield(delivery.done)
-
-    async def _drain(self) -> None:
-        while self.waiting:
-            batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
-            try:
-                await self.service._process_batch(self.queue_name, batch, self.handler)
-            except BaseException as error:
-                for delivery in batch:
-                    if not delivery.done.done():
-                        delivery.done.set_exception(error)
-                if isinstance(error, asyncio.CancelledError):
-                    for delivery in self.waiting:
-                        delivery.done.cancel()
-                    self.waiting.clear()
-                    raise
