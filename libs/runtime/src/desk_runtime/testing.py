@@ -14,14 +14,14 @@ import secrets
 import shutil
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aio_pika
 import asyncpg
-from desk_contracts import Envelope
+from desk_contracts import Envelope, Message
 from desk_contracts.topology import (
     DEAD_LETTER_EXCHANGE,
     EVENTS_EXCHANGE,
@@ -31,6 +31,9 @@ from desk_contracts.topology import (
 )
 
 from .settings import DeskSettings
+
+if TYPE_CHECKING:
+    from .service import Service
 
 
 def new_namespace(prefix: str = "t") -> str:
@@ -267,6 +270,23 @@ async def publish_raw(
 
 async def publish(settings: DeskSettings, envelope: Envelope[Any]) -> None:
     await publish_many(settings, [envelope])
+
+
+async def send(settings: DeskSettings, payload: Message, producer: str = "tests") -> Envelope[Any]:
+    """Publish one payload as a peer service would, in an envelope of its own."""
+    envelope = Envelope.wrap(payload, producer=producer)
+    await publish(settings, envelope)
+    return envelope
+
+
+@contextlib.asynccontextmanager
+async def started(service: Service) -> AsyncIterator[Service]:
+    """A service started for a test and stopped after it, whatever the test did."""
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
 
 
 async def publish_many(settings: DeskSettings, envelopes: list[Envelope[Any]]) -> None:

@@ -33,6 +33,7 @@ from desk_runtime.testing import (
     publish_many,
     publish_raw,
     queue_depth,
+    started,
     wait_until,
 )
 
@@ -44,11 +45,8 @@ async def notify(desk_settings: DeskSettings, smtp: tuple[int, Mailbox]) -> Asyn
     from notify.app import build
 
     service = build(desk_settings.model_copy(update={"smtp_port": smtp[0]}))
-    await service.start()
-    try:
+    async with started(service):
         yield service
-    finally:
-        await service.stop()
 
 
 @pytest_asyncio.fixture
@@ -56,11 +54,8 @@ async def intake(desk_settings: DeskSettings) -> AsyncIterator[Service]:
     from intake.app import build
 
     service = build(desk_settings)
-    await service.start()
-    try:
+    async with started(service):
         yield service
-    finally:
-        await service.stop()
 
 
 def _requester() -> UserUpserted:

@@ -32,13 +32,7 @@ from desk_runtime.metrics import CONSUMER_REATTACHMENTS
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from desk_runtime.tcpproxy import TcpProxy
-from desk_runtime.testing import (
-    Mailbox,
-    publish,
-    publish_raw,
-    queue_depth,
-    wait_until,
-)
+from desk_runtime.testing import Mailbox, publish, publish_raw, queue_depth, started, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -52,11 +46,8 @@ async def notify(
     service = build(
         desk_settings.model_copy(update={"smtp_port": smtp[0], "template_dir": tmp_path})
     )
-    await service.start()
-    try:
+    async with started(service):
         yield service
-    finally:
-        await service.stop()
 
 
 def _user(role: Role, organization: UUID | None = None) -> UserUpserted:

@@ -20,7 +20,7 @@ from desk_runtime import parking
 from desk_runtime.errors import NotYet
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import publish, queue_depth, wait_until
+from desk_runtime.testing import publish, queue_depth, started, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -30,11 +30,8 @@ async def intake(desk_settings: DeskSettings) -> AsyncIterator[Service]:
     from intake.app import build
 
     service = build(desk_settings)
-    await service.start()
-    try:
+    async with started(service):
         yield service
-    finally:
-        await service.stop()
 
 
 async def parked(service: Service, awaits: str) -> bool:

@@ -25,7 +25,7 @@ from desk_runtime.errors import NotYet
 from desk_runtime.metrics import INBOX_DUPLICATES
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import Mailbox, publish, wait_until
+from desk_runtime.testing import Mailbox, publish, started, wait_until
 from notify.handlers import overtaken
 
 from .conftest import World, person, seed_world
@@ -38,11 +38,8 @@ async def notify(desk_settings: DeskSettings, smtp: tuple[int, Mailbox]) -> Asyn
     from notify.app import build
 
     service = build(desk_settings.model_copy(update={"smtp_port": smtp[0]}))
-    await service.start()
-    try:
+    async with started(service):
         yield service
-    finally:
-        await service.stop()
 
 
 @pytest_asyncio.fixture

@@ -40,7 +40,7 @@ from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
 from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import publish, publish_many, wait_until
+from desk_runtime.testing import publish, publish_many, send, started, wait_until
 from routing.assignment import BACKLOG_FROM, BACKLOG_ORDER, PLACEMENTS_LOCK, reconcile_loads
 
 pytestmark = pytest.mark.integration
@@ -81,11 +81,8 @@ async def routing(desk_settings: DeskSettings) -> AsyncIterator[Service]:
     from routing.app import build
 
     service = build(desk_settings)
-    await service.start()
-    try:
+    async with started(service):
         yield service
-    finally:
-        await service.stop()
 
 
 @pytest_asyncio.fixture
@@ -96,12 +93,6 @@ async def ask(routing: Service, desk_settings: DeskSettings) -> AsyncIterator[Rp
         yield client
     finally:
         await client.close()
-
-
-async def send(settings: DeskSettings, payload: Message) -> Envelope[Any]:
-    envelope = Envelope.wrap(payload, producer="test")
-    await publish(settings, envelope)
-    return envelope
 
 
 def escalated(incident_id: UUID, *, reassign: bool = True) -> SlaEscalated:

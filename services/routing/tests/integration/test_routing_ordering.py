@@ -10,7 +10,6 @@ from uuid import UUID, uuid4
 
 import pytest
 import pytest_asyncio
-from desk_contracts import Envelope, Message
 from desk_contracts.enums import Channel, Presence, Priority, Status
 from desk_contracts.messages import (
     IncidentReclassified,
@@ -20,7 +19,7 @@ from desk_contracts.messages import (
 )
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import publish, wait_until
+from desk_runtime.testing import send, started, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -32,15 +31,8 @@ async def routing(desk_settings: DeskSettings) -> AsyncIterator[Service]:
     from routing.app import build
 
     service = build(desk_settings)
-    await service.start()
-    try:
+    async with started(service):
         yield service
-    finally:
-        await service.stop()
-
-
-async def send(settings: DeskSettings, payload: Message) -> None:
-    await publish(settings, Envelope.wrap(payload, producer="test"))
 
 
 def registered(incident_id: UUID) -> IncidentRegistered:

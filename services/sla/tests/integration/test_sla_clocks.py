@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 import aio_pika
 import pytest
 import pytest_asyncio
-from desk_contracts import Envelope, Message, utc_now
+from desk_contracts import utc_now
 from desk_contracts.enums import Channel, EntryKind, Priority, Role, Status, Visibility
 from desk_contracts.messages import (
     CalendarSpec,
@@ -41,7 +41,7 @@ from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
 from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import publish, wait_until
+from desk_runtime.testing import send, started, wait_until
 from sla.app import build
 
 pytestmark = pytest.mark.integration
@@ -67,11 +67,8 @@ class Collector:
 @pytest_asyncio.fixture
 async def sla(desk_settings: DeskSettings) -> AsyncIterator[Service]:
     service = build(desk_settings)
-    await service.start()
-    try:
+    async with started(service):
         yield service
-    finally:
-        await service.stop()
 
 
 @pytest_asyncio.fixture
@@ -102,10 +99,6 @@ async def rpc(sla: Service, desk_settings: DeskSettings) -> AsyncIterator[RpcCli
     finally:
         await client.close()
         await connection.close()
-
-
-async def send(settings: DeskSettings, payload: Message) -> None:
-    await publish(settings, Envelope.wrap(payload, producer="tests"))
 
 
 async def seconds_contract(

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 
 import pytest
 import pytest_asyncio
-from desk_contracts import Envelope, Message, utc_now
+from desk_contracts import Message, utc_now
 from desk_contracts.enums import Channel, EntryKind, Priority, Role, Status, Visibility
 from desk_contracts.messages import (
     EntryAdded,
@@ -26,7 +26,7 @@ from desk_runtime.db import create_pool, ensure_database
 from desk_runtime.migrations import RUNTIME_MIGRATIONS, migrate
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import publish, wait_until
+from desk_runtime.testing import send, started, wait_until
 from sla.app import build
 from sla.handlers import MIGRATIONS
 
@@ -36,15 +36,8 @@ pytestmark = pytest.mark.integration
 @pytest_asyncio.fixture
 async def sla(desk_settings: DeskSettings) -> AsyncIterator[Service]:
     service = build(desk_settings)
-    await service.start()
-    try:
+    async with started(service):
         yield service
-    finally:
-        await service.stop()
-
-
-async def send(settings: DeskSettings, payload: Message) -> None:
-    await publish(settings, Envelope.wrap(payload, producer="tests"))
 
 
 def registration(incident_id: UUID, at: datetime) -> IncidentRegistered:
