@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +25,7 @@ from desk_contracts.messages import (
 )
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import publish, wait_until
+from desk_runtime.testing import Mailbox, publish, wait_until
 
 
 @dataclass
@@ -210,3 +210,38 @@ async def seed_world(settings: DeskSettings, notify: Service) -> World:
 
     await wait_until(known)
     return world
+
+
+Starter = Callable[..., Any]
+
+
+@pytest_asyncio.fixture
+async def start_notify(
+    desk_settings: DeskSettings, smtp: tuple[int, Mailbox], sms: SmsEndpoint
+) -> AsyncIterator[Starter]:
+    """Starts notify in-process with fast retries; every instance is stopped at the end."""
+    from notify.app import build
+
+    running: list[Service] = []
+
+    async def start(**overrides: Any) -> Service:
+        settings = desk_settings.model_copy(
+            update={
+                "smtp_port": smtp[0],
+                "sms_url": sms.url,
+                "sms_token": "sms-secret",
+                "notify_retry_base_seconds": 0.1,
+                "notify_max_attempts": 3,
+                **overrides,
+            }
+        )
+        service = build(settings)
+        await service.start()
+        running.append(service)
+        return service
+
+    try:
+        yield start
+    finally:
+        for service in running:
+            await service.stop()

@@ -10,7 +10,7 @@ import asyncio
 import email
 import email.policy
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -19,49 +19,28 @@ from uuid import UUID, uuid4
 import asyncpg
 import notify.sender
 import pytest
-import pytest_asyncio
 from aiosmtpd.controller import Controller
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from desk_runtime.testing import Mailbox, free_port, wait_until
 from notify.sender import Sender
 
-from .conftest import SmsEndpoint, World, seed_world
+from .conftest import SmsEndpoint, Starter, World, seed_world
 
 pytestmark = pytest.mark.integration
 
 MAIL_FROM = "Service Desk <desk@support.example.com>"
-Starter = Callable[..., Any]
 
 
-@pytest_asyncio.fixture
-async def start_notify(
-    desk_settings: DeskSettings, smtp: tuple[int, Mailbox], sms: SmsEndpoint
-) -> AsyncIterator[Starter]:
-    from notify.app import build
-
-    running: list[Service] = []
+@pytest.fixture
+def start_notify(start_notify: Starter) -> Starter:
+    """Notify as the delivery tests start it, sending from an address with a domain."""
 
     async def start(**overrides: Any) -> Service:
-        settings = desk_settings.model_copy(
-            update={
-                "smtp_port": smtp[0],
-                "sms_url": sms.url,
-                "mail_from": MAIL_FROM,
-                "notify_retry_base_seconds": 0.1,
-                **overrides,
-            }
-        )
-        service = build(settings)
-        await service.start()
-        running.append(service)
+        service: Service = await start_notify(**{"mail_from": MAIL_FROM, **overrides})
         return service
 
-    try:
-        yield start
-    finally:
-        for service in running:
-            await service.stop()
+    return start
 
 
 async def queue_delivery(

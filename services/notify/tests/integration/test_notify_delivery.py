@@ -4,7 +4,7 @@ refusals, permanent failures and a restart."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -39,43 +39,9 @@ from desk_runtime.testing import Mailbox, publish, wait_until
 from notify.email import DeliveryFailed
 from notify.sender import Sender
 
-from .conftest import SmsEndpoint, World, seed_world
+from .conftest import SmsEndpoint, Starter, World, seed_world
 
 pytestmark = pytest.mark.integration
-
-Starter = Callable[..., Any]
-
-
-@pytest_asyncio.fixture
-async def start_notify(
-    desk_settings: DeskSettings, smtp: tuple[int, Mailbox], sms: SmsEndpoint
-) -> AsyncIterator[Starter]:
-    """Starts notify in-process with fast retries; every instance is stopped at the end."""
-    from notify.app import build
-
-    running: list[Service] = []
-
-    async def start(**overrides: Any) -> Service:
-        settings = desk_settings.model_copy(
-            update={
-                "smtp_port": smtp[0],
-                "sms_url": sms.url,
-                "sms_token": "sms-secret",
-                "notify_retry_base_seconds": 0.1,
-                "notify_max_attempts": 3,
-                **overrides,
-            }
-        )
-        service = build(settings)
-        await service.start()
-        running.append(service)
-        return service
-
-    try:
-        yield start
-    finally:
-        for service in running:
-            await service.stop()
 
 
 @pytest_asyncio.fixture
