@@ -18,9 +18,7 @@ from desk_runtime.testing import (
     Mailbox,
     drop_namespace,
     environment_for,
-    free_port_block,
-    new_namespace,
-    settings_for,
+    process_desk_settings,
     smtp_server,
     wait_until,
 )
@@ -61,18 +59,10 @@ class RunningDesk:
 async def start_desk(
     infra: Infrastructure, smtp_port: int, **overrides: object
 ) -> tuple[RunningDesk, object]:
-    namespace = new_namespace("e")
-    settings = settings_for(
-        infra,
-        namespace,
-        http_port=free_port_block(len(SERVICES)),
-        smtp_port=smtp_port,
-        demo=True,
-        admin_password="admin-e2e-password",
-        connect_timeout_seconds=30,
-        blob_dir=str(ARTIFACTS / namespace / "blobs"),
-        **overrides,
+    settings = process_desk_settings(
+        infra, "e", smtp_port, ARTIFACTS, **{"admin_password": "admin-e2e-password", **overrides}
     )
+    namespace = settings.namespace
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / f"{namespace}.log"
     log_file = log_path.open("w")

@@ -31,10 +31,8 @@ from desk_runtime.testing import (
     Infrastructure,
     Mailbox,
     environment_for,
-    free_port_block,
-    new_namespace,
+    process_desk_settings,
     queue_depth,
-    settings_for,
     wait_until,
 )
 from portal_gateway.seed import DEMO_PASSWORD, demo_id
@@ -119,18 +117,10 @@ class SupervisedDesk:
 async def start_supervised_desk(
     infra: Infrastructure, smtp_port: int, **overrides: Any
 ) -> SupervisedDesk:
-    namespace = new_namespace("f")
-    settings = settings_for(
-        infra,
-        namespace,
-        http_port=free_port_block(len(SERVICES)),
-        smtp_port=smtp_port,
-        demo=True,
-        admin_password=ADMIN_PASSWORD,
-        connect_timeout_seconds=30,
-        blob_dir=str(ARTIFACTS / namespace / "blobs"),
-        **overrides,
+    settings = process_desk_settings(
+        infra, "f", smtp_port, ARTIFACTS, **{"admin_password": ADMIN_PASSWORD, **overrides}
     )
+    namespace = settings.namespace
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / f"{namespace}.log"
     state_file = ARTIFACTS / f"{namespace}.desk-run.json"

@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aio_pika
@@ -86,6 +87,27 @@ def settings_for(infra: Infrastructure, namespace: str, **overrides: Any) -> Des
         postgres_url=infra.postgres_url,
         amqp_url=infra.amqp_url,
         **overrides,
+    )
+
+
+def process_desk_settings(
+    infra: Infrastructure, prefix: str, smtp_port: int, artifacts: Path, **overrides: Any
+) -> DeskSettings:
+    """Settings of a whole desk that a test runs as processes: a namespace of its own
+    (named from `prefix`), a block of free ports, the demo data, blobs under
+    `artifacts`, and patience at start for a machine busy with other tests."""
+    namespace = new_namespace(prefix)
+    return settings_for(
+        infra,
+        namespace,
+        **{
+            "http_port": free_port_block(len(SERVICES)),
+            "smtp_port": smtp_port,
+            "demo": True,
+            "connect_timeout_seconds": 30,
+            "blob_dir": str(artifacts / namespace / "blobs"),
+            **overrides,
+        },
     )
 
 
