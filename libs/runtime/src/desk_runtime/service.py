@@ -1,10 +1,11 @@
 """The composition of one service process: database, migrations, broker, outbox relay,
 inbox-guarded consumers, request/reply answers, health and metrics.
 
-A service module creates one `Service`, registers its handlers with `@service.handles`
-and `@service.answers`, and calls `service.run()`. Handlers only translate and persist:
+A service's handler modules declare their handlers at module level on a `Handlers`
+(desk_runtime.handlers); its `app.py` creates one `Service`, includes them and calls
+`service.run()`. Handlers only translate and persist:
 
-    @service.handles(IncidentRegistered)
+    @handlers.handles(IncidentRegistered)
     async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:
         ...
         await uow.publish(DeadlinesSet(...))   # committed together with the change
@@ -64,6 +65,7 @@ from .context import causation_id_var, correlation_id_var
 from .db import create_pool, ensure_database
 from .errors import DomainError, NotYet, validation_items
 from .failures import record_failure
+from .handlers import Handlers
 from .health import consumer_watchdog
 from .logging import configure_logging, get_logger, log_context
 from .metrics import (
@@ -165,6 +167,20 @@ class Service:
             return handler
 
         return register
+
+    def include(self, *declared: Handlers) -> None:
+        """Subscribes what handler modules declared at module level (desk_runtime.handlers)."""
+        for handlers in declared:
+            for model, handler in handlers.events:
+                self.handles(model)(handler)
+            for request, answer in handlers.requests:
+                self.answers(request)(answer)
+            for task in handlers.startup:
+                self.on_startup(task)
+            for task in handlers.background:
+                self.background(task)
+            for seconds, step in handlers.periodic:
+                self.every(seconds)(step)
 
     def on_startup(self, task: BackgroundTask) -> BackgroundTask:
         """Runs once after migrations, before consuming (seed data, reconcile…)."""

@@ -366,7 +366,7 @@ async def incident_sla(conn: asyncpg.Connection, query: GetIncidentSla) -> Incid
         ),
         steps=tuple(_step_view(step) for step in steps),
         protocol=tuple(render_protocol(steps, query.locale, calendar.time_zone)),
-        **staff_only,  # type: ignore[arg-type]
+        **staff_only,
     )
 
 

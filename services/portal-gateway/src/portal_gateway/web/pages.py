@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -765,7 +765,7 @@ async def agents_board(request: Request[Any, Any, Any]) -> Response[str]:
             }
             for a in board.items
         ),
-        key=lambda row: (-float(row["share"]), str(row["name"])),
+        key=lambda row: (-cast(float, row["share"]), str(row["name"])),
     )
     categories = await _categories(client, user)
     return render(

@@ -1,0 +1,87 @@
+"""Handlers declared at module level and included by a service's composition root.
+
+A service's `handlers/<area>.py` creates one `Handlers` and declares what it does:
+
+    handlers = Handlers()
+
+    @handlers.handles(IncidentRegistered)
+    async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:
+        ...
+
+    @handlers.answers(GetIncident)
+    async def get_incident(request: GetIncident, service: Service) -> IncidentView:
+        ...
+
+and `app.py` includes them: `service.include(incidents.handlers, categories.handlers)`.
+Nothing is subscribed until then, so importing a handler module (in a unit test, say)
+starts nothing, and a handler is an ordinary function a test can call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from desk_contracts import Message, Query
+
+if TYPE_CHECKING:
+    from .service import Service
+    from .unit_of_work import UnitOfWork
+
+M = TypeVar("M", bound=Message)
+Q = TypeVar("Q", bound=Query)
+
+EventHandler = Callable[[Any, "UnitOfWork"], Awaitable[None]]
+RequestHandler = Callable[[Any, "Service"], Awaitable[Message]]
+BackgroundTask = Callable[["Service"], Awaitable[None]]
+
+
+@dataclass
+class Handlers:
+    """What one area of a service handles, answers and runs, in declaration order."""
+
+    events: list[tuple[type[Message], EventHandler]] = field(default_factory=list)
+    requests: list[tuple[type[Query], RequestHandler]] = field(default_factory=list)
+    startup: list[BackgroundTask] = field(default_factory=list)
+    background: list[BackgroundTask] = field(default_factory=list)
+    periodic: list[tuple[float, BackgroundTask]] = field(default_factory=list)
+
+    def handles(
+        self, model: type[M]
+    ) -> Callable[[Callable[[M, UnitOfWork], Awaitable[None]]], Any]:
+        """An event or command, handled in a unit of work behind the inbox."""
+
+        def declare(handler: Callable[[M, UnitOfWork], Awaitable[None]]) -> Any:
+            self.events.append((model, handler))
+            return handler
+
+        return declare
+
+    def answers(self, request: type[Q]) -> Callable[[Callable[[Q, Service], Awaitable[Any]]], Any]:
+        """A request/reply question or request; the handler returns the reply."""
+
+        def declare(handler: Callable[[Q, Service], Awaitable[Any]]) -> Any:
+            self.requests.append((request, handler))
+            return handler
+
+        return declare
+
+    def on_startup(self, task: BackgroundTask) -> BackgroundTask:
+        """Runs once after migrations, before consuming."""
+        self.startup.append(task)
+        return task
+
+    def runs(self, task: BackgroundTask) -> BackgroundTask:
+        """Runs for the life of the process; restarted on crash."""
+        self.background.append(task)
+        return task
+
+    def every(self, seconds: float) -> Callable[[BackgroundTask], BackgroundTask]:
+        """Runs the decorated step every `seconds` for the life of the process."""
+
+        def declare(step: BackgroundTask) -> BackgroundTask:
+            self.periodic.append((seconds, step))
+            return step
+
+        return declare
