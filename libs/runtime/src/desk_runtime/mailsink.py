@@ -15,6 +15,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from .settings import DeskSettings
+
 
 class SinkHandler:
     def __init__(self, folder: Path) -> None:
@@ -74,10 +76,13 @@ async def serve(host: str, port: int, folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Demo SMTP sink")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8025)
+    parser.add_argument(
+        "--port", type=int, default=None, help="default DESK_SMTP_PORT (DESK_HTTP_PORT + 25)"
+    )
     parser.add_argument("--folder", type=Path, default=Path("var/mail"))
     args = parser.parse_args()
-    asyncio.run(serve(args.host, args.port, args.folder))
+    port = args.port if args.port is not None else DeskSettings().smtp_port
+    asyncio.run(serve(args.host, port, args.folder))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
     desk-ops actions
     desk-ops reconcile                           (agents' loads from intake's incidents)
     desk-ops logs INCIDENT_ID [FILE ...]        (no API: filters JSON log lines)
+    desk-ops drop-namespace NAMESPACE --yes     (no API: PostgreSQL and RabbitMQ directly)
 
 The gateway is found at --url (DESK_OPS_URL, else http://127.0.0.1:$DESK_HTTP_PORT); the
 credentials are --token=TOKEN (DESK_OPS_TOKEN; the `=` form, since a token may begin
@@ -19,6 +20,7 @@ ready / the action failed, 2 bad usage or no access.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import re
@@ -27,6 +29,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 import httpx
+from desk_contracts.topology import SERVICES
+
+from .namespace import drop_namespace
+from .settings import DeskSettings
 
 # --- logs: pure filtering ---------------------------------------------------------------
 
@@ -263,6 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
         which = action.add_mutually_exclusive_group(required=True)
         which.add_argument("message_id", nargs="?", help="the dead letter's key (message id)")
         which.add_argument("--all", action="store_true", help="every dead letter of the queue")
+    drop = commands.add_parser(
+        "drop-namespace",
+        help="remove a desk's databases, queues and exchanges (DESK_NAMESPACE by default)",
+    )
+    drop.add_argument("namespace", nargs="?", default=os.environ.get("DESK_NAMESPACE", "desk"))
+    drop.add_argument("--yes", action="store_true", help="do it (without: say what would go)")
     logs = commands.add_parser("logs", help="one incident's log lines across services")
     logs.add_argument("incident", nargs="?", help="incident id")
     logs.add_argument("files", nargs="*", help="log files (default: standard input)")
@@ -294,10 +306,36 @@ def run_logs(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     return 0 if found else 1
 
 
+def run_drop_namespace(args: argparse.Namespace, stdout: TextIO) -> int:
+    """Talks to PostgreSQL and RabbitMQ directly (DESK_POSTGRES_URL, DESK_AMQP_URL): the
+    desk itself may be stopped, and should be."""
+    try:
+        settings = DeskSettings(namespace=args.namespace)
+    except ValueError:
+        print(f"desk-ops drop-namespace: not a namespace: {args.namespace!r}", file=sys.stderr)
+        return 2
+    databases = [settings.database_name(s) for s in SERVICES]
+    if not args.yes:
+        print(
+            f"would remove namespace {args.namespace!r}: databases {', '.join(databases)}, "
+            "its queues and exchanges; run again with --yes",
+            file=stdout,
+        )
+        return 1
+    removed = asyncio.run(drop_namespace(settings))
+    print(
+        f"removed namespace {args.namespace!r} ({len(removed)} databases, queues and exchanges)",
+        file=stdout,
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "logs":
         return run_logs(args, sys.stdin, sys.stdout)
+    if args.command == "drop-namespace":
+        return run_drop_namespace(args, sys.stdout)
     api = Api(args.url, args.token, args.user, args.password)
     if args.command == "health":
         body = api.get("/api/v1/ops/health")

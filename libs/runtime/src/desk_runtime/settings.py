@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,7 +26,9 @@ class DeskSettings(BaseSettings):
     admin_password: str | None = None
     demo: bool = False
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 8025
+    # Unless given: DESK_HTTP_PORT + 25 (8105 for the default desk), where `make run`'s
+    # demo mail sink listens, so a second desk on another port block has a sink of its own.
+    smtp_port: int = Field(default=8105, ge=1, le=65535)
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
@@ -33,6 +36,7 @@ class DeskSettings(BaseSettings):
     sms_url: str | None = None
     sms_token: str | None = None
     blob_dir: Path = Path("./var/blobs")
+    # The address mails link to; unless given, http://DESK_HTTP_HOST:DESK_HTTP_PORT.
     portal_url: str = "http://127.0.0.1:8080"
     # Incidents: resolved ones close themselves after this many days; a client may reopen
     # within the window (fractions allowed so tests can use seconds); upload size limit.
@@ -58,6 +62,26 @@ class DeskSettings(BaseSettings):
     prefetch: int = Field(default=32, ge=1, le=10_000)
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|console)$")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_the_port_block(cls, data: Any) -> Any:
+        """What is not given follows the HTTP port: the portal's address, the demo sink."""
+        if not isinstance(data, dict):
+            return data
+        given = {key.lower() for key in data}
+        host = data.get("http_host", data.get("HTTP_HOST", "127.0.0.1"))
+        raw: Any = data.get("http_port", data.get("HTTP_PORT", 8080))
+        try:
+            port = int(raw)
+        except (TypeError, ValueError):
+            return data  # the field's own validation names the error
+        filled = dict(data)
+        if "portal_url" not in given:
+            filled["portal_url"] = f"http://{host}:{port}"
+        if "smtp_port" not in given and port + 25 <= 65535:
+            filled["smtp_port"] = port + 25
+        return filled
 
     @field_validator("postgres_url")
     @classmethod

@@ -21,16 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aio_pika
-import asyncpg
 from desk_contracts import Envelope, Message
 from desk_contracts.topology import (
-    DEAD_LETTER_EXCHANGE,
     EVENTS_EXCHANGE,
     SERVICES,
-    all_queues,
     exchange_name,
 )
 
+from . import namespace
 from .settings import DeskSettings
 
 if TYPE_CHECKING:
@@ -121,33 +119,7 @@ def environment_for(settings: DeskSettings) -> dict[str, str]:
 
 async def drop_namespace(settings: DeskSettings) -> None:
     """Remove every database, queue and exchange of the namespace."""
-    conn = await asyncpg.connect(settings.maintenance_url)
-    try:
-        for service in SERVICES:
-            await conn.execute(
-                f'DROP DATABASE IF EXISTS "{settings.database_name(service)}" WITH (FORCE)'
-            )
-    finally:
-        await conn.close()
-    connection = await aio_pika.connect(settings.amqp_url)
-    try:
-        for queue in all_queues(settings.namespace):
-            for name in (queue.name, queue.dead_letters):
-                if name is None:
-                    continue
-                channel = await connection.channel()
-                with contextlib.suppress(Exception):
-                    await channel.queue_delete(name)
-                with contextlib.suppress(Exception):
-                    await channel.close()
-        for exchange in (EVENTS_EXCHANGE, DEAD_LETTER_EXCHANGE):
-            channel = await connection.channel()
-            with contextlib.suppress(Exception):
-                await channel.exchange_delete(exchange_name(settings.namespace, exchange))
-            with contextlib.suppress(Exception):
-                await channel.close()
-    finally:
-        await connection.close()
+    await namespace.drop_namespace(settings)
 
 
 def _ephemeral_ports_start() -> int:
