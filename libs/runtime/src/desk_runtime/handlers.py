@@ -13,13 +13,16 @@ A service's `handlers/<area>.py` creates one `Handlers` and declares what it doe
         ...
 
 and `app.py` includes them: `service.include(incidents.handlers, categories.handlers)`.
+Two areas may act on one event (the cosmicpython way: an event, a list of handlers): the
+service consumes it from one queue and runs their handlers in inclusion order, in the
+same unit of work, so both see the delivery once or not at all.
 Nothing is subscribed until then, so importing a handler module (in a unit test, say)
 starts nothing, and a handler is an ordinary function a test can call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -85,3 +88,28 @@ class Handlers:
             return step
 
         return declare
+
+
+def compose_events(declared: Sequence[Handlers]) -> dict[type[Message], EventHandler]:
+    """One handler per message type: those several areas declared, run one after the other
+    in the order declared (a `NotYet` from any of them parks the whole delivery)."""
+    chains: dict[type[Message], list[EventHandler]] = {}
+    for handlers in declared:
+        for model, handler in handlers.events:
+            chain = chains.setdefault(model, [])
+            if handler in chain:
+                raise ValueError(f"{handler.__name__} handles {model.__name__} twice")
+            chain.append(handler)
+    return {model: _chained(chain) for model, chain in chains.items()}
+
+
+def _chained(chain: list[EventHandler]) -> EventHandler:
+    if len(chain) == 1:
+        return chain[0]
+
+    async def in_turn(message: Any, uow: UnitOfWork) -> None:
+        for handler in chain:
+            await handler(message, uow)
+
+    in_turn.__name__ = "+".join(handler.__name__ for handler in chain)
+    return in_turn

@@ -65,7 +65,7 @@ from .context import causation_id_var, correlation_id_var
 from .db import create_pool, ensure_database
 from .errors import DomainError, NotYet, validation_items
 from .failures import record_failure
-from .handlers import Handlers
+from .handlers import Handlers, compose_events
 from .health import consumer_watchdog
 from .logging import configure_logging, get_logger, log_context
 from .metrics import (
@@ -169,10 +169,12 @@ class Service:
         return register
 
     def include(self, *declared: Handlers) -> None:
-        """Subscribes what handler modules declared at module level (desk_runtime.handlers)."""
+        """Subscribes what handler modules declared at module level (desk_runtime.handlers).
+        Include them all in one call: areas that act on the same event share its one queue
+        and run in inclusion order, in the delivery's one transaction."""
+        for model, handler in compose_events(declared).items():
+            self.handles(model)(handler)
         for handlers in declared:
-            for model, handler in handlers.events:
-                self.handles(model)(handler)
             for request, answer in handlers.requests:
                 self.answers(request)(answer)
             for task in handlers.startup:

@@ -49,3 +49,26 @@ def test_one_message_handled_twice_is_refused() -> None:
     service.include(declared())
     with pytest.raises(ValueError, match="IncidentRegistered twice"):
         service.include(declared())
+    handlers = declared()
+    with pytest.raises(ValueError, match="on_registered handles IncidentRegistered twice"):
+        Service("probe").include(handlers, handlers)
+
+
+async def test_areas_acting_on_one_event_run_in_turn_in_one_handler() -> None:
+    seen: list[str] = []
+    first, second = Handlers(), Handlers()
+
+    @first.handles(IncidentRegistered)
+    async def assign(event: IncidentRegistered, uow: UnitOfWork) -> None:
+        seen.append("assign")
+
+    @second.handles(IncidentRegistered)
+    async def count_arrival(event: IncidentRegistered, uow: UnitOfWork) -> None:
+        seen.append("count")
+
+    service = Service("probe")
+    service.include(first, second)
+    _, handler, _ = service.consumers[IncidentRegistered.ROUTING_KEY]
+    await handler(object(), object())  # type: ignore[arg-type]
+    assert seen == ["assign", "count"]
+    assert handler.__name__ == "assign+count_arrival"
