@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import messages as m
+from . import staffing as st
 from .envelope import Message, Query
 
 SERVICES = ("intake", "sla", "routing", "notify", "portal-gateway")
@@ -39,6 +40,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.IncidentReclassified,
         m.DeadlinesSet,
         m.SlaEscalated,
+        m.EntryAdded,
     ),
     "notify": (
         m.UserUpserted,
@@ -90,6 +92,8 @@ QUERIES: dict[str, tuple[type[Query], ...]] = {
         m.ChangeAgentProfile,
         m.AssignByHand,
         m.ReconcileLoads,
+        st.GetStaffing,
+        st.ListWaitingClients,
     ),
     "notify": (
         m.GetNotificationPreferences,
@@ -102,6 +106,8 @@ QUERIES: dict[str, tuple[type[Query], ...]] = {
 }
 
 REPLIES: dict[type[Query], type[Message]] = {
+    st.GetStaffing: st.StaffingReport,
+    st.ListWaitingClients: st.WaitingClients,
     m.CreateIncident: m.IncidentCreated,
     m.GetIncident: m.IncidentView,
     m.SaveCalendar: m.CalendarView,

@@ -22,7 +22,7 @@ starts nothing, and a handler is an ordinary function a test can call.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -90,26 +90,12 @@ class Handlers:
         return declare
 
 
-def compose_events(declared: Sequence[Handlers]) -> dict[type[Message], EventHandler]:
-    """One handler per message type: those several areas declared, run one after the other
-    in the order declared (a `NotYet` from any of them parks the whole delivery)."""
-    chains: dict[type[Message], list[EventHandler]] = {}
-    for handlers in declared:
-        for model, handler in handlers.events:
-            chain = chains.setdefault(model, [])
-            if handler in chain:
-                raise ValueError(f"{handler.__name__} handles {model.__name__} twice")
-            chain.append(handler)
-    return {model: _chained(chain) for model, chain in chains.items()}
+def in_turn(chain: list[EventHandler]) -> EventHandler:
+    """One handler that runs those of `chain` one after the other (the list may grow
+    until the service starts); a `NotYet` from any of them parks the whole delivery."""
 
-
-def _chained(chain: list[EventHandler]) -> EventHandler:
-    if len(chain) == 1:
-        return chain[0]
-
-    async def in_turn(message: Any, uow: UnitOfWork) -> None:
+    async def handle(message: Any, uow: UnitOfWork) -> None:
         for handler in chain:
             await handler(message, uow)
 
-    in_turn.__name__ = "+".join(handler.__name__ for handler in chain)
-    return in_turn
+    return handle

@@ -65,7 +65,7 @@ from .context import causation_id_var, correlation_id_var
 from .db import create_pool, ensure_database
 from .errors import DomainError, NotYet, validation_items
 from .failures import record_failure
-from .handlers import Handlers, compose_events
+from .handlers import Handlers, in_turn
 from .health import consumer_watchdog
 from .logging import configure_logging, get_logger, log_context
 from .metrics import (
@@ -106,7 +106,7 @@ class Service:
         self.name = name
         self.settings = settings or DeskSettings()
         self._migrations = migrations
-        self._events: dict[type[Message], EventHandler] = {}
+        self._events: dict[type[Message], list[EventHandler]] = {}
         # Per message type: its envelope's model, its handler and its queue.
         self.consumers: dict[str, tuple[Any, EventHandler, str]] = {}
         self._queries: dict[type[Query], QueryHandler] = {}
@@ -149,11 +149,18 @@ class Service:
     def handles(
         self, model: type[M]
     ) -> Callable[[Callable[[M, UnitOfWork], Awaitable[None]]], Any]:
+        """Handle `model` in a unit of work behind the inbox. Several handlers of one
+        model (areas of the service that act on the same event) share its one queue and
+        run in the order registered, in the delivery's one transaction."""
+
         def register(handler: Callable[[M, UnitOfWork], Awaitable[None]]) -> Any:
-            if model in self._events:
-                raise ValueError(f"{self.name} handles {model.__name__} twice")
-            self._events[model] = handler
-            self._subscribe_event(model, handler)
+            chain = self._events.get(model)
+            if chain is None:
+                chain = self._events[model] = []
+                self._subscribe_event(model, in_turn(chain))
+            if handler in chain:
+                raise ValueError(f"{self.name}: {handler.__name__} handles {model.__name__} twice")
+            chain.append(handler)
             return handler
 
         return register
@@ -169,12 +176,11 @@ class Service:
         return register
 
     def include(self, *declared: Handlers) -> None:
-        """Subscribes what handler modules declared at module level (desk_runtime.handlers).
-        Include them all in one call: areas that act on the same event share its one queue
-        and run in inclusion order, in the delivery's one transaction."""
-        for model, handler in compose_events(declared).items():
-            self.handles(model)(handler)
+        """Subscribes what handler modules declared at module level (desk_runtime.handlers),
+        in the order given: areas that act on the same event run in that order."""
         for handlers in declared:
+            for model, handler in handlers.events:
+                self.handles(model)(handler)
             for request, answer in handlers.requests:
                 self.answers(request)(answer)
             for task in handlers.startup:
