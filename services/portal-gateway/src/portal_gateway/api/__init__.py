@@ -1,5 +1,6 @@
 """The public JSON API (v1), one controller module per area."""
 
+from ..domain.staffing.api import StaffingController
 from .accounts import OrganizationController, UserController
 from .agents import AgentController
 from .assignment import AssignmentController
@@ -26,6 +27,7 @@ CONTROLLERS = [
     OpsController,
     OpsPageController,
     *SLA_CONTROLLERS,
+    StaffingController,
 ]
 
 __all__ = ["CONTROLLERS"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..domain.staffing.words import RU as STAFFING_RU
+
 LANGUAGES = ("en", "ru")
 
 _RU: dict[str, str] = {
@@ -457,6 +459,9 @@ _EN: dict[str, str] = {
     "department_head": "department head",
     "escalation_contact": "escalation contact",
 }
+
+# Each area of the gateway keeps its own words beside its pages.
+_RU.update(STAFFING_RU)
 
 _CATALOGUE: dict[str, dict[str, str]] = {"en": _EN, "ru": _RU}
 

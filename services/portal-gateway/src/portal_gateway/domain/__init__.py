@@ -1,0 +1,1 @@
+"""The gateway by area: each area's use cases (service), schemas, API and pages."""

@@ -1,0 +1,79 @@
+"""`GET /api/v1/reports/staffing` (JSON, or CSV with `format=csv`) and
+`GET /api/v1/reports/waiting-clients`: heads and admins only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from desk_contracts.staffing import MAX_STAFFING_WEEKS, StaffingReport, WaitingClients
+from desk_runtime.rpc import RpcClient
+from litestar import Controller, Response, get
+from litestar.di import Provide
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import Parameter
+
+from ...accounts import User
+from ...api.deps import current_user, field_error, rpc
+from ...web.i18n import translator
+from .service import READERS, staffing_csv, staffing_report, waiting_clients
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def require_reader(user: User) -> None:
+    if user.role not in READERS:
+        raise PermissionDeniedException("heads and admins only")
+
+
+class StaffingController(Controller):
+    path = "/api/v1/reports"
+    tags = ["reports", "staffing"]
+    dependencies = {"user": Provide(current_user), "client": Provide(rpc, sync_to_thread=False)}
+
+    @get("/staffing", operation_id="staffingReport")
+    async def staffing(
+        self,
+        user: User,
+        client: RpcClient,
+        weeks: Annotated[int, Parameter(ge=1, le=MAX_STAFFING_WEEKS)] = 8,
+        service_level: Annotated[float, Parameter(gt=0, lt=1)] = 0.8,
+        answer_within_minutes: Annotated[float | None, Parameter(gt=0)] = None,
+        time_zone: str | None = None,
+        output: Annotated[str, Parameter(query="format", pattern="^(json|csv)$")] = "json",
+    ) -> StaffingReport | Response[str]:
+        """Per hour of the week over the last `weeks` weeks: arrivals, handle time,
+        agents online, agents needed by Erlang C for `service_level` of first responses
+        within `answer_within_minutes` (default: the median response target), the gap,
+        and the hours most under-staffed first. Hours are read in `time_zone` (default:
+        the zone of the desk's first business calendar)."""
+        require_reader(user)
+        try:
+            report = await staffing_report(
+                client,
+                weeks=weeks,
+                service_level=service_level,
+                answer_within_minutes=answer_within_minutes,
+                time_zone=time_zone,
+            )
+        except ValueError as error:  # the request's own validation: the zone
+            raise field_error("time_zone", "unknown time zone") from error
+        if output == "csv":
+            t = translator(user.locale)
+            return Response(
+                staffing_csv(report, t, [t(day) for day in WEEKDAYS]),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": 'attachment; filename="staffing.csv"'},
+            )
+        return report
+
+    @get("/waiting-clients", operation_id="waitingClients")
+    async def waiting(
+        self,
+        user: User,
+        client: RpcClient,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+    ) -> WaitingClients:
+        """Incidents whose client has waited longer than the response target for a
+        public answer, assigned or not, the longest wait first (SPEC §15)."""
+        require_reader(user)
+        return await waiting_clients(client, limit)
