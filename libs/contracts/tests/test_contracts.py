@@ -11,10 +11,11 @@ from desk_contracts import messages as m
 from desk_contracts.topology import QUERIES, REPLIES, SERVICES, SUBSCRIPTIONS, all_queues
 from pydantic import ValidationError
 
+# Every message the package exports; each lives in the module of the context owning it.
 ALL_MESSAGES = [
     cls
-    for _, cls in inspect.getmembers(m, inspect.isclass)
-    if issubclass(cls, (Event, Command, Query)) and cls.__module__ == m.__name__
+    for cls in (getattr(m, name) for name in m.__all__)
+    if inspect.isclass(cls) and issubclass(cls, (Event, Command, Query))
 ]
 
 
@@ -29,6 +30,14 @@ def test_every_query_has_a_reply_and_one_answering_service() -> None:
     assert len(answered) == len(set(answered))
     for query in answered:
         assert issubclass(REPLIES[query], Message)
+
+
+def test_every_message_lives_in_the_module_of_its_context() -> None:
+    contexts = {"identity", "intake", "sla", "routing", "notify"}
+    for cls in ALL_MESSAGES:
+        package, _, context = cls.__module__.rpartition(".")
+        assert package == m.__name__, cls.__module__
+        assert context in contexts, cls.__module__
 
 
 def test_commands_have_exactly_one_consumer_and_topology_names_only_services() -> None:
