@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from ..enums import Channel, EntryKind, Priority, Role, Status, Visibility
-from ..envelope import Command, Event, Message, Query
+from ..envelope import Command, Event, Message, Query, Request
 from .common import CategoryPath, Name, Offset, Principal, Title
 
 # --- the category tree ----------------------------------------------------------------
@@ -53,13 +53,13 @@ class CategoryList(Message):
     items: tuple[CategoryView, ...]
 
 
-class ListCategories(Query):
+class ListCategories(Query[CategoryList]):
     ROUTING_KEY: ClassVar[str] = "intake.list_categories"
 
     principal: Principal
 
 
-class SaveCategory(Query):
+class SaveCategory(Request[CategoryView]):
     """Admin: create or change a node of the category tree and hear the outcome
     (the seed sends UpsertCategory as a command instead)."""
 
@@ -206,7 +206,7 @@ class IncidentCreated(Message):
     number: str
 
 
-class CreateIncident(Query):
+class CreateIncident(Request[IncidentCreated]):
     """Registers an incident; `request_id` makes a retried request return the same one."""
 
     ROUTING_KEY: ClassVar[str] = "intake.create_incident"
@@ -224,14 +224,14 @@ class CreateIncident(Query):
     attachments: tuple[AttachmentMeta, ...] = Field(default=(), max_length=20)
 
 
-class GetIncident(Query):
+class GetIncident(Query[IncidentView]):
     ROUTING_KEY: ClassVar[str] = "intake.get_incident"
 
     principal: Principal
     incident_id: UUID
 
 
-class GetAttachment(Query):
+class GetAttachment(Query[AttachmentView]):
     ROUTING_KEY: ClassVar[str] = "intake.get_attachment"
 
     principal: Principal
@@ -267,7 +267,7 @@ class IncidentPage(Message):
     total_exact: bool = True
 
 
-class ListIncidents(Query):
+class ListIncidents(Query[IncidentPage]):
     """A page of the incidents the principal may see; `q` searches title, description
     and the entries the principal may read (Russian and English stemming)."""
 
@@ -293,7 +293,7 @@ class EntryCreated(Message):
     status: Status
 
 
-class AddEntry(Query):
+class AddEntry(Request[EntryCreated]):
     """A history line by the principal (+ files); a client's reply to an incident that
     waits on it moves it back to in_progress. `request_id` makes a retry harmless."""
 
@@ -307,7 +307,7 @@ class AddEntry(Query):
     attachments: tuple[AttachmentMeta, ...] = Field(default=(), max_length=20)
 
 
-class ChangeStatus(Query):
+class ChangeStatus(Request[IncidentView]):
     ROUTING_KEY: ClassVar[str] = "intake.change_status"
 
     principal: Principal
@@ -316,7 +316,7 @@ class ChangeStatus(Query):
     reason: str = Field(default="", max_length=10_000)
 
 
-class UpdateIncident(Query):
+class UpdateIncident(Request[IncidentView]):
     """Staff change title, category or priority; category/priority announce a
     reclassification so the SLA recomputes."""
 
@@ -329,7 +329,7 @@ class UpdateIncident(Query):
     priority: Priority | None = None
 
 
-class RateIncident(Query):
+class RateIncident(Request[IncidentView]):
     ROUTING_KEY: ClassVar[str] = "intake.rate_incident"
 
     principal: Principal
@@ -351,7 +351,7 @@ class IncidentCounts(Message):
     groups: tuple[IncidentCount, ...]
 
 
-class CountIncidents(Query):
+class CountIncidents(Query[IncidentCounts]):
     """Staff's tree: counts by category × priority × status."""
 
     ROUTING_KEY: ClassVar[str] = "intake.count_incidents"
@@ -383,7 +383,7 @@ class IncidentStates(Message):
     next_after: UUID | None = None
 
 
-class ListIncidentStates(Query):
+class ListIncidentStates(Query[IncidentStates]):
     """Intake's truth for routing's reconciliation: the open incidents in id order after
     `after` (keyset paging), or, with `incident_ids`, the named ones whatever their state
     (unknown ids are left out of the answer)."""

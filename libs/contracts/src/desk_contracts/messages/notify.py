@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from ..enums import Locale
-from ..envelope import Message, Query
+from ..envelope import Message, Query, Request
 from .common import Offset, Principal
 
 NOTIFICATION_KINDS = (
@@ -41,7 +41,7 @@ class NotificationPreferences(Message):
     preferences: tuple[NotificationPreference, ...]
 
 
-class GetNotificationPreferences(Query):
+class GetNotificationPreferences(Query[NotificationPreferences]):
     """The principal's own preferences: every kind its role can receive × channel."""
 
     ROUTING_KEY: ClassVar[str] = "notify.get_preferences"
@@ -49,7 +49,7 @@ class GetNotificationPreferences(Query):
     principal: Principal
 
 
-class SetNotificationPreferences(Query):
+class SetNotificationPreferences(Request[NotificationPreferences]):
     """Changes the listed (kind, channel) pairs of the principal's own preferences."""
 
     ROUTING_KEY: ClassVar[str] = "notify.set_preferences"
@@ -91,7 +91,7 @@ class NotificationPage(Message):
     items: tuple[NotificationView, ...]
 
 
-class ListNotifications(Query):
+class ListNotifications(Query[NotificationPage]):
     """Staff's view of the delivery log, newest first."""
 
     ROUTING_KEY: ClassVar[str] = "notify.list_notifications"
@@ -104,7 +104,7 @@ class ListNotifications(Query):
     offset: Offset = 0
 
 
-class GetNotification(Query):
+class GetNotification(Query[NotificationView]):
     """One delivery with every attempt and the provider's answers."""
 
     ROUTING_KEY: ClassVar[str] = "notify.get_notification"
@@ -113,7 +113,7 @@ class GetNotification(Query):
     notification_id: UUID
 
 
-class RetryNotification(Query):
+class RetryNotification(Request[NotificationView]):
     """Admin: send a failed (dead-lettered) delivery again."""
 
     ROUTING_KEY: ClassVar[str] = "notify.retry_notification"

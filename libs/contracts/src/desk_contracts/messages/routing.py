@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field, field_validator
 
 from ..enums import Presence, Priority
-from ..envelope import Command, Event, Message, Query
+from ..envelope import Command, Event, Message, Query, Request
 from .common import CategoryPath, Offset
 
 # The most open incidents one agent's profile may hold.
@@ -92,7 +92,7 @@ class AgentList(Message):
     total: int
 
 
-class ListAgents(Query):
+class ListAgents(Query[AgentList]):
     """The load board; `agent_ids` narrows it to the named agents."""
 
     ROUTING_KEY: ClassVar[str] = "routing.list_agents"
@@ -102,7 +102,7 @@ class ListAgents(Query):
     offset: Offset = 0
 
 
-class ChangeAgentProfile(Query):
+class ChangeAgentProfile(Request[AgentView]):
     """Applies the profile fields named in `fields`; a missing profile is created from
     UpsertAgentProfile's defaults only when `create` is set."""
 
@@ -142,7 +142,7 @@ class Backlog(Message):
     total: int
 
 
-class GetBacklog(Query):
+class GetBacklog(Query[Backlog]):
     ROUTING_KEY: ClassVar[str] = "routing.get_backlog"
 
     limit: int = Field(default=100, ge=1, le=1000)
@@ -159,7 +159,7 @@ class AssignmentMade(Message):
     capacity: int
 
 
-class AssignByHand(Query):
+class AssignByHand(Request[AssignmentMade]):
     """Staff give an incident to a named agent; decided under the agent's row lock so the
     answer says what really happened. `override` lets a head exceed capacity or pick an
     agent who is not online. The incident's facts come from intake's view of it."""
@@ -198,7 +198,7 @@ class LoadsReconciled(Message):
     assigned_from_backlog: int = 0
 
 
-class ReconcileLoads(Query):
+class ReconcileLoads(Request[LoadsReconciled]):
     """Operators: make routing's books (assignments, backlog, loads) agree with intake's
     incidents, which are the truth of what is open and whom intake records as assignee."""
 

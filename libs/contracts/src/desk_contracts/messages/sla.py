@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from ..enums import Channel, Locale, Priority
-from ..envelope import Event, Message, Query
+from ..envelope import Event, Message, Query, Request
 from .common import CategoryPath, Instant, Name, Offset
 
 # Contract versions are stored as 32-bit integers.
@@ -96,7 +96,7 @@ class CalendarView(CalendarSpec):
     updated_at: datetime
 
 
-class SaveCalendar(Query):
+class SaveCalendar(Request[CalendarView]):
     """Creates a calendar (no id) or replaces one; new computations use the new hours."""
 
     ROUTING_KEY: ClassVar[str] = "sla.save_calendar"
@@ -105,7 +105,7 @@ class SaveCalendar(Query):
     calendar: CalendarSpec
 
 
-class GetCalendar(Query):
+class GetCalendar(Query[CalendarView]):
     ROUTING_KEY: ClassVar[str] = "sla.get_calendar"
 
     calendar_id: UUID
@@ -116,7 +116,7 @@ class CalendarList(Message):
     total: int
 
 
-class ListCalendars(Query):
+class ListCalendars(Query[CalendarList]):
     ROUTING_KEY: ClassVar[str] = "sla.list_calendars"
 
     limit: int = Field(default=100, ge=1, le=1000)
@@ -179,7 +179,7 @@ class ContractView(Message):
     created_at: datetime
 
 
-class SaveContract(Query):
+class SaveContract(Request[ContractView]):
     """Creates a contract (no id, version 1) or adds its next version; incidents keep
     the version they were registered under."""
 
@@ -189,7 +189,7 @@ class SaveContract(Query):
     contract: ContractSpec
 
 
-class GetContract(Query):
+class GetContract(Query[ContractView]):
     ROUTING_KEY: ClassVar[str] = "sla.get_contract"
 
     contract_id: UUID
@@ -201,7 +201,7 @@ class ContractList(Message):
     total: int
 
 
-class ListContracts(Query):
+class ListContracts(Query[ContractList]):
     """The latest version of every contract."""
 
     ROUTING_KEY: ClassVar[str] = "sla.list_contracts"
@@ -246,7 +246,7 @@ class DeadlinePreview(Message):
     protocol: tuple[str, ...]
 
 
-class PreviewDeadlines(Query):
+class PreviewDeadlines(Query[DeadlinePreview]):
     """Due times and protocol for a hypothetical incident; stores nothing."""
 
     ROUTING_KEY: ClassVar[str] = "sla.preview_deadlines"
@@ -318,7 +318,7 @@ class IncidentSla(Message):
     protocol: tuple[str, ...]
 
 
-class GetIncidentSla(Query):
+class GetIncidentSla(Query[IncidentSla]):
     """Asked only after intake confirmed the principal may see the incident; `staff`
     adds what clients never see (escalation steps and timers)."""
 
@@ -361,7 +361,7 @@ class SlaReportView(Message):
     groups: tuple[SlaReportRow, ...]
 
 
-class SlaReport(Query):
+class SlaReport(Query[SlaReportView]):
     """Statistics of incidents registered in [since, until), filtered and grouped."""
 
     ROUTING_KEY: ClassVar[str] = "sla.report"
