@@ -3,19 +3,39 @@
 from __future__ import annotations
 
 import inspect
+from typing import ClassVar
 from uuid import uuid4
 
 import pytest
-from desk_contracts import Command, Envelope, Event, Message, Query
+from desk_contracts import Command, Envelope, Event, Message, Query, Request, RequestReply
 from desk_contracts import messages as m
 from desk_contracts.topology import QUERIES, REPLIES, SERVICES, SUBSCRIPTIONS, all_queues
 from pydantic import ValidationError
 
+# Every message the package exports; each lives in the module of the context owning it.
 ALL_MESSAGES = [
     cls
-    for _, cls in inspect.getmembers(m, inspect.isclass)
-    if issubclass(cls, (Event, Command, Query)) and cls.__module__ == m.__name__
+    for cls in (getattr(m, name) for name in m.__all__)
+    if inspect.isclass(cls) and issubclass(cls, (Event, Command, RequestReply))
 ]
+ASKED = [cls for cls in ALL_MESSAGES if issubclass(cls, RequestReply)]
+
+# The requests answered over request/reply that change the answering service's state.
+CHANGING_STATE = {
+    m.CreateIncident,
+    m.AddEntry,
+    m.ChangeStatus,
+    m.UpdateIncident,
+    m.RateIncident,
+    m.SaveCategory,
+    m.SaveCalendar,
+    m.SaveContract,
+    m.ChangeAgentProfile,
+    m.AssignByHand,
+    m.ReconcileLoads,
+    m.SetNotificationPreferences,
+    m.RetryNotification,
+}
 
 
 def test_routing_keys_are_unique() -> None:
@@ -29,6 +49,43 @@ def test_every_query_has_a_reply_and_one_answering_service() -> None:
     assert len(answered) == len(set(answered))
     for query in answered:
         assert issubclass(REPLIES[query], Message)
+
+
+def test_every_query_and_request_declares_its_reply_on_its_class() -> None:
+    assert ASKED
+    for asked in ASKED:
+        assert issubclass(asked, (Query, Request)), f"{asked.__name__} is neither"
+        assert not (issubclass(asked, Query) and issubclass(asked, Request))
+        assert inspect.isclass(asked.REPLY)
+        assert issubclass(asked.REPLY, Message)
+        assert not issubclass(asked.REPLY, RequestReply)
+        assert REPLIES[asked] is asked.REPLY
+
+
+def test_what_changes_state_is_a_request_and_the_rest_are_queries() -> None:
+    assert {asked for asked in ASKED if issubclass(asked, Request)} == CHANGING_STATE
+    answered = {q for queries in QUERIES.values() for q in queries}
+    assert answered == set(ASKED)
+
+
+def test_a_query_or_request_without_a_reply_is_refused_when_defined() -> None:
+    with pytest.raises(TypeError, match="names no reply"):
+
+        class Unanswerable(Query):  # type: ignore[type-arg]
+            ROUTING_KEY: ClassVar[str] = "test.unanswerable"
+
+    with pytest.raises(TypeError, match="is not a Message"):
+
+        class WrongReply(Request[int]):  # type: ignore[type-var]
+            ROUTING_KEY: ClassVar[str] = "test.wrong_reply"
+
+
+def test_every_message_lives_in_the_module_of_its_context() -> None:
+    contexts = {"identity", "intake", "sla", "routing", "notify"}
+    for cls in ALL_MESSAGES:
+        package, _, context = cls.__module__.rpartition(".")
+        assert package == m.__name__, cls.__module__
+        assert context in contexts, cls.__module__
 
 
 def test_commands_have_exactly_one_consumer_and_topology_names_only_services() -> None:

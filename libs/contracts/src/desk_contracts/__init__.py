@@ -10,6 +10,8 @@ from .envelope import (
     Message,
     Query,
     Reply,
+    Request,
+    RequestReply,
     utc_now,
 )
 
@@ -23,5 +25,7 @@ __all__ = [
     "Message",
     "Query",
     "Reply",
+    "Request",
+    "RequestReply",
     "utc_now",
 ]

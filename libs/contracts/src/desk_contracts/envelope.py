@@ -28,8 +28,38 @@ class Command(Message):
     """Something one service is asked to do; exactly one service consumes it."""
 
 
-class Query(Message):
-    """A request/reply question; the answer model is named by REPLY."""
+ReplyT = TypeVar("ReplyT", bound=Message)
+
+
+class RequestReply(Message, Generic[ReplyT]):
+    """A message one service answers over request/reply, with the model of its answer
+    named as the type parameter: `class GetIncident(Query[IncidentView])`. `REPLY` is that
+    model, read by whoever answers or asks; a concrete message without one is refused
+    when its class is defined."""
+
+    REPLY: ClassVar[type[Message]]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        metadata = cls.__pydantic_generic_metadata__
+        if metadata["args"]:
+            (reply,) = metadata["args"]
+            if reply is Any or isinstance(reply, TypeVar):
+                return  # `RequestReply[Any]` in an annotation: any of them
+            if not (isinstance(reply, type) and issubclass(reply, Message)):
+                raise TypeError(f"{cls.__name__}: the reply {reply!r} is not a Message")
+            cls.REPLY = reply
+        elif not getattr(cls, "__parameters__", ()) and not hasattr(cls, "REPLY"):
+            raise TypeError(f"{cls.__name__} names no reply: derive it from Query[…] or Request[…]")
+
+
+class Query(RequestReply[ReplyT], Generic[ReplyT]):
+    """A question: answering it reads and changes nothing."""
+
+
+class Request(RequestReply[ReplyT], Generic[ReplyT]):
+    """Asks the answering service to change its state and say what came of it."""
 
 
 PayloadT = TypeVar("PayloadT", bound=Message)

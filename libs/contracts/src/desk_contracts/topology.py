@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from . import messages as m
-from . import staffing as st
-from .envelope import Message, Query
+from .envelope import Message, RequestReply
 
 SERVICES = ("intake", "sla", "routing", "notify", "portal-gateway")
 
@@ -60,7 +60,8 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
     "portal-gateway": (),
 }
 
-QUERIES: dict[str, tuple[type[Query], ...]] = {
+# What each service answers over request/reply: its queries and its requests.
+QUERIES: dict[str, tuple[type[RequestReply[Any]], ...]] = {
     "intake": (
         m.CreateIncident,
         m.GetIncident,
@@ -92,8 +93,8 @@ QUERIES: dict[str, tuple[type[Query], ...]] = {
         m.ChangeAgentProfile,
         m.AssignByHand,
         m.ReconcileLoads,
-        st.GetStaffing,
-        st.ListWaitingClients,
+        m.GetStaffing,
+        m.ListWaitingClients,
     ),
     "notify": (
         m.GetNotificationPreferences,
@@ -105,40 +106,9 @@ QUERIES: dict[str, tuple[type[Query], ...]] = {
     "portal-gateway": (),
 }
 
-REPLIES: dict[type[Query], type[Message]] = {
-    st.GetStaffing: st.StaffingReport,
-    st.ListWaitingClients: st.WaitingClients,
-    m.CreateIncident: m.IncidentCreated,
-    m.GetIncident: m.IncidentView,
-    m.SaveCalendar: m.CalendarView,
-    m.GetCalendar: m.CalendarView,
-    m.ListCalendars: m.CalendarList,
-    m.SaveContract: m.ContractView,
-    m.GetContract: m.ContractView,
-    m.ListContracts: m.ContractList,
-    m.PreviewDeadlines: m.DeadlinePreview,
-    m.GetIncidentSla: m.IncidentSla,
-    m.SlaReport: m.SlaReportView,
-    m.ListIncidents: m.IncidentPage,
-    m.AddEntry: m.EntryCreated,
-    m.ChangeStatus: m.IncidentView,
-    m.UpdateIncident: m.IncidentView,
-    m.RateIncident: m.IncidentView,
-    m.CountIncidents: m.IncidentCounts,
-    m.GetAttachment: m.AttachmentView,
-    m.ListCategories: m.CategoryList,
-    m.SaveCategory: m.CategoryView,
-    m.GetNotificationPreferences: m.NotificationPreferences,
-    m.SetNotificationPreferences: m.NotificationPreferences,
-    m.ListNotifications: m.NotificationPage,
-    m.GetNotification: m.NotificationView,
-    m.RetryNotification: m.NotificationView,
-    m.ListAgents: m.AgentList,
-    m.GetBacklog: m.Backlog,
-    m.ChangeAgentProfile: m.AgentView,
-    m.AssignByHand: m.AssignmentMade,
-    m.ReconcileLoads: m.LoadsReconciled,
-    m.ListIncidentStates: m.IncidentStates,
+# The answer each one is replied with, as its class declares it (`Query[…]`, `Request[…]`).
+REPLIES: dict[type[RequestReply[Any]], type[Message]] = {
+    asked: asked.REPLY for answered in QUERIES.values() for asked in answered
 }
 
 
@@ -154,8 +124,8 @@ def dead_letter_queue(queue: str) -> str:
     return f"{queue}.dead"
 
 
-def rpc_queue(namespace: str, query: type[Query]) -> str:
-    return f"{namespace}.rpc.{query.ROUTING_KEY}"
+def rpc_queue(namespace: str, asked: type[RequestReply[Any]]) -> str:
+    return f"{namespace}.rpc.{asked.ROUTING_KEY}"
 
 
 @dataclass(frozen=True)
@@ -171,6 +141,6 @@ def all_queues(namespace: str) -> Iterator[QueueName]:
         for message in consumed:
             queue = consumer_queue(namespace, service, message)
             yield QueueName(service, queue, dead_letter_queue(queue))
-    for service, queries in QUERIES.items():
-        for query in queries:
-            yield QueueName(service, rpc_queue(namespace, query), None)
+    for service, answered in QUERIES.items():
+        for asked in answered:
+            yield QueueName(service, rpc_queue(namespace, asked), None)

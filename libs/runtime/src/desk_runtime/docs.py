@@ -57,8 +57,11 @@ def openapi(settings: DeskSettings) -> dict[str, Any]:
 
 def message_schemas() -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    for name, value in inspect.getmembers(message_module, inspect.isclass):
-        if issubclass(value, Message) and value.__module__ == message_module.__name__:
+    # The package's public names: its modules hold the contexts' messages (and the
+    # parametrised bases, `Query[IncidentView]`, which are no messages of their own).
+    for name in message_module.__all__:
+        value = getattr(message_module, name)
+        if inspect.isclass(value) and issubclass(value, Message):
             schema = value.model_json_schema()
             if value.ROUTING_KEY:
                 schema["x-routing-key"] = value.ROUTING_KEY

@@ -26,14 +26,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from desk_contracts import Message, Query
+from desk_contracts import Message, RequestReply
 
 if TYPE_CHECKING:
     from .service import Service
     from .unit_of_work import UnitOfWork
 
 M = TypeVar("M", bound=Message)
-Q = TypeVar("Q", bound=Query)
+Q = TypeVar("Q", bound=RequestReply[Any])  # a query or a request
 
 EventHandler = Callable[[Any, "UnitOfWork"], Awaitable[None]]
 RequestHandler = Callable[[Any, "Service"], Awaitable[Message]]
@@ -45,7 +45,7 @@ class Handlers:
     """What one area of a service handles, answers and runs, in declaration order."""
 
     events: list[tuple[type[Message], EventHandler]] = field(default_factory=list)
-    requests: list[tuple[type[Query], RequestHandler]] = field(default_factory=list)
+    requests: list[tuple[type[RequestReply[Any]], RequestHandler]] = field(default_factory=list)
     startup: list[BackgroundTask] = field(default_factory=list)
     background: list[BackgroundTask] = field(default_factory=list)
     periodic: list[tuple[float, BackgroundTask]] = field(default_factory=list)
@@ -62,7 +62,7 @@ class Handlers:
         return declare
 
     def answers(self, request: type[Q]) -> Callable[[Callable[[Q, Service], Awaitable[Any]]], Any]:
-        """A request/reply question or request; the handler returns the reply."""
+        """A query or a request (request/reply); the handler returns its reply."""
 
         def declare(handler: Callable[[Q, Service], Awaitable[Any]]) -> Any:
             self.requests.append((request, handler))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID, uuid4
 
 import aio_pika
@@ -27,8 +27,8 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 from aiormq.exceptions import ChannelInvalidStateError
-from desk_contracts import Envelope, Failure, Message, Query, Reply
-from desk_contracts.topology import REPLIES, rpc_queue
+from desk_contracts import Envelope, Failure, Message, Reply, RequestReply
+from desk_contracts.topology import rpc_queue
 
 from .context import correlation_id_var
 from .logging import get_logger
@@ -135,8 +135,8 @@ class RpcClient:
         if future is not None and not future.done():
             future.set_result(message.body)
 
-    async def ask(self, query: Query, timeout: float | None = None) -> Message:
-        """Send a question and wait for its typed answer, or raise."""
+    async def ask(self, query: RequestReply[ResultT], timeout: float | None = None) -> ResultT:
+        """Send a query or a request and wait for the answer its class declares, or raise."""
         channel, reply_queue = self._channel, self._reply_queue
         if channel is None or reply_queue is None:
             raise ServiceUnavailable(query.ROUTING_KEY, 0, "not connected to the broker")
@@ -144,7 +144,7 @@ class RpcClient:
             RPC_REQUEST_SECONDS.labels(query.ROUTING_KEY, "unanswered").observe(0)
             raise ServiceUnavailable(query.ROUTING_KEY, 0, "the message broker is unreachable")
         timeout = timeout or self.timeout
-        reply_model = REPLIES[type(query)]
+        reply_model = type(query).REPLY
         request_id = str(uuid4())
         envelope = Envelope.wrap(
             query, producer=self._producer, correlation_id=correlation_id_var.get() or uuid4()
@@ -177,13 +177,13 @@ class RpcClient:
             raise ServiceUnavailable(query.ROUTING_KEY, timeout) from error
         finally:
             self._pending.pop(request_id, None)
-        reply = Reply[reply_model].model_validate_json(body)  # type: ignore[valid-type]
+        reply: Reply[Any] = Reply[reply_model].model_validate_json(body)  # type: ignore[valid-type]
         RPC_REQUEST_SECONDS.labels(query.ROUTING_KEY, "ok" if reply.ok else "failure").observe(
             time.perf_counter() - started
         )
         if not reply.ok or reply.result is None:
             raise RemoteFailure(reply.failure or Failure(status=502, detail="empty reply"))
-        return reply.result
+        return cast("ResultT", reply.result)
 
     @staticmethod
     async def _publish(
@@ -196,11 +196,15 @@ class RpcClient:
         await channel.default_exchange.publish(message, routing_key=routing_key)
 
     async def ask_as(
-        self, query: Query, result_type: type[ResultT], timeout: float | None = None
+        self,
+        query: RequestReply[ResultT],
+        result_type: type[ResultT] | None = None,
+        timeout: float | None = None,
     ) -> ResultT:
-        """`ask`, typed for the caller: an answer of another type is the peer's fault."""
+        """`ask`, checked: an answer of another type than expected (`result_type`, by
+        default the one the class declares) is the peer's fault."""
         result = await self.ask(query, timeout)
-        if not isinstance(result, result_type):
+        if not isinstance(result, result_type or type(query).REPLY):
             raise RemoteFailure(
                 Failure(status=502, detail=f"{query.ROUTING_KEY} answered with the wrong type")
             )

@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractRobustConnection
-from desk_contracts import Envelope, Failure, Message, Query, Reply
+from desk_contracts import Envelope, Failure, Message, Reply, RequestReply
 from desk_contracts.topology import (
     EVENTS_EXCHANGE,
     QUERIES,
@@ -86,7 +86,7 @@ from .unit_of_work import Gathered, TransactionEnd, UnitOfWork, close_transactio
 log = get_logger(__name__)
 
 M = TypeVar("M", bound=Message)
-Q = TypeVar("Q", bound=Query)
+Q = TypeVar("Q", bound="RequestReply[Any]")  # a query or a request
 
 
 __all__ = ["Gathered", "Service", "TransactionEnd", "UnitOfWork", "close_transaction"]
@@ -109,7 +109,7 @@ class Service:
         self._events: dict[type[Message], list[EventHandler]] = {}
         # Per message type: its envelope's model, its handler and its queue.
         self.consumers: dict[str, tuple[Any, EventHandler, str]] = {}
-        self._queries: dict[type[Query], QueryHandler] = {}
+        self._queries: dict[type[RequestReply[Any]], QueryHandler] = {}
         self._startup: list[BackgroundTask] = []
         self._background: list[BackgroundTask] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -230,9 +230,14 @@ class Service:
             raise RuntimeError(f"{self.name} is not started")
         return self._connection
 
-    async def ask(self, query: Query, result_type: type[M], timeout: float | None = None) -> M:
-        """Ask another service over request/reply (a reply queue of our own, opened at the
-        first question); no answer in time raises `ServiceUnavailable`."""
+    async def ask(
+        self,
+        query: RequestReply[M],
+        result_type: type[M] | None = None,
+        timeout: float | None = None,
+    ) -> M:
+        """Ask another service for the reply its message declares (on a reply queue of our
+        own, opened at the first question); no answer in time raises `ServiceUnavailable`."""
         async with self._rpc_lock:
             if self._rpc is None:
                 client = RpcClient(

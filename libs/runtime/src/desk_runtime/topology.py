@@ -7,7 +7,7 @@ from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange
-from desk_contracts import Message, Query
+from desk_contracts import Message, RequestReply
 from desk_contracts.topology import (
     DEAD_LETTER_EXCHANGE,
     DELIVERY_LIMIT,
@@ -58,9 +58,11 @@ async def declare_consumer_queue(
     await queue.bind(events, routing_key=message.ROUTING_KEY)
 
 
-async def declare_rpc_queue(channel: AbstractChannel, namespace: str, query: type[Query]) -> None:
+async def declare_rpc_queue(
+    channel: AbstractChannel, namespace: str, asked: type[RequestReply[Any]]
+) -> None:
     # Classic and not dead-lettered: an unanswered question expires with its asker's patience.
-    await channel.declare_queue(rpc_queue(namespace, query), durable=True)
+    await channel.declare_queue(rpc_queue(namespace, asked), durable=True)
 
 
 async def declare_topology(channel: AbstractChannel, namespace: str) -> None:
@@ -68,6 +70,6 @@ async def declare_topology(channel: AbstractChannel, namespace: str) -> None:
     for service, consumed in SUBSCRIPTIONS.items():
         for message in consumed:
             await declare_consumer_queue(channel, namespace, service, message)
-    for queries in QUERIES.values():
-        for query in queries:
-            await declare_rpc_queue(channel, namespace, query)
+    for answered in QUERIES.values():
+        for asked in answered:
+            await declare_rpc_queue(channel, namespace, asked)

@@ -13,11 +13,13 @@ import pytest_asyncio
 from desk_contracts import Envelope
 from desk_contracts.enums import Channel, Locale, Priority, Role, Scope
 from desk_contracts.messages import (
+    CategoryList,
     CreateIncident,
     GetIncident,
     IncidentAssigned,
     IncidentCreated,
     IncidentRegistered,
+    ListCategories,
     Principal,
     UpsertCategory,
     UserUpserted,
@@ -200,6 +202,22 @@ async def test_create_is_idempotent_by_request_id_and_numbers_are_unique(
         await client.ask(GetIncident(principal=staff, incident_id=uuid4()))
     assert failure.value.failure.status == 404
     await client.close()
+
+
+async def test_a_service_is_answered_with_the_reply_its_question_declares(
+    intake: Service, desk_settings: DeskSettings
+) -> None:
+    category = UpsertCategory(category_id=uuid4(), code="network", name="Network")
+    await publish(desk_settings, Envelope.wrap(category, producer="test"))
+    await wait_until(
+        lambda: intake.pool.fetchval("SELECT 1 FROM categories WHERE id = $1", category.category_id)
+    )
+    question = ListCategories(principal=Principal(user_id=uuid4(), role=Role.AGENT))
+
+    listed = await intake.ask(question)
+    assert isinstance(listed, CategoryList)
+    assert [item.category_id for item in listed.items] == [category.category_id]
+    assert await intake.ask(question, CategoryList) == listed
 
 
 async def test_after_commit_actions_run_only_when_the_transaction_commits(

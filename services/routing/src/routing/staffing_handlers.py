@@ -13,11 +13,9 @@ from desk_contracts.enums import Status, Visibility
 from desk_contracts.messages import (
     DeadlinesSet,
     EntryAdded,
+    GetStaffing,
     IncidentRegistered,
     IncidentStatusChanged,
-)
-from desk_contracts.staffing import (
-    GetStaffing,
     ListWaitingClients,
     StaffingHourView,
     StaffingReport,

@@ -14,14 +14,12 @@ from desk_contracts.enums import Channel, EntryKind, Presence, Priority, Role, S
 from desk_contracts.messages import (
     DeadlinesSet,
     EntryAdded,
+    GetStaffing,
     IncidentRegistered,
     IncidentStatusChanged,
-    UpsertAgentProfile,
-)
-from desk_contracts.staffing import (
-    GetStaffing,
     ListWaitingClients,
     StaffingReport,
+    UpsertAgentProfile,
     WaitingClients,
 )
 from desk_runtime.rpc import RpcClient
@@ -32,7 +30,6 @@ from routing.staffing import hour_of_week
 
 pytestmark = pytest.mark.integration
 
-NOW = datetime.now(UTC).replace(microsecond=0)
 AGENT = uuid4()
 
 
@@ -128,51 +125,51 @@ async def test_facts_and_report(
             agent_id=AGENT, skills=(("fault",),), capacity=2, presence=Presence.ONLINE
         ),
     )
-    await wait_until(
+    online_since = await wait_until(
         lambda: routing.pool.fetchval(
-            "SELECT count(*) = 1 FROM presence_intervals WHERE agent_id = $1 AND ended_at IS NULL",
+            "SELECT started_at FROM presence_intervals WHERE agent_id = $1 AND ended_at IS NULL",
             AGENT,
         )
     )
+    # The story happens just after the agent came online (in an hour the agent is online).
+    t0 = online_since.replace(microsecond=0) + timedelta(seconds=1)
     worked, waiting, late, early = uuid4(), uuid4(), uuid4(), uuid4()
 
     # A phone request answered in 10 minutes, waiting on the client for 30, resolved at 80.
-    await send(desk_settings, registered(worked, NOW, Channel.PHONE))
-    await send(desk_settings, due(worked, NOW, timedelta(minutes=30)))
+    await send(desk_settings, registered(worked, t0, Channel.PHONE))
+    await send(desk_settings, due(worked, t0, timedelta(minutes=30)))
     await wait_until(lambda: fact(routing, worked, "first_assigned_at"))
     await send(
-        desk_settings, entry(worked, NOW + timedelta(minutes=5), Role.AGENT, Visibility.INTERNAL)
+        desk_settings, entry(worked, t0 + timedelta(minutes=5), Role.AGENT, Visibility.INTERNAL)
     )
     await send(
-        desk_settings, entry(worked, NOW + timedelta(minutes=10), Role.AGENT, Visibility.PUBLIC)
-    )
-    await send(
-        desk_settings,
-        status(worked, Status.ASSIGNED, Status.WAITING_ON_CLIENT, NOW + timedelta(minutes=20)),
+        desk_settings, entry(worked, t0 + timedelta(minutes=10), Role.AGENT, Visibility.PUBLIC)
     )
     await send(
         desk_settings,
-        status(worked, Status.WAITING_ON_CLIENT, Status.IN_PROGRESS, NOW + timedelta(minutes=50)),
+        status(worked, Status.ASSIGNED, Status.WAITING_ON_CLIENT, t0 + timedelta(minutes=20)),
     )
     await send(
         desk_settings,
-        status(worked, Status.IN_PROGRESS, Status.RESOLVED, NOW + timedelta(minutes=80)),
+        status(worked, Status.WAITING_ON_CLIENT, Status.IN_PROGRESS, t0 + timedelta(minutes=50)),
+    )
+    await send(
+        desk_settings,
+        status(worked, Status.IN_PROGRESS, Status.RESOLVED, t0 + timedelta(minutes=80)),
     )
 
     # A portal request nobody has answered yet, within its target.
-    await send(desk_settings, registered(waiting, NOW, Channel.PORTAL))
-    await send(desk_settings, due(waiting, NOW, timedelta(minutes=30)))
+    await send(desk_settings, registered(waiting, t0, Channel.PORTAL))
+    await send(desk_settings, due(waiting, t0, timedelta(minutes=30)))
     # One registered two hours ago, past its 30-minute target, assigned to nobody (no
     # agent has the skill).
-    await send(desk_settings, registered(late, NOW - timedelta(hours=2), Channel.EMAIL, ("order",)))
-    await send(desk_settings, due(late, NOW - timedelta(hours=2), timedelta(minutes=30)))
+    await send(desk_settings, registered(late, t0 - timedelta(hours=2), Channel.EMAIL, ("order",)))
+    await send(desk_settings, due(late, t0 - timedelta(hours=2), timedelta(minutes=30)))
     # A reply whose incident's registration comes after it: it waits for it.
-    await send(
-        desk_settings, entry(early, NOW + timedelta(minutes=3), Role.HEAD, Visibility.PUBLIC)
-    )
-    await send(desk_settings, registered(early, NOW, Channel.API))
+    await send(desk_settings, entry(early, t0 + timedelta(minutes=3), Role.HEAD, Visibility.PUBLIC))
+    await send(desk_settings, registered(early, t0, Channel.API))
     # And one first answered after its target.
-    await send(desk_settings, due(early, NOW, timedelta(minutes=2)))
+    await send(desk_settings, due(early, t0, timedelta(minutes=2)))
 
     await wait_until(lambda: fact(routing, worked, "worked_seconds"))
     await wait_until(lambda: fact(routing, early, "first_response_at"))
@@ -182,29 +179,29 @@ async def test_facts_and_report(
 
     assigned_at = await fact(routing, worked, "first_assigned_at")
     assert isinstance(assigned_at, datetime)
-    expected = (NOW + timedelta(minutes=80) - assigned_at).total_seconds() - 30 * 60
+    expected = (t0 + timedelta(minutes=80) - assigned_at).total_seconds() - 30 * 60
     assert await fact(routing, worked, "worked_seconds") == pytest.approx(expected, abs=1)
     assert await fact(routing, worked, "client_waiting_since") is None
     assert await fact(routing, early, "client_waiting_since") is None
-    assert await fact(routing, waiting, "client_waiting_since") == NOW
+    assert await fact(routing, waiting, "client_waiting_since") == t0
 
     report = await ask.ask_as(
-        GetStaffing(weeks=1, until=NOW + timedelta(hours=2), time_zone="UTC", service_level=0.8),
+        GetStaffing(weeks=1, until=t0 + timedelta(hours=2), time_zone="UTC", service_level=0.8),
         StaffingReport,
     )
     assert report.incidents == 4
     assert report.answer_within_minutes == pytest.approx(30)  # the median target
     assert report.concurrency == pytest.approx(2)
     assert len(report.hours) == 168
-    now = report.hours[hour_of_week(NOW, UTC)]
-    assert now.arrivals == pytest.approx(3)
-    assert now.arrivals_by_channel == pytest.approx({"phone": 1, "portal": 1, "api": 1})
-    assert now.handle_minutes == pytest.approx(expected / 60, abs=0.05)
-    assert now.responses == 2
-    assert now.responses_within_target == pytest.approx(0.5)
-    assert now.needed >= 1
-    assert now.online > 0
-    before = report.hours[hour_of_week(NOW - timedelta(hours=2), UTC)]
+    current = report.hours[hour_of_week(t0, UTC)]
+    assert current.arrivals == pytest.approx(3)
+    assert current.arrivals_by_channel == pytest.approx({"phone": 1, "portal": 1, "api": 1})
+    assert current.handle_minutes == pytest.approx(expected / 60, abs=0.05)
+    assert current.responses == 2
+    assert current.responses_within_target == pytest.approx(0.5)
+    assert current.needed >= 1
+    assert current.online > 0
+    before = report.hours[hour_of_week(t0 - timedelta(hours=2), UTC)]
     assert before.arrivals_by_channel == pytest.approx({"email": 1})
     assert before.online == 0  # the agent came online later
     assert before.hour_of_week in report.understaffed

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from desk_contracts.staffing import MAX_STAFFING_WEEKS, StaffingReport, WaitingClients
+from desk_contracts.messages import MAX_STAFFING_WEEKS, StaffingReport, WaitingClients
 from desk_runtime.rpc import RpcClient
 from litestar import Controller, Response, get
 from litestar.di import Provide

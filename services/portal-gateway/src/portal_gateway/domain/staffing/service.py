@@ -8,9 +8,10 @@ import io
 from collections.abc import Callable
 
 from desk_contracts.enums import Role
-from desk_contracts.messages import CalendarList, ListCalendars
-from desk_contracts.staffing import (
+from desk_contracts.messages import (
+    CalendarList,
     GetStaffing,
+    ListCalendars,
     ListWaitingClients,
     StaffingReport,
     WaitingClients,

@@ -1,0 +1,33 @@
+"""Users and organizations: the portal-gateway owns them and announces every change."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+from uuid import UUID
+
+from ..enums import Locale, Role, Scope
+from ..envelope import Event
+
+
+class UserUpserted(Event):
+    ROUTING_KEY: ClassVar[str] = "user.upserted"
+
+    user_id: UUID
+    username: str
+    display_name: str
+    email: str | None = None
+    phone: str | None = None
+    locale: Locale = Locale.EN
+    role: Role
+    organization_id: UUID | None = None
+    scope: Scope | None = None
+    active: bool = True
+
+
+class OrganizationUpserted(Event):
+    ROUTING_KEY: ClassVar[str] = "organization.upserted"
+
+    organization_id: UUID
+    name: str
+    account_manager_id: UUID | None = None
+    contract_id: UUID | None = None

@@ -1,0 +1,395 @@
+"""Incidents, their history and the category tree: intake owns them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from ..enums import Channel, EntryKind, Priority, Role, Status, Visibility
+from ..envelope import Command, Event, Message, Query, Request
+from .common import CategoryPath, Name, Offset, Principal, Title
+
+# --- the category tree ----------------------------------------------------------------
+
+
+class UpsertCategory(Command):
+    ROUTING_KEY: ClassVar[str] = "intake.category.upsert"
+
+    category_id: UUID
+    parent_id: UUID | None = None
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: Name
+    colour: str = Field(default="#607d8b", pattern=r"^#[0-9a-fA-F]{6}$")
+    escalation_contact_id: UUID | None = None
+
+
+class CategoryUpserted(Event):
+    """Intake applied an UpsertCategory: others keep the tree (names, colours, contacts)."""
+
+    ROUTING_KEY: ClassVar[str] = "category.upserted"
+
+    category_id: UUID
+    parent_id: UUID | None = None
+    path: CategoryPath
+    name: str
+    colour: str
+    escalation_contact_id: UUID | None = None
+
+
+class CategoryView(Message):
+    category_id: UUID
+    parent_id: UUID | None
+    code: str
+    path: CategoryPath
+    name: str
+    colour: str
+    escalation_contact_id: UUID | None
+
+
+class CategoryList(Message):
+    items: tuple[CategoryView, ...]
+
+
+class ListCategories(Query[CategoryList]):
+    ROUTING_KEY: ClassVar[str] = "intake.list_categories"
+
+    principal: Principal
+
+
+class SaveCategory(Request[CategoryView]):
+    """Admin: create or change a node of the category tree and hear the outcome
+    (the seed sends UpsertCategory as a command instead)."""
+
+    ROUTING_KEY: ClassVar[str] = "intake.save_category"
+
+    principal: Principal
+    category: UpsertCategory
+    create: bool
+
+
+# --- what happens to incidents --------------------------------------------------------
+
+
+class IncidentRegistered(Event):
+    ROUTING_KEY: ClassVar[str] = "incident.registered"
+
+    incident_id: UUID
+    number: str
+    title: str
+    category_id: UUID
+    category_path: CategoryPath
+    priority: Priority
+    channel: Channel
+    requester_id: UUID
+    organization_id: UUID
+    registered_at: datetime
+
+
+class IncidentStatusChanged(Event):
+    ROUTING_KEY: ClassVar[str] = "incident.status_changed"
+
+    incident_id: UUID
+    number: str
+    previous: Status
+    status: Status
+    changed_at: datetime
+    actor_id: UUID | None = None
+    assignee_id: UUID | None = None
+    requester_id: UUID
+    category_path: CategoryPath
+    priority: Priority
+
+
+class IncidentReclassified(Event):
+    """Category or priority changed: the SLA recomputes from registration."""
+
+    ROUTING_KEY: ClassVar[str] = "incident.reclassified"
+
+    incident_id: UUID
+    category_id: UUID
+    category_path: CategoryPath
+    priority: Priority
+    changed_at: datetime
+    actor_id: UUID | None = None
+
+
+class EntryAdded(Event):
+    """A comment or attachment line was written to the history. Internal ones are
+    announced too: every consumer that can reach a client must check `visibility`
+    (notify never tells a client). Status, assignment and deadline lines are not
+    announced as entries: their changes have events of their own."""
+
+    ROUTING_KEY: ClassVar[str] = "incident.entry_added"
+
+    incident_id: UUID
+    number: str
+    entry_id: UUID
+    kind: EntryKind
+    visibility: Visibility
+    author_id: UUID | None = None
+    author_role: Role | None = None
+    text: str
+    created_at: datetime
+    requester_id: UUID
+    organization_id: UUID
+    assignee_id: UUID | None = None
+
+
+# --- incident work and search (request/reply; intake answers) -------------------------
+
+
+class AttachmentMeta(Message):
+    """A file the gateway already stored by content hash, sent with its entry."""
+
+    attachment_id: UUID
+    filename: str = Field(min_length=1, max_length=255)
+    size: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    declared_type: str = Field(max_length=255)
+    sniffed_type: str = Field(max_length=255)
+
+
+class AttachmentView(Message):
+    """Metadata of a stored file; the bytes stay in the gateway's blob store."""
+
+    attachment_id: UUID
+    entry_id: UUID
+    incident_id: UUID
+    filename: str
+    size: int
+    sha256: str
+    declared_type: str
+    sniffed_type: str
+    created_at: datetime
+
+
+class EntryView(Message):
+    entry_id: UUID
+    kind: EntryKind
+    visibility: Visibility
+    author_id: UUID | None
+    text: str
+    created_at: datetime
+    author_role: Role | None = None
+    attachments: tuple[AttachmentView, ...] = ()
+
+
+class IncidentView(Message):
+    incident_id: UUID
+    number: str
+    title: str
+    description: str
+    category_id: UUID
+    category_path: CategoryPath
+    priority: Priority
+    channel: Channel
+    status: Status
+    requester_id: UUID
+    organization_id: UUID
+    assignee_id: UUID | None
+    response_due: datetime | None
+    resolution_due: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    entries: tuple[EntryView, ...] = ()
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    rating: int | None = None
+    rating_comment: str | None = None
+
+
+class IncidentCreated(Message):
+    incident_id: UUID
+    number: str
+
+
+class CreateIncident(Request[IncidentCreated]):
+    """Registers an incident; `request_id` makes a retried request return the same one."""
+
+    ROUTING_KEY: ClassVar[str] = "intake.create_incident"
+
+    request_id: UUID
+    principal: Principal
+    requester_id: UUID
+    organization_id: UUID
+    title: Title
+    description: str = Field(default="", max_length=1_000_000)
+    category_id: UUID
+    priority: Priority = Priority.NORMAL
+    channel: Channel = Channel.API
+    # Files filed with the incident (stored by the gateway already) form its first entry.
+    attachments: tuple[AttachmentMeta, ...] = Field(default=(), max_length=20)
+
+
+class GetIncident(Query[IncidentView]):
+    ROUTING_KEY: ClassVar[str] = "intake.get_incident"
+
+    principal: Principal
+    incident_id: UUID
+
+
+class GetAttachment(Query[AttachmentView]):
+    ROUTING_KEY: ClassVar[str] = "intake.get_attachment"
+
+    principal: Principal
+    attachment_id: UUID
+
+
+INCIDENT_SORTS = ("created", "-created", "updated", "-updated", "due", "-due")
+
+
+class IncidentListItem(Message):
+    incident_id: UUID
+    number: str
+    title: str
+    category_id: UUID
+    category_path: CategoryPath
+    priority: Priority
+    channel: Channel
+    status: Status
+    requester_id: UUID
+    organization_id: UUID
+    assignee_id: UUID | None
+    response_due: datetime | None
+    resolution_due: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class IncidentPage(Message):
+    # Counted exactly up to a cap; beyond it `total` is the cap and `total_exact` false
+    # ("10,000+"): an exact count of a huge match set costs more than the page itself.
+    total: int
+    items: tuple[IncidentListItem, ...]
+    total_exact: bool = True
+
+
+class ListIncidents(Query[IncidentPage]):
+    """A page of the incidents the principal may see; `q` searches title, description
+    and the entries the principal may read (Russian and English stemming)."""
+
+    ROUTING_KEY: ClassVar[str] = "intake.list_incidents"
+
+    principal: Principal
+    statuses: tuple[Status, ...] = ()
+    category_id: UUID | None = None
+    priorities: tuple[Priority, ...] = ()
+    assignee_id: UUID | None = None
+    unassigned: bool = False
+    organization_id: UUID | None = None
+    q: str | None = Field(default=None, max_length=500)
+    overdue: bool | None = None
+    sort: str = Field(default="-created", pattern="^(" + "|".join(INCIDENT_SORTS) + ")$")
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: Offset = 0
+
+
+class EntryCreated(Message):
+    entry_id: UUID
+    incident_id: UUID
+    status: Status
+
+
+class AddEntry(Request[EntryCreated]):
+    """A history line by the principal (+ files); a client's reply to an incident that
+    waits on it moves it back to in_progress. `request_id` makes a retry harmless."""
+
+    ROUTING_KEY: ClassVar[str] = "intake.add_entry"
+
+    request_id: UUID
+    principal: Principal
+    incident_id: UUID
+    text: str = Field(max_length=1_000_000)
+    visibility: Visibility | None = None
+    attachments: tuple[AttachmentMeta, ...] = Field(default=(), max_length=20)
+
+
+class ChangeStatus(Request[IncidentView]):
+    ROUTING_KEY: ClassVar[str] = "intake.change_status"
+
+    principal: Principal
+    incident_id: UUID
+    status: Status
+    reason: str = Field(default="", max_length=10_000)
+
+
+class UpdateIncident(Request[IncidentView]):
+    """Staff change title, category or priority; category/priority announce a
+    reclassification so the SLA recomputes."""
+
+    ROUTING_KEY: ClassVar[str] = "intake.update_incident"
+
+    principal: Principal
+    incident_id: UUID
+    title: Title | None = None
+    category_id: UUID | None = None
+    priority: Priority | None = None
+
+
+class RateIncident(Request[IncidentView]):
+    ROUTING_KEY: ClassVar[str] = "intake.rate_incident"
+
+    principal: Principal
+    incident_id: UUID
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=10_000)
+
+
+class IncidentCount(Message):
+    category_id: UUID
+    category_path: CategoryPath
+    priority: Priority
+    status: Status
+    count: int
+
+
+class IncidentCounts(Message):
+    total: int
+    groups: tuple[IncidentCount, ...]
+
+
+class CountIncidents(Query[IncidentCounts]):
+    """Staff's tree: counts by category × priority × status."""
+
+    ROUTING_KEY: ClassVar[str] = "intake.count_incidents"
+
+    principal: Principal
+    organization_id: UUID | None = None
+
+
+# --- intake's truth for routing's reconciliation --------------------------------------
+
+# At most this many incidents in one page of intake's open incidents.
+MAX_STATE_PAGE = 5000
+
+
+class IncidentState(Message):
+    incident_id: UUID
+    status: Status
+    assignee_id: UUID | None = None
+    # When the assignment intake records was made (routing's decision time).
+    assigned_at: datetime | None = None
+    category_path: CategoryPath
+    priority: Priority
+    registered_at: datetime
+
+
+class IncidentStates(Message):
+    items: tuple[IncidentState, ...]
+    # The cursor of the next page of open incidents; None on the last one.
+    next_after: UUID | None = None
+
+
+class ListIncidentStates(Query[IncidentStates]):
+    """Intake's truth for routing's reconciliation: the open incidents in id order after
+    `after` (keyset paging), or, with `incident_ids`, the named ones whatever their state
+    (unknown ids are left out of the answer)."""
+
+    ROUTING_KEY: ClassVar[str] = "intake.list_incident_states"
+
+    after: UUID | None = None
+    incident_ids: tuple[UUID, ...] | None = Field(default=None, max_length=MAX_STATE_PAGE)
+    limit: int = Field(default=1000, ge=1, le=MAX_STATE_PAGE)
