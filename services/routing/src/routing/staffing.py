@@ -13,6 +13,9 @@ was worked, when each agent was online — this module computes per hour of the 
   answered within `answer_within` — Erlang C (pyworkforce), with each agent counting as
   `concurrency` servers, since an agent of the desk works several incidents at a time;
 - gap: online − needed (negative: under-staffed).
+
+An hour with arrivals but no handle time measured yet in the whole window (nothing
+resolved) has no recommendation: needed and gap are None rather than a guess.
 """
 
 from __future__ import annotations
@@ -120,7 +123,7 @@ class StaffingHour:
     arrivals: float  # per hour, averaged over the window
     handle_minutes: float | None
     online: float  # agents, averaged over the window
-    needed: int
+    needed: int | None  # None: arrivals, but no handle time measured to size them by
     responses: int  # first responses given to incidents that arrived in this hour
     responses_within_target: float | None  # their share within target
 
@@ -133,8 +136,8 @@ class StaffingHour:
         return self.hour_of_week % 24
 
     @property
-    def gap(self) -> float:
-        return self.online - self.needed
+    def gap(self) -> float | None:
+        return None if self.needed is None else self.online - self.needed
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,9 @@ def recommend(
                 arrivals=rate,
                 handle_minutes=handle,
                 online=online[hour] / seen if seen else 0.0,
-                needed=agents_needed(
+                needed=None
+                if rate and handle is None
+                else agents_needed(
                     rate, handle or 0.0, answer_within_minutes, service_level, concurrency
                 ),
                 responses=len(replies),
@@ -200,8 +205,9 @@ def recommend(
 
 def most_understaffed(hours: Iterable[StaffingHour], limit: int = 10) -> list[StaffingHour]:
     """The hours short of agents, the largest shortage first (then the busiest)."""
-    short = [h for h in hours if h.gap < 0]
-    return sorted(short, key=lambda h: (h.gap, -h.arrivals, h.hour_of_week))[:limit]
+    short = [(h.gap, h) for h in hours if h.gap is not None and h.gap < 0]
+    short.sort(key=lambda pair: (pair[0], -pair[1].arrivals, pair[1].hour_of_week))
+    return [h for _, h in short][:limit]
 
 
 def arrivals_by_channel(

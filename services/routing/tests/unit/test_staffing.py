@@ -159,7 +159,19 @@ def test_recommend_reads_the_window_hour_by_hour() -> None:
     assert quiet.responses_within_target is None
     worst = most_understaffed(hours)
     assert worst[0] is ten
-    assert all(h.gap < 0 for h in worst)
+    assert all(h.gap is not None and h.gap < 0 for h in worst)
+
+
+def test_arrivals_without_any_handle_time_have_no_recommendation() -> None:
+    start, end = MONDAY, MONDAY + timedelta(weeks=1)
+    unresolved = [Arrival(MONDAY + timedelta(hours=10), None, None)]
+    hours = recommend(
+        unresolved, [], start, end, UTC_ZONE, service_level=0.8, answer_within_minutes=30
+    )
+    assert hours[10].arrivals == 1
+    assert (hours[10].needed, hours[10].gap) == (None, None)
+    assert (hours[11].needed, hours[11].gap) == (0, 0)
+    assert most_understaffed(hours) == []
 
 
 def test_an_hour_with_few_handled_incidents_borrows_the_window_mean() -> None:

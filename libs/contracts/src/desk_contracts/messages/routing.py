@@ -221,8 +221,9 @@ class StaffingHourView(Message):
     arrivals_by_channel: dict[str, float]
     handle_minutes: float | None
     online: float
-    needed: int
-    gap: float  # online − needed
+    # None: requests arrived but no handle time is measured yet to size them by.
+    needed: int | None
+    gap: float | None  # online − needed
     responses: int
     responses_within_target: float | None
 

@@ -39,7 +39,7 @@ class StaffingController(Controller):
         service_level: Annotated[float, Parameter(gt=0, lt=1)] = 0.8,
         answer_within_minutes: Annotated[float | None, Parameter(gt=0)] = None,
         time_zone: str | None = None,
-        output: Annotated[str, Parameter(query="format", pattern="^(json|csv)$")] = "json",
+        format: Annotated[str, Parameter(pattern="^(json|csv)$")] = "json",
     ) -> StaffingReport | Response[str]:
         """Per hour of the week over the last `weeks` weeks: arrivals, handle time,
         agents online, agents needed by Erlang C for `service_level` of first responses
@@ -57,7 +57,7 @@ class StaffingController(Controller):
             )
         except ValueError as error:  # the request's own validation: the zone
             raise field_error("time_zone", "unknown time zone") from error
-        if output == "csv":
+        if format == "csv":
             t = translator(user.locale)
             return Response(
                 staffing_csv(report, t, [t(day) for day in WEEKDAYS]),

@@ -78,8 +78,8 @@ def staffing_csv(report: StaffingReport, t: Callable[[str], str], weekdays: list
                 f"{h.arrivals:.2f}",
                 "" if h.handle_minutes is None else f"{h.handle_minutes:.1f}",
                 f"{h.online:.2f}",
-                h.needed,
-                f"{h.gap:.2f}",
+                "" if h.needed is None else h.needed,
+                "" if h.gap is None else f"{h.gap:.2f}",
                 h.responses,
                 "" if h.responses_within_target is None else f"{h.responses_within_target:.2f}",
             ]
