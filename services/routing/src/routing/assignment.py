@@ -19,10 +19,10 @@ from desk_contracts import Envelope, utc_now
 from desk_contracts.enums import Presence, Priority
 from desk_contracts.messages import IncidentAssigned, IncidentBacklogged
 from desk_runtime.logging import get_logger
-from desk_runtime.metrics import ROUTING_ASSIGNMENTS
 from desk_runtime.service import Gathered, UnitOfWork
 
 from .domain import AgentState, WaitingIncident, choose_agent, plan_backlog
+from .metrics import ROUTING_ASSIGNMENTS
 
 log = get_logger(__name__)
 

@@ -4,8 +4,9 @@ instead of work on every assignment."""
 
 from __future__ import annotations
 
-from desk_runtime.metrics import ROUTING_AGENT_CAPACITY, ROUTING_AGENT_LOAD, ROUTING_BACKLOG
 from desk_runtime.service import Service
+
+from .metrics import ROUTING_AGENT_CAPACITY, ROUTING_AGENT_LOAD, ROUTING_BACKLOG
 
 REFRESH_SECONDS = 2.0
 

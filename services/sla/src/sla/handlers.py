@@ -19,7 +19,6 @@ from desk_contracts.messages import (
 )
 from desk_runtime.errors import NotYet
 from desk_runtime.logging import get_logger
-from desk_runtime.metrics import SLA_TIMERS_ARMED
 from desk_runtime.service import Service, UnitOfWork
 from desk_runtime.timers import count_armed, schedule
 
@@ -29,6 +28,7 @@ from .domain import business_elapsed
 from .domain.breaches import standing_breach
 from .domain.history import STOPPED, replay
 from .domain.replies import ReplyTurn, next_reply_due, reply_business_time, reply_turn
+from .metrics import SLA_TIMERS_ARMED
 from .timers import HANDLERS
 
 log = get_logger(__name__)

@@ -14,9 +14,10 @@ from uuid import UUID
 from desk_contracts import Message
 from desk_contracts.messages import SlaBreached, SlaEscalated, SlaReminderDue
 from desk_runtime import timers
-from desk_runtime.metrics import SLA_TIMER_LATENESS, SLA_TIMERS_FIRED
 from desk_runtime.service import UnitOfWork
 from desk_runtime.timers import FiredTimer, Timer, TimerHandler
+
+from .metrics import SLA_TIMER_LATENESS, SLA_TIMERS_FIRED
 
 CLOCKS = ("response", "next_reply", "resolution")
 
