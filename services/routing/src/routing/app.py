@@ -1,16 +1,23 @@
-"""Composition root of the routing service."""
+"""Composition root of the routing service: its handlers by area and the assigner that
+places queued arrivals."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 
-from .handlers import MIGRATIONS, register
+from .arrivals import assigner
+from .handlers import incidents, operations, profiles
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def build(settings: DeskSettings | None = None) -> Service:
     service = Service("routing", MIGRATIONS, settings)
-    register(service)
+    service.include(profiles.handlers, incidents.handlers, operations.handlers)
+    service.background(assigner)
     return service
 
 
