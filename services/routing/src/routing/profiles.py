@@ -4,6 +4,8 @@ handing over their incidents. The SQL is `store`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 from desk_contracts.enums import Presence
 from desk_contracts.messages import (
@@ -22,13 +24,20 @@ from . import assignment, store
 log = get_logger(__name__)
 
 
+def _profile(row: asyncpg.Record) -> dict[str, Any]:
+    """The profile's own fields as its row now stands."""
+    return {
+        "agent_id": row["agent_id"],
+        "skills": tuple(tuple(skill) for skill in row["skills"]),
+        "capacity": row["capacity"],
+        "presence": Presence(row["presence"]),
+        "group_head_id": row["group_head_id"],
+    }
+
+
 def agent_view(row: asyncpg.Record) -> AgentView:
     return AgentView(
-        agent_id=row["agent_id"],
-        skills=tuple(tuple(skill) for skill in row["skills"]),
-        capacity=row["capacity"],
-        presence=Presence(row["presence"]),
-        group_head_id=row["group_head_id"],
+        **_profile(row),
         load=row["load"],
         last_assigned_at=row["last_assigned_at"],
         updated_at=row["updated_at"],
@@ -37,13 +46,7 @@ def agent_view(row: asyncpg.Record) -> AgentView:
 
 def profile_changed(row: asyncpg.Record) -> AgentProfileChanged:
     """The announcement of an agent's profile as its row now stands."""
-    return AgentProfileChanged(
-        agent_id=row["agent_id"],
-        skills=tuple(tuple(skill) for skill in row["skills"]),
-        capacity=row["capacity"],
-        presence=Presence(row["presence"]),
-        group_head_id=row["group_head_id"],
-    )
+    return AgentProfileChanged(**_profile(row))
 
 
 async def save_profile(uow: UnitOfWork, profile: UpsertAgentProfile) -> None:
@@ -70,13 +73,7 @@ async def change_profile(uow: UnitOfWork, request: ChangeAgentProfile) -> AgentV
     current = (
         UpsertAgentProfile(agent_id=request.agent_id)
         if row is None
-        else UpsertAgentProfile(
-            agent_id=request.agent_id,
-            skills=tuple(tuple(skill) for skill in row["skills"]),
-            capacity=row["capacity"],
-            presence=Presence(row["presence"]),
-            group_head_id=row["group_head_id"],
-        )
+        else UpsertAgentProfile(**_profile(row))
     )
     changed = current.model_copy(update={name: getattr(request, name) for name in request.fields})
     if row is not None and not row["active"] and changed.presence is not Presence.OFFLINE:
