@@ -279,7 +279,7 @@ async def follow_status(
     conn = uow.conn
     if await _same_side(conn, incident.incident_id, is_open=is_open, at=at):
         return
-    booked = await store.booked_agent(conn, incident.incident_id)
+    booked = await store.assignee(conn, incident.incident_id)
     # The agents first, as every decision takes them: this incident's state row is then
     # only ever waited on by a transaction that holds no agent.
     agents = await store.lock_agents_to_place(conn, also=[booked] if booked else [])
@@ -320,7 +320,7 @@ async def release(uow: UnitOfWork, incident_id: UUID) -> bool:
     """The incident stopped counting towards its agent's load (resolved or closed)."""
     conn = uow.conn
     await store.stop_waiting(conn, incident_id)
-    agent_id = await store.open_assignee(conn, incident_id)
+    agent_id = await store.assignee(conn, incident_id, is_open=True)
     if agent_id is None:
         return False
     await store.lock_agents(conn, also=[agent_id])
@@ -330,7 +330,7 @@ async def release(uow: UnitOfWork, incident_id: UUID) -> bool:
 async def reopen(uow: UnitOfWork, incident_id: UUID) -> bool:
     """A reopened incident counts again for the agent who had it."""
     conn = uow.conn
-    agent_id = await store.closed_assignee(conn, incident_id)
+    agent_id = await store.assignee(conn, incident_id, is_open=False)
     if agent_id is None:
         return False
     await store.lock_agents(conn, also=[agent_id])
@@ -368,7 +368,7 @@ async def reassign(
     backlog, marked with its assignee (relieved when someone takes it), and
     IncidentBacklogged names the group head. `why` opens the recorded reason."""
     conn = uow.conn
-    current = await store.open_assignee(conn, incident_id)
+    current = await store.assignee(conn, incident_id, is_open=True)
     if current is None:
         log.info("reassign_skipped", reason="not assigned or no longer open")
         return None
@@ -407,7 +407,7 @@ async def assign_by_hand(uow: UnitOfWork, request: AssignByHand) -> AssignmentMa
     incident = IncidentFacts(
         request.incident_id, request.category_path, request.priority, request.registered_at
     )
-    current = await store.open_assignee(conn, request.incident_id)
+    current = await store.assignee(conn, request.incident_id, is_open=True)
     also = [request.agent_id] + ([current] if current else [])
     agents = {a.agent_id: a for a in await store.lock_agents(conn, also=also)}
     await store.lock_incidents(conn, [request.incident_id])

@@ -277,18 +277,16 @@ async def book(conn: asyncpg.Connection, decisions: Sequence[Decision], at: date
     )
 
 
-async def open_assignee(conn: asyncpg.Connection, incident_id: UUID) -> UUID | None:
-    """Whose load the incident counts towards now."""
+async def assignee(
+    conn: asyncpg.Connection, incident_id: UUID, *, is_open: bool | None = None
+) -> UUID | None:
+    """Who the incident is booked on: while it counts towards their load (`is_open`),
+    since it was resolved or closed (not `is_open`), or either way (None)."""
     agent_id: UUID | None = await conn.fetchval(
-        "SELECT agent_id FROM assignments WHERE incident_id = $1 AND is_open", incident_id
-    )
-    return agent_id
-
-
-async def booked_agent(conn: asyncpg.Connection, incident_id: UUID) -> UUID | None:
-    """Who the incident was last booked on, open or not."""
-    agent_id: UUID | None = await conn.fetchval(
-        "SELECT agent_id FROM assignments WHERE incident_id = $1", incident_id
+        "SELECT agent_id FROM assignments WHERE incident_id = $1 "
+        "AND ($2::bool IS NULL OR is_open = $2)",
+        incident_id,
+        is_open,
     )
     return agent_id
 
@@ -348,14 +346,6 @@ async def close_assignment(conn: asyncpg.Connection, incident_id: UUID, agent_id
         "UPDATE agents SET load = greatest(load - 1, 0) WHERE agent_id = $1", agent_id
     )
     return True
-
-
-async def closed_assignee(conn: asyncpg.Connection, incident_id: UUID) -> UUID | None:
-    """Who had the incident when it was resolved or closed."""
-    agent_id: UUID | None = await conn.fetchval(
-        "SELECT agent_id FROM assignments WHERE incident_id = $1 AND NOT is_open", incident_id
-    )
-    return agent_id
 
 
 async def reopen_assignment(conn: asyncpg.Connection, incident_id: UUID, agent_id: UUID) -> bool:
