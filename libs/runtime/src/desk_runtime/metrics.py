@@ -1,9 +1,11 @@
-"""Prometheus metrics shared by every service (each process has its own registry).
+"""Prometheus metrics every service shares (each process has its own registry).
 
-Every metric a service may need is defined here, once, so names and labels stay the same
-across the five services and an operator's dashboards work for all of them. A process
-only exposes the series it actually touched (plus the unlabelled ones), so the sla
-service's /metrics shows timer lateness and notify's shows deliveries.
+The generic ones are defined here, once, so names and labels stay the same across the
+five services and an operator's dashboards work for all of them: messages consumed and
+their handling time, inbox duplicates, parked messages, questions answered, the outbox,
+readiness, the gateway's HTTP. What only one service measures lives with that service
+(`sla/metrics.py`, `routing/metrics.py`, `notify/metrics.py`). A process only exposes
+the series it actually touched (plus the unlabelled ones).
 
 Naming follows Prometheus conventions: `desk_` prefix, base units (seconds), `_total`
 for counters. The `queue` label names one consumer queue, which is one handler
@@ -18,8 +20,6 @@ from prometheus_client import Counter, Gauge, Histogram
 _HANDLING_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 # HTTP requests of the gateway: fast reads up to slow uploads.
 _HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
-# SLA timers promise to fire within 1 s of their due time.
-_LATENESS_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60)
 
 # --- messaging (wired in desk_runtime.service and desk_runtime.outbox) ------------------
 
@@ -115,45 +115,5 @@ RPC_REQUEST_SECONDS = Histogram(
     "desk_rpc_request_duration_seconds",
     "Time the gateway waited for another service's answer, by query and outcome",
     ["query", "outcome"],
-    buckets=_HTTP_BUCKETS,
-)
-
-# --- sla: durable timers ----------------------------------------------------------------
-
-SLA_TIMER_LATENESS = Histogram(
-    "desk_sla_timer_lateness_seconds",
-    "How long after its due time a timer fired, by timer kind (reminder, escalation, breach…)",
-    ["kind"],
-    buckets=_LATENESS_BUCKETS,
-)
-SLA_TIMERS_ARMED = Gauge("desk_sla_timers_armed", "Timers armed and not yet fired")
-SLA_TIMERS_FIRED = Counter("desk_sla_timers_fired_total", "Timers fired, by kind", ["kind"])
-
-# --- routing: backlog and load ----------------------------------------------------------
-
-ROUTING_BACKLOG = Gauge("desk_routing_backlog_incidents", "Incidents waiting for an eligible agent")
-ROUTING_AGENT_LOAD = Gauge(
-    "desk_routing_agent_load", "Open incidents assigned to an agent", ["agent_id"]
-)
-ROUTING_AGENT_CAPACITY = Gauge(
-    "desk_routing_agent_capacity", "Open incidents an agent may hold at most", ["agent_id"]
-)
-ROUTING_ASSIGNMENTS = Counter(
-    "desk_routing_assignments_total",
-    "Assignments made, by reason (auto, manual, escalation, backlog, handover)",
-    ["reason"],
-)
-
-# --- notify: deliveries -----------------------------------------------------------------
-
-NOTIFY_DELIVERIES = Counter(
-    "desk_notify_deliveries_total",
-    "Delivery attempts, by channel (email, sms) and outcome (sent, retry, failed)",
-    ["channel", "outcome"],
-)
-NOTIFY_DELIVERY_SECONDS = Histogram(
-    "desk_notify_delivery_duration_seconds",
-    "Time one delivery attempt took against the SMTP server or SMS provider, by channel",
-    ["channel"],
     buckets=_HTTP_BUCKETS,
 )

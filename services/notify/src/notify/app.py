@@ -1,16 +1,27 @@
-"""Composition root of the notify service."""
+"""Composition root of the notify service: its handlers by area, the notifier they queue
+deliveries with, and the sender that delivers them."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 
-from .handlers import MIGRATIONS, register
+from . import deliveries
+from .handlers import facts, incidents, log, preferences, sla
+from .sender import run_sender
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def build(settings: DeskSettings | None = None) -> Service:
     service = Service("notify", MIGRATIONS, settings)
-    register(service)
+    service.include(
+        facts.handlers, incidents.handlers, sla.handlers, preferences.handlers, log.handlers
+    )
+    deliveries.use(service, deliveries.Notifier(service.settings))
+    service.background(run_sender)
     return service
 
 

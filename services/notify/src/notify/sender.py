@@ -24,12 +24,12 @@ import asyncpg
 import httpx
 from desk_runtime.db import create_pool
 from desk_runtime.logging import get_logger, log_context
-from desk_runtime.metrics import NOTIFY_DELIVERIES, NOTIFY_DELIVERY_SECONDS
 from desk_runtime.service import Service
 
 from .accepted import Accepted, AcceptedSends
 from .backoff import is_last, retry_delay
 from .email import DeliveryFailed, SmtpSessions, send_email
+from .metrics import NOTIFY_DELIVERIES, NOTIFY_DELIVERY_SECONDS
 from .sms import send_sms
 
 log = get_logger(__name__)

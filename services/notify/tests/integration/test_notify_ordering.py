@@ -26,7 +26,7 @@ from desk_runtime.metrics import INBOX_DUPLICATES
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from desk_runtime.testing import Mailbox, publish, started, wait_until
-from notify.handlers import overtaken
+from notify.store import overtaken
 
 from .conftest import World, person, seed_world
 
@@ -216,7 +216,7 @@ async def test_a_change_counts_as_overtaken_only_when_a_later_one_was_applied(
     for column in ("status_changed_at", "deadlines_computed_at"):
         async with notify.transaction() as uow:
             with pytest.raises(NotYet) as waiting:
-                await overtaken(uow, incident.incident_id, column, now)
+                await overtaken(uow.conn, incident.incident_id, column, now)
         assert waiting.value.fact == f"incident:{incident.incident_id}"
         await notify.pool.execute(
             f"UPDATE incidents SET {column} = $2 WHERE incident_id = $1",
@@ -224,7 +224,7 @@ async def test_a_change_counts_as_overtaken_only_when_a_later_one_was_applied(
             now + timedelta(seconds=1),
         )
         async with notify.transaction() as uow:
-            await overtaken(uow, incident.incident_id, column, now)  # moot: no wait
+            await overtaken(uow.conn, incident.incident_id, column, now)  # moot: no wait
     async with notify.transaction() as uow:
         with pytest.raises(NotYet):
-            await overtaken(uow, uuid4(), "status_changed_at", now)
+            await overtaken(uow.conn, uuid4(), "status_changed_at", now)

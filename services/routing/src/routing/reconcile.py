@@ -22,8 +22,9 @@ from desk_contracts.messages import (
 from desk_runtime.logging import get_logger
 from desk_runtime.service import UnitOfWork
 
-from . import assignment
-from .reconciliation import Booking, IntakeIncident, plan_reconciliation
+from . import assignment, store
+from . import reconcile_store as books
+from .reconciliation import IntakeIncident, plan_reconciliation
 
 log = get_logger(__name__)
 
@@ -41,10 +42,6 @@ def _truth(state: IncidentState) -> IntakeIncident:
         priority=state.priority,
         registered_at=state.registered_at,
     )
-
-
-def _booking(row: asyncpg.Record) -> Booking:
-    return Booking(row["incident_id"], row["agent_id"], row["is_open"], row["assigned_at"])
 
 
 def _chunks(ids: Sequence[UUID], size: int = MAX_STATE_PAGE) -> Iterable[list[UUID]]:
@@ -76,85 +73,26 @@ async def reconcile_with_intake(uow: UnitOfWork, ask: AskIntake) -> LoadsReconci
     conn = uow.conn
     # Every agent's row first, as every decision here does: no assignment, release or
     # reopen changes the books while intake is read and the corrections are written.
-    agents = {
-        row["agent_id"]
-        for row in await conn.fetch("SELECT agent_id FROM agents ORDER BY agent_id FOR UPDATE")
-    }
-    bookings = {
-        row["incident_id"]: _booking(row)
-        for row in await conn.fetch(
-            "SELECT incident_id, agent_id, is_open, assigned_at FROM assignments WHERE is_open"
-        )
-    }
-    waiting = {
-        row["incident_id"]
-        for row in await conn.fetch(
-            "SELECT incident_id FROM backlog WHERE escalated_from IS NULL "
-            "UNION SELECT incident_id FROM arrivals"
-        )
-    }
-    escalating = {
-        row["incident_id"]
-        for row in await conn.fetch(
-            "SELECT incident_id FROM backlog WHERE escalated_from IS NOT NULL"
-        )
-    }
+    agents = await store.lock_every_agent(conn)
+    bookings = await books.open_bookings(conn)
+    waiting, escalating = await books.waiting_ids(conn)
     intake = await read_intake(ask, set(bookings) | waiting | escalating)
     # Closed bookings matter only where intake says the incident is open again.
     bookings.update(
-        (row["incident_id"], _booking(row))
-        for row in await conn.fetch(
-            "SELECT incident_id, agent_id, is_open, assigned_at FROM assignments "
-            "WHERE NOT is_open AND incident_id = ANY($1::uuid[])",
-            [i for i, truth in intake.items() if truth.is_open],
-        )
+        await books.closed_bookings(conn, [i for i, truth in intake.items() if truth.is_open])
     )
     plan = plan_reconciliation(intake, bookings, waiting, agents, escalating)
 
-    for booking in (*plan.add, *plan.move):
-        truth = intake[booking.incident_id]
-        await conn.execute(
-            """
-            INSERT INTO assignments (incident_id, agent_id, category_path, priority,
-                registered_at, assigned_at, reason)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
-            ON CONFLICT (incident_id) DO UPDATE SET agent_id = EXCLUDED.agent_id,
-                assigned_at = EXCLUDED.assigned_at, reason = EXCLUDED.reason, is_open = true
-            """,
-            booking.incident_id,
-            booking.agent_id,
-            list(truth.category_path),
-            truth.priority.value,
-            truth.registered_at,
-            booking.assigned_at,
-            RECONCILED_REASON,
-        )
-    await conn.execute(
-        "UPDATE assignments SET is_open = false WHERE incident_id = ANY($1::uuid[])", plan.close
+    await books.rebook(
+        conn,
+        ((booking, intake[booking.incident_id]) for booking in (*plan.add, *plan.move)),
+        RECONCILED_REASON,
     )
-    await conn.execute(
-        "UPDATE assignments SET is_open = true WHERE incident_id = ANY($1::uuid[])", plan.reopen
-    )
-    # Rows another transaction holds are on their way somewhere: the next run sees them.
-    for table in ("backlog", "arrivals"):
-        await conn.execute(
-            f"DELETE FROM {table} WHERE incident_id IN (SELECT incident_id FROM {table} "
-            "WHERE incident_id = ANY($1::uuid[]) FOR UPDATE SKIP LOCKED)",
-            plan.drop_waiting,
-        )
-    await conn.executemany(
-        "INSERT INTO arrivals (incident_id, category_path, priority, registered_at) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT (incident_id) DO NOTHING",
-        [
-            (t.incident_id, list(t.category_path), t.priority.value, t.registered_at)
-            for t in plan.arrivals
-        ],
-    )
+    await books.set_open(conn, plan.close, False)
+    await books.set_open(conn, plan.reopen, True)
+    await books.drop_waiting(conn, plan.drop_waiting)
     # Intake says these are open: a resolution routing heard of before stands no more.
-    await conn.execute(
-        "DELETE FROM incident_states WHERE incident_id = ANY($1::uuid[]) AND NOT is_open",
-        [t.incident_id for t in plan.arrivals],
-    )
+    await books.queue_arrivals(conn, plan.arrivals)
     corrected = await assignment.recount_loads(conn)
     drained = await assignment.drain_backlog(uow)
     result = LoadsReconciled(

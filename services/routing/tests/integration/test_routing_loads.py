@@ -41,7 +41,8 @@ from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from desk_runtime.testing import publish, publish_many, send, started, wait_until
-from routing.assignment import BACKLOG_FROM, BACKLOG_ORDER, PLACEMENTS_LOCK, reconcile_loads
+from routing.assignment import reconcile_loads
+from routing.store import BACKLOG_FROM, BACKLOG_ORDER, PLACEMENTS_LOCK
 
 pytestmark = pytest.mark.integration
 

@@ -1,16 +1,24 @@
-"""Composition root of the sla service."""
+"""Composition root of the sla service: its handlers by area and the scheduler that
+fires its durable timers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
+from desk_runtime.timers import schedule
 
-from .handlers import MIGRATIONS, register
+from .handlers import contracts, incidents, reports
+from .timers import HANDLERS
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def build(settings: DeskSettings | None = None) -> Service:
     service = Service("sla", MIGRATIONS, settings)
-    register(service)
+    service.include(incidents.handlers, contracts.handlers, reports.handlers)
+    schedule(service, HANDLERS)
     return service
 
 

@@ -1,4 +1,5 @@
-"""An incident's clocks: stored state, recomputation after every change, timers.
+"""An incident's clocks: recomputation after every change, timers (the SQL is
+`store/clocks.py`).
 
 Every change (registration, a status change, the first response, a reclassification)
 updates the stored facts (pauses, actual times) and then calls `refresh`, which
@@ -18,9 +19,8 @@ from uuid import UUID
 
 import asyncpg
 from desk_contracts import utc_now
-from desk_contracts.enums import Priority, Status
+from desk_contracts.enums import Priority
 from desk_contracts.messages import DeadlinesSet, IncidentRegistered
-from desk_runtime.errors import NotYet
 from desk_runtime.service import UnitOfWork
 from desk_runtime.timers import Timer
 
@@ -38,12 +38,9 @@ from .domain import (
 )
 from .domain.breaches import standing_breach
 from .domain.history import STOPPED as STOPPED_STATES
-from .domain.history import StatusChange
 from .domain.ladder import LadderDue, ladder_dues
 from .domain.replies import next_reply_due
-
-# The fact every other event about an incident waits for: its registration.
-INCIDENT = "incident"
+from .store import clocks as store
 
 # The states that stop the clocks (until a reopen), as stored.
 STOPPED = frozenset(status.value for status in STOPPED_STATES)
@@ -59,56 +56,6 @@ class Computation:
     pauses: tuple[Pause, ...]
     deadlines: Deadlines
     ladder: tuple[LadderDue, ...]
-
-
-async def load_clock(conn: asyncpg.Connection, incident_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT * FROM incident_clocks WHERE incident_id = $1 FOR UPDATE", incident_id
-    )
-
-
-async def require_clock(conn: asyncpg.Connection, incident_id: UUID) -> asyncpg.Record:
-    row = await load_clock(conn, incident_id)
-    if row is None:
-        # The registration travels on another queue and may still be on its way: the
-        # message waits for it, parked (its handling follows the registration).
-        raise NotYet(INCIDENT, incident_id, f"incident {incident_id} not registered with sla yet")
-    return row
-
-
-async def pauses_of(conn: asyncpg.Connection | asyncpg.Pool, incident_id: UUID) -> list[Pause]:
-    rows = await conn.fetch(
-        "SELECT kind, started_at, ended_at FROM incident_pauses "
-        "WHERE incident_id = $1 ORDER BY started_at, id",
-        incident_id,
-    )
-    return [Pause(row["started_at"], row["ended_at"], row["kind"]) for row in rows]
-
-
-async def status_history(conn: asyncpg.Connection, incident_id: UUID) -> list[StatusChange]:
-    rows = await conn.fetch(
-        "SELECT changed_at, previous, status FROM status_changes WHERE incident_id = $1",
-        incident_id,
-    )
-    return [
-        StatusChange(row["changed_at"], Status(row["previous"]), Status(row["status"]))
-        for row in rows
-    ]
-
-
-async def store_pauses(
-    conn: asyncpg.Connection, incident_id: UUID, pauses: tuple[Pause, ...]
-) -> bool:
-    """Make the stored stops `pauses`; whether that changed them."""
-    if tuple(await pauses_of(conn, incident_id)) == pauses:
-        return False
-    await conn.execute("DELETE FROM incident_pauses WHERE incident_id = $1", incident_id)
-    await conn.executemany(
-        "INSERT INTO incident_pauses (incident_id, kind, started_at, ended_at) "
-        "VALUES ($1, $2, $3, $4)",
-        [(incident_id, p.kind, p.started_at, p.ended_at) for p in pauses],
-    )
-    return True
 
 
 def compute(
@@ -153,7 +100,7 @@ async def computation_for(
     # when it was resolved, so that stop only counts once a reopen has closed it.
     pauses = tuple(
         pause
-        for pause in await pauses_of(conn, row["incident_id"])
+        for pause in await store.pauses_of(conn, row["incident_id"])
         if not (pause.kind == RESOLVED_SPAN and pause.ended_at is None)
     )
     return compute(
@@ -216,7 +163,7 @@ async def refresh(
     become final): a new priority or category is no late fact about the past, and
     lowering one must not erase a breach, now or at a later recomputation."""
     conn = uow.conn
-    row = await require_clock(conn, incident_id)
+    row = await store.require_clock(conn, incident_id)
     now = utc_now()
     result = await computation_for(conn, row, now)
     deadlines = result.deadlines
@@ -248,38 +195,25 @@ async def refresh(
     }
     steps = [step.as_dict() for step in deadlines.steps]
     previous = (row["response_due"], row["resolution_due"])
-    # The clock and its computation's record in one round trip.
-    stored = await conn.fetchrow(
-        """
-        WITH stored AS (
-            UPDATE incident_clocks SET response_due = $2, resolution_due = $3,
-                reminder_at = $4, response_reminder_at = $5, paused_seconds = $6,
-                client_delay_seconds = $7, protocol = $8, computed_at = $9,
-                response_breached_at = $11, resolution_breached_at = $12,
-                next_reply_breached_at = $13, next_reply_due = $14, breaches_final_at = $15
-            WHERE incident_id = $1
-            RETURNING *
-        ), recorded AS (
-            INSERT INTO computations (incident_id, reason, computed_at, steps)
-            VALUES ($1, $10, $9, $8)
-        )
-        SELECT * FROM stored
-        """,
+    stored = await store.store_computation(
+        conn,
         incident_id,
-        response_due,
-        resolution_due,
-        deadlines.reminder_at,
-        deadlines.response_reminder_at,
-        deadlines.paused_business.total_seconds(),
-        deadlines.client_delay.total_seconds(),
-        steps,
-        now,
         reason,
-        breaches["response"],
-        breaches["resolution"],
-        breaches["next_reply"],
-        reply_due,
-        final_at,
+        {
+            "response_due": response_due,
+            "resolution_due": resolution_due,
+            "reminder_at": deadlines.reminder_at,
+            "response_reminder_at": deadlines.response_reminder_at,
+            "paused_seconds": deadlines.paused_business.total_seconds(),
+            "client_delay_seconds": deadlines.client_delay.total_seconds(),
+            "protocol": steps,
+            "computed_at": now,
+            "response_breached_at": breaches["response"],
+            "resolution_breached_at": breaches["resolution"],
+            "next_reply_breached_at": breaches["next_reply"],
+            "next_reply_due": reply_due,
+            "breaches_final_at": final_at,
+        },
     )
     # A breach timer that fired for a breach since withdrawn (now or by an earlier change,
     # say while a late wait was still open) is armed again if its clock still runs.
@@ -329,46 +263,27 @@ async def register_clock(
     )
     deadlines = first.deadlines
     now = utc_now()
-    row = await uow.conn.fetchrow(
-        """
-        WITH clock AS (
-            INSERT INTO incident_clocks (incident_id, organization_id, contract_id,
-                contract_version, registered_at, category_path, priority, response_due,
-                resolution_due, reminder_at, response_reminder_at, paused_seconds,
-                client_delay_seconds, protocol, computed_at, number, category_id,
-                calendar_name, calendar, status)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, $12, $13, $14, $15,
-                $16, $17, 'new')
-            ON CONFLICT (incident_id) DO NOTHING RETURNING *
-        ), recorded AS (
-            INSERT INTO computations (incident_id, reason, computed_at, steps)
-            SELECT incident_id, 'registered', computed_at, protocol FROM clock
-        )
-        SELECT * FROM clock
-        """,
-        event.incident_id,
-        event.organization_id,
-        contract.contract_id,
-        contract.version,
-        event.registered_at,
-        list(event.category_path),
-        event.priority.value,
-        deadlines.response_due,
-        deadlines.resolution_due,
-        deadlines.reminder_at,
-        deadlines.response_reminder_at,
-        [step.as_dict() for step in deadlines.steps],
-        now,
-        event.number,
-        event.category_id,
-        contract.calendar_name,
-        snapshot_of(contract),
+    row = await store.register(
+        uow.conn,
+        event,
+        {
+            "contract_id": contract.contract_id,
+            "contract_version": contract.version,
+            "response_due": deadlines.response_due,
+            "resolution_due": deadlines.resolution_due,
+            "reminder_at": deadlines.reminder_at,
+            "response_reminder_at": deadlines.response_reminder_at,
+            "protocol": [step.as_dict() for step in deadlines.steps],
+            "computed_at": now,
+            "calendar_name": contract.calendar_name,
+            "calendar": snapshot_of(contract),
+        },
     )
     if row is not None:
         await _arm_and_announce(
             uow, row, first, deadlines.response_due, deadlines.resolution_due, now, True
         )
-    uow.arrived(INCIDENT, event.incident_id)
+    uow.arrived(store.INCIDENT, event.incident_id)
 
 
 async def _arm_and_announce(

@@ -1,4 +1,6 @@
-"""Contracts and calendars: rows in, pure domain objects and admin views out."""
+"""Contracts and calendars: rows in, pure domain objects and admin views out, and the
+admin's changes validated (a 422 naming the field) before `store/contracts.py` saves
+them."""
 
 from __future__ import annotations
 
@@ -22,12 +24,7 @@ from desk_runtime.errors import Invalid, NotFound
 
 from .domain import END_OF_DAY, CalendarError, TargetRule, WorkingCalendar
 from .domain.ladder import DEFAULT_LADDER, EscalationStep
-
-CONTRACT_COLUMNS = """
-    c.id, c.version, c.name, c.calendar_id, c.rules, c.escalation, c.quotas, c.is_default,
-    c.created_at, cal.name AS calendar_name, cal.time_zone, cal.always_open,
-    cal.weekly_hours, cal.holidays
-"""
+from .store import contracts as store
 
 
 @dataclass(frozen=True)
@@ -122,21 +119,7 @@ async def contract_versions_for(
     conn: asyncpg.Connection, organization_id: UUID
 ) -> tuple[ContractVersion, ...]:
     """Every version of the organization's contract, else of the default one."""
-    rows = await conn.fetch(
-        f"""
-        SELECT {CONTRACT_COLUMNS}
-        FROM contracts c JOIN calendars cal ON cal.id = c.calendar_id
-        WHERE c.id = COALESCE(
-            (SELECT oc.contract_id FROM organization_contracts oc
-             WHERE oc.organization_id = $1
-               AND EXISTS (SELECT 1 FROM contracts x WHERE x.id = oc.contract_id)),
-            (SELECT d.id FROM contracts d
-             WHERE d.version = (SELECT max(v.version) FROM contracts v WHERE v.id = d.id)
-             ORDER BY d.is_default DESC, d.created_at DESC LIMIT 1))
-        ORDER BY c.version
-        """,
-        organization_id,
-    )
+    rows = await store.versions_for(conn, organization_id)
     if not rows:
         raise LookupError("no contract applies and no default contract exists")
     return tuple(version_from_row(row) for row in rows)
@@ -145,16 +128,7 @@ async def contract_versions_for(
 async def contract_version(
     conn: asyncpg.Connection | asyncpg.Pool, contract_id: UUID, version: int | None = None
 ) -> asyncpg.Record:
-    row = await conn.fetchrow(
-        f"""
-        SELECT {CONTRACT_COLUMNS}
-        FROM contracts c JOIN calendars cal ON cal.id = c.calendar_id
-        WHERE c.id = $1 AND ($2::int IS NULL OR c.version = $2)
-        ORDER BY c.version DESC LIMIT 1
-        """,
-        contract_id,
-        version,
-    )
+    row = await store.version(conn, contract_id, version)
     if row is None:
         raise NotFound("contract not found")
     return row
@@ -219,35 +193,19 @@ async def save_calendar(
         for day, spans in spec.weekly_hours.items()
         if spans
     }
-    if calendar_id is not None:
-        row = await conn.fetchrow(
-            """
-            UPDATE calendars SET name = $2, time_zone = $3, always_open = $4,
-                weekly_hours = $5, holidays = $6, updated_at = now()
-            WHERE id = $1 RETURNING *
-            """,
-            calendar_id,
-            spec.name,
-            spec.time_zone,
-            spec.always_open,
-            weekly,
-            sorted(set(spec.holidays)),
-        )
-        if row is None:
-            raise NotFound("calendar not found")
-    else:
-        row = await conn.fetchrow(
-            """
-            INSERT INTO calendars (id, name, time_zone, always_open, weekly_hours, holidays)
-            VALUES ($1, $2, $3, $4, $5, $6) RETURNING *
-            """,
-            uuid4(),
-            spec.name,
-            spec.time_zone,
-            spec.always_open,
-            weekly,
-            sorted(set(spec.holidays)),
-        )
+    row = await store.save_calendar(
+        conn,
+        calendar_id,
+        {
+            "name": spec.name,
+            "time_zone": spec.time_zone,
+            "always_open": spec.always_open,
+            "weekly_hours": weekly,
+            "holidays": sorted(set(spec.holidays)),
+        },
+    )
+    if row is None:
+        raise NotFound("calendar not found")
     return calendar_view(row)
 
 
@@ -336,34 +294,26 @@ async def save_contract(
 ) -> ContractView:
     rules = _validated_rules(spec)
     ladder = _validated_ladder(spec)
-    if not await conn.fetchval("SELECT 1 FROM calendars WHERE id = $1", spec.calendar_id):
+    if not await store.calendar_exists(conn, spec.calendar_id):
         raise Invalid.field("contract.calendar_id", "no such calendar")
     if contract_id is None:
         contract_id, version = uuid4(), 1
     else:
-        # Serialise concurrent revisions of one contract: each gets its own version.
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1::text))", str(contract_id))
-        latest = await conn.fetchval(
-            "SELECT max(version) FROM contracts WHERE id = $1", contract_id
-        )
-        if latest is None:
+        next_version = await store.next_version(conn, contract_id)
+        if next_version is None:
             raise NotFound("contract not found")
-        version = latest + 1
-    if spec.is_default:
-        await conn.execute("UPDATE contracts SET is_default = false WHERE id <> $1", contract_id)
-    await conn.execute(
-        """
-        INSERT INTO contracts (id, version, name, calendar_id, rules, escalation, quotas,
-            is_default)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-        """,
+        version = next_version
+    await store.add_version(
+        conn,
         contract_id,
         version,
-        spec.name,
-        spec.calendar_id,
-        rules,
-        ladder,
-        [quota.model_dump(mode="json") for quota in spec.quotas],
-        spec.is_default,
+        {
+            "name": spec.name,
+            "calendar_id": spec.calendar_id,
+            "rules": rules,
+            "escalation": ladder,
+            "quotas": [quota.model_dump(mode="json") for quota in spec.quotas],
+            "is_default": spec.is_default,
+        },
     )
     return contract_view(await contract_version(conn, contract_id, version))

@@ -14,11 +14,12 @@ from uuid import UUID
 from desk_contracts import Message
 from desk_contracts.messages import SlaBreached, SlaEscalated, SlaReminderDue
 from desk_runtime import timers
-from desk_runtime.metrics import SLA_TIMER_LATENESS, SLA_TIMERS_FIRED
 from desk_runtime.service import UnitOfWork
 from desk_runtime.timers import FiredTimer, Timer, TimerHandler
 
-CLOCKS = ("response", "next_reply", "resolution")
+from .metrics import SLA_TIMER_LATENESS, SLA_TIMERS_FIRED
+from .store import clocks as store
+from .store.clocks import CLOCKS
 
 # Each payload still names its `event`, as the timers armed before the mechanism moved to
 # the runtime do: re-arming one of them with the same due time leaves it untouched.
@@ -122,14 +123,8 @@ async def fire(uow: UnitOfWork, fired: list[FiredTimer]) -> None:
             # Recorded on what sla knows now. A fact that arrives later but happened
             # earlier (an answer before the due time, a wait that moves it) withdraws
             # it again in clocks.refresh; the notification sent here cannot be unsent.
-            await uow.conn.execute(
-                f"""
-                UPDATE incident_clocks c SET {clock}_breached_at = b.due_at
-                FROM unnest($1::uuid[], $2::timestamptz[]) AS b (incident_id, due_at)
-                WHERE c.incident_id = b.incident_id AND c.{clock}_breached_at IS NULL
-                """,
-                [hit.incident_id for hit in hits],
-                [hit.due_at for hit in hits],
+            await store.record_breaches(
+                uow.conn, clock, [(hit.incident_id, hit.due_at) for hit in hits]
             )
 
     def count() -> None:

@@ -27,8 +27,7 @@ from desk_runtime.migrations import RUNTIME_MIGRATIONS, migrate
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from desk_runtime.testing import send, started, wait_until
-from sla.app import build
-from sla.handlers import MIGRATIONS
+from sla.app import MIGRATIONS, build
 
 pytestmark = pytest.mark.integration
 

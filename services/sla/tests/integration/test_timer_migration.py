@@ -15,8 +15,7 @@ from desk_runtime.migrations import RUNTIME_MIGRATIONS, migrate
 from desk_runtime.settings import DeskSettings
 from desk_runtime.testing import wait_until
 from desk_runtime.timers import timers_of
-from sla.app import build
-from sla.handlers import MIGRATIONS
+from sla.app import MIGRATIONS, build
 
 pytestmark = pytest.mark.integration
 

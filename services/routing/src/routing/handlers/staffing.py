@@ -26,8 +26,8 @@ from desk_runtime.errors import NotYet
 from desk_runtime.handlers import Handlers
 from desk_runtime.service import Service, UnitOfWork
 
-from . import staffing_store as store
-from .staffing import arrivals_by_channel, hour_occurrences, most_understaffed, recommend
+from .. import staffing_store as store
+from ..staffing import arrivals_by_channel, hour_occurrences, most_understaffed, recommend
 
 handlers = Handlers()
 

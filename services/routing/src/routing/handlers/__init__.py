@@ -1,0 +1,1 @@
+"""Routing's handlers by area, declared at module level; `app.py` includes them."""
