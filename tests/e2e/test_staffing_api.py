@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from desk_runtime.testing import wait_until
 
-from .conftest import RunningDesk, demo_id, poll_incident
+from .conftest import DEMO_PASSWORD, RunningDesk, demo_id, poll_incident
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -123,3 +123,50 @@ async def test_who_may_read_it_and_bad_input(desk: RunningDesk) -> None:
         assert field in response.text
     waiting = (await call(desk, head, "GET", "/api/v1/reports/waiting-clients")).json()
     assert waiting["total"] == len(waiting["items"])
+
+
+async def test_the_staffing_page_in_both_languages(desk: RunningDesk, browser: Any) -> None:
+    from playwright.async_api import expect
+
+    from .browser import log_in, new_context, screenshot
+
+    context = await new_context(browser)
+    page = await context.new_page()
+    await log_in(page, desk, "helen", DEMO_PASSWORD)
+    await page.click("[data-testid=nav-staffing]")
+    await expect(page.locator("h1")).to_have_text("Staffing by hour of the week")
+    heatmap = page.locator("[data-testid=staffing-heatmap] rect[data-hour]")
+    await expect(heatmap).to_have_count(168)
+    await expect(page.locator("[data-testid=staffing-summary]")).to_contain_text("Incidents:")
+    await expect(page.locator("[data-testid=waiting-clients] h2")).to_have_text(
+        "Clients waiting longer than their target"
+    )
+    await screenshot(page, "staffing-en")
+
+    # A zone that does not exist is named, and the page still answers in the default one.
+    await page.fill("#time_zone", "Mars/Olympus")
+    await page.click("main form.filters button[type=submit]")
+    await expect(page.locator("[data-testid=zone-error]")).to_be_visible()
+
+    await page.goto(desk.base_url + "/language/ru?next=/staffing")
+    await expect(page.locator("h1")).to_have_text("Укомплектованность по часам недели")
+    await expect(page.locator("[data-testid=staffing-worst] h2")).to_have_text(
+        "Часы с наибольшей нехваткой"
+    )
+    csv_href = await page.get_attribute("[data-testid=staffing-csv]", "href")
+    assert csv_href is not None
+    download = await page.request.get(desk.base_url + csv_href)
+    assert download.status == 200
+    assert (await download.text()).splitlines()[0].startswith("День недели,Час")
+    await screenshot(page, "staffing-ru")
+    await context.close()
+
+    # Agents and clients have no staffing page (nor the link to it).
+    context = await new_context(browser)
+    page = await context.new_page()
+    await log_in(page, desk, "anna", DEMO_PASSWORD)
+    await expect(page.locator("[data-testid=nav-staffing]")).to_have_count(0)
+    response = await page.goto(desk.base_url + "/staffing")
+    assert response is not None
+    assert response.status == 403
+    await context.close()

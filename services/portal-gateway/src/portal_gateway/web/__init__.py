@@ -4,6 +4,7 @@ files."""
 from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
 
+from ..domain.staffing.pages import STAFFING_PAGES
 from .admin import ADMIN
 from .pages import PORTAL
 from .render import STATIC_DIR
@@ -17,6 +18,6 @@ STATIC = create_static_files_router(
     include_in_schema=False,
 )
 
-WEB_ROUTES = [PORTAL, SAVED_FILTERS, ADMIN, STATIC]
+WEB_ROUTES = [PORTAL, SAVED_FILTERS, ADMIN, STAFFING_PAGES, STATIC]
 
 __all__ = ["WEB_ROUTES"]

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from desk_contracts.messages import MAX_STAFFING_WEEKS, StaffingReport, WaitingClients
 from desk_runtime.rpc import RpcClient
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.di import Provide
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import Parameter
@@ -15,6 +15,7 @@ from litestar.params import Parameter
 from ...accounts import User
 from ...api.deps import current_user, field_error, rpc
 from ...web.i18n import translator
+from ...web.render import language_of
 from .service import READERS, staffing_csv, staffing_report, waiting_clients
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -33,6 +34,7 @@ class StaffingController(Controller):
     @get("/staffing", operation_id="staffingReport")
     async def staffing(
         self,
+        request: Request[Any, Any, Any],
         user: User,
         client: RpcClient,
         weeks: Annotated[int, Parameter(ge=1, le=MAX_STAFFING_WEEKS)] = 8,
@@ -58,7 +60,9 @@ class StaffingController(Controller):
         except ValueError as error:  # the request's own validation: the zone
             raise field_error("time_zone", "unknown time zone") from error
         if format == "csv":
-            t = translator(user.locale)
+            # In the reader's language: the portal's switch, else their own, else the
+            # browser's.
+            t = translator(language_of(request, user.locale.value))
             return Response(
                 staffing_csv(report, t, [t(day) for day in WEEKDAYS]),
                 media_type="text/csv; charset=utf-8",

@@ -26,11 +26,12 @@ RU: dict[str, str] = {
     ),
     "short": "не хватает",
     "enough": "достаточно",
-    "{incidents} incidents from {start} to {end}; {level}% answered within {minutes} min; "
+    "Incidents: {incidents}, from {start} to {end}; {level}% answered within {minutes} min; "
     "each agent counts for {concurrency} incidents at a time.": (
-        "{incidents} обращений с {start} по {end}; {level}% с ответом в течение {minutes} мин; "
-        "каждый агент ведёт до {concurrency} обращений одновременно."
+        "Обращений: {incidents}, с {start} по {end}; {level}% с ответом в течение {minutes} "
+        "мин; каждый агент ведёт до {concurrency} обращений одновременно."
     ),
+    "nothing arrives, nobody online": "обращений нет, на линии никого",
     "Clients waiting longer than their target": "Клиенты, ждущие дольше срока",
     "Nobody waits longer than the target.": "Никто не ждёт дольше срока.",
     "Waiting since": "Ждёт с",
