@@ -18,7 +18,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
-from desk_runtime.testing import wait_until
+from desk_runtime.testing import Mailbox, wait_until
 
 from .conftest import RunningDesk, demo_id, poll_incident
 
@@ -556,3 +556,45 @@ async def test_statistics_per_agent_and_period(
     await call(desk, tokens["alice"], "GET", "/api/v1/reports/sla", 403)
     bad = await call(desk, tokens["helen"], "GET", "/api/v1/reports/sla?group_by=planet", 422)
     assert bad["errors"]
+
+
+async def test_an_unassigned_incident_breaches_aloud(
+    desk: RunningDesk,
+    tokens: dict[str, str],
+    seconds_contract: str,
+    smtp_module: tuple[int, Mailbox],
+) -> None:
+    """Every agent offline: nobody is assigned, and the breach of the response still
+    reaches a person — the category's escalation contact (Helen, a head) — by mail."""
+    _, mailbox = smtp_module
+    admin = tokens["admin"]
+    agents = [demo_id("user:anna"), demo_id("user:boris")]
+    for agent in agents:
+        await call(
+            desk, admin, "PUT", f"/api/v1/agents/{agent}/presence", json={"presence": "offline"}
+        )
+    try:
+        created = await file_incident(desk, tokens["alice"], "Nobody is on duty")
+        await sla_of(
+            desk,
+            tokens["helen"],
+            created["id"],
+            lambda v: timer(v, "response_breach")["state"] == "fired",
+        )
+
+        def breach_mail() -> list[Any]:
+            return [
+                m
+                for m in mailbox.to("helen@example.com")
+                if created["number"] in str(m["Subject"]) and "Deadline missed" in str(m["Subject"])
+            ]
+
+        mails = await wait_until(breach_mail, timeout=30)
+        assert len(mails) == 1
+        view = await call(desk, admin, "GET", f"/api/v1/incidents/{created['id']}")
+        assert view["assignee_id"] is None
+    finally:
+        for agent in agents:
+            await call(
+                desk, admin, "PUT", f"/api/v1/agents/{agent}/presence", json={"presence": "online"}
+            )

@@ -103,6 +103,30 @@ def on_breach(assignee_id: UUID | None, group_head_id: UUID | None) -> list[Reci
     return unique([(assignee_id, "assignee"), (group_head_id, "group_head")])
 
 
+def unassigned_watchers(
+    escalation_contact_id: UUID | None, heads: Iterable[UUID], admins: Iterable[UUID]
+) -> list[Recipient]:
+    """Who hears of a reminder, escalation or breach of an incident nobody is assigned
+    to (so nobody's group head either): the category's escalation contact, else every
+    head, else every admin — a due time is never missed in silence."""
+    if escalation_contact_id is not None:
+        return unique([(escalation_contact_id, "escalation_contact")])
+    watchers = unique((head, "head") for head in heads)
+    return watchers or unique((admin, "admin") for admin in admins)
+
+
+def with_unassigned_watchers(
+    people: list[Recipient],
+    assignee_id: UUID | None,
+    watchers: Iterable[Recipient],
+) -> list[Recipient]:
+    """`people`, and with nobody assigned also the watchers (each person once)."""
+    if assignee_id is not None:
+        return people
+    everyone = [*people, *watchers]
+    return unique((person.user_id, person.reason) for person in everyone)
+
+
 def escalation_contact(
     category_path: CategoryPath, contacts: Iterable[tuple[CategoryPath, UUID | None]]
 ) -> UUID | None:

@@ -221,6 +221,13 @@ async def group_head_of(conn: asyncpg.Connection, agent_id: UUID | None) -> UUID
     return head
 
 
+async def active_users_with_role(conn: asyncpg.Connection, role: str) -> list[UUID]:
+    rows = await conn.fetch(
+        "SELECT user_id FROM contacts WHERE role = $1 AND active ORDER BY user_id", role
+    )
+    return [row["user_id"] for row in rows]
+
+
 async def escalation_contacts(
     conn: asyncpg.Connection, path: tuple[str, ...]
 ) -> list[tuple[tuple[str, ...], UUID]]:

@@ -3,10 +3,12 @@ entries reach nobody — so never a client."""
 
 from __future__ import annotations
 
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from desk_contracts.enums import EntryKind, Status, Visibility
+from hypothesis import given
+from hypothesis import strategies as st
 from notify import recipients
 from notify.recipients import Recipient
 
@@ -140,3 +142,38 @@ def test_the_deepest_category_with_a_contact_names_the_escalation_contact() -> N
     assert recipients.escalation_contact(("consultation",), tree) is None
     # A sibling whose code is a prefix of the path's string is not an ancestor.
     assert recipients.escalation_contact(("faults",), tree) is None
+
+
+@given(
+    contact=st.one_of(st.none(), st.uuids()),
+    heads=st.lists(st.uuids(), max_size=3),
+    admins=st.lists(st.uuids(), max_size=3),
+)
+def test_an_unassigned_incident_is_never_missed_in_silence(
+    contact: UUID | None, heads: list[UUID], admins: list[UUID]
+) -> None:
+    watchers = recipients.unassigned_watchers(contact, heads, admins)
+    if contact is not None:
+        assert [(w.user_id, w.reason) for w in watchers] == [(contact, "escalation_contact")]
+    elif heads:
+        assert {w.user_id for w in watchers} == set(heads)
+    else:
+        assert {w.user_id for w in watchers} == set(admins)
+    # With an assignee nothing changes; without one the watchers join, each person once.
+    people = recipients.on_breach(None, None)
+    assert recipients.with_unassigned_watchers(people, uuid4(), watchers) == people
+    joined = recipients.with_unassigned_watchers(people, None, watchers)
+    assert joined == watchers
+    assert len({p.user_id for p in joined}) == len(joined)
+
+
+def test_the_account_manager_keeps_the_reminder_beside_the_watchers() -> None:
+    manager, head = uuid4(), uuid4()
+    people = recipients.on_reminder(None, manager)
+    joined = recipients.with_unassigned_watchers(
+        people, None, recipients.unassigned_watchers(None, [head, manager], [])
+    )
+    assert [(p.user_id, p.reason) for p in joined] == [
+        (manager, "account_manager"),
+        (head, "head"),
+    ]

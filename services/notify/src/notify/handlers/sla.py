@@ -24,6 +24,20 @@ def settled(incident: asyncpg.Record, kind: str) -> bool:
     return True
 
 
+async def unassigned_watchers(
+    conn: asyncpg.Connection, incident: asyncpg.Record
+) -> list[recipients.Recipient]:
+    """Who hears of an unassigned incident's clock: none when it has an assignee."""
+    if incident["assignee_id"] is not None:
+        return []
+    path = tuple(incident["category_path"])
+    return recipients.unassigned_watchers(
+        recipients.escalation_contact(path, await store.escalation_contacts(conn, path)),
+        await store.active_users_with_role(conn, "head"),
+        await store.active_users_with_role(conn, "admin"),
+    )
+
+
 @handlers.handles(SlaReminderDue)
 async def on_reminder(event: SlaReminderDue, uow: UnitOfWork) -> None:
     """Reminds the assignee and the organization's account manager of a due time."""
@@ -35,7 +49,11 @@ async def on_reminder(event: SlaReminderDue, uow: UnitOfWork) -> None:
         uow,
         "reminder",
         incident,
-        recipients.on_reminder(incident["assignee_id"], manager),
+        recipients.with_unassigned_watchers(
+            recipients.on_reminder(incident["assignee_id"], manager),
+            incident["assignee_id"],
+            await unassigned_watchers(uow.conn, incident),
+        ),
         {"clock": event.clock, "due_at": event.due_at},
     )
 
@@ -52,15 +70,23 @@ async def on_escalated(event: SlaEscalated, uow: UnitOfWork) -> None:
         await store.group_head_of(uow.conn, incident["assignee_id"]),
         recipients.escalation_contact(path, await store.escalation_contacts(uow.conn, path)),
     )
+    people = recipients.with_unassigned_watchers(
+        people, incident["assignee_id"], await unassigned_watchers(uow.conn, incident)
+    )
     await deliveries.queue(uow, "escalation", incident, people, {"level": event.level})
 
 
 @handlers.handles(SlaBreached)
 async def on_breached(event: SlaBreached, uow: UnitOfWork) -> None:
-    """Tells the assignee and the group head a due time was missed."""
+    """Tells the assignee and the group head a due time was missed (with nobody
+    assigned: the escalation contact, else the heads, else the admins)."""
     incident = await store.known_incident(uow.conn, event.incident_id)
-    people = recipients.on_breach(
-        incident["assignee_id"], await store.group_head_of(uow.conn, incident["assignee_id"])
+    people = recipients.with_unassigned_watchers(
+        recipients.on_breach(
+            incident["assignee_id"], await store.group_head_of(uow.conn, incident["assignee_id"])
+        ),
+        incident["assignee_id"],
+        await unassigned_watchers(uow.conn, incident),
     )
     await deliveries.queue(
         uow, "breach", incident, people, {"clock": event.clock, "due_at": event.due_at}
