@@ -1,16 +1,31 @@
-"""Composition root of the intake service."""
+"""Composition root of the intake service: the process, its tables and its handlers.
+
+Each area of `intake.handlers` declares what it handles at module level; this is the
+one place they are included into the service.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 
-from .handlers import MIGRATIONS, register
+from .handlers import categories, entries, events, incidents, search, status
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def build(settings: DeskSettings | None = None) -> Service:
     service = Service("intake", MIGRATIONS, settings)
-    register(service)
+    service.include(
+        categories.handlers,
+        incidents.handlers,
+        entries.handlers,
+        status.handlers,
+        search.handlers,
+        events.handlers,
+    )
     return service
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from desk_contracts.enums import Scope, Status
+from desk_contracts.enums import Status
 from desk_contracts.messages import ListIncidents
 
 from .domain import visibility
@@ -47,13 +47,15 @@ class Filter:
 
 
 def scope_filter(principal: visibility.Principal, into: Filter | None = None) -> Filter:
-    """Rows the principal may see at all (the same rule as visibility.can_see_incident)."""
+    """Rows the principal may see at all: `visibility.incident_scope` as SQL (the
+    same rule `visibility.can_see_incident` checks a single row against)."""
     where = into or Filter()
-    if principal.is_staff:
+    scope = visibility.incident_scope(principal)
+    if scope is None:
         return where
-    where.add("organization_id = {0}", principal.organization_id)
-    if principal.scope is not Scope.ORGANIZATION:
-        where.add("requester_id = {0}", principal.user_id)
+    where.add("organization_id = {0}", scope.organization_id)
+    if scope.requester_id is not None:
+        where.add("requester_id = {0}", scope.requester_id)
     return where
 
 

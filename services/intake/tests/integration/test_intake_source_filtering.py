@@ -130,7 +130,7 @@ async def test_clients_never_get_internal_history_from_intake(
 async def test_large_match_sets_report_a_capped_total(
     ask: RpcClient, desk_settings: DeskSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import intake.handlers
+    import intake.handlers.search
 
     category = uuid4()
     await publish(
@@ -160,7 +160,7 @@ async def test_large_match_sets_report_a_capped_total(
         await wait_until(lambda title=title: create(title), timeout=20, interval=0.2)
     exact = await ask.ask(ListIncidents(principal=AGENT, limit=1))
     assert (exact.total, exact.total_exact, len(exact.items)) == (3, True, 1)  # type: ignore[attr-defined]
-    monkeypatch.setattr(intake.handlers, "COUNT_CAP", 2)
+    monkeypatch.setattr(intake.handlers.search, "COUNT_CAP", 2)
     capped = await ask.ask(ListIncidents(principal=AGENT, limit=1))
     assert (capped.total, capped.total_exact) == (2, False)  # type: ignore[attr-defined]
 

@@ -15,7 +15,6 @@ from intake.domain.lifecycle import (
     allowed_targets,
     check_transition,
     due_for_auto_close,
-    pauses_sla,
     status_after_client_reply,
     within_reopen_window,
 )
@@ -277,8 +276,3 @@ def test_auto_close_needs_a_resolution_time() -> None:
 def test_auto_close_refuses_negative_delay() -> None:
     with pytest.raises(ValueError, match="negative"):
         due_for_auto_close(S.RESOLVED, T0, T0, timedelta(seconds=-1))
-
-
-@pytest.mark.parametrize("status", list(Status))
-def test_only_waiting_on_client_pauses_sla(status: Status) -> None:
-    assert pauses_sla(status) is (status is S.WAITING_ON_CLIENT)

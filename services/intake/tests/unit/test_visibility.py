@@ -7,11 +7,13 @@ from uuid import UUID
 import pytest
 from desk_contracts.enums import Role, Scope, Visibility
 from intake.domain.visibility import (
+    IncidentScope,
     Principal,
     VisibilityNotAllowed,
     can_see_entry,
     can_see_incident,
     entry_visibility_for,
+    incident_scope,
     visible_visibilities,
 )
 
@@ -59,6 +61,18 @@ def test_can_see_incident(principal: str, incident: str) -> None:
         PRINCIPALS[principal], requester_id=requester_id, organization_id=organization_id
     )
     assert seen is (incident in SEES[principal])
+
+
+@pytest.mark.parametrize("principal", list(PRINCIPALS))
+def test_incident_scope_names_what_a_client_is_held_to(principal: str) -> None:
+    p = PRINCIPALS[principal]
+    expected = {
+        "client_own": IncidentScope(ACME, ALICE),
+        "client_org": IncidentScope(ACME, None),
+        "client_other_org": IncidentScope(GLOBEX, None),
+        "client_other_own": IncidentScope(GLOBEX, DAVE),
+    }.get(principal)
+    assert incident_scope(p) == expected
 
 
 @pytest.mark.parametrize("principal", list(PRINCIPALS))

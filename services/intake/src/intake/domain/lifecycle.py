@@ -60,7 +60,6 @@ __all__ = [
     "allowed_targets",
     "check_transition",
     "due_for_auto_close",
-    "pauses_sla",
     "status_after_client_reply",
     "within_reopen_window",
 ]
@@ -218,9 +217,3 @@ def due_for_auto_close(
     if after < timedelta(0):
         raise ValueError(f"after must not be negative, got {after}")
     return status is Status.RESOLVED and resolved_at is not None and now >= resolved_at + after
-
-
-def pauses_sla(status: Status) -> bool:
-    """Whether the SLA clocks stand still in ``status`` (SPEC §4: only while waiting
-    on the client; time spent resolved is handled by stopping, not pausing)."""
-    return status is Status.WAITING_ON_CLIENT

@@ -14,11 +14,13 @@ from uuid import UUID
 from desk_contracts.enums import Role, Scope, Visibility
 
 __all__ = [
+    "IncidentScope",
     "Principal",
     "VisibilityNotAllowed",
     "can_see_entry",
     "can_see_incident",
     "entry_visibility_for",
+    "incident_scope",
     "visible_visibilities",
 ]
 
@@ -50,8 +52,22 @@ class Principal:
         return self.role.is_staff
 
 
-def can_see_incident(p: Principal, *, requester_id: UUID, organization_id: UUID) -> bool:
-    """Whether the incident exists for ``p`` at all (otherwise answer 404).
+@dataclass(frozen=True)
+class IncidentScope:
+    """The incidents a client may see, as facts an incident must match: its
+    organization, and (scope ``own``) its requester. Staff have no scope: they see all.
+
+    This is the one statement of the rule: :func:`can_see_incident` checks a row
+    against it and ``intake.listing.scope_filter`` turns it into SQL for lists,
+    searches and counts.
+    """
+
+    organization_id: UUID
+    requester_id: UUID | None  # None: every requester of the organization
+
+
+def incident_scope(p: Principal) -> IncidentScope | None:
+    """Which incidents exist for ``p`` (``None``: every one).
 
     Staff see every incident. A client sees only incidents of its own organization:
     scope ``organization`` — all of them; scope ``own`` — those it requested. The
@@ -59,12 +75,23 @@ def can_see_incident(p: Principal, *, requester_id: UUID, organization_id: UUID)
     stops seeing its former employer's incidents.
     """
     if p.is_staff:
+        return None
+    assert p.organization_id is not None  # a client principal always has one
+    return IncidentScope(
+        organization_id=p.organization_id,
+        requester_id=None if p.scope is Scope.ORGANIZATION else p.user_id,
+    )
+
+
+def can_see_incident(p: Principal, *, requester_id: UUID, organization_id: UUID) -> bool:
+    """Whether the incident exists for ``p`` at all (otherwise answer 404): whether
+    it matches :func:`incident_scope`."""
+    scope = incident_scope(p)
+    if scope is None:
         return True
-    if organization_id != p.organization_id:
+    if organization_id != scope.organization_id:
         return False
-    if p.scope is Scope.ORGANIZATION:
-        return True
-    return requester_id == p.user_id
+    return scope.requester_id is None or requester_id == scope.requester_id
 
 
 def can_see_entry(p: Principal, visibility: Visibility) -> bool:

@@ -1,17 +1,17 @@
-"""SQL for incidents, entries, attachments and categories; no business rules here."""
+"""SQL for history entries and the attachments written with them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
 from desk_contracts.enums import EntryKind, Role, Visibility
 from desk_contracts.messages import AttachmentMeta
 
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool
+from . import Db
 
 
 async def insert_entry(
@@ -47,6 +47,13 @@ async def insert_entry(
     return entry_id
 
 
+async def entry_by_request(conn: Db, request_id: UUID) -> asyncpg.Record | None:
+    """The entry a request id already wrote (its id and what the request asked)."""
+    return await conn.fetchrow(
+        "SELECT id, request_digest FROM entries WHERE request_id = $1", request_id
+    )
+
+
 async def insert_attachments(
     conn: asyncpg.Connection,
     incident_id: UUID,
@@ -72,23 +79,6 @@ async def insert_attachments(
             for f in files
         ],
     )
-
-
-async def category(conn: Db, category_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM categories WHERE id = $1", category_id)
-
-
-async def categories(conn: Db) -> list[asyncpg.Record]:
-    rows: list[Any] = await conn.fetch("SELECT * FROM categories ORDER BY path")
-    return rows
-
-
-async def incident_for_update(conn: asyncpg.Connection, incident_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM incidents WHERE id = $1 FOR UPDATE", incident_id)
-
-
-async def incident(conn: Db, incident_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM incidents WHERE id = $1", incident_id)
 
 
 async def entries(
@@ -123,7 +113,3 @@ async def attachment_with_scope(conn: Db, attachment_id: UUID) -> asyncpg.Record
         "WHERE a.id = $1",
         attachment_id,
     )
-
-
-async def rating(conn: Db, incident_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM ratings WHERE incident_id = $1", incident_id)
