@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from desk_contracts import Envelope
 
+from . import consuming
+
 if TYPE_CHECKING:
     from .service import Service
     from .unit_of_work import UnitOfWork
@@ -51,7 +53,7 @@ class Batcher:
         while self.waiting:
             batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
             try:
-                await self.service._process_batch(self.queue_name, batch, self.handler)
+                await consuming.process_batch(self.service, self.queue_name, batch, self.handler)
             except BaseException as error:
                 for delivery in batch:
                     if not delivery.done.done():

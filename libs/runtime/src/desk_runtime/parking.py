@@ -37,6 +37,7 @@ import asyncpg
 from desk_contracts import Envelope
 from pydantic import ValidationError
 
+from .context import message_context
 from .errors import NotYet
 from .logging import get_logger
 from .metrics import PARKED_MESSAGES, PARKED_OLDEST_AGE, PARKED_REPLAYS
@@ -172,7 +173,7 @@ async def replay(
                 conn, row["message_type"], row["message_id"], UNREADABLE, row["envelope"], error
             )
             continue
-        with service.message_context(envelope):
+        with message_context(envelope):
             try:
                 handled = await handle_or_park(
                     service, conn, envelope, handler, end, locked=set(facts)

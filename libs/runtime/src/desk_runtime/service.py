@@ -29,8 +29,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,7 +46,6 @@ from desk_contracts.topology import (
     rpc_queue,
 )
 from faststream import AckPolicy
-from faststream.exceptions import NackMessage
 from faststream.rabbit import (
     Channel,
     ExchangeType,
@@ -60,19 +58,14 @@ from pydantic import ValidationError
 from yarl import URL
 
 from . import parking
-from .batching import Batcher, Delivery
+from .batching import Batcher
 from .context import causation_id_var, correlation_id_var
 from .db import create_pool, ensure_database
-from .errors import DomainError, NotYet, validation_items
-from .failures import record_failure
+from .errors import DomainError, validation_items
 from .handlers import Handlers, in_turn
 from .health import consumer_watchdog
 from .logging import configure_logging, get_logger, log_context
 from .metrics import (
-    INBOX_DUPLICATES,
-    MESSAGE_BATCH_SIZE,
-    MESSAGE_HANDLING_SECONDS,
-    MESSAGES_CONSUMED,
     QUERIES_ANSWERED,
 )
 from .migrations import RUNTIME_MIGRATIONS, migrate
@@ -296,160 +289,6 @@ class Service:
             title=f"{queue_name}:consume",
             description=(handler.__doc__ or "").strip() or None,
         )(consume)
-
-    async def _process_batch(
-        self, queue_name: str, batch: list[Delivery], handler: EventHandler
-    ) -> None:
-        """Several deliveries of one queue in one transaction: one BEGIN, one inbox
-        statement and one COMMIT for all of them. Any failure rolls the whole batch back
-        and each delivery is then handled alone, so only the failing one is retried."""
-        MESSAGE_BATCH_SIZE.labels(queue_name).observe(len(batch))
-        if len(batch) == 1:
-            await self._settle(batch[0], self._process(queue_name, batch[0].envelope, handler))
-            return
-        # Row locks are taken in incident order, so two batches never wait on each other
-        # in a circle (the sort is stable: one incident's messages keep their order).
-        batch.sort(key=lambda d: str(getattr(d.envelope.payload, "incident_id", "")))
-        started = time.perf_counter()
-        handled: list[Delivery] = []
-        duplicates: list[Delivery] = []
-        end = TransactionEnd()
-        try:
-            async with self.pool.acquire() as conn, conn.transaction():
-                fresh = {
-                    row["message_id"]
-                    for row in await conn.fetch(
-                        "INSERT INTO inbox (consumer, message_id) "
-                        "SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING "
-                        "RETURNING message_id",
-                        queue_name,
-                        [d.envelope.message_id for d in batch],
-                    )
-                }
-                for delivery in batch:
-                    envelope = delivery.envelope
-                    if envelope.message_id not in fresh:
-                        duplicates.append(delivery)
-                        continue
-                    fresh.discard(envelope.message_id)  # a second copy in the batch
-                    with self.message_context(envelope):
-                        await handler(envelope.payload, UnitOfWork(conn, self, envelope, end=end))
-                    handled.append(delivery)
-                await close_transaction(conn, self, end)
-        except Exception as error:
-            log.warning(
-                "message_batch_failed", queue=queue_name, size=len(batch), error=repr(error)
-            )
-            # Alone and side by side, as they would have run without batching, while the
-            # next batch goes on: a delivery that waits on another queue (a fact not known
-            # yet) and backs off delays none of the rest.
-            for delivery in batch:
-                task = asyncio.create_task(
-                    self._settle(delivery, self._process(queue_name, delivery.envelope, handler))
-                )
-                self._alone.add(task)
-                task.add_done_callback(self._alone.discard)
-            return
-        elapsed = (time.perf_counter() - started) / len(batch)
-        end.committed()
-        for delivery in handled:
-            MESSAGES_CONSUMED.labels(queue_name, "ok").inc()
-            MESSAGE_HANDLING_SECONDS.labels(queue_name).observe(elapsed)
-            # Each message keeps its own line, with its correlation and incident ids.
-            with self.message_context(delivery.envelope):
-                log.info("message_handled", queue=queue_name, batch=len(batch))
-            delivery.done.set_result(None)
-        for delivery in duplicates:
-            INBOX_DUPLICATES.labels(queue_name).inc()
-            MESSAGES_CONSUMED.labels(queue_name, "duplicate").inc()
-            delivery.done.set_result(None)
-
-    @staticmethod
-    async def _settle(delivery: Delivery, work: Awaitable[None]) -> None:
-        try:
-            await work
-        except BaseException as error:
-            delivery.done.set_exception(error)
-        else:
-            delivery.done.set_result(None)
-
-    @contextlib.contextmanager
-    def message_context(self, envelope: Envelope[Any]) -> Iterator[None]:
-        """The correlation and log context of handling `envelope`."""
-        correlation = correlation_id_var.set(envelope.correlation_id)
-        causation = causation_id_var.set(envelope.message_id)
-        try:
-            with log_context(
-                correlation_id=envelope.correlation_id,
-                message_id=envelope.message_id,
-                message_type=envelope.type,
-                incident_id=getattr(envelope.payload, "incident_id", None),
-            ):
-                yield
-        finally:
-            correlation_id_var.reset(correlation)
-            causation_id_var.reset(causation)
-
-    async def _process(
-        self, queue_name: str, envelope: Envelope[Any], handler: EventHandler
-    ) -> None:
-        started = time.perf_counter()
-        try:
-            with self.message_context(envelope):
-                try:
-                    try:
-                        outcome = await self._handle(queue_name, envelope, handler)
-                    except NotYet as waiting:
-                        # Parked, unless the fact committed meanwhile (desk_runtime.parking).
-                        outcome = await self._handle(queue_name, envelope, handler, waiting)
-                except Exception as error:
-                    MESSAGES_CONSUMED.labels(queue_name, "failed").inc()
-                    log.exception("message_handling_failed", queue=queue_name, error=repr(error))
-                    await record_failure(self.pool, queue_name, envelope.message_id, error)
-                    # Back off a little so a transient cause (a database restart) has a
-                    # chance before the next delivery.
-                    await asyncio.sleep(0.2)
-                    raise NackMessage() from error
-                MESSAGES_CONSUMED.labels(queue_name, outcome).inc()
-                if outcome == "duplicate":
-                    INBOX_DUPLICATES.labels(queue_name).inc()
-                    log.info("message_duplicate_skipped", queue=queue_name)
-                elif outcome == "ok":
-                    log.info("message_handled", queue=queue_name)
-        finally:
-            MESSAGE_HANDLING_SECONDS.labels(queue_name).observe(time.perf_counter() - started)
-
-    async def _handle(
-        self,
-        queue_name: str,
-        envelope: Envelope[Any],
-        handler: EventHandler,
-        waiting: NotYet | None = None,
-    ) -> str:
-        """One delivery in one transaction with its inbox row: "ok", "duplicate", or,
-        when it `waiting` for a fact, "parked" if the fact is still missing under its
-        lock."""
-        end = TransactionEnd()
-        async with self.pool.acquire() as conn, conn.transaction():
-            if waiting is not None:
-                await parking.lock_facts(conn, [waiting.fact])
-            fresh = await conn.fetchval(
-                "INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) "
-                "ON CONFLICT DO NOTHING RETURNING true",
-                queue_name,
-                envelope.message_id,
-            )
-            if not fresh:
-                return "duplicate"
-            if waiting is None:
-                await handler(envelope.payload, UnitOfWork(conn, self, envelope, end=end))
-            elif not await parking.handle_or_park(
-                self, conn, envelope, handler, end, locked={waiting.fact}
-            ):
-                return "parked"
-            await close_transaction(conn, self, end)
-        end.committed()
-        return "ok"
 
     def _subscribe_query(
         self, query: type[Q], handler: Callable[[Q, "Service"], Awaitable[Message]]
