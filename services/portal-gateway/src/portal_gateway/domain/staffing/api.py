@@ -1,4 +1,4 @@
-"""`GET /api/v1/reports/staffing` (JSON, or CSV with `format=csv`) and
+"""`GET /api/v1/reports/staffing` (JSON), `GET /api/v1/reports/staffing.csv` and
 `GET /api/v1/reports/waiting-clients`: heads and admins only."""
 
 from __future__ import annotations
@@ -21,9 +21,35 @@ from .service import READERS, staffing_csv, staffing_report, waiting_clients
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
+Weeks = Annotated[int, Parameter(ge=1, le=MAX_STAFFING_WEEKS)]
+ServiceLevel = Annotated[float, Parameter(gt=0, lt=1)]
+AnswerWithin = Annotated[float | None, Parameter(gt=0)]
+
+
 def require_reader(user: User) -> None:
     if user.role not in READERS:
         raise PermissionDeniedException("heads and admins only")
+
+
+async def _report(
+    user: User,
+    client: RpcClient,
+    weeks: int,
+    service_level: float,
+    answer_within_minutes: float | None,
+    time_zone: str | None,
+) -> StaffingReport:
+    require_reader(user)
+    try:
+        return await staffing_report(
+            client,
+            weeks=weeks,
+            service_level=service_level,
+            answer_within_minutes=answer_within_minutes,
+            time_zone=time_zone,
+        )
+    except ValueError as error:  # the request's own validation: the zone
+        raise field_error("time_zone", "unknown time zone") from error
 
 
 class StaffingController(Controller):
@@ -34,41 +60,40 @@ class StaffingController(Controller):
     @get("/staffing", operation_id="staffingReport")
     async def staffing(
         self,
-        request: Request[Any, Any, Any],
         user: User,
         client: RpcClient,
-        weeks: Annotated[int, Parameter(ge=1, le=MAX_STAFFING_WEEKS)] = 8,
-        service_level: Annotated[float, Parameter(gt=0, lt=1)] = 0.8,
-        answer_within_minutes: Annotated[float | None, Parameter(gt=0)] = None,
+        weeks: Weeks = 8,
+        service_level: ServiceLevel = 0.8,
+        answer_within_minutes: AnswerWithin = None,
         time_zone: str | None = None,
-        format: Annotated[str, Parameter(pattern="^(json|csv)$")] = "json",
-    ) -> StaffingReport | Response[str]:
+    ) -> StaffingReport:
         """Per hour of the week over the last `weeks` weeks: arrivals, handle time,
         agents online, agents needed by Erlang C for `service_level` of first responses
         within `answer_within_minutes` (default: the median response target), the gap,
         and the hours most under-staffed first. Hours are read in `time_zone` (default:
         the zone of the desk's first business calendar)."""
-        require_reader(user)
-        try:
-            report = await staffing_report(
-                client,
-                weeks=weeks,
-                service_level=service_level,
-                answer_within_minutes=answer_within_minutes,
-                time_zone=time_zone,
-            )
-        except ValueError as error:  # the request's own validation: the zone
-            raise field_error("time_zone", "unknown time zone") from error
-        if format == "csv":
-            # In the reader's language: the portal's switch, else their own, else the
-            # browser's.
-            t = translator(language_of(request, user.locale.value))
-            return Response(
-                staffing_csv(report, t, [t(day) for day in WEEKDAYS]),
-                media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": 'attachment; filename="staffing.csv"'},
-            )
-        return report
+        return await _report(user, client, weeks, service_level, answer_within_minutes, time_zone)
+
+    @get("/staffing.csv", operation_id="staffingReportCsv", media_type="text/csv; charset=utf-8")
+    async def staffing_csv(
+        self,
+        request: Request[Any, Any, Any],
+        user: User,
+        client: RpcClient,
+        weeks: Weeks = 8,
+        service_level: ServiceLevel = 0.8,
+        answer_within_minutes: AnswerWithin = None,
+        time_zone: str | None = None,
+    ) -> Response[str]:
+        """The same report as CSV, one row per hour of the week, headed in the reader's
+        language (the portal's switch, else their own, else the browser's)."""
+        report = await _report(user, client, weeks, service_level, answer_within_minutes, time_zone)
+        t = translator(language_of(request, user.locale.value))
+        return Response(
+            staffing_csv(report, t, [t(day) for day in WEEKDAYS]),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="staffing.csv"'},
+        )
 
     @get("/waiting-clients", operation_id="waitingClients")
     async def waiting(

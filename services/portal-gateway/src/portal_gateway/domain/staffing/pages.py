@@ -80,7 +80,6 @@ async def staffing_page(request: Request[Any, Any, Any]) -> Response[str]:
     grid = [[report.hours[day * 24 + hour] for hour in range(24)] for day in range(7)]
     csv_query = urlencode(
         {
-            "format": "csv",
             "weeks": weeks,
             "service_level": level,
             "time_zone": report.time_zone,
@@ -102,7 +101,7 @@ async def staffing_page(request: Request[Any, Any, Any]) -> Response[str]:
         level=level,
         within=within,
         zone_error=zone_error,
-        csv_href=f"/api/v1/reports/staffing?{csv_query}",
+        csv_href=f"/api/v1/reports/staffing.csv?{csv_query}",
     )
 
 
