@@ -47,7 +47,7 @@ async def ensure_database(settings: DeskSettings, service: str) -> None:
     name = settings.database_name(service)
 
     async def attempt() -> None:
-        conn = await asyncpg.connect(settings.maintenance_url, timeout=5)
+        conn = await asyncpg.connect(settings.maintenance_url_for(service), timeout=5)
         try:
             exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
             if not exists:
@@ -83,7 +83,7 @@ async def create_pool(
 
 
 async def drop_database(settings: DeskSettings, service: str) -> None:
-    conn = await asyncpg.connect(settings.maintenance_url, timeout=5)
+    conn = await asyncpg.connect(settings.maintenance_url_for(service), timeout=5)
     try:
         await conn.execute(
             f'DROP DATABASE IF EXISTS "{settings.database_name(service)}" WITH (FORCE)'

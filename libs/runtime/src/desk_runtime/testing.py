@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import email
 import email.policy
+import functools
 import os
 import secrets
 import shutil
@@ -21,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aio_pika
-import asyncpg
 from desk_contracts import Envelope, Message
 from desk_contracts.topology import (
     DEAD_LETTER_EXCHANGE,
@@ -31,7 +31,8 @@ from desk_contracts.topology import (
     exchange_name,
 )
 
-from .settings import DeskSettings
+from .db import drop_database
+from .settings import DeskSettings, service_url_variable
 
 if TYPE_CHECKING:
     from .service import Service
@@ -114,21 +115,17 @@ def process_desk_settings(
 def environment_for(settings: DeskSettings) -> dict[str, str]:
     """The DESK_* variables that make a child process use these settings."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("DESK_")}
-    for name, value in settings.model_dump(exclude_none=True).items():
+    for name, value in settings.model_dump(exclude_none=True, exclude={"postgres_urls"}).items():
         env[f"DESK_{name.upper()}"] = str(int(value) if isinstance(value, bool) else value)
+    for service, url in settings.postgres_urls.items():
+        env[service_url_variable(service)] = url
     return env
 
 
 async def drop_namespace(settings: DeskSettings) -> None:
     """Remove every database, queue and exchange of the namespace."""
-    conn = await asyncpg.connect(settings.maintenance_url)
-    try:
-        for service in SERVICES:
-            await conn.execute(
-                f'DROP DATABASE IF EXISTS "{settings.database_name(service)}" WITH (FORCE)'
-            )
-    finally:
-        await conn.close()
+    for service in SERVICES:
+        await drop_database(settings, service)
     connection = await aio_pika.connect(settings.amqp_url)
     try:
         for queue in all_queues(settings.namespace):
@@ -241,6 +238,39 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _postgres_bin() -> Path:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True):
+        return candidate.parent
+    raise RuntimeError("a second PostgreSQL server needs initdb and pg_ctl on this machine")
+
+
+@contextlib.contextmanager
+def second_postgres_server(base: Path) -> Iterator[str]:
+    """A PostgreSQL cluster of its own under `base` on a free port (trust auth, user
+    postgres), for a service that lives on another server; its URL without a database."""
+    binaries = _postgres_bin()
+    base.mkdir(parents=True, exist_ok=True)
+    # PostgreSQL refuses to run as root: the server then runs as the postgres account.
+    as_owner: list[str] = []
+    if os.geteuid() == 0:
+        as_owner = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(base, user="postgres")
+    data, port = base / "data", free_port()
+    run = functools.partial(subprocess.run, check=True, capture_output=True, timeout=120)
+    run([*as_owner, str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"])
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
+    pg_ctl = [*as_owner, str(binaries / "pg_ctl"), "-D", str(data), "-w"]
+    run([*pg_ctl, "-o", options, "-l", str(base / "server.log"), "start"])
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        run([*pg_ctl, "-m", "fast", "stop"])
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @contextlib.contextmanager
