@@ -1,11 +1,13 @@
 """The desk spread over servers by configuration alone (SPEC §9): intake on a PostgreSQL
-server of its own (DESK_POSTGRES_URL_INTAKE) while the other services share one."""
+server of its own (DESK_POSTGRES_URL_INTAKE) while the other services share one, and a
+list of broker hosts (DESK_AMQP_URL) whose first one is down."""
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -14,6 +16,7 @@ from desk_runtime.testing import (
     Infrastructure,
     Mailbox,
     drop_namespace,
+    free_port,
     second_postgres_server,
     wait_until,
 )
@@ -33,8 +36,11 @@ def intake_server() -> Iterator[str]:
 async def spread_desk(
     infra: Infrastructure, smtp_module: tuple[int, Mailbox], intake_server: str
 ) -> AsyncIterator[RunningDesk]:
+    broker = urlsplit(infra.amqp_url)
+    closed = urlunsplit(broker._replace(netloc=f"{broker.netloc.rsplit(':', 1)[0]}:{free_port()}"))
+    listed = Infrastructure(infra.postgres_url, f"{closed},{infra.amqp_url}")
     running, log_file = await start_desk(
-        infra, smtp_module[0], postgres_urls={"intake": intake_server}
+        listed, smtp_module[0], postgres_urls={"intake": intake_server}
     )
     try:
         yield running
@@ -102,3 +108,14 @@ async def test_intake_keeps_its_incidents_on_its_own_server(
     shared = await _databases(infra.postgres_url, namespace)
     assert f"{namespace}_intake" not in shared
     assert {f"{namespace}_{s}" for s in ("portal_gateway", "sla", "routing", "notify")} <= shared
+
+
+async def test_every_service_went_past_the_closed_broker_host(spread_desk: RunningDesk) -> None:
+    # The incident above went through the broker from service to service; each one's
+    # log says it found the first host closed before it connected to the second.
+    log = spread_desk.log()
+    for service in ("intake", "sla", "routing", "notify", "portal-gateway"):
+        assert any(
+            "broker_host_unreachable" in line and line.split("|")[0].strip() == service
+            for line in log.splitlines()
+        ), service

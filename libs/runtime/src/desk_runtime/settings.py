@@ -38,6 +38,19 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
+def broker_urls(value: str) -> list[str]:
+    """The broker URLs of DESK_AMQP_URL (comma-separated, e.g. a cluster's nodes), in the
+    order a connection tries them."""
+    urls = [part.strip() for part in value.split(",") if part.strip()]
+    if not urls:
+        raise ValueError("amqp_url: at least one amqp:// or amqps:// URL is needed")
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
+            raise ValueError(f"amqp_url: {url!r} is not an amqp:// or amqps:// URL with a host")
+    return urls
+
+
 class DeskSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DESK_", extra="ignore", frozen=True)
 
@@ -51,6 +64,7 @@ class DeskSettings(BaseSettings):
     # names a database (a managed server's own, e.g. /app) is used as it is; otherwise the
     # service's database is <namespace>_<service> on that server.
     postgres_urls: dict[str, str] = Field(default_factory=dict)
+    # One broker URL, or several separated by commas (tried in order, failed over on loss).
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     # RabbitMQ management API (e.g. http://guest:guest@127.0.0.1:15672) for queue rates.
     rabbitmq_management_url: str | None = None
@@ -105,6 +119,15 @@ class DeskSettings(BaseSettings):
     @classmethod
     def _no_database_in_url(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _broker_list(cls, value: str) -> str:
+        return ",".join(broker_urls(value))
+
+    @property
+    def amqp_urls(self) -> list[str]:
+        return broker_urls(self.amqp_url)
 
     @field_validator("postgres_urls")
     @classmethod

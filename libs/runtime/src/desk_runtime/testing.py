@@ -31,6 +31,7 @@ from desk_contracts.topology import (
     exchange_name,
 )
 
+from .broker import connect_first
 from .db import drop_database
 from .settings import DeskSettings, service_url_variable
 
@@ -126,7 +127,7 @@ async def drop_namespace(settings: DeskSettings) -> None:
     """Remove every database, queue and exchange of the namespace."""
     for service in SERVICES:
         await drop_database(settings, service)
-    connection = await aio_pika.connect(settings.amqp_url)
+    connection = await connect_first(settings.amqp_urls)
     try:
         for queue in all_queues(settings.namespace):
             for name in (queue.name, queue.dead_letters):
@@ -295,7 +296,7 @@ async def _publish_bodies(
 ) -> None:
     """(routing key, body, message id) to the events exchange, in order, over one
     connection, each confirmed by the broker before the next."""
-    connection = await aio_pika.connect(settings.amqp_url)
+    connection = await connect_first(settings.amqp_urls)
     try:
         channel = await connection.channel()
         exchange = await channel.get_exchange(exchange_name(settings.namespace, EVENTS_EXCHANGE))
@@ -354,7 +355,7 @@ async def publish_many(settings: DeskSettings, envelopes: list[Envelope[Any]]) -
 
 async def queue_depth(settings: DeskSettings, queue: str) -> tuple[int, int]:
     """(ready messages, consumers) of a queue, by a passive declare."""
-    connection = await aio_pika.connect(settings.amqp_url)
+    connection = await connect_first(settings.amqp_urls)
     try:
         channel = await connection.channel()
         declared = await channel.declare_queue(queue, passive=True)
