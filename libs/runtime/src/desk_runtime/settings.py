@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -79,7 +79,18 @@ class DeskSettings(BaseSettings):
     mail_from: str = "Service Desk <desk@localhost>"
     sms_url: str | None = None
     sms_token: str | None = None
+    # Attachments: files under blob_dir, or objects in an S3-compatible bucket when
+    # blob_url is s3://bucket[/prefix] (blob_dir then only holds uploads in progress).
+    # Without an access key the S3 client's own chain applies (AWS_* variables, a role).
     blob_dir: Path = Path("./var/blobs")
+    blob_url: str | None = Field(
+        default=None, pattern=r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?$"
+    )
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
     portal_url: str = "http://127.0.0.1:8080"
     # Incidents: resolved ones close themselves after this many days; a client may reopen
     # within the window (fractions allowed so tests can use seconds); upload size limit.

@@ -275,6 +275,37 @@ def second_postgres_server(base: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def s3_server() -> Iterator[str]:
+    """A real S3-compatible server (moto's stand-alone one) on a free local port, for the
+    blob store; its endpoint URL. Any access key is accepted."""
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{endpoint}/", timeout=1):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the S3 test server did not start") from None
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@contextlib.contextmanager
 def smtp_server(keep: bool = True) -> Iterator[tuple[int, Mailbox]]:
     """A real SMTP server on a free local port, collecting what it accepts (parsed), or
     with `keep=False` only counting it: benchmarks stand it in for a mail provider
