@@ -43,7 +43,10 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 async def ensure_database(settings: DeskSettings, service: str) -> None:
-    """CREATE DATABASE if missing; two instances starting together both succeed."""
+    """CREATE DATABASE if missing; two instances starting together both succeed. A
+    database named in the service's URL is the server's operator's to create."""
+    if settings.database_given(service):
+        return
     name = settings.database_name(service)
 
     async def attempt() -> None:

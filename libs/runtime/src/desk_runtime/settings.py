@@ -155,6 +155,10 @@ class DeskSettings(BaseSettings):
         """The PostgreSQL server of one service, as configured (maybe with a database)."""
         return self.postgres_urls.get(service, self.postgres_url)
 
+    def database_given(self, service: str) -> bool:
+        """True when the service's URL names its database (a managed server's own)."""
+        return bool(urlsplit(self.postgres_urls.get(service, "")).path.strip("/"))
+
     def database_name(self, service: str) -> str:
         named = urlsplit(self.postgres_urls.get(service, "")).path.strip("/")
         return named or f"{self.namespace}_{service.replace('-', '_')}"

@@ -44,6 +44,8 @@ def test_a_url_naming_a_database_is_used_as_it_is() -> None:
         postgres_urls={"sla": "postgresql://app:pw@sla-rw:5432/app?sslmode=require"},
     )
     assert settings.database_name("sla") == "app"
+    assert settings.database_given("sla")
+    assert not settings.database_given("intake")
     assert settings.database_url("sla") == "postgresql://app:pw@sla-rw:5432/app?sslmode=require"
     assert (
         settings.maintenance_url_for("sla")
