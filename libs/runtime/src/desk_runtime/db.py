@@ -43,11 +43,14 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 async def ensure_database(settings: DeskSettings, service: str) -> None:
-    """CREATE DATABASE if missing; two instances starting together both succeed."""
+    """CREATE DATABASE if missing; two instances starting together both succeed. A
+    database named in the service's URL is the server's operator's to create."""
+    if settings.database_given(service):
+        return
     name = settings.database_name(service)
 
     async def attempt() -> None:
-        conn = await asyncpg.connect(settings.maintenance_url, timeout=5)
+        conn = await asyncpg.connect(settings.maintenance_url_for(service), timeout=5)
         try:
             exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
             if not exists:
@@ -83,7 +86,7 @@ async def create_pool(
 
 
 async def drop_database(settings: DeskSettings, service: str) -> None:
-    conn = await asyncpg.connect(settings.maintenance_url, timeout=5)
+    conn = await asyncpg.connect(settings.maintenance_url_for(service), timeout=5)
     try:
         await conn.execute(
             f'DROP DATABASE IF EXISTS "{settings.database_name(service)}" WITH (FORCE)'

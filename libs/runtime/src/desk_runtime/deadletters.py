@@ -265,7 +265,8 @@ def _missing(queue: QueueName, name: str, kind: str) -> QueueState:
 
 
 def management_queues_url(management_url: str, amqp_url: str) -> str:
-    vhost = urlsplit(amqp_url).path.lstrip("/") or "/"
+    # Every host of a broker list serves the same virtual host: the first one names it.
+    vhost = urlsplit(amqp_url.split(",")[0].strip()).path.lstrip("/") or "/"
     return f"{management_url.rstrip('/')}/api/queues/{quote(vhost, safe='')}"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 
-import aio_pika
 from desk_contracts.topology import (
     DEAD_LETTER_EXCHANGE,
     EVENTS_EXCHANGE,
@@ -13,6 +12,7 @@ from desk_contracts.topology import (
     exchange_name,
 )
 
+from .broker import connect_first
 from .db import drop_database
 from .settings import DeskSettings
 
@@ -26,7 +26,7 @@ async def drop_namespace(settings: DeskSettings) -> list[str]:
     for service in SERVICES:
         await drop_database(settings, service)
         removed.append(settings.database_name(service))
-    connection = await aio_pika.connect(settings.amqp_url)
+    connection = await connect_first(settings.amqp_urls)
     try:
         for queue in all_queues(settings.namespace):
             for name in (queue.name, queue.dead_letters):

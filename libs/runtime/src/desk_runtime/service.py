@@ -27,13 +27,11 @@ transaction (desk_runtime.parking).
 
 import asyncio
 import contextlib
-import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractRobustConnection
 from desk_contracts import Envelope, Failure, Message, Reply, RequestReply
@@ -47,18 +45,16 @@ from desk_contracts.topology import (
 )
 from faststream import AckPolicy
 from faststream.rabbit import (
-    Channel,
     ExchangeType,
     QueueType,
-    RabbitBroker,
     RabbitExchange,
     RabbitQueue,
 )
 from pydantic import ValidationError
-from yarl import URL
 
 from . import parking
 from .batching import Batcher
+from .broker import connect_robust, consumer_broker
 from .context import causation_id_var, correlation_id_var
 from .db import create_pool, ensure_database
 from .errors import DomainError, validation_items
@@ -115,26 +111,7 @@ class Service:
         # Deliveries of a failed batch, handled one by one.
         self._alone: set[asyncio.Task[None]] = set()
         self._rpc_lock = asyncio.Lock()
-        self.broker = RabbitBroker(
-            # Named so an operator (and a test) can tell the consuming connection apart.
-            str(
-                URL(self.settings.amqp_url).update_query(
-                    name=f"{self.settings.namespace}.{name}.consumers"
-                )
-            ),
-            default_channel=Channel(prefetch_count=self.settings.prefetch),
-            reconnect_interval=BROKER_RECONNECT_SECONDS,
-            app_id=name,
-            graceful_timeout=10.0,
-            # Handlers take the decoded body and validate it themselves: FastDepends'
-            # injection cost a worker-thread hop per message (its Context fields are
-            # resolved synchronously in a thread pool) for nothing we use.
-            apply_types=False,
-            # FastStream's per-message access lines go to DEBUG: our consumer wrapper
-            # already logs each message with its correlation id.
-            logger=logging.getLogger("faststream.access"),
-            log_level=logging.DEBUG,
-        )
+        self.broker = consumer_broker(self.settings, name)
         self.started = asyncio.Event()
 
     # --- registration ---------------------------------------------------------------
@@ -381,8 +358,8 @@ class Service:
             await migrate(conn, tracks)
         self._connection = await with_backoff(
             "RabbitMQ",
-            lambda: aio_pika.connect_robust(
-                settings.amqp_url,
+            lambda: connect_robust(
+                settings.amqp_urls,
                 client_properties={"connection_name": f"{settings.namespace}.{self.name}"},
                 reconnect_interval=BROKER_RECONNECT_SECONDS,
             ),

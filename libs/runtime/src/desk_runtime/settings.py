@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# DESK_POSTGRES_URL_<SERVICE> (e.g. DESK_POSTGRES_URL_PORTAL_GATEWAY) puts one service on a
+# server of its own; the others keep DESK_POSTGRES_URL.
+SERVICE_URL_PREFIX = "DESK_POSTGRES_URL_"
+
+
+def service_url_variable(service: str) -> str:
+    """The variable that overrides DESK_POSTGRES_URL for one service."""
+    return SERVICE_URL_PREFIX + service.upper().replace("-", "_")
+
+
+def service_postgres_urls(environ: Mapping[str, str]) -> dict[str, str]:
+    """Per-service PostgreSQL URLs named in the environment, by service name."""
+    found: dict[str, str] = {}
+    for key, value in environ.items():
+        name = key.upper()
+        if name.startswith(SERVICE_URL_PREFIX) and len(name) > len(SERVICE_URL_PREFIX):
+            found[name[len(SERVICE_URL_PREFIX) :].lower().replace("_", "-")] = value
+    return found
+
+
+def with_database(url: str, database: str) -> str:
+    """The server URL `url` naming `database` (its query, e.g. sslmode, kept)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def broker_urls(value: str) -> list[str]:
+    """The broker URLs of DESK_AMQP_URL (comma-separated, e.g. a cluster's nodes), in the
+    order a connection tries them."""
+    urls = [part.strip() for part in value.split(",") if part.strip()]
+    if not urls:
+        raise ValueError("amqp_url: at least one amqp:// or amqps:// URL is needed")
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
+            raise ValueError(f"amqp_url: {url!r} is not an amqp:// or amqps:// URL with a host")
+    return urls
 
 
 class DeskSettings(BaseSettings):
@@ -19,6 +60,11 @@ class DeskSettings(BaseSettings):
     # A second instance of a service needs a health port of its own (gateway excluded).
     health_port: int | None = Field(default=None, ge=1, le=65535)
     postgres_url: str = "postgresql://postgres@127.0.0.1:5432"
+    # Per-service overrides of postgres_url (from DESK_POSTGRES_URL_<SERVICE>). A URL that
+    # names a database (a managed server's own, e.g. /app) is used as it is; otherwise the
+    # service's database is <namespace>_<service> on that server.
+    postgres_urls: dict[str, str] = Field(default_factory=dict)
+    # One broker URL, or several separated by commas (tried in order, failed over on loss).
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     # RabbitMQ management API (e.g. http://guest:guest@127.0.0.1:15672) for queue rates.
     rabbitmq_management_url: str | None = None
@@ -35,7 +81,18 @@ class DeskSettings(BaseSettings):
     mail_from: str = "Service Desk <desk@localhost>"
     sms_url: str | None = None
     sms_token: str | None = None
+    # Attachments: files under blob_dir, or objects in an S3-compatible bucket when
+    # blob_url is s3://bucket[/prefix] (blob_dir then only holds uploads in progress).
+    # Without an access key the S3 client's own chain applies (AWS_* variables, a role).
     blob_dir: Path = Path("./var/blobs")
+    blob_url: str | None = Field(
+        default=None, pattern=r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?$"
+    )
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
     # The address mails link to; unless given, http://DESK_HTTP_HOST:DESK_HTTP_PORT.
     portal_url: str = "http://127.0.0.1:8080"
     # Incidents: resolved ones close themselves after this many days; a client may reopen
@@ -83,21 +140,63 @@ class DeskSettings(BaseSettings):
             filled["smtp_port"] = port + 25
         return filled
 
+    @model_validator(mode="before")
+    @classmethod
+    def _service_urls_from_environment(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "postgres_urls" not in data:
+            found = service_postgres_urls(os.environ)
+            if found:
+                data = {**data, "postgres_urls": found}
+        return data
+
     @field_validator("postgres_url")
     @classmethod
     def _no_database_in_url(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @field_validator("amqp_url")
+    @classmethod
+    def _broker_list(cls, value: str) -> str:
+        return ",".join(broker_urls(value))
+
+    @property
+    def amqp_urls(self) -> list[str]:
+        return broker_urls(self.amqp_url)
+
+    @field_validator("postgres_urls")
+    @classmethod
+    def _known_services(cls, value: dict[str, str]) -> dict[str, str]:
+        from desk_contracts.topology import SERVICES
+
+        unknown = sorted(set(value) - set(SERVICES))
+        if unknown:
+            names = ", ".join(service_url_variable(s) for s in unknown)
+            raise ValueError(f"{names}: no such service (known: {', '.join(SERVICES)})")
+        return {service: url.rstrip("/") for service, url in value.items()}
+
+    def server_url(self, service: str) -> str:
+        """The PostgreSQL server of one service, as configured (maybe with a database)."""
+        return self.postgres_urls.get(service, self.postgres_url)
+
+    def database_given(self, service: str) -> bool:
+        """True when the service's URL names its database (a managed server's own)."""
+        return bool(urlsplit(self.postgres_urls.get(service, "")).path.strip("/"))
+
     def database_name(self, service: str) -> str:
-        return f"{self.namespace}_{service.replace('-', '_')}"
+        named = urlsplit(self.postgres_urls.get(service, "")).path.strip("/")
+        return named or f"{self.namespace}_{service.replace('-', '_')}"
 
     def database_url(self, service: str) -> str:
-        return f"{self.postgres_url}/{self.database_name(service)}"
+        return with_database(self.server_url(service), self.database_name(service))
+
+    def maintenance_url_for(self, service: str) -> str:
+        """A database that always exists on the service's server, to create and drop its own."""
+        return with_database(self.server_url(service), "postgres")
 
     @cached_property
     def maintenance_url(self) -> str:
-        """A database that always exists, to create and drop the services' ones."""
-        return f"{self.postgres_url}/postgres"
+        """A database that always exists on the shared server."""
+        return with_database(self.postgres_url, "postgres")
 
     def service_port(self, service: str) -> int:
         """Health/metrics port: the gateway's port, then one each in SERVICES order."""

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import email
 import email.policy
+import functools
 import os
 import secrets
 import shutil
@@ -29,7 +30,8 @@ from desk_contracts.topology import (
 )
 
 from . import namespace
-from .settings import DeskSettings
+from .broker import connect_first
+from .settings import DeskSettings, service_url_variable
 
 if TYPE_CHECKING:
     from .service import Service
@@ -112,8 +114,10 @@ def process_desk_settings(
 def environment_for(settings: DeskSettings) -> dict[str, str]:
     """The DESK_* variables that make a child process use these settings."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("DESK_")}
-    for name, value in settings.model_dump(exclude_none=True).items():
+    for name, value in settings.model_dump(exclude_none=True, exclude={"postgres_urls"}).items():
         env[f"DESK_{name.upper()}"] = str(int(value) if isinstance(value, bool) else value)
+    for service, url in settings.postgres_urls.items():
+        env[service_url_variable(service)] = url
     return env
 
 
@@ -215,6 +219,70 @@ def free_port() -> int:
         return port
 
 
+def _postgres_bin() -> Path:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True):
+        return candidate.parent
+    raise RuntimeError("a second PostgreSQL server needs initdb and pg_ctl on this machine")
+
+
+@contextlib.contextmanager
+def second_postgres_server(base: Path) -> Iterator[str]:
+    """A PostgreSQL cluster of its own under `base` on a free port (trust auth, user
+    postgres), for a service that lives on another server; its URL without a database."""
+    binaries = _postgres_bin()
+    base.mkdir(parents=True, exist_ok=True)
+    # PostgreSQL refuses to run as root: the server then runs as the postgres account.
+    as_owner: list[str] = []
+    if os.geteuid() == 0:
+        as_owner = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(base, user="postgres")
+    data, port = base / "data", free_port()
+    run = functools.partial(subprocess.run, check=True, capture_output=True, timeout=120)
+    run([*as_owner, str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"])
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
+    pg_ctl = [*as_owner, str(binaries / "pg_ctl"), "-D", str(data), "-w"]
+    run([*pg_ctl, "-o", options, "-l", str(base / "server.log"), "start"])
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        run([*pg_ctl, "-m", "fast", "stop"])
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def s3_server() -> Iterator[str]:
+    """A real S3-compatible server (moto's stand-alone one) on a free local port, for the
+    blob store; its endpoint URL. Any access key is accepted."""
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{endpoint}/", timeout=1):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the S3 test server did not start") from None
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 @contextlib.contextmanager
 def smtp_server(keep: bool = True) -> Iterator[tuple[int, Mailbox]]:
     """A real SMTP server on a free local port, collecting what it accepts (parsed), or
@@ -237,7 +305,7 @@ async def _publish_bodies(
 ) -> None:
     """(routing key, body, message id) to the events exchange, in order, over one
     connection, each confirmed by the broker before the next."""
-    connection = await aio_pika.connect(settings.amqp_url)
+    connection = await connect_first(settings.amqp_urls)
     try:
         channel = await connection.channel()
         exchange = await channel.get_exchange(exchange_name(settings.namespace, EVENTS_EXCHANGE))
@@ -296,7 +364,7 @@ async def publish_many(settings: DeskSettings, envelopes: list[Envelope[Any]]) -
 
 async def queue_depth(settings: DeskSettings, queue: str) -> tuple[int, int]:
     """(ready messages, consumers) of a queue, by a passive declare."""
-    connection = await aio_pika.connect(settings.amqp_url)
+    connection = await connect_first(settings.amqp_urls)
     try:
         channel = await connection.channel()
         declared = await channel.declare_queue(queue, passive=True)

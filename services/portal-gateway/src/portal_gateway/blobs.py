@@ -4,6 +4,9 @@ Uploads are parsed chunk by chunk and written straight to a temporary file while
 hashed, so a 25 MiB drawing never sits in memory; the finished file is renamed to its
 SHA-256 (content-hash storage: equal files are stored once, names are never the
 client's). Only metadata leaves the gateway — the bytes never ride the broker.
+
+The store is a folder (DESK_BLOB_DIR) or an S3-compatible bucket (DESK_BLOB_URL=
+s3://bucket/prefix, SPEC §9), chosen by `blob_store` from the settings.
 """
 
 from __future__ import annotations
@@ -13,17 +16,22 @@ import hashlib
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 from uuid import uuid4
 
 from desk_contracts.messages import AttachmentMeta
-from desk_runtime.rpc import RemoteFailure
+from desk_runtime.rpc import RemoteFailure, ServiceUnavailable
+from desk_runtime.settings import DeskSettings
 from litestar import Request
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 
 from .input_hygiene import NUL, NUL_MESSAGE
 from .security import clean_filename, sniff
+
+if TYPE_CHECKING:
+    from types_aiobotocore_s3 import S3Client
 
 MAX_FILES = 10
 MAX_FIELD_BYTES = 1_100_000  # a description of a million characters fits
@@ -57,7 +65,26 @@ class BadUpload(Exception):
 _unsettled: dict[Path, Upload] = {}
 
 
+class Blobs(Protocol):
+    """What the upload reader and the download need of a store."""
+
+    def temp_path(self) -> Path:
+        """A fresh local file for an upload in progress."""
+        ...
+
+    async def commit(self, temp: Path, sha256: str) -> Path | None:
+        """Stores a finished upload (and removes `temp`); the local file the request may
+        delete again if it is refused, or None when it may not."""
+        ...
+
+    async def exists(self, sha256: str) -> bool: ...
+
+    def read(self, sha256: str) -> AsyncIterator[bytes]: ...
+
+
 class BlobStore:
+    """Blobs as files under `root`, in a folder per first two hex digits."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
 
@@ -69,19 +96,25 @@ class BlobStore:
         folder.mkdir(parents=True, exist_ok=True)
         return folder / uuid4().hex
 
-    def commit(self, temp: Path, sha256: str) -> bool:
-        """Moves a finished upload into place; False when the content was stored already.
+    async def commit(self, temp: Path, sha256: str) -> Path | None:
+        """Moves a finished upload into place; None when the content was stored already.
 
         Someone else's upload of the same bytes takes the right to delete the file away
         from the request that wrote it (see `_unsettled`)."""
-        target = self.path_of(sha256)
+        return self._move_into_place(temp, self.path_of(sha256))
+
+    @staticmethod
+    def _move_into_place(temp: Path, target: Path) -> Path | None:
         if target.exists():
             temp.unlink(missing_ok=True)
             _unsettled.pop(target, None)
-            return False
+            return None
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temp, target)
-        return True
+        return target
+
+    async def exists(self, sha256: str) -> bool:
+        return self.path_of(sha256).is_file()
 
     async def read(self, sha256: str) -> AsyncIterator[bytes]:
         with self.path_of(sha256).open("rb") as handle:
@@ -89,11 +122,134 @@ class BlobStore:
                 yield chunk
 
 
+class S3BlobStore:
+    """Blobs as objects `<prefix><first two hex digits>/<sha256>` in an S3-compatible
+    bucket; uploads in progress are spooled under `spool` first.
+
+    A bucket is shared by every gateway instance, so no request can know that nobody
+    else has stored the same bytes meanwhile: the blobs of a refused request are kept
+    (space, never a broken download); a lifecycle rule may expire unreferenced ones."""
+
+    def __init__(self, spool: Path, bucket: str, prefix: str, client: dict[str, Any]) -> None:
+        from aiobotocore.session import get_session
+
+        self.spool = BlobStore(spool)
+        self.bucket = bucket
+        self.prefix = prefix
+        self._client = client
+        self._session = get_session()
+
+    def key_of(self, sha256: str) -> str:
+        return f"{self.prefix}{sha256[:2]}/{sha256}"
+
+    def temp_path(self) -> Path:
+        return self.spool.temp_path()
+
+    def client(self) -> Any:
+        """An S3 client as an async context manager (one per operation)."""
+        return self._session.create_client("s3", **self._client)
+
+    @contextlib.asynccontextmanager
+    async def _unavailable_on_failure(self, operation: str) -> AsyncIterator[None]:
+        """A bucket that cannot be reached answers like a service that does not (503)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except (BotoCoreError, ClientError, OSError) as error:
+            raise ServiceUnavailable(f"blob store {operation}", 0, str(error)) from error
+
+    async def commit(self, temp: Path, sha256: str) -> Path | None:
+        try:
+            if not await self.exists(sha256):
+                s3: S3Client
+                async with self._unavailable_on_failure("write"), self.client() as s3:
+                    with temp.open("rb") as body:
+                        await s3.put_object(
+                            Bucket=self.bucket,
+                            Key=self.key_of(sha256),
+                            Body=body,
+                            ContentType="application/octet-stream",
+                        )
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+        return None
+
+    async def exists(self, sha256: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        s3: S3Client
+        async with self._unavailable_on_failure("lookup"), self.client() as s3:
+            try:
+                await s3.head_object(Bucket=self.bucket, Key=self.key_of(sha256))
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    return False
+                raise
+        return True
+
+    async def read(self, sha256: str) -> AsyncIterator[bytes]:
+        s3: S3Client
+        async with self.client() as s3:
+            answer = await s3.get_object(Bucket=self.bucket, Key=self.key_of(sha256))
+            async with answer["Body"] as body:
+                async for chunk in body.iter_chunks(CHUNK):
+                    yield chunk
+
+
+def blob_store(settings: DeskSettings) -> Blobs:
+    """The store the settings name: the bucket of DESK_BLOB_URL, else DESK_BLOB_DIR."""
+    if settings.blob_url is None:
+        return BlobStore(settings.blob_dir)
+    return _s3_store(
+        settings.blob_url,
+        settings.blob_dir,
+        settings.s3_endpoint_url,
+        settings.s3_region,
+        settings.s3_access_key_id,
+        settings.s3_secret_access_key,
+        settings.s3_addressing_style,
+    )
+
+
+def s3_location(blob_url: str) -> tuple[str, str]:
+    """(bucket, key prefix) of s3://bucket[/prefix]; the prefix ends with / when set."""
+    bucket, _, prefix = blob_url.removeprefix("s3://").partition("/")
+    prefix = prefix.strip("/")
+    return bucket, f"{prefix}/" if prefix else ""
+
+
+@lru_cache(maxsize=8)
+def _s3_store(
+    blob_url: str,
+    spool: Path,
+    endpoint_url: str | None,
+    region: str,
+    access_key_id: str | None,
+    secret_access_key: str | None,
+    addressing_style: Literal["auto", "path", "virtual"],
+) -> S3BlobStore:
+    # One store (and so one client session) per configuration, for the process.
+    from botocore.config import Config
+
+    bucket, prefix = s3_location(blob_url)
+    client: dict[str, Any] = {
+        "region_name": region,
+        "endpoint_url": endpoint_url,
+        "config": Config(s3={"addressing_style": addressing_style}),
+    }
+    if access_key_id is not None:
+        client["aws_access_key_id"] = access_key_id
+        client["aws_secret_access_key"] = secret_access_key
+    return S3BlobStore(spool, bucket, prefix, client)
+
+
 @dataclass
 class Upload:
     """What a multipart request carried: its text fields and its stored files."""
 
-    store: BlobStore
+    store: Blobs
     fields: dict[str, str] = field(default_factory=dict)
     files: list[AttachmentMeta] = field(default_factory=list)
     created: list[Path] = field(default_factory=list)
@@ -156,7 +312,7 @@ def _boundary(content_type: str) -> str:
 
 
 async def read_multipart(
-    request: Request[Any, Any, Any], store: BlobStore, max_file_bytes: int
+    request: Request[Any, Any, Any], store: Blobs, max_file_bytes: int
 ) -> Upload:
     """Parses the request body as it arrives; raises UploadTooLarge or BadUpload after
     removing whatever it had written."""
@@ -178,7 +334,7 @@ async def read_multipart(
                         current = _open_part(event, store, upload)
                         text.clear()
                     elif event is None:
-                        _close_part(current, text, upload, store)
+                        await _close_part(current, text, upload, store)
                         current = None
                     elif isinstance(current, _FilePart):
                         current.size += len(event)
@@ -206,7 +362,7 @@ async def read_multipart(
 
 
 def _open_part(
-    segment: MultipartSegment, store: BlobStore, upload: Upload
+    segment: MultipartSegment, store: Blobs, upload: Upload
 ) -> _FilePart | MultipartSegment | None:
     if NUL in segment.name:
         raise BadUpload("body", f"a field name {NUL_MESSAGE}")
@@ -229,14 +385,15 @@ def _open_part(
     )
 
 
-def _close_part(
-    current: _FilePart | MultipartSegment | None, text: bytearray, upload: Upload, store: BlobStore
+async def _close_part(
+    current: _FilePart | MultipartSegment | None, text: bytearray, upload: Upload, store: Blobs
 ) -> None:
     if isinstance(current, _FilePart):
         current.handle.close()
         sha256 = current.hasher.hexdigest()
-        if store.commit(current.temp, sha256):
-            upload._created(store.path_of(sha256))
+        created = await store.commit(current.temp, sha256)
+        if created is not None:
+            upload._created(created)
         upload.files.append(
             AttachmentMeta(
                 attachment_id=uuid4(),

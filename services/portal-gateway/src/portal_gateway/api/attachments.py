@@ -15,7 +15,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Stream
 
 from ..accounts import User
-from ..blobs import BlobStore
+from ..blobs import blob_store
 from ..security import content_disposition
 from .deps import current_user, rpc
 
@@ -42,8 +42,8 @@ class AttachmentController(Controller):
             GetAttachment(principal=user.principal, attachment_id=attachment_id), AttachmentView
         )
         service: Service = request.app.state.service
-        store = BlobStore(service.settings.blob_dir)
-        if not store.path_of(meta.sha256).is_file():
+        store = blob_store(service.settings)
+        if not await store.exists(meta.sha256):
             raise NotFoundException("the file is missing from the store")
         media_type = (
             meta.sniffed_type

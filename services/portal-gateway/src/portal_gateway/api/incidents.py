@@ -43,7 +43,7 @@ from litestar.params import Parameter
 from pydantic import BaseModel, ValidationError
 
 from ..accounts import User
-from ..blobs import BadUpload, BlobStore, Upload, read_multipart
+from ..blobs import BadUpload, Upload, blob_store, read_multipart
 from ..schemas import (
     Attachment,
     Created,
@@ -141,7 +141,7 @@ async def _read_body(
     """The body as `model`, from JSON or from a multipart form whose files are stored."""
     if is_multipart(request):
         service: Service = request.app.state.service
-        store = BlobStore(service.settings.blob_dir)
+        store = blob_store(service.settings)
         try:
             upload = await read_multipart(request, store, service.settings.max_upload_bytes)
         except BadUpload as error:

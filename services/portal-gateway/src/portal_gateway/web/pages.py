@@ -67,7 +67,7 @@ from ..api.deps import (
     csrf_cookie,
     session_cookie,
 )
-from ..blobs import BadUpload, BlobStore, Upload, UploadTooLarge, read_multipart
+from ..blobs import BadUpload, Upload, UploadTooLarge, blob_store, read_multipart
 from ..outage import OUTAGES, RETRY_AFTER, UNAVAILABLE
 from ..saved_filters import normalize_filter_query, saved_filters_of
 from ..schemas import NewEntry, NewIncident, RatingIn, StatusChange, TokenRequest
@@ -429,7 +429,7 @@ async def _read_form(request: Request[Any, Any, Any]) -> tuple[dict[str, str], U
     """A multipart form's text fields and stored files, with the session's CSRF token
     checked (the API reads its multipart bodies the same way)."""
     service = _service(request)
-    store = BlobStore(service.settings.blob_dir)
+    store = blob_store(service.settings)
     upload = await read_multipart(request, store, service.settings.max_upload_bytes)
     presented = upload.fields.pop(CSRF_FIELD, None)
     session: Session = request.state.session
