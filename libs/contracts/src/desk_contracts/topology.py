@@ -86,6 +86,8 @@ QUERIES: dict[str, tuple[type[RequestReply[Any]], ...]] = {
         m.PreviewDeadlines,
         m.GetIncidentSla,
         m.SlaReport,
+        m.ClaimQuota,
+        m.GetPackage,
     ),
     "routing": (
         m.ListAgents,
