@@ -27,19 +27,21 @@ CREATE TABLE quota_uses (
     channel text NOT NULL,
     scope text NOT NULL,
     month date NOT NULL,
+    registered_at timestamptz NOT NULL,
     over_quota boolean NOT NULL,
     counted_at timestamptz NOT NULL DEFAULT now()
 );
 
--- A unit claimed before filing (policy refuse): it counts from the claim; the
--- registration that follows consumes it, else a sweep releases it after a while.
+-- A claim asked before filing. Under the policy refuse a granted claim holds its
+-- unit (it counts from the claim); the registration that follows consumes it, else a
+-- sweep releases it after a while. Other policies hold nothing: the registration counts.
 CREATE TABLE quota_claims (
     request_id uuid PRIMARY KEY,
     organization_id uuid NOT NULL,
     channel text NOT NULL,
     scope text NOT NULL,
     month date NOT NULL,
-    granted boolean NOT NULL,
+    held boolean NOT NULL,
     -- The answer as given, returned again to a repeated claim.
     answer jsonb NOT NULL,
     claimed_at timestamptz NOT NULL DEFAULT now(),
@@ -47,4 +49,8 @@ CREATE TABLE quota_claims (
     released_at timestamptz
 );
 CREATE INDEX quota_claims_open ON quota_claims (claimed_at)
-    WHERE granted AND consumed_by IS NULL AND released_at IS NULL;
+    WHERE held AND consumed_by IS NULL AND released_at IS NULL;
+
+-- An incident that came outside its channel's hours (a phone call at night on a 9-18
+-- line) has its clocks start at the channel's next opening; NULL = at registration.
+ALTER TABLE incident_clocks ADD COLUMN clock_starts_at timestamptz;

@@ -42,8 +42,10 @@ class ContractVersion:
     calendar_snapshot: dict[str, Any] | None = None
     # When the version was saved: it applies to incidents registered from then on.
     created_at: datetime | None = None
-    # The package: its terms per support channel (SPEC §12).
+    # The package: its terms per support channel (SPEC §12), and the calendar a
+    # channel's terms without one of their own keep.
     terms: tuple[ChannelTerm, ...] = ()
+    calendar_id: UUID | None = None
 
 
 def rule_from_json(raw: dict[str, Any]) -> TargetRule:
@@ -129,6 +131,7 @@ def version_from_row(row: asyncpg.Record) -> ContractVersion:
         calendar_snapshot=calendar_snapshot(row),
         created_at=row["created_at"],
         terms=terms_from_row(row),
+        calendar_id=row["calendar_id"],
     )
 
 

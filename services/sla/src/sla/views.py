@@ -168,6 +168,7 @@ async def incident_sla(conn: asyncpg.Connection, query: GetIncidentSla) -> Incid
         time_zone=calendar.time_zone,
         status=row["status"],
         registered_at=row["registered_at"],
+        clock_starts_at=row["clock_starts_at"],
         category_path=tuple(row["category_path"]),
         priority=Priority(row["priority"]),
         response_due=row["response_due"],

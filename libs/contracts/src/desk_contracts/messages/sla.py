@@ -338,6 +338,8 @@ class IncidentSla(Message):
     computations: tuple[ComputationView, ...] = ()
     steps: tuple[ProtocolStepView, ...]
     protocol: tuple[str, ...]
+    # Set when the incident came outside its channel's hours: its clocks start then.
+    clock_starts_at: datetime | None = None
 
 
 class GetIncidentSla(Query[IncidentSla]):
@@ -438,7 +440,7 @@ class ChannelPackageView(Message):
     channel: Channel
     category_path: CategoryPath
     included: bool
-    calendar_id: UUID
+    calendar_id: UUID | None
     calendar_name: str
     always_open: bool
     hours: str  # the calendar's week, e.g. "Mon-Fri 09:00-18:00"
