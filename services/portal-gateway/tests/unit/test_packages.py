@@ -1,0 +1,178 @@
+"""The packages area of the gateway: the claim before filing (a refusal is a 409
+naming the channel, the quota and when it renews, in en and ru), the request id a
+filing and its claim share, and the package as shown."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from desk_contracts.enums import Channel, QuotaPolicy
+from desk_contracts.messages import (
+    ChannelPackageView,
+    ClaimQuota,
+    GetPackage,
+    PackageView,
+    QuotaClaim,
+)
+from portal_gateway.domain.packages.service import (
+    CHANNEL_NAMES,
+    QuotaRefused,
+    claim_before_filing,
+    filing_request_id,
+    package_out,
+)
+from portal_gateway.domain.packages.words import RU
+
+ORGANIZATION = uuid4()
+RENEWS = datetime(2026, 12, 31, 21, 0, tzinfo=UTC)  # 1 January in Moscow
+
+
+def english(text: str, **values: object) -> str:
+    return text.format(**values) if values else text
+
+
+def russian(text: str, **values: object) -> str:
+    phrase = RU[text]  # a missing word fails the test
+    return phrase.format(**values) if values else phrase
+
+
+def answer(granted: bool, **fields: Any) -> QuotaClaim:
+    values: dict[str, Any] = {
+        "request_id": uuid4(),
+        "granted": granted,
+        "outcome": "accepted" if granted else "refused",
+        "channel": Channel.EMAIL,
+        "category_path": (),
+        "included": True,
+        "per_month": 15,
+        "used": 15,
+        "policy": QuotaPolicy.REFUSE,
+        "month_start": datetime(2026, 11, 30, 21, 0, tzinfo=UTC),
+        "renews_at": RENEWS,
+        "contract_name": "Standard",
+    }
+    values.update(fields)
+    return QuotaClaim(**values)
+
+
+def package(**channel: Any) -> PackageView:
+    values: dict[str, Any] = {
+        "channel": Channel.EMAIL,
+        "category_path": (),
+        "included": True,
+        "calendar_id": None,
+        "calendar_name": "Office",
+        "always_open": False,
+        "hours": "Mon-Fri 09:00-18:00",
+        "per_month": 15,
+        "used": 15,
+        "left": 0,
+        "policy": QuotaPolicy.REFUSE,
+    }
+    values.update(channel)
+    return PackageView(
+        organization_id=ORGANIZATION,
+        contract_id=uuid4(),
+        contract_name="Standard",
+        contract_version=1,
+        time_zone="Europe/Moscow",
+        month_start=datetime(2026, 11, 30, 21, 0, tzinfo=UTC),
+        renews_at=RENEWS,
+        channels=(ChannelPackageView(**values),),
+    )
+
+
+class FakeRpc:
+    """Answers the claim as told and the package for the renewal's zone."""
+
+    def __init__(self, claim: QuotaClaim) -> None:
+        self.claim = claim
+        self.asked: list[Any] = []
+
+    async def ask_as(self, query: Any, _type: Any = None) -> Any:
+        self.asked.append(query)
+        if isinstance(query, ClaimQuota):
+            return self.claim
+        assert isinstance(query, GetPackage)
+        return package()
+
+
+async def file(rpc: FakeRpc, t: Any = english) -> QuotaClaim:
+    return await claim_before_filing(
+        rpc,  # type: ignore[arg-type]
+        request_id=UUID(int=7),
+        organization_id=ORGANIZATION,
+        channel=Channel.EMAIL,
+        category_path=("consultation",),
+        t=t,
+    )
+
+
+async def test_a_granted_claim_lets_the_filing_go_on() -> None:
+    rpc = FakeRpc(answer(True, used=3))
+    claim = await file(rpc)
+    assert claim.granted
+    (asked,) = rpc.asked
+    assert asked.request_id == UUID(int=7)
+    assert asked.category_path == ("consultation",)
+
+
+async def test_a_refusal_is_a_409_naming_the_channel_the_quota_and_the_renewal() -> None:
+    with pytest.raises(QuotaRefused) as raised:
+        await file(FakeRpc(answer(False)))
+    assert raised.value.status_code == 409
+    assert raised.value.detail == (
+        "The e-mail quota of 15 requests a month is used up (15 of 15); it renews on 2027-01-01."
+    )
+    assert raised.value.extra == [{"key": "channel", "message": raised.value.detail}]
+
+
+async def test_the_refusal_reads_in_russian() -> None:
+    with pytest.raises(QuotaRefused) as raised:
+        await file(FakeRpc(answer(False)), russian)
+    assert "«электронная почта»" in raised.value.detail
+    assert "15 из 15" in raised.value.detail
+    assert "2027-01-01" in raised.value.detail
+
+
+async def test_a_channel_not_included_is_refused_as_such() -> None:
+    with pytest.raises(QuotaRefused) as raised:
+        await file(FakeRpc(answer(False, included=False, per_month=0, used=0)), russian)
+    assert raised.value.detail == "Канал «электронная почта» не входит в ваш пакет."
+
+
+def test_a_retried_filing_claims_under_the_same_request_id() -> None:
+    user, key = uuid4(), uuid4()
+    assert filing_request_id(user, key) == filing_request_id(user, key)
+    assert filing_request_id(uuid4(), key) != filing_request_id(user, key)
+    assert filing_request_id(user, None) != filing_request_id(user, None)
+
+
+@pytest.mark.parametrize("t", [english, russian])
+def test_the_package_says_used_of_quota_and_the_renewal_day(t: Any) -> None:
+    shown = package_out(package(), t)
+    (email,) = shown.channels
+    assert shown.renews_on == "2027-01-01"
+    assert email.left == 0
+    expected = {
+        english: "15 of 15 used, renews on 2027-01-01",
+        russian: "использовано 15 из 15, обновится 2027-01-01",
+    }
+    assert email.summary == expected[t]
+
+
+def test_unlimited_and_excluded_channels_say_so_in_both_languages() -> None:
+    unlimited = package_out(package(per_month=None, left=None, used=4), russian).channels[0]
+    assert unlimited.summary == "без ограничений; в этом месяце: 4"
+    excluded = package_out(package(included=False, per_month=0), english).channels[0]
+    assert excluded.summary == "not included"
+    always = package_out(package(always_open=True), russian).channels[0]
+    assert always.hours == "круглосуточно"
+
+
+def test_every_channel_has_a_russian_name() -> None:
+    assert set(CHANNEL_NAMES) == set(Channel)
+    assert all(name in RU for name in CHANNEL_NAMES.values())
