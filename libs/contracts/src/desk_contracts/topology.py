@@ -88,6 +88,7 @@ QUERIES: dict[str, tuple[type[RequestReply[Any]], ...]] = {
         m.SlaReport,
         m.ClaimQuota,
         m.GetPackage,
+        m.ChannelReport,
     ),
     "routing": (
         m.ListAgents,

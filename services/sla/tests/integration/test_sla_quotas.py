@@ -18,6 +18,8 @@ from desk_contracts import utc_now
 from desk_contracts.enums import Channel, Priority, QuotaPolicy
 from desk_contracts.messages import (
     CalendarSpec,
+    ChannelReport,
+    ChannelReportView,
     ChannelTermsSpec,
     ClaimQuota,
     ContractSpec,
@@ -62,14 +64,16 @@ async def rpc(sla: Service, desk_settings: DeskSettings) -> AsyncIterator[RpcCli
         await connection.close()
 
 
-async def package_contract(rpc: RpcClient, *terms: ChannelTermsSpec) -> UUID:
+async def package_contract(
+    rpc: RpcClient, *terms: ChannelTermsSpec, name: str = "Standard"
+) -> UUID:
     calendar = await rpc.ask(
         SaveCalendar(calendar=CalendarSpec(name="Always", time_zone="UTC", always_open=True))
     )
     contract = await rpc.ask(
         SaveContract(
             contract=ContractSpec(
-                name="Standard",
+                name=name,
                 calendar_id=calendar.calendar_id,
                 targets=(TargetSpec(response_seconds=3600, resolution_seconds=7200),),
                 channels=terms,
@@ -365,3 +369,43 @@ async def test_a_phone_request_outside_the_phone_hours_starts_its_clock_at_the_o
     assert view.response_due == datetime.combine(
         datetime(2026, 12, 3).date(), time(10, 0), tzinfo=UTC
     )
+
+
+async def test_the_channel_report_shows_the_requests_by_package(
+    sla: Service, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    standard = await package_contract(
+        rpc, ChannelTermsSpec(channel=Channel.EMAIL, per_month=2), name="Standard"
+    )
+    premium = await package_contract(rpc, name="Premium 24/7")
+    first = await organization_on(desk_settings, sla, standard)
+    second = await organization_on(desk_settings, sla, premium)
+    events = [
+        registered(first, Channel.EMAIL),
+        registered(first, Channel.EMAIL),
+        registered(first, Channel.EMAIL),
+        registered(first, Channel.PHONE),
+        registered(second, Channel.PHONE),
+    ]
+    for event in events:
+        await send(desk_settings, event)
+    for event in events:
+        await counted(sla, event.incident_id)
+    report = await rpc.ask_as(ChannelReport(segment_by="package"), ChannelReportView)
+    rows = {(row.segment, row.channel): row for row in report.rows}
+    assert set(rows) == {
+        ("Standard", Channel.EMAIL),
+        ("Standard", Channel.PHONE),
+        ("Premium 24/7", Channel.PHONE),
+    }
+    email = rows[("Standard", Channel.EMAIL)]
+    assert (email.requests, email.share, email.over_quota) == (3, 0.75, 1)
+    assert rows[("Standard", Channel.PHONE)].share == 0.25
+    assert rows[("Premium 24/7", Channel.PHONE)].share == 1.0
+    assert email.breach_rate == 0.0
+    assert email.response_median_seconds is None
+    by_organization = await rpc.ask_as(ChannelReport(segment_by="organization"), ChannelReportView)
+    assert {row.segment for row in by_organization.rows} == {str(first), str(second)}
+    with pytest.raises(RemoteFailure) as raised:
+        await rpc.ask(ChannelReport(since=utc_now(), until=utc_now().replace(year=2000)))
+    assert raised.value.failure.errors[0].field == "until"

@@ -99,6 +99,7 @@ from .routing import (
     WaitingClients,
 )
 from .sla import (
+    CHANNEL_SEGMENTS,
     ESCALATION_AUDIENCES,
     MAX_QUOTA,
     MAX_VERSION,
@@ -108,6 +109,9 @@ from .sla import (
     CalendarSpec,
     CalendarView,
     ChannelPackageView,
+    ChannelReport,
+    ChannelReportRow,
+    ChannelReportView,
     ChannelTermsSpec,
     ClaimQuota,
     ClockView,
@@ -149,6 +153,7 @@ from .sla import (
 
 __all__ = [
     "AGENT_PROFILE_FIELDS",
+    "CHANNEL_SEGMENTS",
     "DELIVERY_STATUSES",
     "ESCALATION_AUDIENCES",
     "INCIDENT_SORTS",
@@ -183,6 +188,9 @@ __all__ = [
     "ChangeAgentProfile",
     "ChangeStatus",
     "ChannelPackageView",
+    "ChannelReport",
+    "ChannelReportRow",
+    "ChannelReportView",
     "ChannelTermsSpec",
     "ClaimQuota",
     "ClockView",

@@ -486,3 +486,41 @@ class QuotaUsedUp(Event):
     month_start: datetime
     renews_at: datetime
     contract_name: str
+
+
+# --- channel statistics (SPEC §12) -----------------------------------------------------
+
+CHANNEL_SEGMENTS = ("none", "package", "organization")
+
+
+class ChannelReportRow(Message):
+    """One channel in one client segment over the period."""
+
+    channel: Channel
+    # "all", the package's (contract's) name, or the organization's id.
+    segment: str
+    requests: int
+    # Of the segment's requests, the part that came by this channel.
+    share: float
+    over_quota: int
+    response_median_seconds: float | None
+    resolution_median_seconds: float | None
+    breach_rate: float
+
+
+class ChannelReportView(Message):
+    segment_by: str
+    since: datetime | None
+    until: datetime | None
+    rows: tuple[ChannelReportRow, ...]
+
+
+class ChannelReport(Query[ChannelReportView]):
+    """Requests by channel and client segment registered in [since, until): how many,
+    their share, first-response and resolution medians (business seconds), breach rate."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.channel_report"
+
+    since: datetime | None = None
+    until: datetime | None = None
+    segment_by: str = Field(default="package", pattern="^(" + "|".join(CHANNEL_SEGMENTS) + ")$")
