@@ -62,3 +62,26 @@ async def test_staff_read_an_organizations_package_and_clients_do_not(desk: Runn
     await call(desk, client, f"/api/v1/organizations/{acme}/package", 403)
     missing = await call(desk, head, f"/api/v1/organizations/{uuid4()}/package", 404)
     assert missing["detail"] == "no such organization"
+
+
+async def test_the_channel_report_shows_the_requests_by_package(desk: RunningDesk) -> None:
+    client, head = await desk.token("alice"), await desk.token("helen")
+
+    async def reported() -> Any:
+        report = await call(desk, head, "/api/v1/reports/channels?segment_by=package")
+        return report if any(row["channel"] == "api" for row in report["rows"]) else None
+
+    report = await wait_until(reported, timeout=30)
+    api = next(row for row in report["rows"] if row["channel"] == "api")
+    assert api["requests"] >= 1
+    assert 0 < api["share"] <= 1
+    await call(desk, client, "/api/v1/reports/channels", 403)
+    async with desk.client() as http:
+        response = await http.get(
+            "/api/v1/reports/channels?format=csv",
+            headers={"authorization": f"Bearer {head}"},
+        )
+    assert response.status_code == 200
+    assert response.text.splitlines()[0].startswith("Client group,Channel,Requests")
+    bad = await call(desk, head, "/api/v1/reports/channels?segment_by=weather", 422)
+    assert bad["errors"]

@@ -1,6 +1,6 @@
 """The packages area of the gateway: the claim before filing (a refusal is a 409
 naming the channel, the quota and when it renews, in en and ru), the request id a
-filing and its claim share, and the package as shown."""
+filing and its claim share, the package as shown, and the channel statistics."""
 
 from __future__ import annotations
 
@@ -12,11 +12,15 @@ import pytest
 from desk_contracts.enums import Channel, QuotaPolicy
 from desk_contracts.messages import (
     ChannelPackageView,
+    ChannelReport,
+    ChannelReportRow,
+    ChannelReportView,
     ClaimQuota,
     GetPackage,
     PackageView,
     QuotaClaim,
 )
+from portal_gateway.domain.packages.reports import channel_statistics, statistics_csv
 from portal_gateway.domain.packages.service import (
     CHANNEL_NAMES,
     QuotaRefused,
@@ -25,6 +29,7 @@ from portal_gateway.domain.packages.service import (
     package_out,
 )
 from portal_gateway.domain.packages.words import RU
+from portal_gateway.web.i18n import translator
 
 ORGANIZATION = uuid4()
 RENEWS = datetime(2026, 12, 31, 21, 0, tzinfo=UTC)  # 1 January in Moscow
@@ -176,3 +181,92 @@ def test_unlimited_and_excluded_channels_say_so_in_both_languages() -> None:
 def test_every_channel_has_a_russian_name() -> None:
     assert set(CHANNEL_NAMES) == set(Channel)
     assert all(name in RU for name in CHANNEL_NAMES.values())
+
+
+# --- the channel statistics --------------------------------------------------------------
+
+
+class ReportRpc:
+    def __init__(self, view: ChannelReportView) -> None:
+        self.view = view
+
+    async def ask_as(self, query: Any, _type: Any = None) -> Any:
+        assert isinstance(query, ChannelReport)
+        return self.view
+
+
+class Pool:
+    def __init__(self, names: dict[UUID, str]) -> None:
+        self.names = names
+
+    async def fetch(self, _sql: str, ids: list[UUID]) -> list[dict[str, Any]]:
+        return [{"id": i, "name": self.names[i]} for i in ids if i in self.names]
+
+
+def report_row(segment: str, channel: Channel, requests: int, share: float) -> ChannelReportRow:
+    return ChannelReportRow(
+        channel=channel,
+        segment=segment,
+        requests=requests,
+        share=share,
+        over_quota=1,
+        response_median_seconds=90.0,
+        resolution_median_seconds=None,
+        breach_rate=0.25,
+    )
+
+
+def ru_with_the_portal(text: str, **values: object) -> str:
+    """The packages' words over the portal's own (as the portal merges them)."""
+    phrase = RU.get(text) or translator("ru")(text)
+    return phrase.format(**values) if values else phrase
+
+
+async def test_the_channel_statistics_name_the_organizations_and_speak_russian() -> None:
+    acme = uuid4()
+    view = ChannelReportView(
+        segment_by="organization",
+        since=None,
+        until=None,
+        rows=(
+            report_row(str(acme), Channel.EMAIL, 3, 0.75),
+            report_row(str(acme), Channel.PHONE, 1, 0.25),
+            report_row("not-an-id", Channel.CHAT, 1, 1.0),
+        ),
+    )
+    report = await channel_statistics(
+        ReportRpc(view),  # type: ignore[arg-type]
+        Pool({acme: "Acme"}),  # type: ignore[arg-type]
+        ru_with_the_portal,
+        since=None,
+        until=None,
+        segment_by="organization",
+    )
+    assert [(r.segment_name, r.channel_name) for r in report.rows] == [
+        ("Acme", "электронная почта"),
+        ("Acme", "телефон"),
+        ("not-an-id", "чат"),
+    ]
+    lines = statistics_csv(report, ru_with_the_portal).splitlines()
+    assert lines[0] == (
+        "Группа клиентов,Канал,Обращения,Доля,Сверх лимита,"
+        '"Первый ответ, медиана, мин","Решение, медиана, мин",Доля нарушений'
+    )
+    assert lines[1] == "Acme,электронная почта,3,0.7500,1,1.5,,0.2500"
+    english_lines = statistics_csv(report, english).splitlines()
+    assert english_lines[0].startswith("Client group,Channel,Requests,Share,Over quota")
+
+
+async def test_by_package_every_client_is_one_group() -> None:
+    view = ChannelReportView(
+        segment_by="none", since=None, until=None, rows=(report_row("all", Channel.API, 2, 1.0),)
+    )
+    report = await channel_statistics(
+        ReportRpc(view),  # type: ignore[arg-type]
+        Pool({}),  # type: ignore[arg-type]
+        russian,
+        since=None,
+        until=None,
+        segment_by="none",
+    )
+    assert report.rows[0].segment_name == "все клиенты"

@@ -27,4 +27,12 @@ RU: dict[str, str] = {
         "только для клиентов; сотрудники смотрят /api/v1/organizations/{id}/package"
     ),
     "no such organization": "нет такой организации",
+    "all clients": "все клиенты",
+    "Client group": "Группа клиентов",
+    "Requests": "Обращения",
+    "Share": "Доля",
+    "Over quota": "Сверх лимита",
+    "First response, median minutes": "Первый ответ, медиана, мин",
+    "Resolution, median minutes": "Решение, медиана, мин",
+    "managers, heads and admins only": "только для менеджеров, руководителей и администраторов",
 }
