@@ -9,21 +9,26 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from desk_contracts.enums import Channel, QuotaPolicy
+from desk_contracts.enums import Channel, QuotaPolicy, Role
 from desk_contracts.messages import (
+    CategoryList,
+    CategoryView,
     ChannelPackageView,
     ChannelReport,
     ChannelReportRow,
     ChannelReportView,
     ClaimQuota,
     GetPackage,
+    ListCategories,
     PackageView,
+    Principal,
     QuotaClaim,
 )
 from portal_gateway.domain.packages.reports import channel_statistics, statistics_csv
 from portal_gateway.domain.packages.service import (
     CHANNEL_NAMES,
     QuotaRefused,
+    category_path_of,
     claim_before_filing,
     filing_request_id,
     package_out,
@@ -270,3 +275,30 @@ async def test_by_package_every_client_is_one_group() -> None:
         segment_by="none",
     )
     assert report.rows[0].segment_name == "все клиенты"
+
+
+async def test_the_claim_names_the_category_path_of_the_filing() -> None:
+    wanted = uuid4()
+
+    class Categories:
+        async def ask_as(self, query: Any, _type: Any = None) -> Any:
+            assert isinstance(query, ListCategories)
+            return CategoryList(
+                items=tuple(
+                    CategoryView(
+                        category_id=i,
+                        parent_id=None,
+                        code=path[-1],
+                        path=path,
+                        name=path[-1],
+                        colour="#000000",
+                        escalation_contact_id=None,
+                    )
+                    for i, path in ((uuid4(), ("fault",)), (wanted, ("consultation", "billing")))
+                )
+            )
+
+    principal = Principal(user_id=uuid4(), role=Role.CLIENT, organization_id=ORGANIZATION)
+    rpc: Any = Categories()
+    assert await category_path_of(rpc, principal, wanted) == ("consultation", "billing")
+    assert await category_path_of(rpc, principal, uuid4()) == ()

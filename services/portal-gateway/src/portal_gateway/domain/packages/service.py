@@ -11,10 +11,13 @@ from zoneinfo import ZoneInfo
 
 from desk_contracts.enums import Channel
 from desk_contracts.messages import (
+    CategoryList,
     ChannelPackageView,
     ClaimQuota,
     GetPackage,
+    ListCategories,
     PackageView,
+    Principal,
     QuotaClaim,
 )
 from desk_runtime.rpc import RpcClient
@@ -40,6 +43,15 @@ def filing_request_id(user_id: UUID, idempotency_key: UUID | None) -> UUID:
     if idempotency_key is None:
         return uuid4()
     return uuid5(NAMESPACE_URL, f"incident:{user_id}:{idempotency_key}")
+
+
+async def category_path_of(
+    client: RpcClient, principal: Principal, category_id: UUID
+) -> tuple[str, ...]:
+    """The codes from the root of the category a request is filed under (a quota may
+    cover a subtree); () for one intake does not know (its filing then fails there)."""
+    categories = await client.ask_as(ListCategories(principal=principal), CategoryList)
+    return next((c.path for c in categories.items if c.category_id == category_id), ())
 
 
 def renewal_day(renews_at: datetime, time_zone: str) -> str:
