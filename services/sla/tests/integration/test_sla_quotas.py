@@ -6,6 +6,7 @@ unconsumed claims, and the package as read."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time
 from typing import Any
@@ -35,6 +36,7 @@ from desk_contracts.messages import (
     SaveContract,
     TargetSpec,
 )
+from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
 from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
@@ -365,6 +367,8 @@ async def test_a_phone_request_outside_the_phone_hours_starts_its_clock_at_the_o
         lambda: rpc.ask_as(GetIncidentSla(incident_id=event.incident_id), IncidentSla)
     )
     assert view.clock_starts_at == datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    assert view.channel is Channel.PHONE
+    assert view.over_quota is False
     # The 24/7 contract calendar counts the hour of response from the opening.
     assert view.response_due == datetime.combine(
         datetime(2026, 12, 3).date(), time(10, 0), tzinfo=UTC
@@ -409,3 +413,44 @@ async def test_the_channel_report_shows_the_requests_by_package(
     with pytest.raises(RemoteFailure) as raised:
         await rpc.ask(ChannelReport(since=utc_now(), until=utc_now().replace(year=2000)))
     assert raised.value.failure.errors[0].field == "until"
+
+
+async def test_a_warn_quota_used_up_is_told_once_a_month(
+    sla: Service, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    told: list[dict[str, Any]] = []
+    connection = await aio_pika.connect(desk_settings.amqp_url)
+    try:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(exclusive=True)
+        await queue.bind(
+            exchange_name(desk_settings.namespace, EVENTS_EXCHANGE),
+            routing_key="sla.quota_used_up",
+        )
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            told.append(json.loads(message.body))
+
+        await queue.consume(on_message, no_ack=True)
+        terms = ChannelTermsSpec(channel=Channel.EMAIL, per_month=1, policy=QuotaPolicy.WARN)
+        contract_id = await package_contract(rpc, terms)
+        organization_id = await organization_on(desk_settings, sla, contract_id)
+        events = [registered(organization_id) for _ in range(3)]
+        for event in events:
+            await send(desk_settings, event)
+            await counted(sla, event.incident_id)
+        await wait_until(lambda: told)
+        # Told once: the month's count remembers it, and later ones over the quota
+        # announce nothing more.
+        warned = await sla.pool.fetchval(
+            "SELECT count(*) FROM quota_counts WHERE organization_id = $1"
+            " AND warned_at IS NOT NULL",
+            organization_id,
+        )
+        assert warned == 1
+        (message,) = told
+        payload = message["payload"]
+        assert payload["incident_id"] == str(events[1].incident_id)
+        assert (payload["per_month"], payload["used"], payload["channel"]) == (1, 2, "email")
+    finally:
+        await connection.close()

@@ -340,6 +340,10 @@ class IncidentSla(Message):
     protocol: tuple[str, ...]
     # Set when the incident came outside its channel's hours: its clocks start then.
     clock_starts_at: datetime | None = None
+    # The channel it counts against in its package, and whether beyond the quota
+    # (None: counted before packages were).
+    channel: Channel | None = None
+    over_quota: bool | None = None
 
 
 class GetIncidentSla(Query[IncidentSla]):

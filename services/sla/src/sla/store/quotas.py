@@ -82,9 +82,13 @@ async def counts_of(
 # --- each incident's count -------------------------------------------------------------
 
 
-async def use_of(conn: asyncpg.Connection, incident_id: UUID) -> asyncpg.Record | None:
+async def use_of(
+    conn: asyncpg.Connection, incident_id: UUID, *, lock: bool = True
+) -> asyncpg.Record | None:
+    """The incident's count (locked for a change, unless only read)."""
     row: asyncpg.Record | None = await conn.fetchrow(
-        "SELECT * FROM quota_uses WHERE incident_id = $1 FOR UPDATE", incident_id
+        "SELECT * FROM quota_uses WHERE incident_id = $1" + (" FOR UPDATE" if lock else ""),
+        incident_id,
     )
     return row
 
