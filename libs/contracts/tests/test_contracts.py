@@ -35,6 +35,7 @@ CHANGING_STATE = {
     m.ReconcileLoads,
     m.SetNotificationPreferences,
     m.RetryNotification,
+    m.ClaimQuota,
 }
 
 
@@ -128,3 +129,29 @@ def test_category_codes_and_colours_are_validated() -> None:
         m.UpsertCategory(category_id=uuid4(), code="Bad Code", name="x")
     with pytest.raises(ValidationError):
         m.UpsertCategory(category_id=uuid4(), code="ok", name="x", colour="red")
+
+
+def test_channel_terms_name_the_field_they_fail_on() -> None:
+    from desk_contracts.enums import Channel, QuotaPolicy
+    from desk_contracts.messages import ChannelTermsSpec
+    from pydantic import ValidationError
+
+    terms = ChannelTermsSpec(channel="email", per_month=15, policy="refuse")
+    assert terms.channel is Channel.EMAIL
+    assert terms.policy is QuotaPolicy.REFUSE
+    assert ChannelTermsSpec(channel="onsite").per_month is None  # unlimited
+    for bad, field in (
+        ({"channel": "fax"}, "channel"),
+        ({"channel": "chat", "per_month": -1}, "per_month"),
+        ({"channel": "chat", "policy": "ignore"}, "policy"),
+        ({"channel": "chat", "category_path": ["a", "b", "c", "d"]}, "category_path"),
+    ):
+        with pytest.raises(ValidationError) as raised:
+            ChannelTermsSpec.model_validate(bad)
+        assert raised.value.errors()[0]["loc"][0] == field
+
+
+def test_the_channels_keep_their_values_and_gain_onsite_and_chat() -> None:
+    from desk_contracts.enums import Channel
+
+    assert [c.value for c in Channel] == ["portal", "api", "email", "phone", "onsite", "chat"]

@@ -57,10 +57,23 @@ class Locale(StrEnum):
 
 
 class Channel(StrEnum):
+    """The support channel a request came by (SPEC §12); staff record phone, on-site
+    and chat requests with theirs."""
+
     PORTAL = "portal"
     API = "api"
     EMAIL = "email"
     PHONE = "phone"
+    ONSITE = "onsite"
+    CHAT = "chat"
+
+
+class QuotaPolicy(StrEnum):
+    """What a used-up quota does to the next request of its channel."""
+
+    ACCEPT = "accept"  # accepted, marked over quota (billable)
+    WARN = "warn"  # accepted, over quota; the account manager is told once a month
+    REFUSE = "refuse"  # rejected before anything is written
 
 
 class Visibility(StrEnum):

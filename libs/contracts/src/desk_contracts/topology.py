@@ -86,6 +86,9 @@ QUERIES: dict[str, tuple[type[RequestReply[Any]], ...]] = {
         m.PreviewDeadlines,
         m.GetIncidentSla,
         m.SlaReport,
+        m.ClaimQuota,
+        m.GetPackage,
+        m.ChannelReport,
     ),
     "routing": (
         m.ListAgents,

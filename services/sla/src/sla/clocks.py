@@ -89,6 +89,13 @@ def compute(
     return Computation(contract, calendar, rule, pauses, deadlines, ladder)
 
 
+def clock_origin(row: asyncpg.Record) -> datetime:
+    """Where an incident's clocks count from: its registration, or the channel's next
+    opening when it came outside the channel's hours."""
+    started: datetime | None = row["clock_starts_at"]
+    return started if started is not None else row["registered_at"]
+
+
 async def computation_for(
     conn: asyncpg.Connection | asyncpg.Pool, row: asyncpg.Record, now: datetime
 ) -> Computation:
@@ -106,7 +113,7 @@ async def computation_for(
     return compute(
         contract,
         calendar,
-        row["registered_at"],
+        clock_origin(row),
         tuple(row["category_path"]),
         Priority(row["priority"]),
         pauses,
@@ -245,17 +252,21 @@ def breach_timer_kind(row: asyncpg.Record, clock: str) -> str:
 
 
 async def register_clock(
-    uow: UnitOfWork, event: IncidentRegistered, contract: ContractVersion
+    uow: UnitOfWork,
+    event: IncidentRegistered,
+    contract: ContractVersion,
+    starts_at: datetime | None = None,
 ) -> None:
     """Start a new incident's clocks under `contract`: the due times computed from the
     registration (the contract's calendar, no pauses yet), the clock with its protocol
     and the computation's record in one statement (nothing if a redelivery finds the
     clock there), then its timers, and announce the due times. The events about the
     incident that came first (an assignment, a status change) are handled next."""
+    origin = starts_at if starts_at is not None else event.registered_at
     first = compute(
         contract,
         contract.calendar,
-        event.registered_at,
+        origin,
         event.category_path,
         event.priority,
         (),
@@ -277,6 +288,7 @@ async def register_clock(
             "computed_at": now,
             "calendar_name": contract.calendar_name,
             "calendar": snapshot_of(contract),
+            "clock_starts_at": origin if origin != event.registered_at else None,
         },
     )
     if row is not None:

@@ -10,10 +10,11 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from desk_contracts.enums import Priority
+from desk_contracts.enums import Channel, Priority, QuotaPolicy
 from desk_contracts.messages import (
     CalendarSpec,
     CalendarView,
+    ChannelTermsSpec,
     ContractSpec,
     ContractView,
     EscalationStepSpec,
@@ -24,6 +25,7 @@ from desk_runtime.errors import Invalid, NotFound
 
 from .domain import END_OF_DAY, CalendarError, TargetRule, WorkingCalendar
 from .domain.ladder import DEFAULT_LADDER, EscalationStep
+from .domain.quotas import ChannelTerm
 from .store import contracts as store
 
 
@@ -40,6 +42,10 @@ class ContractVersion:
     calendar_snapshot: dict[str, Any] | None = None
     # When the version was saved: it applies to incidents registered from then on.
     created_at: datetime | None = None
+    # The package: its terms per support channel (SPEC §12), and the calendar a
+    # channel's terms without one of their own keep.
+    terms: tuple[ChannelTerm, ...] = ()
+    calendar_id: UUID | None = None
 
 
 def rule_from_json(raw: dict[str, Any]) -> TargetRule:
@@ -87,6 +93,32 @@ def calendar_snapshot(row: asyncpg.Record) -> dict[str, Any]:
     }
 
 
+def terms_from_row(row: asyncpg.Record) -> tuple[ChannelTerm, ...]:
+    """The channel terms of a contract version; quotas of the older form count as
+    terms with the policy `accept` where the channel terms do not name them."""
+    terms = [
+        ChannelTerm(
+            channel=Channel(raw["channel"]),
+            category_path=tuple(raw.get("category_path") or ()),
+            included=raw.get("included", True),
+            calendar_id=UUID(raw["calendar_id"]) if raw.get("calendar_id") else None,
+            per_month=raw.get("per_month"),
+            policy=QuotaPolicy(raw.get("policy", QuotaPolicy.ACCEPT)),
+        )
+        for raw in row["channels"]
+    ]
+    named = {(term.channel, term.category_path) for term in terms}
+    for raw in row["quotas"]:
+        term = ChannelTerm(
+            channel=Channel(raw["channel"]),
+            category_path=tuple(raw.get("category_path") or ()),
+            per_month=raw["per_month"],
+        )
+        if (term.channel, term.category_path) not in named:
+            terms.append(term)
+    return tuple(terms)
+
+
 def version_from_row(row: asyncpg.Record) -> ContractVersion:
     return ContractVersion(
         contract_id=row["id"],
@@ -98,6 +130,8 @@ def version_from_row(row: asyncpg.Record) -> ContractVersion:
         ladder=tuple(EscalationStep.from_json(raw) for raw in row["escalation"]),
         calendar_snapshot=calendar_snapshot(row),
         created_at=row["created_at"],
+        terms=terms_from_row(row),
+        calendar_id=row["calendar_id"],
     )
 
 
@@ -238,6 +272,7 @@ def contract_view(row: asyncpg.Record) -> ContractView:
         quotas=tuple(QuotaSpec.model_validate(raw) for raw in row["quotas"]),
         is_default=row["is_default"],
         created_at=row["created_at"],
+        channels=tuple(ChannelTermsSpec.model_validate(raw) for raw in row["channels"]),
     )
 
 
@@ -289,6 +324,28 @@ def _validated_ladder(spec: ContractSpec) -> list[dict[str, Any]]:
     return ladder
 
 
+async def _validated_channels(conn: asyncpg.Connection, spec: ContractSpec) -> list[dict[str, Any]]:
+    """The package's channel terms, or a 422 naming the field."""
+    seen: set[tuple[Channel, tuple[str, ...]]] = set()
+    for index, terms in enumerate(spec.channels):
+        key = (terms.channel, tuple(terms.category_path))
+        if key in seen:
+            raise Invalid.field(
+                f"contract.channels.{index}",
+                "two terms name the same channel and category",
+            )
+        seen.add(key)
+        if not terms.included and terms.per_month is not None:
+            raise Invalid.field(
+                f"contract.channels.{index}.per_month", "a channel not included has no quota"
+            )
+        if terms.calendar_id is not None and not await store.calendar_exists(
+            conn, terms.calendar_id
+        ):
+            raise Invalid.field(f"contract.channels.{index}.calendar_id", "no such calendar")
+    return [terms.model_dump(mode="json") for terms in spec.channels]
+
+
 async def save_contract(
     conn: asyncpg.Connection, contract_id: UUID | None, spec: ContractSpec
 ) -> ContractView:
@@ -296,6 +353,7 @@ async def save_contract(
     ladder = _validated_ladder(spec)
     if not await store.calendar_exists(conn, spec.calendar_id):
         raise Invalid.field("contract.calendar_id", "no such calendar")
+    channels = await _validated_channels(conn, spec)
     if contract_id is None:
         contract_id, version = uuid4(), 1
     else:
@@ -313,6 +371,7 @@ async def save_contract(
             "rules": rules,
             "escalation": ladder,
             "quotas": [quota.model_dump(mode="json") for quota in spec.quotas],
+            "channels": channels,
             "is_default": spec.is_default,
         },
     )

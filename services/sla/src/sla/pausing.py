@@ -62,5 +62,5 @@ async def record_resolution(uow: UnitOfWork, incident_id: UUID, at: datetime) ->
     conn = uow.conn
     row = await store.require_clock(conn, incident_id)
     result = await clocks.computation_for(conn, row, at)
-    elapsed = business_elapsed(result.calendar, row["registered_at"], at, result.pauses)
+    elapsed = business_elapsed(result.calendar, clocks.clock_origin(row), at, result.pauses)
     await store.set_resolution(conn, incident_id, at, elapsed.total_seconds())

@@ -60,7 +60,7 @@ async def _record_first_response(
     this answer, written in time, reached sla."""
     result = await clocks.computation_for(conn, row, event.created_at)
     at = max(event.created_at, row["registered_at"])
-    elapsed = business_elapsed(result.calendar, row["registered_at"], at, result.pauses)
+    elapsed = business_elapsed(result.calendar, clocks.clock_origin(row), at, result.pauses)
     await store.set_first_response(
         conn, event.incident_id, at, elapsed.total_seconds(), result.deadlines.response_due
     )

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 from desk_contracts import utc_now
-from desk_contracts.enums import Priority
+from desk_contracts.enums import Channel, Priority
 from desk_contracts.messages import (
     ClockView,
     ComputationView,
@@ -31,6 +31,7 @@ from .domain import (
     render_protocol,
 )
 from .store import clocks as store
+from .store import quotas as quota_store
 
 
 def aware(value: datetime, field: str) -> datetime:
@@ -148,6 +149,7 @@ async def incident_sla(conn: asyncpg.Connection, query: GetIncidentSla) -> Incid
                 ),
             )
     pauses = await store.pauses_of(conn, query.incident_id)
+    use = await quota_store.use_of(conn, query.incident_id, lock=False)
     staff_only: dict[str, object] = {}
     if query.staff:
         incident_timers = await timers_of(conn, str(query.incident_id))
@@ -168,6 +170,9 @@ async def incident_sla(conn: asyncpg.Connection, query: GetIncidentSla) -> Incid
         time_zone=calendar.time_zone,
         status=row["status"],
         registered_at=row["registered_at"],
+        clock_starts_at=row["clock_starts_at"],
+        channel=Channel(use["channel"]) if use else None,
+        over_quota=use["over_quota"] if use else None,
         category_path=tuple(row["category_path"]),
         priority=Priority(row["priority"]),
         response_due=row["response_due"],

@@ -86,6 +86,8 @@ class IncidentRegistered(Event):
     requester_id: UUID
     organization_id: UUID
     registered_at: datetime
+    # The CreateIncident's request id: the quota claimed before filing is consumed by it.
+    request_id: UUID | None = None
 
 
 class IncidentStatusChanged(Event):
@@ -114,6 +116,8 @@ class IncidentReclassified(Event):
     priority: Priority
     changed_at: datetime
     actor_id: UUID | None = None
+    # A corrected channel (None = unchanged): the quota count moves with it.
+    channel: Channel | None = None
 
 
 class EntryAdded(Event):

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from ..enums import Channel, Locale, Priority
+from ..enums import Channel, Locale, Priority, QuotaPolicy
 from ..envelope import Event, Message, Query, Request
 from .common import CategoryPath, Instant, Name, Offset
 
@@ -149,11 +149,31 @@ class EscalationStepSpec(Message):
 
 
 class QuotaSpec(Message):
-    """E.g. 15 e-mail consultations a month."""
+    """E.g. 15 e-mail consultations a month (the older form of a channel's terms: the
+    channel is included, in the contract's hours, and a used-up quota is `accept`)."""
 
     channel: Channel
     per_month: int = Field(ge=0)
     category_path: CategoryPath = Field(default=(), max_length=3)
+
+
+MAX_QUOTA = 1_000_000
+
+
+class ChannelTermsSpec(Message):
+    """A package's terms for one support channel (and, optionally, a category subtree
+    of it: the deepest matching terms apply): whether it is included, its hours (a
+    calendar; None = the contract's), the requests a contract month allows (None =
+    unlimited) and what a used-up quota does. A channel the contract names no terms for
+    is included, unlimited, in the contract's hours; one not included counts as a quota
+    of 0."""
+
+    channel: Channel
+    category_path: CategoryPath = Field(default=(), max_length=3)
+    included: bool = True
+    calendar_id: UUID | None = None
+    per_month: int | None = Field(default=None, ge=0, le=MAX_QUOTA)
+    policy: QuotaPolicy = QuotaPolicy.ACCEPT
 
 
 class ContractSpec(Message):
@@ -163,6 +183,7 @@ class ContractSpec(Message):
     # None = the default ladder of the product (1 and 2 business days; critical: 1).
     escalation: tuple[EscalationStepSpec, ...] | None = Field(default=None, max_length=20)
     quotas: tuple[QuotaSpec, ...] = Field(default=(), max_length=100)
+    channels: tuple[ChannelTermsSpec, ...] = Field(default=(), max_length=100)
     is_default: bool = False
 
 
@@ -177,6 +198,7 @@ class ContractView(Message):
     quotas: tuple[QuotaSpec, ...]
     is_default: bool
     created_at: datetime
+    channels: tuple[ChannelTermsSpec, ...] = ()
 
 
 class SaveContract(Request[ContractView]):
@@ -316,6 +338,12 @@ class IncidentSla(Message):
     computations: tuple[ComputationView, ...] = ()
     steps: tuple[ProtocolStepView, ...]
     protocol: tuple[str, ...]
+    # Set when the incident came outside its channel's hours: its clocks start then.
+    clock_starts_at: datetime | None = None
+    # The channel it counts against in its package, and whether beyond the quota
+    # (None: counted before packages were).
+    channel: Channel | None = None
+    over_quota: bool | None = None
 
 
 class GetIncidentSla(Query[IncidentSla]):
@@ -373,3 +401,130 @@ class SlaReport(Query[SlaReportView]):
     agent_id: UUID | None = None
     priority: Priority | None = None
     group_by: str = Field(default="none", pattern="^(" + "|".join(SLA_REPORT_GROUPS) + ")$")
+
+
+# --- packages: channel terms, quotas and their use (SPEC §12) --------------------------
+
+QUOTA_OUTCOMES = ("accepted", "over_quota", "warned", "refused")
+
+
+class QuotaClaim(Message):
+    """What a claim came to: `granted` unless the policy refuses a used-up quota; a
+    granted claim holds its unit until the registration it precedes consumes it (or a
+    few minutes pass)."""
+
+    request_id: UUID
+    granted: bool
+    outcome: str  # one of QUOTA_OUTCOMES
+    channel: Channel
+    category_path: CategoryPath
+    included: bool
+    per_month: int | None
+    used: int
+    policy: QuotaPolicy
+    month_start: datetime
+    renews_at: datetime
+    contract_name: str
+
+
+class ClaimQuota(Request[QuotaClaim]):
+    """Asked before filing a request whose channel's quota may refuse it; the same
+    `request_id` answers the same claim again."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.claim_quota"
+
+    request_id: UUID
+    organization_id: UUID
+    channel: Channel
+    category_path: CategoryPath = Field(default=(), max_length=3)
+    at: Instant | None = None
+
+
+class ChannelPackageView(Message):
+    channel: Channel
+    category_path: CategoryPath
+    included: bool
+    calendar_id: UUID | None
+    calendar_name: str
+    always_open: bool
+    hours: str  # the calendar's week, e.g. "Mon-Fri 09:00-18:00"
+    per_month: int | None
+    used: int
+    left: int | None
+    policy: QuotaPolicy
+
+
+class PackageView(Message):
+    organization_id: UUID
+    contract_id: UUID
+    contract_name: str
+    contract_version: int
+    time_zone: str
+    month_start: datetime
+    renews_at: datetime
+    channels: tuple[ChannelPackageView, ...]
+
+
+class GetPackage(Query[PackageView]):
+    """An organization's package this contract month: every channel, its hours, and
+    its quota used and left."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.get_package"
+
+    organization_id: UUID
+    at: Instant | None = None
+
+
+class QuotaUsedUp(Event):
+    """A quota whose policy is `warn` was exceeded: told once per contract month,
+    organization and channel, for the account manager."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.quota_used_up"
+
+    organization_id: UUID
+    incident_id: UUID
+    channel: Channel
+    category_path: CategoryPath
+    per_month: int
+    used: int
+    month_start: datetime
+    renews_at: datetime
+    contract_name: str
+
+
+# --- channel statistics (SPEC §12) -----------------------------------------------------
+
+CHANNEL_SEGMENTS = ("none", "package", "organization")
+
+
+class ChannelReportRow(Message):
+    """One channel in one client segment over the period."""
+
+    channel: Channel
+    # "all", the package's (contract's) name, or the organization's id.
+    segment: str
+    requests: int
+    # Of the segment's requests, the part that came by this channel.
+    share: float
+    over_quota: int
+    response_median_seconds: float | None
+    resolution_median_seconds: float | None
+    breach_rate: float
+
+
+class ChannelReportView(Message):
+    segment_by: str
+    since: datetime | None
+    until: datetime | None
+    rows: tuple[ChannelReportRow, ...]
+
+
+class ChannelReport(Query[ChannelReportView]):
+    """Requests by channel and client segment registered in [since, until): how many,
+    their share, first-response and resolution medians (business seconds), breach rate."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.channel_report"
+
+    since: datetime | None = None
+    until: datetime | None = None
+    segment_by: str = Field(default="package", pattern="^(" + "|".join(CHANNEL_SEGMENTS) + ")$")

@@ -1,5 +1,6 @@
 """The public JSON API (v1), one controller module per area."""
 
+from ..domain.packages.api import PackageController
 from ..domain.staffing.api import StaffingController
 from .accounts import OrganizationController, UserController
 from .agents import AgentController
@@ -28,6 +29,7 @@ CONTROLLERS = [
     OpsPageController,
     *SLA_CONTROLLERS,
     StaffingController,
+    PackageController,
 ]
 
 __all__ = ["CONTROLLERS"]

@@ -240,6 +240,17 @@ class WorkingCalendar:
             remaining -= available
         raise AssertionError("unreachable: the segment walk is infinite")  # pragma: no cover
 
+    def opening(self, instant: datetime) -> datetime:
+        """``instant`` itself inside working hours, else the next opening (aware, UTC)."""
+        origin = _utc_naive(instant, "instant")
+        if self.always_open:
+            return origin.replace(tzinfo=UTC)
+        for seg_start, seg_end in self._segments_from(self._local_date(origin) - _ONE_DAY):
+            if seg_end <= origin:
+                continue
+            return max(seg_start, origin).replace(tzinfo=UTC)
+        raise AssertionError("unreachable: the segment walk is infinite")  # pragma: no cover
+
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Working time in ``[start, end)``; zero when ``end <= start``."""
         lo = _utc_naive(start, "start")

@@ -17,7 +17,7 @@ from desk_runtime.errors import NotYet
 from desk_runtime.handlers import Handlers
 from desk_runtime.service import Service, UnitOfWork
 
-from .. import clocks, pausing, responses, views
+from .. import clocks, pausing, quotas, responses, views
 from ..contracts import contract_versions_for, version_in_force
 from ..store import clocks as store
 
@@ -35,7 +35,8 @@ async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:
     )
     # The version in force when the incident was registered, not when sla handles it.
     contract = version_in_force(versions, event.registered_at)
-    await clocks.register_clock(uow, event, contract)
+    starts_at = await quotas.clock_start_for(uow, contract, event)
+    await clocks.register_clock(uow, event, contract, starts_at)
 
 
 @handlers.handles(IncidentStatusChanged)

@@ -1,10 +1,18 @@
-"""What sla reports: the statistics over request/reply, and the armed timers /metrics
-counts."""
+"""What sla reports: the statistics over request/reply (also per channel and client
+segment), and the armed timers /metrics counts."""
 
 from __future__ import annotations
 
 import asyncpg
-from desk_contracts.messages import SlaReport, SlaReportRow, SlaReportView
+from desk_contracts.enums import Channel
+from desk_contracts.messages import (
+    ChannelReport,
+    ChannelReportRow,
+    ChannelReportView,
+    SlaReport,
+    SlaReportRow,
+    SlaReportView,
+)
 from desk_runtime.errors import Invalid
 from desk_runtime.handlers import Handlers
 from desk_runtime.service import Service
@@ -53,6 +61,35 @@ async def answer_report(request: SlaReport, service: Service) -> SlaReportView:
         until=request.until,
         total=_report_row("all", total),
         groups=tuple(_report_row(str(row["key"]), row) for row in groups),
+    )
+
+
+@handlers.answers(ChannelReport)
+async def answer_channel_report(request: ChannelReport, service: Service) -> ChannelReportView:
+    """Which channels each client segment uses, and how well each channel works."""
+    if request.since and request.until and request.until <= request.since:
+        raise Invalid.field("until", "must be after since")
+    rows = await store.by_channel(service.pool, request.since, request.until, request.segment_by)
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row["segment"]] = totals.get(row["segment"], 0) + row["requests"]
+    return ChannelReportView(
+        segment_by=request.segment_by,
+        since=request.since,
+        until=request.until,
+        rows=tuple(
+            ChannelReportRow(
+                channel=Channel(row["channel"]),
+                segment=str(row["segment"]),
+                requests=row["requests"],
+                share=round(row["requests"] / totals[row["segment"]], 4),
+                over_quota=row["over_quota"],
+                response_median_seconds=row["response_median"],
+                resolution_median_seconds=row["resolution_median"],
+                breach_rate=round(row["breached"] / row["requests"], 4),
+            )
+            for row in rows
+        ),
     )
 
 

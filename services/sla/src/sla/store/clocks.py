@@ -60,9 +60,9 @@ async def register(
                 contract_version, registered_at, category_path, priority, response_due,
                 resolution_due, reminder_at, response_reminder_at, paused_seconds,
                 client_delay_seconds, protocol, computed_at, number, category_id,
-                calendar_name, calendar, status)
+                calendar_name, calendar, status, clock_starts_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, $12, $13, $14, $15,
-                $16, $17, 'new')
+                $16, $17, 'new', $18)
             ON CONFLICT (incident_id) DO NOTHING RETURNING *
         ), recorded AS (
             INSERT INTO computations (incident_id, reason, computed_at, steps)
@@ -87,6 +87,7 @@ async def register(
         event.category_id,
         values["calendar_name"],
         values["calendar"],
+        values.get("clock_starts_at"),
     )
     return row
 

@@ -12,7 +12,8 @@ Db: TypeAlias = asyncpg.Connection | asyncpg.Pool
 
 # A contract version with its calendar, as `contracts.version_from_row` reads it.
 CONTRACT_COLUMNS = """
-    c.id, c.version, c.name, c.calendar_id, c.rules, c.escalation, c.quotas, c.is_default,
+    c.id, c.version, c.name, c.calendar_id, c.rules, c.escalation, c.quotas, c.channels,
+    c.is_default,
     c.created_at, cal.name AS calendar_name, cal.time_zone, cal.always_open,
     cal.weekly_hours, cal.holidays
 """
@@ -90,8 +91,8 @@ async def add_version(
     await conn.execute(
         """
         INSERT INTO contracts (id, version, name, calendar_id, rules, escalation, quotas,
-            is_default)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            is_default, channels)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         """,
         contract_id,
         number,
@@ -101,7 +102,15 @@ async def add_version(
         values["escalation"],
         values["quotas"],
         values["is_default"],
+        values["channels"],
     )
+
+
+async def calendars_by_id(db: Db, ids: list[UUID]) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await db.fetch(
+        "SELECT * FROM calendars WHERE id = ANY($1::uuid[])", ids
+    )
+    return rows
 
 
 # --- calendars ----------------------------------------------------------------------------

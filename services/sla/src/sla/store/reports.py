@@ -3,7 +3,7 @@ groups, each aggregating counts, breaches, percentiles and client-caused delay."
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 import asyncpg
 from desk_contracts.messages import SlaReport
@@ -80,3 +80,46 @@ async def aggregate(
         *args,
     )
     return total, groups
+
+
+_SEGMENTS = {
+    "none": "'all'",
+    "package": "coalesce(package.name, c.contract_id::text)",
+    "organization": "c.organization_id::text",
+}
+
+
+async def by_channel(
+    pool: asyncpg.Pool,
+    since: datetime | None,
+    until: datetime | None,
+    segment_by: str,
+) -> list[asyncpg.Record]:
+    """Per channel (as each incident's quota count records it) and client segment:
+    requests, those over quota, medians of the business times, and the breached."""
+    segment = _SEGMENTS[segment_by]
+    rows: list[asyncpg.Record] = await pool.fetch(
+        f"""
+        SELECT u.channel, {segment} AS segment,
+            count(*) AS requests,
+            count(*) FILTER (WHERE u.over_quota) AS over_quota,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY c.response_business_seconds)
+                AS response_median,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY c.resolution_business_seconds)
+                AS resolution_median,
+            count(*) FILTER (WHERE c.response_breached_at IS NOT NULL
+                                OR c.resolution_breached_at IS NOT NULL) AS breached
+        FROM incident_clocks c
+        JOIN quota_uses u ON u.incident_id = c.incident_id
+        LEFT JOIN LATERAL (
+            SELECT k.name FROM contracts k WHERE k.id = c.contract_id
+            ORDER BY k.version DESC LIMIT 1
+        ) AS package ON true
+        WHERE ($1::timestamptz IS NULL OR c.registered_at >= $1)
+          AND ($2::timestamptz IS NULL OR c.registered_at < $2)
+        GROUP BY 1, 2 ORDER BY 2, 1
+        """,
+        since.astimezone(UTC) if since else None,
+        until.astimezone(UTC) if until else None,
+    )
+    return rows
