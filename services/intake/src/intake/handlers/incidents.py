@@ -76,6 +76,9 @@ async def create_incident(query: CreateIncident, service: Service) -> IncidentCr
                 requester_id=query.requester_id,
                 organization_id=query.organization_id,
                 registered_at=now,
+                # The quota claim the gateway made for this filing (SPEC §12) is
+                # consumed by it.
+                request_id=query.request_id,
             )
         )
         await write_entry(
