@@ -9,11 +9,11 @@ from typing import Any
 from urllib.parse import parse_qsl
 from uuid import UUID, uuid4
 
-from desk_contracts.enums import Channel, Priority, Role, Status
+from desk_contracts.enums import Channel, Priority, Status
 from desk_runtime.errors import validation_items
 from desk_runtime.rpc import RemoteFailure, RpcClient
 from litestar import Request, Response, get, post
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect
 from pydantic import ValidationError
 
@@ -44,6 +44,7 @@ from ..agents.service import agent_board, assign_by_hand
 from ..categories.service import category_infos
 from ..sla.service import deadlines_if_known
 from . import service
+from .guards import clients_only
 from .schemas import NewEntry, NewIncident, RatingIn, StatusChange
 from .service import IncidentFilter
 
@@ -201,12 +202,15 @@ async def new_incident_form(request: Request[Any, Any, Any]) -> Response[str]:
     return await _new_form(request, principal(request))
 
 
-@post("/incidents/new", include_in_schema=False, opt={READS_MULTIPART: True})
+@post(
+    "/incidents/new",
+    include_in_schema=False,
+    opt={READS_MULTIPART: True},
+    guards=[clients_only],
+)
 async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
     user = principal(request)
     t = words(request, user)
-    if user.role is not Role.CLIENT:
-        raise PermissionDeniedException("the portal files incidents for clients")
     try:
         upload = await read_upload(request)
     except (BadUpload, UploadTooLarge) as error:
