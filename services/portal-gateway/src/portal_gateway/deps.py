@@ -1,5 +1,6 @@
-"""Who is asking and how: the session behind a request, CSRF, paging parameters, the
-request/reply client and the blob store, shared by every controller and page."""
+"""Who is asking and how: the session behind a request (bearer token or web cookie), its
+allow-list and CSRF checks, the `user` and `client` dependencies, paging parameters and
+the 422 naming one field, shared by every controller and page."""
 
 from __future__ import annotations
 
@@ -122,14 +123,18 @@ def check_pending_csrf(request: Request[Any, Any, Any], presented: str | None) -
         raise PermissionDeniedException("missing or wrong CSRF token")
 
 
+def _no_credentials() -> NotAuthorizedException:
+    return NotAuthorizedException(
+        "missing, invalid or expired credentials", headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
 async def current_user(request: Request[Any, Any, Any]) -> User:
     """The API's principal (bearer token or web cookie); 401 without one. The session
     is kept on the request for the guards and the `user` dependency."""
     session = await authenticate(request)
     if session is None:
-        raise NotAuthorizedException(
-            "missing, invalid or expired credentials", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise _no_credentials()
     check_address(request, session)
     await check_csrf(request, session)
     request.state.session = session
@@ -144,9 +149,7 @@ def principal(request: Request[Any, Any, Any]) -> User:
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> User:
     session: Session | None = getattr(connection.state, "session", None)
     if session is None:  # a route whose layers carry no sign-in guard: nobody is let in
-        raise NotAuthorizedException(
-            "missing, invalid or expired credentials", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise _no_credentials()
     return session.user
 
 
