@@ -21,6 +21,7 @@ from uuid import uuid4
 from desk_contracts.messages import AttachmentMeta
 from desk_runtime.rpc import RemoteFailure
 from desk_runtime.service import Service
+from desk_runtime.settings import DeskSettings
 from litestar import Request
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 
@@ -301,11 +302,13 @@ def _abandon(current: _FilePart | MultipartSegment | None) -> None:
         current.temp.unlink(missing_ok=True)
 
 
-def blob_store(service: Service) -> BlobStore:
-    return BlobStore(service.settings.blob_dir)
+def blob_store(settings: DeskSettings) -> BlobStore:
+    """The gateway's blob store, as the settings name it."""
+    return BlobStore(settings.blob_dir)
 
 
 async def read_upload(request: Request[Any, Any, Any]) -> Upload:
     """A multipart body with its files streamed into the gateway's blob store."""
     service: Service = request.app.state.service
-    return await read_multipart(request, blob_store(service), service.settings.max_upload_bytes)
+    settings = service.settings
+    return await read_multipart(request, blob_store(settings), settings.max_upload_bytes)

@@ -220,7 +220,7 @@ async def attachment_file(
     meta = await client.ask_as(
         GetAttachment(principal=user.principal, attachment_id=attachment_id), AttachmentView
     )
-    store = blob_store(service)
+    store = blob_store(service.settings)
     if not store.path_of(meta.sha256).is_file():
         raise NotFoundException("the file is missing from the store")
     return meta, store
