@@ -92,7 +92,7 @@ async def test_the_channel_report_shows_the_requests_by_package(desk: RunningDes
     await call(desk, client, "/api/v1/reports/channels", 403)
     async with desk.client() as http:
         response = await http.get(
-            "/api/v1/reports/channels?format=csv",
+            "/api/v1/reports/channels.csv",
             headers={"authorization": f"Bearer {head}"},
         )
     assert response.status_code == 200

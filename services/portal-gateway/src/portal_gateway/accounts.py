@@ -274,3 +274,12 @@ async def user_by_username(
     conn: asyncpg.Connection | asyncpg.Pool, username: str
 ) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM users WHERE lower(username) = lower($1)", username)
+
+
+async def organization_allow_list(
+    conn: asyncpg.Connection | asyncpg.Pool, organization_id: UUID | None
+) -> tuple[Network, ...]:
+    allow_list = await conn.fetchval(
+        "SELECT ip_allow_list FROM organizations WHERE id = $1", organization_id
+    )
+    return tuple(allow_list or ())

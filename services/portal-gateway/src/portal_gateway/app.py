@@ -1,4 +1,6 @@
-"""Composition root of the gateway: the service runtime plus the HTTP application."""
+"""Composition root of the gateway: the service runtime plus the HTTP application — every
+controller and page router, the guards on the page routers, the dependencies and the
+one mapping of failures to answers."""
 
 from __future__ import annotations
 
@@ -8,17 +10,101 @@ from desk_runtime.health import health_routes, http_metrics_middleware, serve_ht
 from desk_runtime.rpc import RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from litestar import Litestar
+from litestar import Litestar, Router
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
-from .api import CONTROLLERS
+from .deps import principal, rpc
+from .domain.accounts import api as accounts_api
+from .domain.accounts import pages as accounts_pages
+from .domain.admin import pages as admin_pages
+from .domain.agents import api as agents_api
+from .domain.agents import pages as agents_pages
+from .domain.auth import api as auth_api
+from .domain.auth import pages as auth_pages
+from .domain.categories import api as categories_api
+from .domain.categories import pages as categories_pages
+from .domain.incidents import api as incidents_api
+from .domain.incidents import pages as incidents_pages
+from .domain.notifications import api as notifications_api
+from .domain.ops import api as ops_api
+from .domain.packages import api as packages_api
+from .domain.sla import api as sla_api
+from .domain.sla import pages as sla_pages
+from .domain.staffing import api as staffing_api
+from .domain.staffing import pages as staffing_pages
 from .errors import EXCEPTION_HANDLERS
+from .guards import admins_only, signed_in_web
 from .input_hygiene import refuse_nul_characters
 from .seed import ensure_admin, seed_demo
-from .web import WEB_ROUTES
+from .web import STATIC
+from .web.errors import PAGE_ERRORS
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+# The public JSON API (v1); each controller carries its own guards.
+CONTROLLERS = [
+    notifications_api.NotificationPreferenceController,
+    notifications_api.NotificationController,
+    auth_api.AuthController,
+    auth_api.MeController,
+    incidents_api.IncidentController,
+    incidents_api.AttachmentController,
+    categories_api.CategoryController,
+    accounts_api.UserController,
+    accounts_api.OrganizationController,
+    agents_api.AgentController,
+    agents_api.AssignmentController,
+    ops_api.OpsController,
+    ops_api.OpsPageController,
+    sla_api.CalendarController,
+    sla_api.ContractController,
+    sla_api.IncidentSlaController,
+    sla_api.SlaReportController,
+    staffing_api.StaffingController,
+    packages_api.PackageController,
+]
+
+# The portal: the door (login, logout, language) for anyone, the pages for a web
+# session, and the admin pages for admins; every failure becomes a page.
+DOOR = Router(
+    path="/",
+    route_handlers=auth_pages.PAGES,
+    include_in_schema=False,
+    exception_handlers=PAGE_ERRORS,
+)
+PORTAL = Router(
+    path="/",
+    route_handlers=[
+        *incidents_pages.PAGES,
+        *agents_pages.PAGES,
+        *sla_pages.PAGES,
+        *staffing_pages.PAGES,
+    ],
+    guards=[signed_in_web],
+    include_in_schema=False,
+    exception_handlers=PAGE_ERRORS,
+)
+ADMIN = Router(
+    path="/admin",
+    route_handlers=[
+        *admin_pages.ADMIN_PAGES,
+        *accounts_pages.ADMIN_PAGES,
+        *categories_pages.ADMIN_PAGES,
+        *sla_pages.ADMIN_PAGES,
+    ],
+    # Anyone else gets the same 403 page as a client on a staff page.
+    guards=[signed_in_web, admins_only],
+    include_in_schema=False,
+    exception_handlers=PAGE_ERRORS,
+)
+
+# `user`: whom the route's sign-in guard let in; `client`: the request/reply client.
+DEPENDENCIES = {
+    "user": Provide(principal, sync_to_thread=False),
+    "client": Provide(rpc, sync_to_thread=False),
+}
 
 
 def build_service(settings: DeskSettings | None = None) -> Service:
@@ -38,7 +124,8 @@ def build_http(service: Service, rpc: RpcClient) -> Litestar:
         await rpc.close()
 
     app = Litestar(
-        route_handlers=[*CONTROLLERS, *WEB_ROUTES, *health_routes(service)],
+        route_handlers=[*CONTROLLERS, DOOR, PORTAL, ADMIN, STATIC, *health_routes(service)],
+        dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[http_metrics_middleware],
         before_request=refuse_nul_characters,

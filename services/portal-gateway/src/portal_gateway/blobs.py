@@ -14,7 +14,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,7 @@ from uuid import uuid4
 
 from desk_contracts.messages import AttachmentMeta
 from desk_runtime.rpc import RemoteFailure, ServiceUnavailable
+from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from litestar import Request
 from multipart import MultipartSegment, ParserError, PushMultipartParser
@@ -276,13 +278,48 @@ class Upload:
                 path.unlink(missing_ok=True)
         self.created.clear()
 
-    def settle(self, error: BaseException | None, *, asked: bool = True) -> None:
+    def settle(self, error: BaseException | None, *, asked: bool) -> None:
         """Keep or discard once the request is over: `error` is what ended it (None on
         success), `asked` whether intake was asked to record the attachments by then."""
-        if error is not None and (not asked or refused(error)):
+        if not asked or (error is not None and refused(error)):
             self.discard()
         else:
             self.keep()
+
+
+class UploadScope:
+    """One request's use of its upload: the files are handed to intake's request once."""
+
+    def __init__(self, upload: Upload | None) -> None:
+        self.upload = upload
+        self.handed_over = False
+
+    def hand_over(self) -> tuple[AttachmentMeta, ...]:
+        """The files for the request that records them; from now on intake may have."""
+        self.handed_over = True
+        return tuple(self.upload.files) if self.upload is not None else ()
+
+
+@contextmanager
+def upload_scope(upload: Upload | None) -> Iterator[UploadScope]:
+    """The one rule for the blobs a request uploaded, whatever ends it:
+
+    - it ends before the files were handed to intake (a bad form, a wrong CSRF token, a
+      field error): nothing refers to the blobs, they go;
+    - intake refused for certain (a 4xx, raised inside its transaction): they go;
+    - intake answered, or the outcome is unclear (a timeout, a lost connection, a 5xx, a
+      cancelled request): they stay, since intake may have recorded them.
+
+    Usage: `with upload_scope(upload) as scope: … ask(…, attachments=scope.hand_over())`."""
+    scope = UploadScope(upload)
+    try:
+        yield scope
+    except BaseException as error:
+        if upload is not None:
+            upload.settle(error, asked=scope.handed_over)
+        raise
+    if upload is not None:
+        upload.settle(None, asked=scope.handed_over)
 
 
 def refused(error: BaseException) -> bool:
@@ -419,3 +456,10 @@ def _abandon(current: _FilePart | MultipartSegment | None) -> None:
         with contextlib.suppress(Exception):
             current.handle.close()
         current.temp.unlink(missing_ok=True)
+
+
+async def read_upload(request: Request[Any, Any, Any]) -> Upload:
+    """A multipart body with its files streamed into the gateway's blob store."""
+    service: Service = request.app.state.service
+    settings = service.settings
+    return await read_multipart(request, blob_store(settings), settings.max_upload_bytes)

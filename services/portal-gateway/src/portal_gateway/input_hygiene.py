@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Request
 from litestar.exceptions import ClientException, HTTPException
 
-from .api.deps import READS_MULTIPART, SAFE_METHODS, is_multipart, media_type
+from .deps import READS_MULTIPART, SAFE_METHODS, is_multipart, media_type
 
 # PostgreSQL cannot store it: refused wherever input arrives, naming the field.
 NUL = "\x00"

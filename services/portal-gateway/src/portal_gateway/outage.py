@@ -1,6 +1,6 @@
 """What "not now" looks like: the failures that mean a peer service, the broker or the
 database is out of reach for a moment — not a bug — and answer 503 with `Retry-After`,
-in the API (errors.py) and on the portal's pages (web/pages.py) alike."""
+in the API (errors.py) and on the portal's pages (web/errors.py) alike."""
 
 from __future__ import annotations
 

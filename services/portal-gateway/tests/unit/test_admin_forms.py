@@ -11,7 +11,7 @@ from desk_contracts.enums import Priority
 from desk_contracts.messages import TargetSpec
 from hypothesis import given
 from hypothesis import strategies as st
-from portal_gateway.schemas import NewUser
+from portal_gateway.domain.accounts.schemas import NewUser
 from portal_gateway.web.admin_forms import (
     SPARE_TARGET_ROWS,
     calendar_field,

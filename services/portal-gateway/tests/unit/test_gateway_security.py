@@ -132,7 +132,7 @@ def test_sniff(head: bytes, media_type: str) -> None:
 
 def test_cookies_use_the_host_prefix_behind_tls() -> None:
     from desk_runtime.settings import DeskSettings
-    from portal_gateway.api.deps import csrf_cookie, session_cookie
+    from portal_gateway.deps import csrf_cookie, session_cookie
 
     plain, tls = DeskSettings(secure_cookies=False), DeskSettings(secure_cookies=True)
     assert (session_cookie(plain), csrf_cookie(plain)) == ("desk_session", "desk_csrf")

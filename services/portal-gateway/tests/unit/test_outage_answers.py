@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 
 # Through the composition root: the package's modules import each other in its order.
 from portal_gateway.app import EXCEPTION_HANDLERS
-from portal_gateway.web.pages import PAGE_ERRORS
+from portal_gateway.web.errors import PAGE_ERRORS
 
 FAILURES: dict[str, Exception] = {
     "unanswered": ServiceUnavailable("intake.list_incidents", 5),

@@ -1,14 +1,11 @@
-"""The web portal for clients, staff and admins: server-rendered pages and their static
-files."""
+"""What the portal's pages share: the reader's session, rendering in the reader's
+language, form helpers, failures as pages, and the static files. The pages themselves
+live with their area under `domain/<area>/pages.py`."""
 
 from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
 
-from ..domain.staffing.pages import STAFFING_PAGES
-from .admin import ADMIN
-from .pages import PORTAL
 from .render import STATIC_DIR
-from .saved_filters import SAVED_FILTERS
 
 # Asset URLs carry a content hash (see render.ASSETS), so browsers may keep them long.
 STATIC = create_static_files_router(
@@ -18,6 +15,4 @@ STATIC = create_static_files_router(
     include_in_schema=False,
 )
 
-WEB_ROUTES = [PORTAL, SAVED_FILTERS, ADMIN, STAFFING_PAGES, STATIC]
-
-__all__ = ["WEB_ROUTES"]
+__all__ = ["STATIC"]

@@ -65,6 +65,15 @@ class CategoryInfo:
     colour: str
 
 
+def category_labels(categories: Sequence[CategoryInfo]) -> dict[tuple[str, ...], str]:
+    """`Fault › Software error` for every path."""
+    names = {c.path: c.name for c in categories}
+    return {
+        c.path: " › ".join(names.get(c.path[:i], c.path[i - 1]) for i in range(1, len(c.path) + 1))
+        for c in categories
+    }
+
+
 @dataclass(frozen=True)
 class CountRow:
     path: tuple[str, ...]

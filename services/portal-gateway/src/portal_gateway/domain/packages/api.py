@@ -14,12 +14,12 @@ from desk_contracts.messages import CHANNEL_SEGMENTS
 from desk_runtime.rpc import RpcClient
 from desk_runtime.service import Service
 from litestar import Controller, Request, Response, get
-from litestar.di import Provide
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Parameter
 
 from ...accounts import User
-from ...api.deps import current_user, field_error, require_staff, rpc
+from ...deps import field_error
+from ...guards import signed_in, staff_only
 from ...web.i18n import translator
 from ...web.render import language_of
 from .reports import READERS, ChannelStatistics, channel_statistics, statistics_csv
@@ -29,7 +29,7 @@ from .service import Package, package_of
 class PackageController(Controller):
     path = "/api/v1"
     tags = ["packages"]
-    dependencies = {"user": Provide(current_user), "client": Provide(rpc, sync_to_thread=False)}
+    guards = [signed_in]
 
     @get("/me/package", operation_id="getMyPackage")
     async def mine(self, request: Request[Any, Any, Any], user: User, client: RpcClient) -> Package:
@@ -42,12 +42,15 @@ class PackageController(Controller):
             )
         return await package_of(client, user.organization_id, t)
 
-    @get("/organizations/{organization_id:uuid}/package", operation_id="getOrganizationPackage")
+    @get(
+        "/organizations/{organization_id:uuid}/package",
+        operation_id="getOrganizationPackage",
+        guards=[staff_only],
+    )
     async def of_organization(
         self, request: Request[Any, Any, Any], organization_id: UUID, user: User, client: RpcClient
     ) -> Package:
         """An organization's package and quota state, for staff."""
-        require_staff(user)
         t = translator(language_of(request, user.locale.value))
         service: Service = request.app.state.service
         if not await service.pool.fetchval(
@@ -64,30 +67,57 @@ class PackageController(Controller):
         client: RpcClient,
         since: datetime | None = None,
         until: datetime | None = None,
-        segment_by: Annotated[
-            str, Parameter(pattern="^(" + "|".join(CHANNEL_SEGMENTS) + ")$")
-        ] = "package",
-        format: Annotated[str, Parameter(pattern="^(json|csv)$")] = "json",
-    ) -> ChannelStatistics | Response[str]:
+        segment_by: Segment = "package",
+    ) -> ChannelStatistics:
         """Per channel and client group (`segment_by`: package, organization or none)
         over [since, until): requests, their share of the group's, those over quota,
         first-response and resolution medians (business seconds) and breach rate."""
+        return await _statistics(request, user, client, since, until, segment_by)
+
+    @get(
+        "/reports/channels.csv",
+        operation_id="channelReportCsv",
+        media_type="text/csv; charset=utf-8",
+    )
+    async def channels_csv(
+        self,
+        request: Request[Any, Any, Any],
+        user: User,
+        client: RpcClient,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        segment_by: Segment = "package",
+    ) -> Response[str]:
+        """The same report as CSV, headed in the reader's language."""
+        report = await _statistics(request, user, client, since, until, segment_by)
         t = translator(language_of(request, user.locale.value))
-        if user.role not in READERS:
-            raise PermissionDeniedException(t("managers, heads and admins only"))
-        for name, value in (("since", since), ("until", until)):
-            if value is not None and value.tzinfo is None:
-                raise field_error(name, "give a time zone offset (e.g. 2026-03-09T09:00:00+03:00)")
-        if since and until and until <= since:
-            raise field_error("until", "must be after since")
-        service: Service = request.app.state.service
-        report = await channel_statistics(
-            client, service.pool, t, since=since, until=until, segment_by=segment_by
+        return Response(
+            statistics_csv(report, t),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="channels.csv"'},
         )
-        if format == "csv":
-            return Response(
-                statistics_csv(report, t),
-                media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": 'attachment; filename="channels.csv"'},
-            )
-        return report
+
+
+Segment = Annotated[str, Parameter(pattern="^(" + "|".join(CHANNEL_SEGMENTS) + ")$")]
+
+
+async def _statistics(
+    request: Request[Any, Any, Any],
+    user: User,
+    client: RpcClient,
+    since: datetime | None,
+    until: datetime | None,
+    segment_by: str,
+) -> ChannelStatistics:
+    t = translator(language_of(request, user.locale.value))
+    if user.role not in READERS:
+        raise PermissionDeniedException(t("managers, heads and admins only"))
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise field_error(name, "give a time zone offset (e.g. 2026-03-09T09:00:00+03:00)")
+    if since and until and until <= since:
+        raise field_error("until", "must be after since")
+    service: Service = request.app.state.service
+    return await channel_statistics(
+        client, service.pool, t, since=since, until=until, segment_by=segment_by
+    )

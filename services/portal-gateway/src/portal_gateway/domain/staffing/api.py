@@ -8,15 +8,15 @@ from typing import Annotated, Any
 from desk_contracts.messages import MAX_STAFFING_WEEKS, StaffingReport, WaitingClients
 from desk_runtime.rpc import RpcClient
 from litestar import Controller, Request, Response, get
-from litestar.di import Provide
-from litestar.exceptions import PermissionDeniedException
 from litestar.params import Parameter
 
 from ...accounts import User
-from ...api.deps import current_user, field_error, rpc
+from ...deps import field_error
+from ...guards import signed_in
 from ...web.i18n import translator
 from ...web.render import language_of
-from .service import READERS, staffing_csv, staffing_report, waiting_clients
+from .guards import heads_and_admins
+from .service import staffing_csv, staffing_report, waiting_clients
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -26,20 +26,13 @@ ServiceLevel = Annotated[float, Parameter(gt=0, lt=1)]
 AnswerWithin = Annotated[float | None, Parameter(gt=0)]
 
 
-def require_reader(user: User) -> None:
-    if user.role not in READERS:
-        raise PermissionDeniedException("heads and admins only")
-
-
 async def _report(
-    user: User,
     client: RpcClient,
     weeks: int,
     service_level: float,
     answer_within_minutes: float | None,
     time_zone: str | None,
 ) -> StaffingReport:
-    require_reader(user)
     try:
         return await staffing_report(
             client,
@@ -55,7 +48,7 @@ async def _report(
 class StaffingController(Controller):
     path = "/api/v1/reports"
     tags = ["reports", "staffing"]
-    dependencies = {"user": Provide(current_user), "client": Provide(rpc, sync_to_thread=False)}
+    guards = [signed_in, heads_and_admins]
 
     @get("/staffing", operation_id="staffingReport")
     async def staffing(
@@ -72,7 +65,7 @@ class StaffingController(Controller):
         within `answer_within_minutes` (default: the median response target), the gap,
         and the hours most under-staffed first. Hours are read in `time_zone` (default:
         the zone of the desk's first business calendar)."""
-        return await _report(user, client, weeks, service_level, answer_within_minutes, time_zone)
+        return await _report(client, weeks, service_level, answer_within_minutes, time_zone)
 
     @get("/staffing.csv", operation_id="staffingReportCsv", media_type="text/csv; charset=utf-8")
     async def staffing_csv(
@@ -87,7 +80,7 @@ class StaffingController(Controller):
     ) -> Response[str]:
         """The same report as CSV, one row per hour of the week, headed in the reader's
         language (the portal's switch, else their own, else the browser's)."""
-        report = await _report(user, client, weeks, service_level, answer_within_minutes, time_zone)
+        report = await _report(client, weeks, service_level, answer_within_minutes, time_zone)
         t = translator(language_of(request, user.locale.value))
         return Response(
             staffing_csv(report, t, [t(day) for day in WEEKDAYS]),
@@ -104,5 +97,4 @@ class StaffingController(Controller):
     ) -> WaitingClients:
         """Incidents whose client has waited longer than the response target for a
         public answer, assigned or not, the longest wait first (SPEC §15)."""
-        require_reader(user)
         return await waiting_clients(client, limit)

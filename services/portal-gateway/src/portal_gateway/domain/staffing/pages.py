@@ -8,14 +8,13 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from desk_contracts.messages import StaffingHourView, WaitingClients
-from desk_runtime.rpc import RpcClient
-from litestar import Request, Response, Router, get
-from litestar.exceptions import PermissionDeniedException
+from litestar import Request, Response, get
 from pydantic import ValidationError
 
-from ...web.pages import PAGE_ERRORS, web_user
+from ...deps import gateway, principal, rpc
 from ...web.render import render
-from .service import READERS, staffing_report, waiting_clients
+from .guards import heads_and_admins
+from .service import staffing_report, waiting_clients
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -44,18 +43,16 @@ def gap_colour(hour: StaffingHourView) -> str:
 async def names_of(request: Request[Any, Any, Any], ids: list[UUID]) -> dict[UUID, str]:
     if not ids:
         return {}
-    rows = await request.app.state.service.pool.fetch(
+    rows = await gateway(request).pool.fetch(
         "SELECT id, display_name FROM users WHERE id = ANY($1::uuid[])", ids
     )
     return {row["id"]: row["display_name"] for row in rows}
 
 
-@get("/staffing", include_in_schema=False)
+@get("/staffing", include_in_schema=False, guards=[heads_and_admins])
 async def staffing_page(request: Request[Any, Any, Any]) -> Response[str]:
-    user = await web_user(request)
-    if user.role not in READERS:
-        raise PermissionDeniedException("heads and admins only")
-    client: RpcClient = request.app.state.rpc
+    user = principal(request)
+    client = rpc(request)
     query = request.query_params
     weeks = int(_number(query.get("weeks"), 8, 0, 53))
     level = _number(query.get("service_level"), 0.8, 0, 1)
@@ -105,9 +102,4 @@ async def staffing_page(request: Request[Any, Any, Any]) -> Response[str]:
     )
 
 
-STAFFING_PAGES = Router(
-    path="/",
-    route_handlers=[staffing_page],
-    include_in_schema=False,
-    exception_handlers=PAGE_ERRORS,
-)
+PAGES = [staffing_page]

@@ -1,8 +1,11 @@
-"""Admin CRUD of users and organizations; every change is announced through the outbox
-(UserUpserted / OrganizationUpserted) in the same transaction."""
+"""Users and organizations: the account rules (a client belongs to one organization with
+a scope, staff to none; nobody demotes or deactivates themselves) and their SQL. Every
+change is announced through the outbox (UserUpserted / OrganizationUpserted) in the
+same transaction. The JSON API and the admin pages both call these."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -10,12 +13,12 @@ import asyncpg
 from desk_contracts.enums import Role, Scope
 from desk_contracts.messages import OrganizationUpserted
 from desk_runtime.service import Service, UnitOfWork
-from litestar import Controller, Request, delete, get, patch, post
-from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException
 
-from ..accounts import User, hash_password
-from ..schemas import (
+from ...accounts import User, hash_password
+from ...deps import field_error
+from ...security import parse_cidr
+from .schemas import (
     NewOrganization,
     NewUser,
     OrganizationChange,
@@ -25,21 +28,10 @@ from ..schemas import (
     UserOut,
     UserPage,
 )
-from ..security import parse_cidr
-from .deps import Limit, Offset, current_user, field_error, require_admin
 
 
 class ConflictException(HTTPException):
     status_code = 409
-
-
-def _admin(user: User) -> User:
-    require_admin(user)
-    return user
-
-
-async def admin_user(request: Request[Any, Any, Any]) -> User:
-    return _admin(await current_user(request))
 
 
 def check_user_shape(role: Role, organization_id: UUID | None, scope: Scope | None) -> None:
@@ -108,9 +100,6 @@ async def _check_staff(uow: UnitOfWork, field: str, user_id: UUID | None) -> Non
         "SELECT 1 FROM users WHERE id = $1 AND role <> 'client'", user_id
     ):
         raise field_error(field, "no such staff member")
-
-
-# --- shared by the JSON API and the admin pages ------------------------------------------
 
 
 async def users_page(
@@ -223,63 +212,67 @@ async def change_user(service: Service, actor: User, user_id: UUID, data: UserCh
     return _user_out(row)
 
 
-class UserController(Controller):
-    path = "/api/v1/users"
-    tags = ["accounts"]
-    dependencies = {"user": Provide(admin_user)}
-
-    @get("/", operation_id="listUsers")
-    async def list_users(
-        self,
-        request: Request[Any, Any, Any],
-        user: User,
-        limit: Limit = 50,
-        offset: Offset = 0,
-        role: Role | None = None,
-        organization_id: UUID | None = None,
-    ) -> UserPage:
-        """Users by username; filter by role or organization."""
-        service: Service = request.app.state.service
-        return await users_page(
-            service.pool, limit=limit, offset=offset, role=role, organization_id=organization_id
+async def deactivate_user(service: Service, actor: User, user_id: UUID) -> None:
+    """Users are deactivated, not erased: history keeps naming its authors."""
+    if user_id == actor.id:
+        raise ConflictException("you cannot deactivate yourself")
+    async with service.transaction() as uow:
+        row = await uow.conn.fetchrow(
+            "UPDATE users SET active = false, updated_at = now() WHERE id = $1 RETURNING *",
+            user_id,
         )
+        if row is None:
+            raise NotFoundException("user not found")
+        await uow.conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
+        await uow.publish(User.from_row(row).upserted_event())
 
-    @post("/", operation_id="createUser", status_code=201)
-    async def create_user(
-        self, request: Request[Any, Any, Any], user: User, data: NewUser
-    ) -> UserOut:
-        """Create a user; clients need an organization and a scope."""
-        return await insert_user(request.app.state.service, data)
 
-    @get("/{user_id:uuid}", operation_id="getUser")
-    async def get_user(self, request: Request[Any, Any, Any], user: User, user_id: UUID) -> UserOut:
-        service: Service = request.app.state.service
-        return await user_by_id(service.pool, user_id)
+# --- names and choices other areas show -------------------------------------------------
 
-    @patch("/{user_id:uuid}", operation_id="updateUser")
-    async def update_user(
-        self, request: Request[Any, Any, Any], user: User, user_id: UUID, data: UserChange
-    ) -> UserOut:
-        """Change fields; a new password or deactivation ends the user's sessions."""
-        return await change_user(request.app.state.service, user, user_id, data)
 
-    @delete("/{user_id:uuid}", operation_id="deactivateUser", status_code=204)
-    async def deactivate_user(
-        self, request: Request[Any, Any, Any], user: User, user_id: UUID
-    ) -> None:
-        """Users are deactivated, not erased: history keeps naming its authors."""
-        if user_id == user.id:
-            raise ConflictException("you cannot deactivate yourself")
-        service: Service = request.app.state.service
-        async with service.transaction() as uow:
-            row = await uow.conn.fetchrow(
-                "UPDATE users SET active = false, updated_at = now() WHERE id = $1 RETURNING *",
-                user_id,
-            )
-            if row is None:
-                raise NotFoundException("user not found")
-            await uow.conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
-            await uow.publish(User.from_row(row).upserted_event())
+async def names_of(pool: asyncpg.Pool, ids: Iterable[UUID]) -> dict[UUID, asyncpg.Record]:
+    """Username and display name of each given user."""
+    rows = await pool.fetch(
+        "SELECT id, username, display_name FROM users WHERE id = ANY($1::uuid[])", list(ids)
+    )
+    return {row["id"]: row for row in rows}
+
+
+async def active_staff(pool: asyncpg.Pool) -> list[dict[str, Any]]:
+    """Active staff for the account manager and escalation contact choices."""
+    rows = await pool.fetch(
+        "SELECT id, display_name, role FROM users WHERE role <> 'client' AND active "
+        "ORDER BY lower(display_name), id"
+    )
+    return [{"id": str(r["id"]), "name": r["display_name"], "role": r["role"]} for r in rows]
+
+
+async def active_role(pool: asyncpg.Pool, user_id: UUID) -> Role | None:
+    """The role of an active user; None for an unknown or deactivated one."""
+    role = await pool.fetchval("SELECT role FROM users WHERE id = $1 AND active", user_id)
+    return Role(role) if role is not None else None
+
+
+async def client_of(pool: asyncpg.Pool, user_id: UUID) -> asyncpg.Record | None:
+    """A client's id and organization (staff filing on a client's behalf)."""
+    row: asyncpg.Record | None = await pool.fetchrow(
+        "SELECT id, organization_id FROM users WHERE id = $1 AND role = 'client'", user_id
+    )
+    return row
+
+
+async def organization_name(pool: asyncpg.Pool, organization_id: UUID) -> str | None:
+    name: str | None = await pool.fetchval(
+        "SELECT name FROM organizations WHERE id = $1", organization_id
+    )
+    return name
+
+
+async def organization_names(pool: asyncpg.Pool) -> dict[str, str]:
+    return {
+        str(row["id"]): row["name"]
+        for row in await pool.fetch("SELECT id, name FROM organizations")
+    }
 
 
 def _organization_event(row: asyncpg.Record) -> OrganizationUpserted:
@@ -366,40 +359,3 @@ async def change_organization(
         )
         await uow.publish(_organization_event(row))
     return _organization_out(row)
-
-
-class OrganizationController(Controller):
-    path = "/api/v1/organizations"
-    tags = ["accounts"]
-    dependencies = {"user": Provide(admin_user)}
-
-    @get("/", operation_id="listOrganizations")
-    async def list_organizations(
-        self, request: Request[Any, Any, Any], user: User, limit: Limit = 50, offset: Offset = 0
-    ) -> OrganizationPage:
-        service: Service = request.app.state.service
-        return await organizations_page(service.pool, limit=limit, offset=offset)
-
-    @post("/", operation_id="createOrganization", status_code=201)
-    async def create_organization(
-        self, request: Request[Any, Any, Any], user: User, data: NewOrganization
-    ) -> OrganizationOut:
-        """A client company, its account manager, contract and optional IP allow-list."""
-        return await insert_organization(request.app.state.service, data)
-
-    @get("/{organization_id:uuid}", operation_id="getOrganization")
-    async def get_organization(
-        self, request: Request[Any, Any, Any], user: User, organization_id: UUID
-    ) -> OrganizationOut:
-        service: Service = request.app.state.service
-        return await organization_by_id(service.pool, organization_id)
-
-    @patch("/{organization_id:uuid}", operation_id="updateOrganization")
-    async def update_organization(
-        self,
-        request: Request[Any, Any, Any],
-        user: User,
-        organization_id: UUID,
-        data: OrganizationChange,
-    ) -> OrganizationOut:
-        return await change_organization(request.app.state.service, organization_id, data)

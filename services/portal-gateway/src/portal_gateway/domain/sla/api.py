@@ -1,6 +1,6 @@
-"""SLA: contracts and calendars (admins), previews and statistics (staff), and each
-incident's deadlines with their protocol (anyone who may see the incident). The sla
-service owns all of it; the gateway checks who asks and translates."""
+"""SLA over the JSON API: contracts and calendars (admins), previews and statistics
+(staff), and each incident's deadlines with their protocol (anyone who may see the
+incident)."""
 
 from __future__ import annotations
 
@@ -20,37 +20,33 @@ from desk_contracts.messages import (
     DeadlinePreview,
     GetCalendar,
     GetContract,
-    GetIncident,
-    GetIncidentSla,
     IncidentSla,
     ListCalendars,
     ListContracts,
-    PreviewDeadlines,
     SaveCalendar,
     SaveContract,
-    SlaReport,
     SlaReportView,
 )
 from desk_runtime.rpc import RpcClient
 from litestar import Controller, get, post, put
-from litestar.di import Provide
 from litestar.params import Parameter
 
-from ..accounts import User
-from .deps import Limit, Offset, current_user, field_error, require_admin, require_staff, rpc
-from .sla_schemas import PreviewRequest
+from ...accounts import User
+from ...deps import Limit, Offset
+from ...guards import admins_only, signed_in, staff_only
+from .schemas import PreviewRequest
+from .service import incident_deadlines, preview_deadlines, sla_report
 
 
 class CalendarController(Controller):
     path = "/api/v1/calendars"
     tags = ["sla"]
-    dependencies = {"user": Provide(current_user), "client": Provide(rpc, sync_to_thread=False)}
+    guards = [signed_in, admins_only]
 
     @get("/", operation_id="listCalendars")
     async def list_calendars(
         self, user: User, client: RpcClient, limit: Limit = 100, offset: Offset = 0
     ) -> CalendarList:
-        require_admin(user)
         answer = await client.ask_as(ListCalendars(limit=limit, offset=offset), CalendarList)
         return answer
 
@@ -59,13 +55,11 @@ class CalendarController(Controller):
         self, data: CalendarSpec, user: User, client: RpcClient
     ) -> CalendarView:
         """Time zone, weekly working hours (several windows a day), holidays, or 24/7."""
-        require_admin(user)
         answer = await client.ask_as(SaveCalendar(calendar=data), CalendarView)
         return answer
 
     @get("/{calendar_id:uuid}", operation_id="getCalendar")
     async def get_calendar(self, calendar_id: UUID, user: User, client: RpcClient) -> CalendarView:
-        require_admin(user)
         answer = await client.ask_as(GetCalendar(calendar_id=calendar_id), CalendarView)
         return answer
 
@@ -74,7 +68,6 @@ class CalendarController(Controller):
         self, calendar_id: UUID, data: CalendarSpec, user: User, client: RpcClient
     ) -> CalendarView:
         """New hours apply to incidents registered from now on; earlier ones keep theirs."""
-        require_admin(user)
         answer = await client.ask_as(
             SaveCalendar(calendar_id=calendar_id, calendar=data), CalendarView
         )
@@ -84,27 +77,25 @@ class CalendarController(Controller):
 class ContractController(Controller):
     path = "/api/v1/contracts"
     tags = ["sla"]
-    dependencies = {"user": Provide(current_user), "client": Provide(rpc, sync_to_thread=False)}
+    guards = [signed_in]
 
-    @get("/", operation_id="listContracts")
+    @get("/", operation_id="listContracts", guards=[admins_only])
     async def list_contracts(
         self, user: User, client: RpcClient, limit: Limit = 100, offset: Offset = 0
     ) -> ContractList:
         """The latest version of every contract."""
-        require_admin(user)
         answer = await client.ask_as(ListContracts(limit=limit, offset=offset), ContractList)
         return answer
 
-    @post("/", operation_id="createContract", status_code=201)
+    @post("/", operation_id="createContract", status_code=201, guards=[admins_only])
     async def create_contract(
         self, data: ContractSpec, user: User, client: RpcClient
     ) -> ContractView:
         """Targets per (category subtree, priority), escalation ladder, channel quotas."""
-        require_admin(user)
         answer = await client.ask_as(SaveContract(contract=data), ContractView)
         return answer
 
-    @get("/{contract_id:uuid}", operation_id="getContract")
+    @get("/{contract_id:uuid}", operation_id="getContract", guards=[admins_only])
     async def get_contract(
         self,
         contract_id: UUID,
@@ -112,60 +103,39 @@ class ContractController(Controller):
         client: RpcClient,
         version: Annotated[int | None, Parameter(ge=1, le=MAX_VERSION)] = None,
     ) -> ContractView:
-        require_admin(user)
         answer = await client.ask_as(
             GetContract(contract_id=contract_id, version=version), ContractView
         )
         return answer
 
-    @put("/{contract_id:uuid}", operation_id="reviseContract")
+    @put("/{contract_id:uuid}", operation_id="reviseContract", guards=[admins_only])
     async def revise_contract(
         self, contract_id: UUID, data: ContractSpec, user: User, client: RpcClient
     ) -> ContractView:
         """Adds the next version; incidents keep the version they were registered under."""
-        require_admin(user)
         answer = await client.ask_as(
             SaveContract(contract_id=contract_id, contract=data), ContractView
         )
         return answer
 
-    @post("/{contract_id:uuid}/preview", operation_id="previewDeadlines", status_code=200)
+    @post(
+        "/{contract_id:uuid}/preview",
+        operation_id="previewDeadlines",
+        status_code=200,
+        guards=[staff_only],
+    )
     async def preview(
         self, contract_id: UUID, data: PreviewRequest, user: User, client: RpcClient
     ) -> DeadlinePreview:
         """Due times, reminders, escalations and the protocol for a registration at the
         given instant; computes, stores nothing."""
-        require_staff(user)
-        for name, value in (("registered_at", data.registered_at), ("now", data.now)):
-            if value is not None and value.tzinfo is None:
-                raise field_error(name, "give a time zone offset, e.g. +03:00 or Z")
-        for index, pause in enumerate(data.pauses):
-            if pause.started_at.tzinfo is None or (
-                pause.ended_at is not None and pause.ended_at.tzinfo is None
-            ):
-                raise field_error(f"pauses.{index}", "give a time zone offset, e.g. Z")
-            if pause.ended_at is not None and pause.ended_at < pause.started_at:
-                raise field_error(f"pauses.{index}.ended_at", "must not be before started_at")
-        answer = await client.ask_as(
-            PreviewDeadlines(
-                contract_id=contract_id,
-                version=data.version,
-                registered_at=data.registered_at,
-                category_path=tuple(data.category_path),
-                priority=data.priority,
-                pauses=tuple(data.pauses),
-                now=data.now,
-                locale=data.locale or user.locale,
-            ),
-            DeadlinePreview,
-        )
-        return answer
+        return await preview_deadlines(client, user, contract_id, data)
 
 
 class IncidentSlaController(Controller):
     path = "/api/v1/incidents/{incident_id:uuid}/sla"
     tags = ["incidents", "sla"]
-    dependencies = {"user": Provide(current_user), "client": Provide(rpc, sync_to_thread=False)}
+    guards = [signed_in]
 
     @get("/", operation_id="getIncidentSla")
     async def incident_sla(
@@ -173,25 +143,15 @@ class IncidentSlaController(Controller):
     ) -> IncidentSla:
         """Due times, clocks, pauses and the protocol in the reader's language; 404
         outside the reader's scope. Staff also see the escalation plan and timers."""
-        # Intake decides who may see the incident; its 404 is ours.
-        await client.ask(GetIncident(principal=user.principal, incident_id=incident_id))
-        answer = await client.ask_as(
-            GetIncidentSla(
-                incident_id=incident_id,
-                locale=locale or user.locale,
-                staff=user.role.is_staff,
-            ),
-            IncidentSla,
-        )
-        return answer
+        return await incident_deadlines(client, user, incident_id, locale)
 
 
 class SlaReportController(Controller):
     path = "/api/v1/reports/sla"
     tags = ["sla", "reports"]
-    dependencies = {"user": Provide(current_user), "client": Provide(rpc, sync_to_thread=False)}
+    guards = [signed_in]
 
-    @get("/", operation_id="slaReport")
+    @get("/", operation_id="slaReport", guards=[staff_only])
     async def report(
         self,
         user: User,
@@ -209,26 +169,16 @@ class SlaReportController(Controller):
     ) -> SlaReportView:
         """Incidents registered in [since, until): counts, breach rate, median and 90th
         percentile of response and resolution (business seconds), client-caused delay."""
-        require_staff(user)
-        for name, value in (("since", since), ("until", until)):
-            if value is not None and value.tzinfo is None:
-                raise field_error(name, "give a time zone offset, e.g. Z")
-        path = tuple(part for part in (category or "").split("/") if part)
-        if len(path) > 3:
-            raise field_error("category", "at most three levels")
-        answer = await client.ask_as(
-            SlaReport(
-                since=since,
-                until=until,
-                organization_id=organization_id,
-                category_path=path,
-                agent_id=agent_id,
-                priority=priority,
-                group_by=group_by,
-            ),
-            SlaReportView,
+        return await sla_report(
+            client,
+            since=since,
+            until=until,
+            organization_id=organization_id,
+            category=category,
+            agent_id=agent_id,
+            priority=priority,
+            group_by=group_by,
         )
-        return answer
 
 
 SLA_CONTROLLERS = [

@@ -1,9 +1,10 @@
 """Operations: every service's health, the broker's queues, the dead letters (list, replay,
-discard — each action recorded with who did it) and a small auto-refreshing page.
+discard — each action recorded with who did it), shared by the JSON API and the page.
 
-Admins and operators only. The broker is read through the gateway's own connection, so
-nobody needs a shell on the broker; the services' health and recorded failures come from
-their health ports (`settings.service_port(name)`), the same ones /readyz is served on.
+Admins and operators only (guards on the routes). The broker is read through the
+gateway's own connection, so nobody needs a shell on the broker; the services' health
+and recorded failures come from their health ports (`settings.service_port(name)`),
+the same ones /readyz is served on.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import httpx
-from desk_contracts.enums import Role
 from desk_contracts.topology import SERVICES, all_queues
 from desk_runtime.deadletters import (
     DeadLetter,
@@ -32,61 +31,22 @@ from desk_runtime.deadletters import (
 from desk_runtime.health import readiness
 from desk_runtime.logging import get_logger
 from desk_runtime.service import Service
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.di import Provide
 from litestar.exceptions import (
     NotFoundException,
-    PermissionDeniedException,
     ServiceUnavailableException,
 )
-from pydantic import BaseModel, ConfigDict, Field
 
-from ..accounts import User
-from .deps import Limit, Offset, current_user, field_error
+from ...accounts import User
+from ...deps import field_error
+from .schemas import DeadLetterAction
 
 log = get_logger(__name__)
 # The views ask every service's health port; one INFO line per request is noise.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
-OPS_ROLES = frozenset({Role.ADMIN, Role.OPERATOR})
 HEALTH_TIMEOUT_SECONDS = 3.0
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"),
-    autoescape=select_autoescape(["html"]),
-)
 # One drain of a dead-letter queue at a time (see desk_runtime.deadletters).
 _LOCKS = QueueLocks()
-
-
-def require_operator(user: User) -> User:
-    if user.role not in OPS_ROLES:
-        raise PermissionDeniedException("admins and operators only")
-    return user
-
-
-async def operator(request: Request[Any, Any, Any]) -> User:
-    return require_operator(await current_user(request))
-
-
-class DeadLetterAction(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    queue: str = Field(min_length=1, max_length=255, description="the dead-letter queue")
-    message_id: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=100,
-        description="the dead letter's key (its message id); omit to act on the whole queue",
-    )
-
-
-def _service(request: Request[Any, Any, Any]) -> Service:
-    service: Service = request.app.state.service
-    return service
-
-
-# --- the views, shared by the JSON API and the page -------------------------------------
 
 
 async def health_view(service: Service) -> dict[str, Any]:
@@ -130,6 +90,9 @@ async def queues_view(service: Service) -> dict[str, Any]:
 async def dead_letters_view(
     service: Service, queue: str | None, limit: int, offset: int
 ) -> dict[str, Any]:
+    """Dead letters in queue order with the error their consumer recorded."""
+    if queue is not None and queue not in dead_letter_queues(service.settings.namespace):
+        raise field_error("queue", "not a dead-letter queue of this desk")
     names = [queue] if queue else dead_letter_queues(service.settings.namespace)
     letters: list[DeadLetter] = []
     total = 0
@@ -184,7 +147,11 @@ async def _recorded_errors(
     return found
 
 
-async def _act(service: Service, user: User, action: str, data: DeadLetterAction) -> dict[str, Any]:
+async def act_on_dead_letters(
+    service: Service, user: User, action: str, data: DeadLetterAction
+) -> dict[str, Any]:
+    """Replay (back to the queue it died in) or discard one dead letter or the whole
+    queue, one drain of a queue at a time, recorded with who did it and the outcome."""
     if data.queue not in dead_letter_queues(service.settings.namespace):
         raise field_error("queue", "not a dead-letter queue of this desk")
     work = replay_dead_letters if action == "replay" else discard_dead_letters
@@ -248,90 +215,3 @@ def _plain(row: Any) -> dict[str, Any]:
         )
         for key, value in dict(row).items()
     }
-
-
-# --- routes -----------------------------------------------------------------------------
-
-
-class OpsController(Controller):
-    path = "/api/v1/ops"
-    tags = ["operations"]
-    dependencies = {"user": Provide(operator)}
-
-    @get("/health", operation_id="getOpsHealth")
-    async def health(self, request: Request[Any, Any, Any], user: User) -> dict[str, Any]:
-        """Every service's readiness: database, broker, consumers attached, outbox backlog."""
-        return await health_view(_service(request))
-
-    @get("/queues", operation_id="listOpsQueues")
-    async def queues(self, request: Request[Any, Any, Any], user: User) -> dict[str, Any]:
-        """Every queue of the desk with depth and consumers (and unacked messages and rates
-        when the RabbitMQ management API is configured), dead-letter queues included."""
-        return await queues_view(_service(request))
-
-    @get("/dead-letters", operation_id="listDeadLetters")
-    async def dead_letters(
-        self,
-        request: Request[Any, Any, Any],
-        user: User,
-        queue: str | None = None,
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> dict[str, Any]:
-        """Dead letters in queue order: original queue and routing key, the broker's reason,
-        the error the consumer recorded (or why the body does not validate), the payload."""
-        service = _service(request)
-        if queue is not None and queue not in dead_letter_queues(service.settings.namespace):
-            raise field_error("queue", "not a dead-letter queue of this desk")
-        return await dead_letters_view(service, queue, limit, offset)
-
-    @post("/dead-letters/replay", operation_id="replayDeadLetters", status_code=200)
-    async def replay(
-        self, request: Request[Any, Any, Any], user: User, data: DeadLetterAction
-    ) -> dict[str, Any]:
-        """Send one dead letter (or the whole queue) back to the queue it died in."""
-        return await _act(_service(request), user, "replay", data)
-
-    @post("/dead-letters/discard", operation_id="discardDeadLetters", status_code=200)
-    async def discard(
-        self, request: Request[Any, Any, Any], user: User, data: DeadLetterAction
-    ) -> dict[str, Any]:
-        """Drop one dead letter (or the whole queue) for good; recorded like a replay."""
-        return await _act(_service(request), user, "discard", data)
-
-    @get("/actions", operation_id="listOpsActions")
-    async def actions(
-        self,
-        request: Request[Any, Any, Any],
-        user: User,
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> dict[str, Any]:
-        """Who replayed or discarded what, newest first."""
-        return await actions_view(_service(request), limit, offset)
-
-
-class OpsPageController(Controller):
-    path = "/ops"
-    include_in_schema = False
-    dependencies = {"user": Provide(operator)}
-
-    @get("/", media_type=MediaType.HTML)
-    async def page(self, request: Request[Any, Any, Any], user: User) -> Response[str]:
-        """The operator's page: health, queues, dead letters; reloads every 5 s."""
-        service = _service(request)
-        health, queues, dead, actions = await asyncio.gather(
-            health_view(service),
-            queues_view(service),
-            dead_letters_view(service, None, 100, 0),
-            actions_view(service, 20, 0),
-        )
-        html = _TEMPLATES.get_template("ops.html").render(
-            user=user,
-            namespace=service.settings.namespace,
-            health=health,
-            queues=queues,
-            dead=dead,
-            actions=actions,
-        )
-        return Response(html, media_type=MediaType.HTML, headers={"Cache-Control": "no-store"})

@@ -1,4 +1,6 @@
-"""Dependencies and guards every controller shares."""
+"""Who is asking and how: the session behind a request (bearer token or web cookie), its
+allow-list and CSRF checks, the `user` and `client` dependencies, paging parameters and
+the 422 naming one field, shared by every controller and page."""
 
 from __future__ import annotations
 
@@ -12,16 +14,14 @@ from desk_runtime.settings import DeskSettings
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import (
-    HTTPException,
     NotAuthorizedException,
     PermissionDeniedException,
     ValidationException,
 )
-from litestar.handlers import BaseRouteHandler
 from litestar.params import Parameter
 
-from ..accounts import Session, User, session_for_token
-from ..security import address_allowed, csrf_matches
+from .accounts import Session, User, session_for_token
+from .security import address_allowed, csrf_matches
 
 # Paging parameters of every list route.
 Limit = Annotated[int, Parameter(ge=1, le=500, description="page size")]
@@ -115,23 +115,6 @@ async def check_csrf(request: Request[Any, Any, Any], session: Session) -> None:
         raise PermissionDeniedException("missing or wrong CSRF token")
 
 
-def json_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Guard of the routes that take a password without any session (login CSRF).
-
-    Litestar reads a JSON `data:` from a body of any declared type, and another site may
-    post text/plain (or a form) here without a CORS preflight: a browser tricked into
-    logging in with the attacker's password would work in the attacker's account. A
-    JSON body is one such a page cannot send, so only that is accepted. Routes behind a
-    session are covered by `check_csrf`; the portal's /login form has its own token."""
-    declared = connection.headers.get("content-type", "").split(";")[0].strip().lower()
-    if declared != "application/json":
-        raise HTTPException(
-            status_code=415,
-            detail="send the body as application/json",
-            extra=[{"key": "content-type", "message": "must be application/json"}],
-        )
-
-
 def check_pending_csrf(request: Request[Any, Any, Any], presented: str | None) -> None:
     """The multipart reader's half of `check_csrf`: the form's token, when the header
     did not carry one."""
@@ -140,27 +123,39 @@ def check_pending_csrf(request: Request[Any, Any, Any], presented: str | None) -
         raise PermissionDeniedException("missing or wrong CSRF token")
 
 
+def _no_credentials() -> NotAuthorizedException:
+    return NotAuthorizedException(
+        "missing, invalid or expired credentials", headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
 async def current_user(request: Request[Any, Any, Any]) -> User:
+    """The API's principal (bearer token or web cookie); 401 without one. The session
+    is kept on the request for the guards and the `user` dependency."""
     session = await authenticate(request)
     if session is None:
-        raise NotAuthorizedException(
-            "missing, invalid or expired credentials", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise _no_credentials()
     check_address(request, session)
     await check_csrf(request, session)
     request.state.session = session
     return session.user
 
 
-def require_staff(user: User) -> None:
-    """Staff-only routes answer 403 to clients (they know such routes exist)."""
-    if not user.role.is_staff:
-        raise PermissionDeniedException("staff only")
+def principal(request: Request[Any, Any, Any]) -> User:
+    """The `user` dependency: whom the route's sign-in guard let in."""
+    return principal_of(request)
 
 
-def require_admin(user: User) -> None:
-    if user.role.value != "admin":
-        raise PermissionDeniedException("admins only")
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> User:
+    session: Session | None = getattr(connection.state, "session", None)
+    if session is None:  # a route whose layers carry no sign-in guard: nobody is let in
+        raise _no_credentials()
+    return session.user
+
+
+def gateway(request: Request[Any, Any, Any]) -> Service:
+    service: Service = request.app.state.service
+    return service
 
 
 def rpc(request: Request[Any, Any, Any]) -> RpcClient:

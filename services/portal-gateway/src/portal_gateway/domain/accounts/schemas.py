@@ -1,0 +1,97 @@
+"""Users and organizations as the API takes and shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from desk_contracts.enums import (
+    Locale,
+    Role,
+    Scope,
+)
+from desk_contracts.messages import Name
+from pydantic import BaseModel, Field
+
+from ...schemas import Body
+from ..auth.schemas import Me
+
+Username = Annotated[str, Field(min_length=1, max_length=150, pattern=r"^[A-Za-z0-9_.@-]+$")]
+
+
+Password = Annotated[str, Field(min_length=12, max_length=1024)]
+
+
+Phone = Annotated[str, Field(min_length=3, max_length=32, pattern=r"^\+?[0-9 ()-]+$")]
+
+
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class NewUser(Body):
+    username: Username
+    password: Password
+    display_name: Name
+    email: Email | None = None
+    phone: Phone | None = None
+    locale: Locale = Locale.EN
+    role: Role
+    organization_id: UUID | None = None
+    scope: Scope | None = None
+
+
+class UserChange(Body):
+    password: Password | None = None
+    display_name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    locale: Locale | None = None
+    role: Role | None = None
+    organization_id: UUID | None = None
+    scope: Scope | None = None
+    active: bool | None = None
+
+
+class UserOut(Me):
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserPage(BaseModel):
+    total: int
+    items: list[UserOut]
+
+
+class NewOrganization(Body):
+    name: Name
+    account_manager_id: UUID | None = None
+    contract_id: UUID | None = None
+    ip_allow_list: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=100
+    )
+
+
+class OrganizationChange(Body):
+    name: Name | None = None
+    account_manager_id: UUID | None = None
+    contract_id: UUID | None = None
+    ip_allow_list: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None, max_length=100
+    )
+
+
+class OrganizationOut(BaseModel):
+    id: UUID
+    name: str
+    account_manager_id: UUID | None
+    contract_id: UUID | None
+    ip_allow_list: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrganizationPage(BaseModel):
+    total: int
+    items: list[OrganizationOut]

@@ -1,0 +1,26 @@
+"""Who reads a page: the web session behind the cookie, or a trip to the login page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from ..accounts import User
+from ..deps import authenticate, check_address, check_csrf
+
+
+class LoginRequired(Exception):
+    """No live session: the reader is sent to the login page and back afterwards."""
+
+
+async def web_user(request: Request[Any, Any, Any]) -> User:
+    """The cookie session's user; changes must carry the session's CSRF token (a form
+    field), and a client's organization allow-list binds every page."""
+    session = await authenticate(request)
+    if session is None or session.kind != "web":
+        raise LoginRequired
+    check_address(request, session)
+    await check_csrf(request, session)
+    request.state.session = session
+    return session.user
