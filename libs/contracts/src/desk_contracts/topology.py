@@ -13,7 +13,7 @@ from typing import Any
 from . import messages as m
 from .envelope import Message, RequestReply
 
-SERVICES = ("intake", "sla", "routing", "notify", "portal-gateway")
+SERVICES = ("intake", "sla", "routing", "notify", "knowledge", "portal-gateway")
 
 EVENTS_EXCHANGE = "events"
 DEAD_LETTER_EXCHANGE = "dead-letters"
@@ -56,6 +56,14 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.SlaReminderDue,
         m.SlaEscalated,
         m.SlaBreached,
+    ),
+    "knowledge": (
+        m.CategoryUpserted,
+        m.IncidentRegistered,
+        m.IncidentReclassified,
+        m.IncidentStatusChanged,
+        m.EntryAdded,
+        m.SeedArticle,
     ),
     "portal-gateway": (),
 }
@@ -105,6 +113,16 @@ QUERIES: dict[str, tuple[type[RequestReply[Any]], ...]] = {
         m.ListNotifications,
         m.GetNotification,
         m.RetryNotification,
+    ),
+    "knowledge": (
+        m.CreateArticle,
+        m.UpdateArticle,
+        m.GetArticle,
+        m.ListArticles,
+        m.ListArticleVersions,
+        m.SuggestArticles,
+        m.SuggestionFeedback,
+        m.KnowledgeReport,
     ),
     "portal-gateway": (),
 }

@@ -91,8 +91,13 @@ class Service:
         name: str,
         migrations: Path | None = None,
         settings: DeskSettings | None = None,
+        *,
+        pool_size: int = 10,
     ) -> None:
+        """`pool_size`: the most connections the service's pool opens (a small service
+        keeps it small: every service of a desk shares one server's connection limit)."""
         self.name = name
+        self.pool_size = pool_size
         self.settings = settings or DeskSettings()
         self._migrations = migrations
         self._events: dict[type[Message], list[EventHandler]] = {}
@@ -350,7 +355,9 @@ class Service:
         settings = self.settings
         log.info("service_starting", namespace=settings.namespace)
         await ensure_database(settings, self.name)
-        self._pool = await create_pool(settings, self.name)
+        self._pool = await create_pool(
+            settings, self.name, min_size=min(2, self.pool_size), max_size=self.pool_size
+        )
         tracks = [("runtime", RUNTIME_MIGRATIONS)]
         if self._migrations is not None:
             tracks.append((self.name, self._migrations))

@@ -1,0 +1,307 @@
+"""The knowledge base: articles bound to request categories, the suggestions shown while
+a request is filed or worked, the feedback on each, and the report. Knowledge owns them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, ClassVar
+from uuid import UUID
+
+from pydantic import AfterValidator, Field, model_validator
+
+from ..enums import Locale, Visibility
+from ..envelope import Command, Message, Query, Request
+from .common import Offset, Principal, Title
+
+ARTICLE_STATUSES = ("draft", "published", "archived")
+ArticleStatus = Annotated[str, Field(pattern="^(" + "|".join(ARTICLE_STATUSES) + ")$")]
+
+# An article's Markdown body, a search text, a keyword: bounded so a suggestion stays fast.
+MAX_BODY = 100_000
+MAX_SEARCH = 500
+MAX_KEYWORDS = 30
+MAX_CATEGORIES = 20
+MAX_SUGGESTIONS = 10
+
+
+def _keyword(value: str) -> str:
+    value = " ".join(value.split()).lower()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+Keyword = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_keyword)]
+Body = Annotated[str, Field(max_length=MAX_BODY)]
+
+
+class ArticleText(Message):
+    """One language of an article: its title and its Markdown body."""
+
+    locale: Locale
+    title: Title
+    body: Body = ""
+
+
+def _one_text_per_language(texts: tuple[ArticleText, ...]) -> tuple[ArticleText, ...]:
+    locales = [text.locale for text in texts]
+    if len(set(locales)) != len(locales):
+        raise ValueError("one text per language")
+    return texts
+
+
+Texts = Annotated[
+    tuple[ArticleText, ...],
+    Field(min_length=1, max_length=len(Locale)),
+    AfterValidator(_one_text_per_language),
+]
+
+
+class ArticleSpec(Message):
+    """What an editor writes: the texts (ru and/or en), who may read it, where it is bound."""
+
+    texts: Texts
+    visibility: Visibility = Visibility.PUBLIC
+    status: ArticleStatus = "draft"
+    category_ids: tuple[UUID, ...] = Field(default=(), max_length=MAX_CATEGORIES)
+    keywords: tuple[Keyword, ...] = Field(default=(), max_length=MAX_KEYWORDS)
+
+
+class ArticleChanges(Message):
+    """A partial edit: what is given replaces the current value; a text given for a
+    language replaces that language's text (the others stay)."""
+
+    texts: tuple[ArticleText, ...] | None = Field(default=None, max_length=len(Locale))
+    visibility: Visibility | None = None
+    status: ArticleStatus | None = None
+    category_ids: tuple[UUID, ...] | None = Field(default=None, max_length=MAX_CATEGORIES)
+    keywords: tuple[Keyword, ...] | None = Field(default=None, max_length=MAX_KEYWORDS)
+    # The version the editor saw: an edit made on an older one is refused (409).
+    expected_version: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _texts_once(self) -> ArticleChanges:
+        if self.texts is not None:
+            _one_text_per_language(self.texts)
+        return self
+
+
+class ArticleTextView(Message):
+    locale: Locale
+    title: str
+    body: str
+    # The body rendered to HTML with raw HTML and unsafe links taken out.
+    body_html: str
+
+
+class ArticleView(Message):
+    article_id: UUID
+    version: int
+    visibility: Visibility
+    status: str
+    category_ids: tuple[UUID, ...]
+    keywords: tuple[str, ...]
+    texts: tuple[ArticleTextView, ...]
+    author_id: UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ArticleListItem(Message):
+    article_id: UUID
+    version: int
+    visibility: Visibility
+    status: str
+    category_ids: tuple[UUID, ...]
+    # The title in the reader's language, else in the other one.
+    locale: Locale
+    title: str
+    locales: tuple[Locale, ...]
+    updated_at: datetime
+
+
+class ArticlePage(Message):
+    total: int
+    items: tuple[ArticleListItem, ...]
+
+
+class ArticleVersionView(Message):
+    version: int
+    author_id: UUID | None
+    created_at: datetime
+    visibility: Visibility
+    status: str
+    category_ids: tuple[UUID, ...]
+    keywords: tuple[str, ...]
+    texts: tuple[ArticleText, ...]
+
+
+class ArticleVersions(Message):
+    article_id: UUID
+    items: tuple[ArticleVersionView, ...]
+
+
+class CreateArticle(Request[ArticleView]):
+    """An editor (admin, head) writes a new article: version 1."""
+
+    ROUTING_KEY: ClassVar[str] = "knowledge.create_article"
+
+    principal: Principal
+    spec: ArticleSpec
+
+
+class UpdateArticle(Request[ArticleView]):
+    """An editor changes an article: a new version, the old ones kept."""
+
+    ROUTING_KEY: ClassVar[str] = "knowledge.update_article"
+
+    principal: Principal
+    article_id: UUID
+    changes: ArticleChanges
+
+
+class GetArticle(Query[ArticleView]):
+    """One article as the principal may read it (clients: public and published only)."""
+
+    ROUTING_KEY: ClassVar[str] = "knowledge.get_article"
+
+    principal: Principal
+    article_id: UUID
+
+
+class ListArticles(Query[ArticlePage]):
+    """Articles the principal may read, searched and filtered, most recently changed
+    first (most relevant first when `q` is given)."""
+
+    ROUTING_KEY: ClassVar[str] = "knowledge.list_articles"
+
+    principal: Principal
+    locale: Locale = Locale.EN
+    q: str | None = Field(default=None, max_length=MAX_SEARCH)
+    category_id: UUID | None = None
+    status: ArticleStatus | None = None
+    visibility: Visibility | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: Offset = 0
+
+
+class ListArticleVersions(Query[ArticleVersions]):
+    """Every version of an article, newest first (editors)."""
+
+    ROUTING_KEY: ClassVar[str] = "knowledge.list_article_versions"
+
+    principal: Principal
+    article_id: UUID
+
+
+class SeedArticle(Command):
+    """The demo data's article, written once under its fixed id (nothing when it exists)."""
+
+    ROUTING_KEY: ClassVar[str] = "knowledge.article.seed"
+
+    article_id: UUID
+    spec: ArticleSpec
+    author_id: UUID | None = None
+
+
+# --- suggestions and feedback -----------------------------------------------------------
+
+
+class SuggestionView(Message):
+    """One article suggested, recorded as shown: its id is what feedback names."""
+
+    suggestion_id: UUID
+    article_id: UUID
+    version: int
+    rank: int
+    locale: Locale
+    title: str
+    # The start of the body as plain text, and the rendered body.
+    excerpt: str
+    body_html: str
+    visibility: Visibility
+    # Bound to the asked category or one of its ancestors (else found by the text).
+    bound: bool
+    helped: bool | None = None
+
+
+class Suggestions(Message):
+    items: tuple[SuggestionView, ...]
+
+
+class SuggestArticles(Request[Suggestions]):
+    """The articles that fit a request being filed (or worked): bound to its category
+    or an ancestor first, then by text relevance and measured helpfulness. Each returned
+    suggestion is recorded as shown."""
+
+    ROUTING_KEY: ClassVar[str] = "knowledge.suggest"
+
+    principal: Principal
+    locale: Locale = Locale.EN
+    category_id: UUID | None = None
+    q: str | None = Field(default=None, max_length=MAX_SEARCH)
+    incident_id: UUID | None = None
+    limit: int = Field(default=5, ge=1, le=MAX_SUGGESTIONS)
+
+
+class SuggestionFeedback(Request[SuggestionView]):
+    """The person a suggestion was shown to says whether it helped (once more replaces
+    the answer)."""
+
+    ROUTING_KEY: ClassVar[str] = "knowledge.suggestion_feedback"
+
+    principal: Principal
+    suggestion_id: UUID
+    helped: bool
+    locale: Locale = Locale.EN
+
+
+# --- the report -------------------------------------------------------------------------
+
+
+class ArticleReportRow(Message):
+    article_id: UUID
+    title: str
+    shown: int
+    rated: int
+    helped: int
+    # helped / rated, None before anyone answered.
+    helped_share: float | None
+    deflections: int
+
+
+class CategoryReportRow(Message):
+    category_id: UUID
+    name: str
+    path: tuple[str, ...]
+    requests: int
+    resolved: int
+    first_contact: int
+    # first_contact / resolved, None before anything was resolved.
+    fcr_rate: float | None
+    deflections: int
+    # deflections / (deflections + requests), None with neither.
+    deflected_share: float | None
+    helpful_articles: int
+
+
+class KnowledgeReportView(Message):
+    since: datetime
+    until: datetime
+    articles: tuple[ArticleReportRow, ...]
+    categories: tuple[CategoryReportRow, ...]
+    # Categories with many requests and no article that helped: what to write next.
+    gaps: tuple[CategoryReportRow, ...]
+
+
+class KnowledgeReport(Query[KnowledgeReportView]):
+    """Per article and per category over [since, until) (default: the last 30 days)."""
+
+    ROUTING_KEY: ClassVar[str] = "knowledge.report"
+
+    principal: Principal
+    locale: Locale = Locale.EN
+    since: datetime | None = None
+    until: datetime | None = None
+    # A category with at least this many requests and no helpful article is a gap.
+    gap_requests: int = Field(default=5, ge=1, le=1_000_000)

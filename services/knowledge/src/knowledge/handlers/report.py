@@ -1,0 +1,125 @@
+"""The knowledge report: per article shown, helped and deflections; per category
+requests, first-contact resolution, deflections and the gaps to write."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from desk_contracts.enums import Role
+from desk_contracts.messages import (
+    ArticleReportRow,
+    CategoryReportRow,
+    KnowledgeReport,
+    KnowledgeReportView,
+)
+from desk_runtime.errors import Forbidden, Invalid
+from desk_runtime.handlers import Handlers
+from desk_runtime.service import Service
+
+from ..domain import deflection, fcr
+from ..domain import report as figures
+from ..store import report as store
+
+handlers = Handlers()
+
+READERS = frozenset({Role.ADMIN, Role.HEAD})
+DEFAULT_PERIOD = timedelta(days=30)
+
+
+@handlers.answers(KnowledgeReport)
+async def knowledge_report(request: KnowledgeReport, service: Service) -> KnowledgeReportView:
+    """Per article and per category over the period (heads and admins)."""
+    if request.principal.role not in READERS:
+        raise Forbidden("heads and admins only")
+    until = request.until or datetime.now(UTC)
+    since = request.since or until - DEFAULT_PERIOD
+    if since >= until:
+        raise Invalid.field("since", "must be before until")
+    db = service.pool
+
+    answers = [
+        (
+            row["article_id"],
+            deflection.Answered(
+                user_id=row["user_id"],
+                role=Role(row["role"]),
+                incident_id=row["incident_id"],
+                category_id=row["category_id"],
+                shown_at=row["shown_at"],
+                answered_at=row["answered_at"],
+            ),
+        )
+        for row in await store.helped_on_drafts(db, since, until)
+    ]
+    filed = [
+        deflection.Filed(r["requester_id"], r["category_id"], r["registered_at"])
+        for r in await store.filed_by(db, list({a.user_id for _, a in answers}), since)
+    ]
+    filed_by_user: dict[UUID, list[deflection.Filed]] = defaultdict(list)
+    for incident in filed:
+        filed_by_user[incident.requester_id].append(incident)
+    deflected = [
+        (article_id, answer)
+        for article_id, answer in answers
+        if deflection.deflected(answer, filed_by_user[answer.user_id])
+    ]
+    per_article: dict[UUID, int] = defaultdict(int)
+    for article_id, _ in deflected:
+        per_article[article_id] += 1
+
+    counts = await store.article_counts(db, since, until)
+    titles = await store.titles(db, [r["article_id"] for r in counts], request.locale)
+    articles = sorted(
+        (
+            ArticleReportRow(
+                article_id=r["article_id"],
+                title=titles.get(r["article_id"], ""),
+                shown=r["shown"],
+                rated=r["rated"],
+                helped=r["helped"],
+                helped_share=figures.share(r["helped"], r["rated"]),
+                deflections=per_article[r["article_id"]],
+            )
+            for r in counts
+        ),
+        key=lambda row: (-row.shown, str(row.article_id)),
+    )
+
+    activity: dict[UUID, list[fcr.Activity]] = defaultdict(list)
+    for r in await store.activity_of(db, since, until):
+        activity[r["incident_id"]].append(fcr.Activity(r["at"], r["kind"]))
+    tree = await store.categories(db)
+    parents = {r["category_id"]: r["parent_id"] for r in tree}
+    names = {r["category_id"]: (r["name"], tuple(r["path"])) for r in tree}
+    rows = figures.by_category(
+        [(r["incident_id"], r["category_id"]) for r in await store.incidents_in(db, since, until)],
+        activity,
+        [(a.category_id, a.user_id, a.shown_at.date()) for _, a in deflected],
+        parents,
+        [(r["category_id"], r["article_id"]) for r in await store.helpful_bindings(db)],
+    )
+
+    def view(row: figures.CategoryFigures) -> CategoryReportRow:
+        name, path = names.get(row.category_id, (str(row.category_id), ()))
+        return CategoryReportRow(
+            category_id=row.category_id,
+            name=name,
+            path=path,
+            requests=row.requests,
+            resolved=row.resolved,
+            first_contact=row.first_contact,
+            fcr_rate=row.fcr_rate,
+            deflections=row.deflections,
+            deflected_share=row.deflected_share,
+            helpful_articles=row.helpful_articles,
+        )
+
+    return KnowledgeReportView(
+        since=since,
+        until=until,
+        articles=tuple(articles),
+        categories=tuple(view(r) for r in rows),
+        gaps=tuple(view(r) for r in figures.gaps(rows, request.gap_requests)),
+    )

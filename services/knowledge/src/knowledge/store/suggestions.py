@@ -1,0 +1,235 @@
+"""Suggestions: the candidates for a request being filed, each suggestion shown (with
+the article's counter), and the feedback on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+from desk_contracts.enums import Locale, Visibility
+
+from ..domain.ranking import Candidate
+from . import Db
+
+# How many articles the database offers the ranking at most: every bound one that
+# matches, and the most relevant others.
+CANDIDATE_POOL = 100
+
+
+@dataclass(frozen=True)
+class Found:
+    candidate: Candidate
+    version: int
+    visibility: Visibility
+    locale: Locale
+    title: str
+    excerpt: str
+    body_html: str
+
+
+async def ancestry(db: Db, category_id: UUID) -> list[UUID]:
+    """The node and its ancestors, the node first (empty when the node is unknown)."""
+    rows = await db.fetch(
+        """
+        WITH RECURSIVE up(category_id, parent_id, depth) AS (
+            SELECT category_id, parent_id, 0 FROM categories WHERE category_id = $1
+            UNION ALL
+            SELECT c.category_id, c.parent_id, up.depth + 1
+            FROM categories c JOIN up ON c.category_id = up.parent_id
+            WHERE up.depth < 32
+        )
+        SELECT category_id FROM up ORDER BY depth
+        """,
+        category_id,
+    )
+    return [row["category_id"] for row in rows]
+
+
+async def candidates(
+    db: Db,
+    *,
+    locales: list[Locale],
+    preferred: Locale,
+    visibilities: tuple[str, ...],
+    nodes: list[UUID],
+    q: str | None,
+) -> list[Found]:
+    """Published articles with a text in one of `locales` that are bound to one of
+    `nodes` (the asked category and its ancestors, nearest first) or whose text matches
+    `q` (any of its words, stemmed in the text's language); one text per article, the
+    `preferred` language's when it has one."""
+    rows = await db.fetch(
+        """
+        WITH asked AS (
+            SELECT NULLIF(replace(plainto_tsquery('russian', coalesce($5, ''))::text,
+                                  ' & ', ' | '), '')::tsquery AS ru,
+                   NULLIF(replace(plainto_tsquery('english', coalesce($5, ''))::text,
+                                  ' & ', ' | '), '')::tsquery AS en
+        ),
+        bound AS (
+            SELECT c.article_id, min(array_position($4::uuid[], c.category_id)) - 1 AS distance
+            FROM article_categories c
+            WHERE c.category_id = ANY($4::uuid[])
+            GROUP BY c.article_id
+        ),
+        texts AS (
+            SELECT t.article_id, t.locale, t.title, t.excerpt, t.body_html,
+                coalesce(ts_rank(t.search, CASE t.locale WHEN 'ru' THEN asked.ru
+                                                         ELSE asked.en END, 32), 0)
+                    AS relevance,
+                b.distance
+            FROM article_texts t
+            CROSS JOIN asked
+            LEFT JOIN bound b ON b.article_id = t.article_id
+            WHERE t.locale = ANY($1::text[])
+              AND (b.article_id IS NOT NULL
+                   OR t.search @@ CASE t.locale WHEN 'ru' THEN asked.ru ELSE asked.en END)
+        ),
+        best AS (
+            SELECT DISTINCT ON (texts.article_id) texts.*
+            FROM texts
+            ORDER BY texts.article_id, (texts.locale = $2) DESC, texts.relevance DESC
+        )
+        SELECT best.*, a.version, a.visibility, s.rated, s.helped
+        FROM best
+        JOIN articles a ON a.article_id = best.article_id
+        JOIN article_stats s ON s.article_id = best.article_id
+        WHERE a.status = 'published' AND a.visibility = ANY($3::text[])
+        ORDER BY best.distance IS NULL, best.relevance DESC, best.article_id
+        LIMIT $6
+        """,
+        [locale.value for locale in locales],
+        preferred.value,
+        list(visibilities),
+        nodes,
+        q,
+        CANDIDATE_POOL,
+    )
+    return [
+        Found(
+            candidate=Candidate(
+                article_id=row["article_id"],
+                distance=row["distance"],
+                relevance=float(row["relevance"]),
+                rated=row["rated"],
+                helped=row["helped"],
+            ),
+            version=row["version"],
+            visibility=Visibility(row["visibility"]),
+            locale=Locale(row["locale"]),
+            title=row["title"],
+            excerpt=row["excerpt"],
+            body_html=row["body_html"],
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Shown:
+    suggestion_id: UUID
+    article_id: UUID
+    version: int
+    rank: int
+    locale: Locale
+
+
+async def record_shown(
+    conn: asyncpg.Connection,
+    shown: list[Shown],
+    *,
+    user_id: UUID,
+    role: str,
+    organization_id: UUID | None,
+    incident_id: UUID | None,
+    category_id: UUID | None,
+    query: str | None,
+) -> None:
+    if not shown:
+        return
+    await conn.execute(
+        """
+        INSERT INTO suggestions (suggestion_id, article_id, version, rank, locale, user_id,
+            role, organization_id, incident_id, category_id, query)
+        SELECT s.id, s.article_id, s.version, s.rank, s.locale, $6, $7, $8, $9, $10, $11
+        FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[], $5::text[])
+            AS s(id, article_id, version, rank, locale)
+        """,
+        [s.suggestion_id for s in shown],
+        [s.article_id for s in shown],
+        [s.version for s in shown],
+        [s.rank for s in shown],
+        [s.locale.value for s in shown],
+        user_id,
+        role,
+        organization_id,
+        incident_id,
+        category_id,
+        query,
+    )
+    # In article id order: two suggestions at once never wait on each other in a cycle.
+    await conn.execute(
+        """
+        UPDATE article_stats SET shown = shown + 1
+        WHERE article_id IN (SELECT unnest($1::uuid[]) ORDER BY 1)
+        """,
+        sorted({s.article_id for s in shown}),
+    )
+
+
+@dataclass(frozen=True)
+class StoredSuggestion:
+    suggestion_id: UUID
+    article_id: UUID
+    version: int
+    rank: int
+    locale: Locale
+    user_id: UUID
+    helped: bool | None
+    shown_at: datetime
+
+
+async def get_for_update(conn: asyncpg.Connection, suggestion_id: UUID) -> StoredSuggestion | None:
+    row = await conn.fetchrow(
+        "SELECT suggestion_id, article_id, version, rank, locale, user_id, helped, shown_at "
+        "FROM suggestions WHERE suggestion_id = $1 FOR UPDATE",
+        suggestion_id,
+    )
+    if row is None:
+        return None
+    return StoredSuggestion(**{**dict(row), "locale": Locale(row["locale"])})
+
+
+async def answer(
+    conn: asyncpg.Connection,
+    suggestion: StoredSuggestion,
+    helped: bool,
+    rated_delta: int,
+    helped_delta: int,
+) -> None:
+    await conn.execute(
+        "UPDATE suggestions SET helped = $2, answered_at = now() WHERE suggestion_id = $1",
+        suggestion.suggestion_id,
+        helped,
+    )
+    if rated_delta or helped_delta:
+        await conn.execute(
+            "UPDATE article_stats SET rated = rated + $2, helped = helped + $3 "
+            "WHERE article_id = $1",
+            suggestion.article_id,
+            rated_delta,
+            helped_delta,
+        )
+
+
+async def article_text(db: Db, article_id: UUID, locale: Locale) -> asyncpg.Record | None:
+    """The article's text in `locale`, else its other one."""
+    return await db.fetchrow(
+        "SELECT t.locale, t.title, t.excerpt, t.body_html, a.visibility FROM article_texts t "
+        "JOIN articles a ON a.article_id = t.article_id WHERE t.article_id = $1 "
+        "ORDER BY (t.locale = $2) DESC LIMIT 1",
+        article_id,
+        locale.value,
+    )
