@@ -27,6 +27,8 @@ from .domain.categories import api as categories_api
 from .domain.categories import pages as categories_pages
 from .domain.incidents import api as incidents_api
 from .domain.incidents import pages as incidents_pages
+from .domain.knowledge import api as knowledge_api
+from .domain.knowledge import pages as knowledge_pages
 from .domain.notifications import api as notifications_api
 from .domain.ops import api as ops_api
 from .domain.packages import api as packages_api
@@ -64,6 +66,9 @@ CONTROLLERS = [
     sla_api.SlaReportController,
     staffing_api.StaffingController,
     packages_api.PackageController,
+    knowledge_api.ArticleController,
+    knowledge_api.SuggestionController,
+    knowledge_api.KnowledgeReportController,
 ]
 
 # The portal: the door (login, logout, language) for anyone, the pages for a web
@@ -81,6 +86,7 @@ PORTAL = Router(
         *agents_pages.PAGES,
         *sla_pages.PAGES,
         *staffing_pages.PAGES,
+        *knowledge_pages.PAGES,
     ],
     guards=[signed_in_web],
     include_in_schema=False,

@@ -5,8 +5,8 @@ have changed any demo item since (a capacity, a name, an organization's contract
 Users and organizations are ours: a row is inserted only when absent, and its
 UserUpserted / OrganizationUpserted is announced only when it was (re-announcing the
 demo's version would overwrite the copies other services keep). Categories belong to
-intake and agent profiles to routing: each command is sent once, as `demo_seeded`
-records, all through the outbox in the seed's transaction.
+intake, agent profiles to routing and articles to knowledge: each command is sent once,
+as `demo_seeded` records, all through the outbox in the seed's transaction.
 """
 
 from __future__ import annotations
@@ -16,11 +16,17 @@ from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from desk_contracts.enums import Locale, Presence, Role, Scope
-from desk_contracts.messages import OrganizationUpserted, UpsertAgentProfile, UpsertCategory
+from desk_contracts.messages import (
+    OrganizationUpserted,
+    SeedArticle,
+    UpsertAgentProfile,
+    UpsertCategory,
+)
 from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
 
 from .accounts import User, hash_password
+from .domain.knowledge.demo import DEMO_ARTICLES
 
 log = get_logger(__name__)
 
@@ -199,6 +205,17 @@ async def seed_demo(service: Service) -> None:
                     capacity=capacity,
                     presence=Presence.ONLINE,
                     group_head_id=demo_id("user:helen"),
+                )
+            )
+        for article in DEMO_ARTICLES:
+            # Recorded on its own: a desk seeded before the knowledge base gets them now.
+            if not await _first_time(uow, f"article:{article.slug}"):
+                continue
+            await uow.publish(
+                SeedArticle(
+                    article_id=demo_id(f"article:{article.slug}"),
+                    spec=article.spec(category_id),
+                    author_id=demo_id("user:helen"),
                 )
             )
         sent = len(uow.end.outbox)

@@ -38,10 +38,18 @@ from ...web.forms import (
     words,
 )
 from ...web.render import render
-from ...web.views import CountRow, category_labels, category_tree, is_overdue, safe_next
+from ...web.views import (
+    CountRow,
+    category_labels,
+    category_tree,
+    is_overdue,
+    query_string,
+    safe_next,
+)
 from ..accounts.service import names_of, organization_name
 from ..agents.service import agent_board, assign_by_hand
 from ..categories.service import category_infos
+from ..knowledge import pages as knowledge_pages
 from ..packages.service import QuotaRefused
 from ..sla.service import deadlines_if_known
 from . import service
@@ -182,8 +190,17 @@ async def _new_form(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    suggest: bool = False,
 ) -> Response[str]:
     categories = await category_infos(rpc(request), user)
+    values = values or {"priority": Priority.NORMAL.value}
+    # The knowledge base's answers for what was chosen and typed so far ("Show answers",
+    # or back from saying whether one helped); the page works without JavaScript.
+    suggestions = None
+    if suggest:
+        suggestions = await knowledge_pages.suggestions_for(
+            request, user, values.get("category_id"), values.get("title")
+        )
     return render(
         request,
         "new_incident.html",
@@ -192,15 +209,26 @@ async def _new_form(
         categories=categories,
         labels=category_labels(categories),
         priorities=list(Priority),
-        values=values or {"priority": Priority.NORMAL.value},
+        values=values,
         errors=errors or {},
         form_key=uuid4(),
+        suggestions=suggestions,
+        suggest_next="/incidents/new"
+        + query_string({"category_id": values.get("category_id"), "title": values.get("title")}),
     )
 
 
 @get("/incidents/new", include_in_schema=False)
 async def new_incident_form(request: Request[Any, Any, Any]) -> Response[str]:
-    return await _new_form(request, principal(request))
+    query = request.query_params
+    if not (query.get("category_id") or query.get("title")):
+        return await _new_form(request, principal(request))
+    values = {
+        "priority": Priority.NORMAL.value,
+        "category_id": query.get("category_id") or "",
+        "title": (query.get("title") or "")[:300],
+    }
+    return await _new_form(request, principal(request), values=values, suggest=True)
 
 
 @post(
@@ -225,6 +253,8 @@ async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
                 k: fields.get(k, "") for k in ("title", "description", "category_id", "priority")
             }
             data = {k: v for k, v in values.items() if k != "priority" or v}
+            if fields.get("action") == "suggest":
+                return await _new_form(request, user, values=values, suggest=True)
             errors = field_errors(NewIncident, data, t)
             if not errors:  # else the form again, and the files were never handed over
                 created = await service.file_incident(

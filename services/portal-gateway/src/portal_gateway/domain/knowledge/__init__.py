@@ -1,0 +1,1 @@
+"""The knowledge base (SPEC §11): knowledge owns articles, suggestions and the report."""

@@ -1,0 +1,125 @@
+"""The portal's knowledge pages: the knowledge base to search and browse by category,
+one article, the answer to a suggestion (helped / did not help), and the suggestions
+shown beside the new-incident form."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from desk_contracts.enums import Locale
+from desk_contracts.messages import Suggestions
+from desk_runtime.rpc import RemoteFailure
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect
+
+from ...accounts import User
+from ...deps import principal, rpc
+from ...web.forms import back, parse_uuid, words
+from ...web.render import language_of, render
+from ...web.views import safe_next
+from ..categories.service import category_infos
+from . import service
+
+PAGE_SIZE = 25
+
+
+def locale_of(request: Request[Any, Any, Any], user: User) -> Locale:
+    return Locale(language_of(request, user.locale.value))
+
+
+async def suggestions_for(
+    request: Request[Any, Any, Any], user: User, category_id: str | None, text: str | None
+) -> Suggestions | None:
+    """What the new-incident form shows beside itself for the category and text typed so
+    far (None when there is nothing to ask with)."""
+    category = parse_uuid(category_id)
+    q = " ".join((text or "").split())[:500] or None
+    if category is None and q is None:
+        return None
+    return await service.suggestions(
+        rpc(request), user, locale_of(request, user), category_id=category, q=q
+    )
+
+
+@get("/kb", include_in_schema=False)
+async def knowledge_page(request: Request[Any, Any, Any]) -> Response[str]:
+    user = principal(request)
+    query = request.query_params
+    q = " ".join((query.get("q") or "").split())[:500] or None
+    category_id = parse_uuid(query.get("category_id"))
+    try:
+        page = max(1, int(query.get("page") or 1))
+    except ValueError:
+        page = 1
+    found = await service.articles(
+        rpc(request),
+        user,
+        locale_of(request, user),
+        q=q,
+        category_id=category_id,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    categories = await category_infos(rpc(request), user)
+    return render(
+        request,
+        "kb.html",
+        user=user,
+        found=found,
+        q=q or "",
+        category_id=str(category_id) if category_id else "",
+        categories=categories,
+        names={c.category_id: c.name for c in categories},
+        page=page,
+        pages=max(1, -(-found.total // PAGE_SIZE)),
+    )
+
+
+@get("/kb/{article_id:uuid}", include_in_schema=False)
+async def article_page(request: Request[Any, Any, Any], article_id: UUID) -> Response[str]:
+    user = principal(request)
+    try:
+        article = await service.article(rpc(request), user, article_id)
+    except RemoteFailure as error:
+        if error.failure.status == 404:
+            raise NotFoundException("article not found") from error
+        raise
+    locale = locale_of(request, user)
+    text = next((t for t in article.texts if t.locale is locale), article.texts[0])
+    categories = await category_infos(rpc(request), user)
+    names = {c.category_id: c.name for c in categories}
+    return render(
+        request,
+        "kb_article.html",
+        user=user,
+        article=article,
+        text=text,
+        bound=[names.get(str(c), str(c)) for c in article.category_ids],
+    )
+
+
+@post("/kb/suggestions/{suggestion_id:uuid}/feedback", include_in_schema=False)
+async def suggestion_feedback(request: Request[Any, Any, Any], suggestion_id: UUID) -> Redirect:
+    """The *helped* / *did not help* buttons beside a suggestion; back to the page."""
+    user = principal(request)
+    t = words(request, user)
+    form = await request.form()
+    helped = form.get("helped") == "1"
+    target = safe_next(str(form.get("next") or ""), "/kb")
+    try:
+        await service.feedback(rpc(request), user, suggestion_id, helped, locale_of(request, user))
+    except RemoteFailure as error:
+        if error.failure.status == 404:
+            raise NotFoundException("suggestion not found") from error
+        raise
+    message = (
+        t("Glad it helped. You need not file an incident.")
+        if helped
+        else t("Thank you: we will improve it.")
+    )
+    return back(target, message)
+
+
+PAGES = [knowledge_page, article_page, suggestion_feedback]

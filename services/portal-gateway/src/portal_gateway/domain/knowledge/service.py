@@ -1,0 +1,176 @@
+"""Knowledge base use cases: articles, suggestions and feedback, the report. Knowledge
+owns all of it; the gateway asks with the principal and the reader's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from desk_contracts.enums import Locale, Role, Visibility
+from desk_contracts.messages import (
+    ArticleChanges,
+    ArticlePage,
+    ArticleSpec,
+    ArticleText,
+    ArticleVersions,
+    ArticleView,
+    CreateArticle,
+    GetArticle,
+    KnowledgeReport,
+    KnowledgeReportView,
+    ListArticles,
+    ListArticleVersions,
+    SuggestArticles,
+    SuggestionFeedback,
+    Suggestions,
+    SuggestionView,
+    UpdateArticle,
+)
+from desk_runtime.rpc import RpcClient
+from pydantic import ValidationError
+
+from ...accounts import User
+from ...deps import field_error
+from .schemas import ArticlePatch, NewArticle
+
+# Who edits articles and reads the report.
+EDITORS = frozenset({Role.ADMIN, Role.HEAD})
+
+
+def _texts(items: list[object]) -> tuple[ArticleText, ...]:
+    return tuple(ArticleText.model_validate(item, from_attributes=True) for item in items)
+
+
+def _spec(data: NewArticle) -> ArticleSpec:
+    try:
+        return ArticleSpec(
+            texts=_texts(list(data.texts)),
+            visibility=data.visibility,
+            status=data.status,
+            category_ids=tuple(data.category_ids),
+            keywords=tuple(data.keywords),
+        )
+    except ValidationError as error:  # one text per language
+        raise field_error("texts", "one text per language") from error
+
+
+def _changes(data: ArticlePatch) -> ArticleChanges:
+    try:
+        return ArticleChanges(
+            texts=_texts(list(data.texts)) if data.texts is not None else None,
+            visibility=data.visibility,
+            status=data.status,
+            category_ids=tuple(data.category_ids) if data.category_ids is not None else None,
+            keywords=tuple(data.keywords) if data.keywords is not None else None,
+            expected_version=data.expected_version,
+        )
+    except ValidationError as error:
+        raise field_error("texts", "one text per language") from error
+
+
+async def create_article(client: RpcClient, user: User, data: NewArticle) -> ArticleView:
+    return await client.ask_as(
+        CreateArticle(principal=user.principal, spec=_spec(data)), ArticleView
+    )
+
+
+async def update_article(
+    client: RpcClient, user: User, article_id: UUID, data: ArticlePatch
+) -> ArticleView:
+    return await client.ask_as(
+        UpdateArticle(principal=user.principal, article_id=article_id, changes=_changes(data)),
+        ArticleView,
+    )
+
+
+async def article(client: RpcClient, user: User, article_id: UUID) -> ArticleView:
+    return await client.ask_as(
+        GetArticle(principal=user.principal, article_id=article_id), ArticleView
+    )
+
+
+async def versions(client: RpcClient, user: User, article_id: UUID) -> ArticleVersions:
+    return await client.ask_as(
+        ListArticleVersions(principal=user.principal, article_id=article_id), ArticleVersions
+    )
+
+
+async def articles(
+    client: RpcClient,
+    user: User,
+    locale: Locale,
+    *,
+    q: str | None = None,
+    category_id: UUID | None = None,
+    status: str | None = None,
+    visibility: Visibility | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> ArticlePage:
+    return await client.ask_as(
+        ListArticles(
+            principal=user.principal,
+            locale=locale,
+            q=q,
+            category_id=category_id,
+            status=status,
+            visibility=visibility,
+            limit=limit,
+            offset=offset,
+        ),
+        ArticlePage,
+    )
+
+
+async def suggestions(
+    client: RpcClient,
+    user: User,
+    locale: Locale,
+    *,
+    category_id: UUID | None = None,
+    q: str | None = None,
+    incident_id: UUID | None = None,
+    limit: int = 5,
+) -> Suggestions:
+    return await client.ask_as(
+        SuggestArticles(
+            principal=user.principal,
+            locale=locale,
+            category_id=category_id,
+            q=q,
+            incident_id=incident_id,
+            limit=limit,
+        ),
+        Suggestions,
+    )
+
+
+async def feedback(
+    client: RpcClient, user: User, suggestion_id: UUID, helped: bool, locale: Locale
+) -> SuggestionView:
+    return await client.ask_as(
+        SuggestionFeedback(
+            principal=user.principal, suggestion_id=suggestion_id, helped=helped, locale=locale
+        ),
+        SuggestionView,
+    )
+
+
+async def report(
+    client: RpcClient,
+    user: User,
+    locale: Locale,
+    since: datetime | None,
+    until: datetime | None,
+    gap_requests: int,
+) -> KnowledgeReportView:
+    return await client.ask_as(
+        KnowledgeReport(
+            principal=user.principal,
+            locale=locale,
+            since=since,
+            until=until,
+            gap_requests=gap_requests,
+        ),
+        KnowledgeReportView,
+    )

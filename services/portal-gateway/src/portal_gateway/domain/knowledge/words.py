@@ -1,0 +1,41 @@
+"""The knowledge area's words in Russian (keys are the English phrases)."""
+
+from __future__ import annotations
+
+RU: dict[str, str] = {
+    "Knowledge base": "База знаний",
+    "Search the knowledge base": "Поиск по базе знаний",
+    "Find": "Найти",
+    "All categories": "Все категории",
+    "No articles match.": "Подходящих статей нет.",
+    "{total} articles": "Статей: {total}",
+    "Updated": "Обновлено",
+    "Bound to": "Категории",
+    "Version": "Версия",
+    "internal": "внутренняя",
+    "public": "публичная",
+    "draft": "черновик",
+    "published": "опубликована",
+    "archived": "в архиве",
+    "Back to the knowledge base": "Назад к базе знаний",
+    "Answers that may help": "Ответы, которые могут помочь",
+    "Show answers": "Показать ответы",
+    "Choose a category or type the title to see answers that may help.": (
+        "Выберите категорию или введите тему — покажем ответы, которые могут помочь."
+    ),
+    "No answer fits yet: file the incident and we will help.": (
+        "Подходящих ответов пока нет: отправьте инцидент, и мы поможем."
+    ),
+    "Did this help?": "Это помогло?",
+    "Helped": "Помогло",
+    "Did not help": "Не помогло",
+    "You said it helped.": "Вы отметили, что это помогло.",
+    "You said it did not help.": "Вы отметили, что это не помогло.",
+    "Read the article": "Читать статью",
+    "Glad it helped. You need not file an incident.": (
+        "Рады, что помогло. Инцидент можно не отправлять."
+    ),
+    "Thank you: we will improve it.": "Спасибо, мы улучшим статью.",
+    "Knowledge base report": "Отчёт по базе знаний",
+    "admins and heads only": "только для администраторов и руководителей",
+}
