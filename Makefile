@@ -55,6 +55,7 @@ test-faults: deps infra
 bench: deps infra
 	$(UV) run --frozen python -m tests.bench.load $(BENCH_ARGS)
 	$(UV) run --frozen python -m tests.bench.incident_search
+	$(UV) run --frozen python -m tests.bench.kb_suggest
 	$(UV) run --frozen python -m tests.bench.sla_timers --timers 100000
 	$(UV) run --frozen python -m tests.bench.routing_assign --replay --rates 50 100 150 200 250 300
 

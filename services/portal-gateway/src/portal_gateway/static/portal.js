@@ -59,7 +59,73 @@
     });
   }
 
+  // The answers beside the new-incident form follow the category and the title as the
+  // client types (without JavaScript, "Show answers" does the same after a submit), and
+  // "helped" / "did not help" are answered in place.
+  function answerInPlace(root) {
+    const box = root.id === "kb-suggestions" ? root : root.querySelector("#kb-suggestions");
+    if (!box) return;
+    box.querySelectorAll('form[action^="/kb/suggestions/"]').forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        const data = new URLSearchParams(new FormData(form));
+        if (event.submitter && event.submitter.name) {
+          data.set(event.submitter.name, event.submitter.value);
+        }
+        fetch(form.action, {
+          method: "POST", body: data, credentials: "same-origin", redirect: "manual",
+        }).then(function (response) {
+          if (response.type !== "opaqueredirect" && !response.ok) { form.submit(); return; }
+          const note = document.createElement("p");
+          note.className = "muted";
+          note.setAttribute("role", "status");
+          note.setAttribute("data-testid", "kb-answered");
+          note.textContent = data.get("helped") === "1"
+            ? box.getAttribute("data-said-helped") : box.getAttribute("data-said-not-helped");
+          form.replaceWith(note);
+        }, function () { form.submit(); });
+      });
+    });
+  }
+
+  function liveSuggestions() {
+    const box = document.getElementById("kb-suggestions");
+    const form = document.querySelector('form[action="/incidents/new"]');
+    if (!box || !form) return;
+    const title = form.querySelector("#title");
+    const category = form.querySelector("#category_id");
+    if (!title || !category) return;
+    let timer = null;
+    let asked = "";
+    function refresh() {
+      const key = new URLSearchParams({
+        category_id: category.value, title: title.value.trim(),
+      }).toString();
+      if (key === asked) return;
+      asked = key;
+      fetch("/kb/suggest?" + key, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html === null || key !== asked) return;
+          const holder = document.createElement("div");
+          holder.innerHTML = html;
+          const fresh = holder.querySelector("#kb-suggestions");
+          const current = document.getElementById("kb-suggestions");
+          if (!fresh || !current) return;
+          current.replaceWith(fresh);
+          answerInPlace(fresh);
+        }, function () { /* the button still works */ });
+    }
+    title.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(refresh, 400);
+    });
+    category.addEventListener("change", refresh);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    answerInPlace(document);
+    liveSuggestions();
     localTimes();
     longEntries();
     selectAll();

@@ -18,7 +18,7 @@ from ...accounts import User
 from ...deps import principal, rpc
 from ...web.forms import back, parse_uuid, words
 from ...web.render import language_of, render
-from ...web.views import safe_next
+from ...web.views import query_string, safe_next
 from ..categories.service import category_infos
 from . import service
 
@@ -122,4 +122,20 @@ async def suggestion_feedback(request: Request[Any, Any, Any], suggestion_id: UU
     return back(target, message)
 
 
-PAGES = [knowledge_page, article_page, suggestion_feedback]
+@get("/kb/suggest", include_in_schema=False)
+async def suggestions_fragment(request: Request[Any, Any, Any]) -> Response[str]:
+    """The answers block of the new-incident form alone, for portal.js to refresh as
+    the client picks a category and types (the page does the same after a submit)."""
+    user = principal(request)
+    query = request.query_params
+    category_id, title = query.get("category_id") or "", (query.get("title") or "")[:300]
+    return render(
+        request,
+        "_kb_suggestions.html",
+        user=user,
+        suggestions=await suggestions_for(request, user, category_id, title),
+        suggest_next="/incidents/new" + query_string({"category_id": category_id, "title": title}),
+    )
+
+
+PAGES = [knowledge_page, article_page, suggestion_feedback, suggestions_fragment]

@@ -1,0 +1,278 @@
+"""Suggestion latency through the gateway over 20,000 articles and 100,000 recorded
+suggestions.
+
+    python -m tests.bench.kb_suggest [--articles 20000] [--suggestions 100000] [--requests 200]
+
+Starts the desk as processes in a namespace of its own with the demo data, seeds the
+knowledge database of that namespace directly with bulk SQL (the benchmark's fixture:
+articles in Russian and English bound to the demo categories, a tenth of them internal,
+with counters and a history of shown and answered suggestions), then times
+`GET /api/v1/kb/suggestions` as clients and as an agent, sequentially — each request also
+records its suggestions as shown — and reports p50/p95 (target p95 ≤ 30 ms). Prints a
+table and writes bench-results/kb_suggest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import time
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+from desk_contracts.topology import SERVICES
+from desk_runtime import loop as desk_loop
+from desk_runtime.supervisor import ProcessGroup
+from desk_runtime.testing import (
+    drop_namespace,
+    environment_for,
+    free_port_block,
+    infrastructure,
+    new_namespace,
+    settings_for,
+    smtp_server,
+    wait_until,
+)
+from portal_gateway.seed import DEMO_PASSWORD, category_id, demo_id
+
+from .incident_search import EN_WORDS, RU_WORDS, connect, percentiles
+
+RESULTS = Path("bench-results")
+TARGET_P95_MS = 30.0
+
+ARTICLES_SQL = """
+WITH cats AS (
+    SELECT category_id, row_number() OVER (ORDER BY path) - 1 AS k, count(*) OVER () AS total
+    FROM categories
+)
+INSERT INTO articles (article_id, version, visibility, status, keywords, updated_at)
+SELECT md5('bench-article-' || n)::uuid, 1,
+    CASE WHEN n % 10 = 0 THEN 'internal' ELSE 'public' END,
+    CASE WHEN n % 20 = 1 THEN 'draft' ELSE 'published' END,
+    ARRAY[($2::text[])[1 + n % 16], ($3::text[])[1 + n % 16]],
+    now() - (n || ' minutes')::interval
+FROM generate_series(1, $1::int) AS n
+"""
+
+TEXTS_SQL = """
+INSERT INTO article_texts (article_id, locale, title, body, body_html, excerpt, keywords)
+SELECT md5('bench-article-' || n)::uuid, l.locale, t.title, t.body, '<p>' || t.body || '</p>',
+    t.body, ($2::text[])[1 + n % 16] || ' ' || ($3::text[])[1 + n % 16]
+FROM generate_series(1, $1::int) AS n
+CROSS JOIN (VALUES ('en'), ('ru')) AS l(locale)
+CROSS JOIN LATERAL (
+    SELECT
+        CASE WHEN l.locale = 'en'
+            THEN initcap(($2::text[])[1 + n % 16]) || ' ' || ($2::text[])[1 + (n / 16) % 16]
+                 || ' does not work #' || n
+            ELSE initcap(($3::text[])[1 + n % 16]) || ' ' || ($3::text[])[1 + (n / 16) % 16]
+                 || ' не работает №' || n
+        END AS title,
+        CASE WHEN l.locale = 'en'
+            THEN 'Check the ' || ($2::text[])[1 + (n / 7) % 16] || ' and restart the '
+                 || ($2::text[])[1 + (n / 11) % 16] || '. Then try the '
+                 || ($2::text[])[1 + (n / 13) % 16] || ' again.'
+            ELSE 'Проверьте ' || ($3::text[])[1 + (n / 7) % 16] || ' и перезапустите '
+                 || ($3::text[])[1 + (n / 11) % 16] || '. Затем повторите '
+                 || ($3::text[])[1 + (n / 13) % 16] || '.'
+        END AS body
+) AS t
+WHERE l.locale = 'ru' OR n % 3 <> 0
+"""
+
+BINDINGS_SQL = """
+WITH cats AS (
+    SELECT category_id, row_number() OVER (ORDER BY path) - 1 AS k, count(*) OVER () AS total
+    FROM categories
+)
+INSERT INTO article_categories (article_id, category_id)
+SELECT md5('bench-article-' || n)::uuid, cats.category_id
+FROM generate_series(1, $1::int) AS n JOIN cats ON cats.k = n % cats.total
+"""
+
+STATS_SQL = """
+INSERT INTO article_stats (article_id, shown, rated, helped)
+SELECT md5('bench-article-' || n)::uuid, 0, 0, 0 FROM generate_series(1, $1::int) AS n
+"""
+
+VERSIONS_SQL = """
+INSERT INTO article_versions (article_id, version, snapshot)
+SELECT a.article_id, 1, jsonb_build_object(
+    'texts', (SELECT jsonb_agg(jsonb_build_object('locale', t.locale, 'title', t.title,
+                                                  'body', t.body) ORDER BY t.locale DESC)
+              FROM article_texts t WHERE t.article_id = a.article_id),
+    'visibility', a.visibility, 'status', a.status,
+    'category_ids', (SELECT coalesce(jsonb_agg(c.category_id), '[]'::jsonb)
+                     FROM article_categories c WHERE c.article_id = a.article_id),
+    'keywords', to_jsonb(a.keywords))
+FROM articles a
+WHERE NOT EXISTS (SELECT 1 FROM article_versions v WHERE v.article_id = a.article_id)
+"""
+
+SUGGESTIONS_SQL = """
+INSERT INTO suggestions (suggestion_id, article_id, version, user_id, role, rank, locale,
+    category_id, shown_at, helped, answered_at)
+SELECT md5('bench-suggestion-' || s)::uuid, md5('bench-article-' || (1 + s % $2))::uuid, 1,
+    md5('bench-user-' || s % 700)::uuid, 'client', 1 + s % 5, 'ru',
+    c.category_id, now() - (s || ' seconds')::interval,
+    CASE WHEN s % 3 = 0 THEN NULL ELSE s % 5 < 3 END,
+    CASE WHEN s % 3 = 0 THEN NULL ELSE now() - (s || ' seconds')::interval END
+FROM generate_series(1, $1::int) AS s
+JOIN article_categories c ON c.article_id = md5('bench-article-' || (1 + s % $2))::uuid
+"""
+
+COUNTERS_SQL = """
+UPDATE article_stats s SET shown = x.shown, rated = x.rated, helped = x.helped
+FROM (SELECT article_id, count(*) AS shown, count(helped) AS rated,
+             count(*) FILTER (WHERE helped) AS helped
+      FROM suggestions GROUP BY article_id) x
+WHERE x.article_id = s.article_id
+"""
+
+
+async def seed(dsn: str, articles: int, suggestions: int) -> float:
+    started = time.perf_counter()
+    conn = await connect(dsn)
+    try:
+        await conn.execute(ARTICLES_SQL, articles, EN_WORDS, RU_WORDS)
+        await conn.execute(TEXTS_SQL, articles, EN_WORDS, RU_WORDS)
+        await conn.execute(BINDINGS_SQL, articles)
+        await conn.execute(STATS_SQL, articles)
+        await conn.execute(VERSIONS_SQL)
+        await conn.execute(SUGGESTIONS_SQL, suggestions, articles)
+        await conn.execute(COUNTERS_SQL)
+        for table in ("articles", "article_texts", "article_categories", "article_stats"):
+            await conn.execute(f"VACUUM ANALYZE {table}")
+        await conn.execute("VACUUM ANALYZE suggestions")
+    finally:
+        await conn.close()
+    return time.perf_counter() - started
+
+
+def scenarios() -> list[tuple[str, str, dict[str, str]]]:
+    hardware = str(category_id(("fault", "hardware")))
+    crash = str(category_id(("fault", "software", "crash")))
+    return [
+        ("client EN: category + text", "alice", {"category_id": hardware, "q": "printer crash"}),
+        ("client RU: text only", "carl", {"q": "принтер не печатает"}),
+        ("client RU: category + text", "carl", {"category_id": crash, "q": "ошибка обновление"}),
+        ("client EN: category only (deep node)", "alice", {"category_id": crash}),
+        ("agent: category + text", "anna", {"category_id": hardware, "q": "scanner network"}),
+    ]
+
+
+async def measure(base_url: str, requests: int) -> list[dict[str, Any]]:
+    rows = []
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        tokens = {}
+        for user in ("alice", "carl", "anna"):
+            r = await http.post(
+                "/api/v1/auth/token", json={"username": user, "password": DEMO_PASSWORD}
+            )
+            r.raise_for_status()
+            tokens[user] = r.json()["access_token"]
+        for name, user, params in scenarios():
+            headers = {"authorization": f"Bearer {tokens[user]}"}
+            for _ in range(5):  # warm caches and connections
+                await http.get("/api/v1/kb/suggestions", params=params, headers=headers)
+            samples, found = [], 0
+            for _ in range(requests):
+                started = time.perf_counter()
+                r = await http.get("/api/v1/kb/suggestions", params=params, headers=headers)
+                samples.append(time.perf_counter() - started)
+                r.raise_for_status()
+                found = len(r.json()["items"])
+            rows.append({"scenario": name, "suggested": found, **percentiles(samples)})
+    return rows
+
+
+async def run(articles: int, suggestions: int, requests: int, log: IO[str]) -> dict[str, Any]:
+    with infrastructure() as infra, smtp_server(keep=False) as (smtp_port, _):
+        settings = settings_for(
+            infra,
+            new_namespace("b"),
+            http_port=free_port_block(len(SERVICES)),
+            smtp_port=smtp_port,
+            demo=True,
+            admin_password="bench-admin-password",
+            log_level="WARNING",
+            blob_dir=str(Path("var") / "bench-blobs"),
+        )
+        group = ProcessGroup(env=environment_for(settings), output=log)
+        base_url = f"http://127.0.0.1:{settings.http_port}"
+        try:
+            for service in SERVICES:
+                await group.start_service(service)
+
+            async def ready() -> bool:
+                async with httpx.AsyncClient(timeout=5) as http:
+                    with contextlib.suppress(httpx.TransportError):
+                        checks = [
+                            await http.get(f"http://127.0.0.1:{settings.service_port(s)}/readyz")
+                            for s in SERVICES
+                        ]
+                        return all(c.status_code == 200 for c in checks)
+                return False
+
+            await wait_until(ready, timeout=90, interval=0.3)
+
+            async def demo_seeded() -> bool:
+                conn = await connect(settings.database_url("knowledge"))
+                try:
+                    return bool(
+                        await conn.fetchval(
+                            "SELECT (SELECT count(*) >= 8 FROM categories) "
+                            "AND EXISTS (SELECT 1 FROM articles WHERE article_id = $1)",
+                            demo_id("article:printer-invoices"),
+                        )
+                    )
+                finally:
+                    await conn.close()
+
+            await wait_until(demo_seeded, timeout=60, interval=0.3)
+            seconds = await seed(settings.database_url("knowledge"), articles, suggestions)
+            rows = await measure(base_url, requests)
+        finally:
+            await group.stop_all()
+            await drop_namespace(settings)
+    return {
+        "articles": articles,
+        "suggestions": suggestions,
+        "requests_per_scenario": requests,
+        "seed_seconds": round(seconds, 1),
+        "target_p95_ms": TARGET_P95_MS,
+        "scenarios": rows,
+    }
+
+
+def print_table(result: dict[str, Any]) -> None:
+    print(
+        f"\nKnowledge suggestions through the gateway — {result['articles']:,} articles, "
+        f"{result['suggestions']:,} recorded suggestions, {result['requests_per_scenario']} "
+        f"sequential requests per scenario (target p95 ≤ {result['target_p95_ms']:g} ms)\n"
+    )
+    print(f"{'scenario':40} {'shown':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for row in result["scenarios"]:
+        print(
+            f"{row['scenario']:40} {row['suggested']:>6} {row['p50_ms']:>8} "
+            f"{row['p95_ms']:>8} {row['max_ms']:>8}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=20_000)
+    parser.add_argument("--suggestions", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    with (RESULTS / "kb_suggest.log").open("w") as log:
+        result = desk_loop.run(run(args.articles, args.suggestions, args.requests, log))
+    print_table(result)
+    (RESULTS / "kb_suggest.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
