@@ -221,3 +221,71 @@ async def test_editors_write_and_version_articles_others_are_refused(desk: Runni
 
     listed = await call(desk, alice, "GET", "/api/v1/kb/articles", params={"q": "scanner"})
     assert article_id in {i["article_id"] for i in listed["items"]}
+
+
+async def web_login(desk: RunningDesk, http: Any, username: str) -> str:
+    """Signs in through the portal's form; the session's CSRF token for later forms."""
+    page = await http.get("/login")
+    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    signed_in = await http.post(
+        "/login", data={"username": username, "password": "demo-desk-2026", "csrf_token": token}
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    form = await http.get("/incidents/new")
+    csrf: str = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    return csrf
+
+
+async def test_the_portal_shows_answers_beside_the_form_without_javascript(
+    desk: RunningDesk,
+) -> None:
+    async with desk.client() as http:
+        csrf = await web_login(desk, http, "carl")
+        # "Show answers" submits the filing form itself: the form again, with answers.
+        shown = await http.post(
+            "/incidents/new",
+            files={"files": ("", b"", "application/octet-stream")},
+            data={
+                "csrf_token": csrf,
+                "form_key": "k",
+                "title": "Принтер не печатает",
+                "category_id": HARDWARE,
+                "priority": "normal",
+                "action": "suggest",
+            },
+        )
+        assert shown.status_code == 200, shown.text
+        assert "Ответы, которые могут помочь" in shown.text
+        assert "Принтер не печатает счета" in shown.text
+        assert "переустановка драйвера" not in shown.text
+        assert 'value="Принтер не печатает"' in shown.text
+        suggestion = shown.text.split('action="/kb/suggestions/', 1)[1].split("/", 1)[0]
+        answered = await http.post(
+            f"/kb/suggestions/{suggestion}/feedback",
+            data={"csrf_token": csrf, "helped": "1", "next": "/incidents/new"},
+        )
+        assert answered.status_code == 303
+        assert answered.headers["location"] == "/incidents/new"
+
+        # The knowledge page: search and browse by category, and one article.
+        listed = await http.get("/kb", params={"q": "принтер"})
+        assert listed.status_code == 200
+        assert "Принтер не печатает счета" in listed.text
+        browsed = await http.get("/kb", params={"category_id": HARDWARE})
+        assert "Принтер не печатает счета" in browsed.text
+        assert "переустановка драйвера" not in browsed.text
+        article = await http.get(f"/kb/{INVOICES}")
+        assert "<strong>бумага</strong>" in article.text
+        hidden = await http.get(f"/kb/{DRIVER_INTERNAL}")
+        assert hidden.status_code == 404
+        # The fragment portal.js refreshes as the client types.
+        live = await http.get("/kb/suggest", params={"title": "printer", "category_id": ""})
+        assert 'id="kb-suggestions"' in live.text
+        assert "The printer does not print invoices" in live.text or "Принтер" in live.text
+
+    async with desk.client() as http:
+        await web_login(desk, http, "helen")
+        report = await http.get("/reports/kb")
+        assert report.status_code == 200
+        assert "Knowledge base report" in report.text
+        assert "The printer does not print invoices" in report.text

@@ -21,6 +21,7 @@ from ...web.render import language_of, render
 from ...web.views import query_string, safe_next
 from ..categories.service import category_infos
 from . import service
+from .guards import editors_only
 
 PAGE_SIZE = 25
 
@@ -138,4 +139,12 @@ async def suggestions_fragment(request: Request[Any, Any, Any]) -> Response[str]
     )
 
 
-PAGES = [knowledge_page, article_page, suggestion_feedback, suggestions_fragment]
+@get("/reports/kb", include_in_schema=False, guards=[editors_only])
+async def report_page(request: Request[Any, Any, Any]) -> Response[str]:
+    """The heads' knowledge base report: gaps, categories and articles, with bars."""
+    user = principal(request)
+    report = await service.report(rpc(request), user, locale_of(request, user), None, None, 5)
+    return render(request, "kb_report.html", user=user, report=report)
+
+
+PAGES = [knowledge_page, article_page, suggestion_feedback, suggestions_fragment, report_page]

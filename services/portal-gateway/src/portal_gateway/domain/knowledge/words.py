@@ -37,5 +37,23 @@ RU: dict[str, str] = {
     ),
     "Thank you: we will improve it.": "Спасибо, мы улучшим статью.",
     "Knowledge base report": "Отчёт по базе знаний",
+    "Categories with many requests and no helpful article": (
+        "Категории с большим числом обращений и без полезной статьи"
+    ),
+    "{count} requests": "Обращений: {count}",
+    "No gaps: every busy category has an article that helped.": (
+        "Пробелов нет: в каждой загруженной категории есть статья, которая помогла."
+    ),
+    "By category": "По категориям",
+    "By article": "По статьям",
+    "Requests": "Обращения",
+    "First-contact resolution": "Решено с первого контакта",
+    "Deflected": "Обошлись без обращения",
+    "Deflected share": "Доля без обращения",
+    "Helpful articles": "Полезные статьи",
+    "Nothing in this period.": "За этот период ничего нет.",
+    "Article": "Статья",
+    "Shown": "Показано",
+    "Answered": "Ответов",
     "admins and heads only": "только для администраторов и руководителей",
 }
