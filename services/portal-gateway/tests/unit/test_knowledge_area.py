@@ -13,7 +13,7 @@ from portal_gateway.seed import DEMO_CATEGORIES, category_id
 from portal_gateway.web.i18n import translator
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "portal_gateway" / "templates" / "web"
-PAGES = ("kb.html", "kb_article.html", "_kb_suggestions.html", "kb_report.html")
+PAGES = ("kb.html", "kb_article.html", "_kb_suggestions.html", "kb_report.html", "incident.html")
 
 
 def phrases(template: str) -> set[str]:

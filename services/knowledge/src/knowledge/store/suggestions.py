@@ -63,10 +63,12 @@ async def candidates(
     rows = await db.fetch(
         """
         WITH asked AS (
-            SELECT NULLIF(replace(plainto_tsquery('russian', coalesce($5, ''))::text,
-                                  ' & ', ' | '), '')::tsquery AS ru,
-                   NULLIF(replace(plainto_tsquery('english', coalesce($5, ''))::text,
-                                  ' & ', ' | '), '')::tsquery AS en
+            SELECT CASE WHEN $5::text IS NULL THEN NULL
+                        ELSE NULLIF(replace(plainto_tsquery('russian', $5)::text, ' & ', ' | '),
+                                    '')::tsquery END AS ru,
+                   CASE WHEN $5::text IS NULL THEN NULL
+                        ELSE NULLIF(replace(plainto_tsquery('english', $5)::text, ' & ', ' | '),
+                                    '')::tsquery END AS en
         ),
         bound AS (
             SELECT c.article_id, min(array_position($4::uuid[], c.category_id)) - 1 AS distance

@@ -123,8 +123,23 @@
     category.addEventListener("change", refresh);
   }
 
+  // Staff insert a suggested article into the reply (the button shows only with script).
+  function insertArticles() {
+    const reply = document.getElementById("reply-text");
+    if (!reply) return;
+    document.querySelectorAll("[data-kb-insert]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        const text = button.getAttribute("data-kb-insert");
+        reply.value = reply.value ? reply.value.replace(/\s*$/, "") + "\n\n" + text : text;
+        reply.focus();
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     answerInPlace(document);
+    insertArticles();
     liveSuggestions();
     localTimes();
     longEntries();

@@ -321,6 +321,12 @@ async def incident_page(request: Request[Any, Any, Any], incident_id: UUID) -> R
         people.add(view.assignee_id)
     names = await names_of(pool, [p for p in people if p is not None])
     agents = await _agent_choices(request, client) if user.role.is_staff else []
+    # Staff see the knowledge base's articles for the incident beside it.
+    articles = None
+    if user.role.is_staff and view.status.is_open:
+        articles = await knowledge_pages.staff_suggestions(
+            request, user, incident_id, view.category_id, view.title
+        )
     now = datetime.now(UTC)
     return render(
         request,
@@ -340,6 +346,7 @@ async def incident_page(request: Request[Any, Any, Any], incident_id: UUID) -> R
         overdue=is_overdue(view.resolution_due, view.status, now),
         is_requester=view.requester_id == user.id,
         form_key=uuid4(),
+        articles=articles,
     )
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from desk_contracts.enums import Locale
 from desk_contracts.messages import Suggestions
-from desk_runtime.rpc import RemoteFailure
+from desk_runtime.rpc import RemoteFailure, ServiceUnavailable
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect
@@ -42,6 +42,24 @@ async def suggestions_for(
     return await service.suggestions(
         rpc(request), user, locale_of(request, user), category_id=category, q=q
     )
+
+
+async def staff_suggestions(
+    request: Request[Any, Any, Any], user: User, incident_id: UUID, category_id: UUID, title: str
+) -> Suggestions | None:
+    """The articles for an incident on its staff page; the page does without them when
+    knowledge cannot answer now."""
+    try:
+        return await service.suggestions(
+            rpc(request),
+            user,
+            locale_of(request, user),
+            category_id=category_id,
+            q=title[:500],
+            incident_id=incident_id,
+        )
+    except (RemoteFailure, ServiceUnavailable):
+        return None
 
 
 @get("/kb", include_in_schema=False)

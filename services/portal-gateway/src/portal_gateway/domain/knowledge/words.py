@@ -55,5 +55,7 @@ RU: dict[str, str] = {
     "Article": "Статья",
     "Shown": "Показано",
     "Answered": "Ответов",
+    "Articles that may help": "Статьи, которые могут помочь",
+    "Insert into the reply": "Вставить в ответ",
     "admins and heads only": "только для администраторов и руководителей",
 }
