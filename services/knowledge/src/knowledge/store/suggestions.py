@@ -155,7 +155,8 @@ async def record_shown(
         """
         INSERT INTO suggestions (suggestion_id, article_id, version, rank, locale, user_id,
             role, organization_id, incident_id, category_id, query)
-        SELECT s.id, s.article_id, s.version, s.rank, s.locale, $6, $7, $8, $9, $10, $11
+        SELECT s.id, s.article_id, s.version, s.rank, s.locale, $6::uuid, $7::text,
+            $8::uuid, $9::uuid, $10::uuid, $11::text
         FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[], $5::text[])
             AS s(id, article_id, version, rank, locale)
         """,
@@ -171,11 +172,16 @@ async def record_shown(
         category_id,
         query,
     )
-    # In article id order: two suggestions at once never wait on each other in a cycle.
+    # Locked in article id order: two suggestions at once never wait on each other in a
+    # cycle.
     await conn.execute(
         """
-        UPDATE article_stats SET shown = shown + 1
-        WHERE article_id IN (SELECT unnest($1::uuid[]) ORDER BY 1)
+        WITH locked AS (
+            SELECT article_id FROM article_stats WHERE article_id = ANY($1::uuid[])
+            ORDER BY article_id FOR UPDATE
+        )
+        UPDATE article_stats s SET shown = s.shown + 1
+        FROM locked WHERE s.article_id = locked.article_id
         """,
         sorted({s.article_id for s in shown}),
     )
