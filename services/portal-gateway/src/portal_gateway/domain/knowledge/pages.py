@@ -34,14 +34,17 @@ async def suggestions_for(
     request: Request[Any, Any, Any], user: User, category_id: str | None, text: str | None
 ) -> Suggestions | None:
     """What the new-incident form shows beside itself for the category and text typed so
-    far (None when there is nothing to ask with)."""
+    far (None when there is nothing to ask with, or knowledge cannot answer now)."""
     category = parse_uuid(category_id)
     q = " ".join((text or "").split())[:500] or None
     if category is None and q is None:
         return None
-    return await service.suggestions(
-        rpc(request), user, locale_of(request, user), category_id=category, q=q
-    )
+    try:
+        return await service.suggestions(
+            rpc(request), user, locale_of(request, user), category_id=category, q=q
+        )
+    except (RemoteFailure, ServiceUnavailable):  # the form works without its answers
+        return None
 
 
 async def staff_suggestions(
