@@ -1,4 +1,4 @@
-"""Runs the five services (and the demo mail sink) as separate processes under one
+"""Runs the services (and the demo mail sink) as separate processes under one
 supervisor: readable interleaved logs, a child that dies is started again (the policy is
 `restart_policy`), one that keeps dying stops the desk with a non-zero exit, Ctrl-C or
 SIGTERM stops everything cleanly. A state file tells each child's pid and restarts.
