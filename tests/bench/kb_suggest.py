@@ -47,11 +47,12 @@ WITH cats AS (
     SELECT category_id, row_number() OVER (ORDER BY path) - 1 AS k, count(*) OVER () AS total
     FROM categories
 )
-INSERT INTO articles (article_id, version, visibility, status, keywords, updated_at)
+INSERT INTO articles (article_id, version, visibility, status, keywords, locales, updated_at)
 SELECT md5('bench-article-' || n)::uuid, 1,
     CASE WHEN n % 10 = 0 THEN 'internal' ELSE 'public' END,
     CASE WHEN n % 20 = 1 THEN 'draft' ELSE 'published' END,
     ARRAY[($2::text[])[1 + n % 16], ($3::text[])[1 + n % 16]],
+    CASE WHEN n % 3 = 0 THEN ARRAY['ru'] ELSE ARRAY['en', 'ru'] END,
     now() - (n || ' minutes')::interval
 FROM generate_series(1, $1::int) AS n
 """
@@ -92,11 +93,6 @@ SELECT md5('bench-article-' || n)::uuid, cats.category_id
 FROM generate_series(1, $1::int) AS n JOIN cats ON cats.k = n % cats.total
 """
 
-STATS_SQL = """
-INSERT INTO article_stats (article_id, shown, rated, helped)
-SELECT md5('bench-article-' || n)::uuid, 0, 0, 0 FROM generate_series(1, $1::int) AS n
-"""
-
 VERSIONS_SQL = """
 INSERT INTO article_versions (article_id, version, snapshot)
 SELECT a.article_id, 1, jsonb_build_object(
@@ -124,7 +120,7 @@ JOIN article_categories c ON c.article_id = md5('bench-article-' || (1 + s % $2)
 """
 
 COUNTERS_SQL = """
-UPDATE article_stats s SET shown = x.shown, rated = x.rated, helped = x.helped
+UPDATE articles s SET shown = x.shown, rated = x.rated, helped = x.helped
 FROM (SELECT article_id, count(*) AS shown, count(helped) AS rated,
              count(*) FILTER (WHERE helped) AS helped
       FROM suggestions GROUP BY article_id) x
@@ -139,11 +135,10 @@ async def seed(dsn: str, articles: int, suggestions: int) -> float:
         await conn.execute(ARTICLES_SQL, articles, EN_WORDS, RU_WORDS)
         await conn.execute(TEXTS_SQL, articles, EN_WORDS, RU_WORDS)
         await conn.execute(BINDINGS_SQL, articles)
-        await conn.execute(STATS_SQL, articles)
         await conn.execute(VERSIONS_SQL)
         await conn.execute(SUGGESTIONS_SQL, suggestions, articles)
         await conn.execute(COUNTERS_SQL)
-        for table in ("articles", "article_texts", "article_categories", "article_stats"):
+        for table in ("articles", "article_texts", "article_categories"):
             await conn.execute(f"VACUUM ANALYZE {table}")
         await conn.execute("VACUUM ANALYZE suggestions")
     finally:

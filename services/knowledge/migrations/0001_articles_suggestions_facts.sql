@@ -16,9 +16,17 @@ CREATE TABLE articles (
     visibility text NOT NULL CHECK (visibility IN ('public', 'internal')),
     status text NOT NULL CHECK (status IN ('draft', 'published', 'archived')),
     keywords text[] NOT NULL DEFAULT '{}',
+    -- The languages it has a text in (a suggestion filters by them before any text).
+    locales text[] NOT NULL DEFAULT '{}',
     author_id uuid,
     created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now()
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    -- How often it was shown and how often it helped, kept as suggestions are shown and
+    -- answered: the ranking reads them on every suggestion. (No index covers them, so
+    -- these updates stay heap-only.)
+    shown bigint NOT NULL DEFAULT 0,
+    rated bigint NOT NULL DEFAULT 0,
+    helped bigint NOT NULL DEFAULT 0
 );
 CREATE INDEX articles_updated ON articles (updated_at DESC, article_id);
 
@@ -62,15 +70,6 @@ CREATE TABLE article_versions (
     created_at timestamptz NOT NULL DEFAULT now(),
     snapshot jsonb NOT NULL,
     PRIMARY KEY (article_id, version)
-);
-
--- How often an article was shown and how often it helped, kept as suggestions are
--- shown and answered (the ranking reads them on every suggestion).
-CREATE TABLE article_stats (
-    article_id uuid PRIMARY KEY REFERENCES articles ON DELETE CASCADE,
-    shown bigint NOT NULL DEFAULT 0,
-    rated bigint NOT NULL DEFAULT 0,
-    helped bigint NOT NULL DEFAULT 0
 );
 
 CREATE TABLE suggestions (

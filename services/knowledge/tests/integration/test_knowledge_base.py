@@ -170,7 +170,7 @@ async def test_russian_stemming_finds_the_article_and_clients_get_only_public_pu
         (CLIENT.user_id, rank) for rank in range(1, len(ids) + 1)
     ]
     shown = await knowledge.pool.fetchval(
-        "SELECT shown FROM article_stats WHERE article_id = $1", invoices.article_id
+        "SELECT shown FROM articles WHERE article_id = $1", invoices.article_id
     )
     assert shown == 2
 
@@ -253,7 +253,7 @@ async def test_feedback_is_the_viewers_own_and_moves_the_ranking(
     )
     stats = {
         r["article_id"]: (r["rated"], r["helped"])
-        for r in await knowledge.pool.fetch("SELECT * FROM article_stats")
+        for r in await knowledge.pool.fetch("SELECT article_id, rated, helped FROM articles")
     }
     assert stats[winner.article_id] == (3, 3)
     assert stats[loser.article_id] == (4, 0)

@@ -93,3 +93,13 @@ def test_feedback_counters_follow_the_latest_answer(before: bool | None, now: bo
     # Counters before: rated counts an answer, helped a yes; after: the same for `now`.
     assert rated == (1 if before is None else 0)
     assert int(bool(before)) + helped == int(now)
+
+
+@given(st.lists(st.floats(0, 1, allow_nan=False), max_size=20), st.integers(1, 10))
+def test_any_word_is_tried_only_when_every_word_finds_too_few(
+    relevances: list[float], limit: int
+) -> None:
+    matching = sum(1 for r in relevances if r > 0)
+    assert ranking.too_few(relevances, limit) == (matching < limit)
+    # Bound articles found without the text (relevance 0) do not count as matches.
+    assert ranking.too_few([0.0] * 20, 1)

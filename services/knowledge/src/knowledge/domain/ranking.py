@@ -33,6 +33,14 @@ class Candidate:
         return self.distance is not None
 
 
+def too_few(relevances: Iterable[float], limit: int) -> bool:
+    """Whether the articles matching every typed word (those with a relevance) are too
+    few to suggest `limit`: then any word will do. All words first keeps a short
+    question's answers precise and the search narrow; a long description rarely has
+    every word in one article."""
+    return sum(1 for relevance in relevances if relevance > 0) < limit
+
+
 def helpfulness(helped: int, rated: int) -> float:
     """(helped + 1) / (rated + 2): in (0, 1), 0.5 before any answer."""
     helped = max(0, min(helped, rated))

@@ -41,28 +41,29 @@ def may_name_incident(principal: Principal, requester_id: UUID, organization_id:
 
 async def found_for(
     db: Db, request: SuggestArticles, category_id: UUID | None, q: str | None
-) -> list[store.Found]:
-    """Clients: public articles in their language, else in the other one when none in
-    theirs fits. Staff: public and internal ones, in their language where it exists."""
+) -> tuple[list[store.Found], list[Locale]]:
+    """The candidates and the languages they were found in. Clients: public articles in
+    their language, else in the other one when none in theirs fits. Staff: public and
+    internal ones in either language."""
     nodes = await store.ancestry(db, category_id) if category_id is not None else []
     if not nodes and q is None:
-        return []
+        return [], []
+    tries: list[tuple[list[Locale], tuple[str, ...]]]
     if request.principal.role.is_staff:
-        return await store.candidates(
-            db,
-            locales=list(Locale),
-            preferred=request.locale,
-            visibilities=("public", "internal"),
-            nodes=nodes,
-            q=q,
-        )
-    for locale in (request.locale, other(request.locale)):
+        tries = [(list(Locale), ("public", "internal"))]
+    else:
+        tries = [([request.locale], ("public",)), ([other(request.locale)], ("public",))]
+    for locales, visibilities in tries:
         found = await store.candidates(
-            db, locales=[locale], preferred=locale, visibilities=("public",), nodes=nodes, q=q
+            db, locales=locales, visibilities=visibilities, nodes=nodes, q=q
         )
+        if q is not None and ranking.too_few((f.candidate.relevance for f in found), request.limit):
+            found = await store.candidates(
+                db, locales=locales, visibilities=visibilities, nodes=nodes, q=q, any_word=True
+            )
         if found:
-            return found
-    return []
+            return found, locales
+    return [], []
 
 
 @handlers.answers(SuggestArticles)
@@ -79,16 +80,18 @@ async def suggest(request: SuggestArticles, service: Service) -> Suggestions:
                 raise NotFound("incident not found")
             category_id = category_id or incident["category_id"]
             q = q or incident["title"]
-    found = await found_for(service.pool, request, category_id, q)
+    found, locales = await found_for(service.pool, request, category_id, q)
     by_id = {f.candidate.article_id: f for f in found}
     ranked = ranking.rank((f.candidate for f in found), request.limit)
+    texts = await store.texts(service.pool, [c.article_id for c in ranked], locales, request.locale)
+    ranked = [c for c in ranked if c.article_id in texts]  # edited away meanwhile
     shown = [
         store.Shown(
             suggestion_id=uuid4(),
             article_id=candidate.article_id,
             version=by_id[candidate.article_id].version,
             rank=position,
-            locale=by_id[candidate.article_id].locale,
+            locale=texts[candidate.article_id].locale,
         )
         for position, candidate in enumerate(ranked, start=1)
     ]
@@ -111,9 +114,9 @@ async def suggest(request: SuggestArticles, service: Service) -> Suggestions:
                 version=s.version,
                 rank=s.rank,
                 locale=s.locale,
-                title=by_id[s.article_id].title,
-                excerpt=by_id[s.article_id].excerpt,
-                body_html=by_id[s.article_id].body_html,
+                title=texts[s.article_id].title,
+                excerpt=texts[s.article_id].excerpt,
+                body_html=texts[s.article_id].body_html,
                 visibility=by_id[s.article_id].visibility,
                 bound=by_id[s.article_id].candidate.bound,
             )

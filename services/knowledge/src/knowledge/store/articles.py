@@ -49,6 +49,10 @@ def state_of(data: dict[str, Any]) -> ArticleState:
     )
 
 
+def locales_of(state: ArticleState) -> list[str]:
+    return [text.locale.value for text in state.texts]
+
+
 async def known_categories(db: Db, ids: tuple[UUID, ...]) -> set[UUID]:
     rows = await db.fetch(
         "SELECT category_id FROM categories WHERE category_id = ANY($1::uuid[])", list(ids)
@@ -95,19 +99,20 @@ async def insert(
     """Version 1 of a new article; false (nothing written) when the id exists."""
     created = await conn.fetchval(
         """
-        INSERT INTO articles (article_id, version, visibility, status, keywords, author_id)
-        VALUES ($1, 1, $2, $3, $4, $5)
+        INSERT INTO articles (article_id, version, visibility, status, keywords, locales,
+            author_id)
+        VALUES ($1, 1, $2, $3, $4, $5, $6)
         ON CONFLICT (article_id) DO NOTHING RETURNING true
         """,
         article_id,
         state.visibility.value,
         state.status,
         list(state.keywords),
+        locales_of(state),
         author_id,
     )
     if not created:
         return False
-    await conn.execute("INSERT INTO article_stats (article_id) VALUES ($1)", article_id)
     await _write_current(conn, article_id, state)
     await _write_version(conn, article_id, 1, state, author_id)
     return True
@@ -143,7 +148,7 @@ async def update(
     await conn.execute(
         """
         UPDATE articles SET version = $2, visibility = $3, status = $4, keywords = $5,
-            author_id = $6, updated_at = now()
+            locales = $6, author_id = $7, updated_at = now()
         WHERE article_id = $1
         """,
         article_id,
@@ -151,6 +156,7 @@ async def update(
         state.visibility.value,
         state.status,
         list(state.keywords),
+        locales_of(state),
         author_id,
     )
     await _write_current(conn, article_id, state)

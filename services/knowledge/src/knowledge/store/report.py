@@ -102,9 +102,8 @@ async def helpful_bindings(db: Db) -> list[asyncpg.Record]:
         await db.fetch(
             """
             SELECT c.category_id, c.article_id FROM article_categories c
-            JOIN article_stats s ON s.article_id = c.article_id
             JOIN articles a ON a.article_id = c.article_id
-            WHERE s.helped > 0 AND a.status = 'published'
+            WHERE a.helped > 0 AND a.status = 'published'
             """
         )
     )

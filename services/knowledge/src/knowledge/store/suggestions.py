@@ -10,12 +10,12 @@ from uuid import UUID
 import asyncpg
 from desk_contracts.enums import Locale, Visibility
 
-from ..domain.ranking import Candidate
+from ..domain.ranking import HELPFULNESS_WEIGHT, Candidate
 from . import Db
 
-# How many articles the database offers the ranking at most: every bound one that
-# matches, and the most relevant others.
-CANDIDATE_POOL = 100
+# How many articles of each group (bound, found by the text alone) the database offers
+# the ranking at most: the best of each by the ranking's own score.
+CANDIDATE_POOL = 50
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,10 @@ class Found:
     candidate: Candidate
     version: int
     visibility: Visibility
+
+
+@dataclass(frozen=True)
+class Text:
     locale: Locale
     title: str
     excerpt: str
@@ -51,63 +55,70 @@ async def candidates(
     db: Db,
     *,
     locales: list[Locale],
-    preferred: Locale,
     visibilities: tuple[str, ...],
     nodes: list[UUID],
     q: str | None,
+    any_word: bool = False,
 ) -> list[Found]:
     """Published articles with a text in one of `locales` that are bound to one of
     `nodes` (the asked category and its ancestors, nearest first) or whose text matches
-    `q` (any of its words, stemmed in the text's language); one text per article, the
-    `preferred` language's when it has one."""
+    `q` (every word, or with `any_word` any of them, stemmed in the text's language):
+    the best `CANDIDATE_POOL`
+    of each group by the ranking's score (`ranking.score`, its weight passed in), which
+    then orders them."""
     rows = await db.fetch(
         """
-        WITH asked AS (
-            SELECT CASE WHEN $5::text IS NULL THEN NULL
-                        ELSE NULLIF(replace(plainto_tsquery('russian', $5)::text, ' & ', ' | '),
-                                    '')::tsquery END AS ru,
-                   CASE WHEN $5::text IS NULL THEN NULL
-                        ELSE NULLIF(replace(plainto_tsquery('english', $5)::text, ' & ', ' | '),
-                                    '')::tsquery END AS en
+        WITH words AS (
+            SELECT plainto_tsquery('russian', $4)::text AS ru,
+                   plainto_tsquery('english', $4)::text AS en
+            WHERE $4::text IS NOT NULL
+        ),
+        asked AS (
+            SELECT NULLIF(CASE WHEN $7 THEN replace(words.ru, ' & ', ' | ') ELSE words.ru END,
+                          '')::tsquery AS ru,
+                   NULLIF(CASE WHEN $7 THEN replace(words.en, ' & ', ' | ') ELSE words.en END,
+                          '')::tsquery AS en
+            FROM (SELECT 1) AS one LEFT JOIN words ON true
+        ),
+        matched AS (
+            SELECT t.article_id,
+                max(ts_rank(t.search, CASE t.locale WHEN 'ru' THEN asked.ru
+                                                    ELSE asked.en END, 32)) AS relevance
+            FROM asked, article_texts t
+            WHERE t.locale = ANY($1::text[])
+              AND ((t.locale = 'ru' AND t.search @@ asked.ru)
+                   OR (t.locale = 'en' AND t.search @@ asked.en))
+            GROUP BY t.article_id
         ),
         bound AS (
-            SELECT c.article_id, min(array_position($4::uuid[], c.category_id)) - 1 AS distance
+            SELECT c.article_id, min(array_position($3::uuid[], c.category_id)) - 1 AS distance
             FROM article_categories c
-            WHERE c.category_id = ANY($4::uuid[])
+            WHERE c.category_id = ANY($3::uuid[])
             GROUP BY c.article_id
         ),
-        texts AS (
-            SELECT t.article_id, t.locale, t.title, t.excerpt, t.body_html,
-                coalesce(ts_rank(t.search, CASE t.locale WHEN 'ru' THEN asked.ru
-                                                         ELSE asked.en END, 32), 0)
-                    AS relevance,
-                b.distance
-            FROM article_texts t
-            CROSS JOIN asked
-            LEFT JOIN bound b ON b.article_id = t.article_id
-            WHERE t.locale = ANY($1::text[])
-              AND (b.article_id IS NOT NULL
-                   OR t.search @@ CASE t.locale WHEN 'ru' THEN asked.ru ELSE asked.en END)
-        ),
-        best AS (
-            SELECT DISTINCT ON (texts.article_id) texts.*
-            FROM texts
-            ORDER BY texts.article_id, (texts.locale = $2) DESC, texts.relevance DESC
+        scored AS (
+            SELECT a.article_id, b.distance, coalesce(m.relevance, 0) AS relevance,
+                a.rated, a.helped, a.version, a.visibility,
+                coalesce(m.relevance, 0) + $6::float8 * (least(a.helped, a.rated) + 1)
+                    / (a.rated + 2) AS score
+            FROM bound b
+            FULL JOIN matched m ON m.article_id = b.article_id
+            JOIN articles a ON a.article_id = coalesce(b.article_id, m.article_id)
+            WHERE a.status = 'published' AND a.visibility = ANY($2::text[])
+              AND a.locales && $1::text[]
         )
-        SELECT best.*, a.version, a.visibility, s.rated, s.helped
-        FROM best
-        JOIN articles a ON a.article_id = best.article_id
-        JOIN article_stats s ON s.article_id = best.article_id
-        WHERE a.status = 'published' AND a.visibility = ANY($3::text[])
-        ORDER BY best.distance IS NULL, best.relevance DESC, best.article_id
-        LIMIT $6
+        (SELECT * FROM scored WHERE distance IS NOT NULL
+         ORDER BY score DESC, distance, article_id LIMIT $5)
+        UNION ALL
+        (SELECT * FROM scored WHERE distance IS NULL ORDER BY score DESC, article_id LIMIT $5)
         """,
         [locale.value for locale in locales],
-        preferred.value,
         list(visibilities),
         nodes,
         q,
         CANDIDATE_POOL,
+        HELPFULNESS_WEIGHT,
+        any_word,
     )
     return [
         Found(
@@ -120,13 +131,35 @@ async def candidates(
             ),
             version=row["version"],
             visibility=Visibility(row["visibility"]),
+        )
+        for row in rows
+    ]
+
+
+async def texts(
+    db: Db, article_ids: list[UUID], locales: list[Locale], preferred: Locale
+) -> dict[UUID, Text]:
+    """Each article's text in one of `locales`, the `preferred` one where it has it."""
+    rows = await db.fetch(
+        """
+        SELECT DISTINCT ON (article_id) article_id, locale, title, excerpt, body_html
+        FROM article_texts
+        WHERE article_id = ANY($1::uuid[]) AND locale = ANY($2::text[])
+        ORDER BY article_id, (locale = $3) DESC
+        """,
+        article_ids,
+        [locale.value for locale in locales],
+        preferred.value,
+    )
+    return {
+        row["article_id"]: Text(
             locale=Locale(row["locale"]),
             title=row["title"],
             excerpt=row["excerpt"],
             body_html=row["body_html"],
         )
         for row in rows
-    ]
+    }
 
 
 @dataclass(frozen=True)
@@ -177,10 +210,10 @@ async def record_shown(
     await conn.execute(
         """
         WITH locked AS (
-            SELECT article_id FROM article_stats WHERE article_id = ANY($1::uuid[])
-            ORDER BY article_id FOR UPDATE
+            SELECT article_id FROM articles WHERE article_id = ANY($1::uuid[])
+            ORDER BY article_id FOR NO KEY UPDATE
         )
-        UPDATE article_stats s SET shown = s.shown + 1
+        UPDATE articles s SET shown = s.shown + 1
         FROM locked WHERE s.article_id = locked.article_id
         """,
         sorted({s.article_id for s in shown}),
@@ -224,8 +257,7 @@ async def answer(
     )
     if rated_delta or helped_delta:
         await conn.execute(
-            "UPDATE article_stats SET rated = rated + $2, helped = helped + $3 "
-            "WHERE article_id = $1",
+            "UPDATE articles SET rated = rated + $2, helped = helped + $3 WHERE article_id = $1",
             suggestion.article_id,
             rated_delta,
             helped_delta,
