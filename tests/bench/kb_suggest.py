@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import time
 from pathlib import Path
 from typing import IO, Any
+from uuid import UUID
 
 import httpx
 from desk_contracts.topology import SERVICES
@@ -42,16 +44,23 @@ from .incident_search import EN_WORDS, RU_WORDS, connect, percentiles
 RESULTS = Path("bench-results")
 TARGET_P95_MS = 30.0
 
+# A knowledge base of 20,000 articles is not written with 16 words: each title has one of
+# the common words and one of 256 specific ones (a model, a module), each body three
+# specific ones. Made-up words, stemmed like any other.
+EN_SYLLABLES = ("ka", "lo", "mi", "ner", "tos", "vu", "dre", "pha")
+RU_SYLLABLES = ("ка", "ло", "ми", "нер", "тос", "ву", "дре", "фа")
+EN_SPECIFIC = [a + b + c for a in EN_SYLLABLES for b in EN_SYLLABLES for c in ("x", "n", "l", "t")]
+RU_SPECIFIC = [a + b + c for a in RU_SYLLABLES for b in RU_SYLLABLES for c in ("кс", "н", "л", "т")]
+# Leaf categories below the demo ones (the demo tree has 8 nodes; a base this size has
+# hundreds): nine articles in ten are bound to a leaf, the tenth to a demo node.
+LEAVES = 240
+
 ARTICLES_SQL = """
-WITH cats AS (
-    SELECT category_id, row_number() OVER (ORDER BY path) - 1 AS k, count(*) OVER () AS total
-    FROM categories
-)
 INSERT INTO articles (article_id, version, visibility, status, keywords, locales, updated_at)
 SELECT md5('bench-article-' || n)::uuid, 1,
     CASE WHEN n % 10 = 0 THEN 'internal' ELSE 'public' END,
     CASE WHEN n % 20 = 1 THEN 'draft' ELSE 'published' END,
-    ARRAY[($2::text[])[1 + n % 16], ($3::text[])[1 + n % 16]],
+    ARRAY[($2::text[])[1 + n % 256], ($3::text[])[1 + n % 256]],
     CASE WHEN n % 3 = 0 THEN ARRAY['ru'] ELSE ARRAY['en', 'ru'] END,
     now() - (n || ' minutes')::interval
 FROM generate_series(1, $1::int) AS n
@@ -60,37 +69,50 @@ FROM generate_series(1, $1::int) AS n
 TEXTS_SQL = """
 INSERT INTO article_texts (article_id, locale, title, body, body_html, excerpt, keywords)
 SELECT md5('bench-article-' || n)::uuid, l.locale, t.title, t.body, '<p>' || t.body || '</p>',
-    t.body, ($2::text[])[1 + n % 16] || ' ' || ($3::text[])[1 + n % 16]
+    t.body, t.keywords
 FROM generate_series(1, $1::int) AS n
 CROSS JOIN (VALUES ('en'), ('ru')) AS l(locale)
+-- Word picks hashed from the article's number: no pattern shared with its binding.
+CROSS JOIN LATERAL (
+    SELECT 1 + abs(hashtext('c' || n)) % 16 AS c, 1 + abs(hashtext('s' || n)) % 256 AS s,
+        1 + abs(hashtext('b1' || n)) % 256 AS b1, 1 + abs(hashtext('b2' || n)) % 256 AS b2,
+        1 + abs(hashtext('b3' || n)) % 256 AS b3, 1 + abs(hashtext('k' || n)) % 256 AS k
+) AS i
 CROSS JOIN LATERAL (
     SELECT
         CASE WHEN l.locale = 'en'
-            THEN initcap(($2::text[])[1 + n % 16]) || ' ' || ($2::text[])[1 + (n / 16) % 16]
-                 || ' does not work #' || n
-            ELSE initcap(($3::text[])[1 + n % 16]) || ' ' || ($3::text[])[1 + (n / 16) % 16]
-                 || ' не работает №' || n
+            THEN initcap(($2::text[])[i.c]) || ' ' || ($4::text[])[i.s] || ' does not work #' || n
+            ELSE initcap(($3::text[])[i.c]) || ' ' || ($5::text[])[i.s] || ' не работает №' || n
         END AS title,
         CASE WHEN l.locale = 'en'
-            THEN 'Check the ' || ($2::text[])[1 + (n / 7) % 16] || ' and restart the '
-                 || ($2::text[])[1 + (n / 11) % 16] || '. Then try the '
-                 || ($2::text[])[1 + (n / 13) % 16] || ' again.'
-            ELSE 'Проверьте ' || ($3::text[])[1 + (n / 7) % 16] || ' и перезапустите '
-                 || ($3::text[])[1 + (n / 11) % 16] || '. Затем повторите '
-                 || ($3::text[])[1 + (n / 13) % 16] || '.'
-        END AS body
+            THEN 'Check the ' || ($4::text[])[i.b1] || ' and restart the '
+                 || ($4::text[])[i.b2] || '. Then try the ' || ($4::text[])[i.b3] || ' again.'
+            ELSE 'Проверьте ' || ($5::text[])[i.b1] || ' и перезапустите '
+                 || ($5::text[])[i.b2] || '. Затем повторите ' || ($5::text[])[i.b3] || '.'
+        END AS body,
+        CASE WHEN l.locale = 'en' THEN ($4::text[])[i.k] ELSE ($5::text[])[i.k] END AS keywords
 ) AS t
 WHERE l.locale = 'ru' OR n % 3 <> 0
 """
 
+LEAVES_SQL = """
+INSERT INTO categories (category_id, parent_id, path, name)
+SELECT md5('bench-leaf-' || k)::uuid, p.category_id, p.path || ('bench-' || k), 'Bench ' || k
+FROM generate_series(0, $1::int - 1) AS k
+JOIN (SELECT category_id, path, row_number() OVER (ORDER BY path) - 1 AS i FROM categories)
+    AS p ON p.i = k % 8
+"""
+
 BINDINGS_SQL = """
-WITH cats AS (
-    SELECT category_id, row_number() OVER (ORDER BY path) - 1 AS k, count(*) OVER () AS total
-    FROM categories
+WITH demo AS (
+    SELECT category_id, row_number() OVER (ORDER BY path) - 1 AS i FROM categories
+    WHERE NOT path[array_upper(path, 1)] LIKE 'bench-%'
 )
 INSERT INTO article_categories (article_id, category_id)
-SELECT md5('bench-article-' || n)::uuid, cats.category_id
-FROM generate_series(1, $1::int) AS n JOIN cats ON cats.k = n % cats.total
+SELECT md5('bench-article-' || n)::uuid,
+    CASE WHEN n % 10 = 0 THEN (SELECT category_id FROM demo WHERE i = (n / 10) % 8)
+         ELSE md5('bench-leaf-' || abs(hashtext('leaf' || n)) % $2)::uuid END
+FROM generate_series(1, $1::int) AS n
 """
 
 VERSIONS_SQL = """
@@ -132,29 +154,47 @@ async def seed(dsn: str, articles: int, suggestions: int) -> float:
     started = time.perf_counter()
     conn = await connect(dsn)
     try:
-        await conn.execute(ARTICLES_SQL, articles, EN_WORDS, RU_WORDS)
-        await conn.execute(TEXTS_SQL, articles, EN_WORDS, RU_WORDS)
-        await conn.execute(BINDINGS_SQL, articles)
+        await conn.execute(LEAVES_SQL, LEAVES)
+        await conn.execute(ARTICLES_SQL, articles, EN_SPECIFIC, RU_SPECIFIC)
+        await conn.execute(TEXTS_SQL, articles, EN_WORDS, RU_WORDS, EN_SPECIFIC, RU_SPECIFIC)
+        await conn.execute(BINDINGS_SQL, articles, LEAVES)
         await conn.execute(VERSIONS_SQL)
         await conn.execute(SUGGESTIONS_SQL, suggestions, articles)
         await conn.execute(COUNTERS_SQL)
         for table in ("articles", "article_texts", "article_categories"):
             await conn.execute(f"VACUUM ANALYZE {table}")
         await conn.execute("VACUUM ANALYZE suggestions")
+        await conn.execute("VACUUM ANALYZE categories")
     finally:
         await conn.close()
     return time.perf_counter() - started
 
 
+def leaf(k: int) -> str:
+    """The id of bench leaf `k` (below the demo node `k % 8` in path order)."""
+    return str(UUID(hashlib.md5(f"bench-leaf-{k}".encode()).hexdigest()))
+
+
 def scenarios() -> list[tuple[str, str, dict[str, str]]]:
+    # Leaf 11 hangs below the fourth demo node in path order: fault/hardware.
+    printers = leaf(11)
     hardware = str(category_id(("fault", "hardware")))
-    crash = str(category_id(("fault", "software", "crash")))
+    en, ru = EN_SPECIFIC, RU_SPECIFIC
     return [
-        ("client EN: category + text", "alice", {"category_id": hardware, "q": "printer crash"}),
+        ("client EN: leaf + 2 words", "alice", {"category_id": printers, "q": f"printer {en[9]}"}),
+        ("client EN: leaf only", "alice", {"category_id": printers}),
+        (
+            "client EN: demo node + 1 common word",
+            "alice",
+            {"category_id": hardware, "q": "printer"},
+        ),
         ("client RU: text only", "carl", {"q": "принтер не печатает"}),
-        ("client RU: category + text", "carl", {"category_id": crash, "q": "ошибка обновление"}),
-        ("client EN: category only (deep node)", "alice", {"category_id": crash}),
-        ("agent: category + text", "anna", {"category_id": hardware, "q": "scanner network"}),
+        (
+            "client RU: long description",
+            "carl",
+            {"q": f"принтер {ru[40]} не печатает {ru[7]} счёт"},
+        ),
+        ("agent: leaf + 2 words", "anna", {"category_id": printers, "q": f"scanner {en[30]}"}),
     ]
 
 

@@ -96,14 +96,22 @@ async def candidates(
             WHERE c.category_id = ANY($3::uuid[])
             GROUP BY c.article_id
         ),
+        pool AS (
+            SELECT article_id, min(distance) AS distance, max(relevance) AS relevance
+            FROM (
+                SELECT article_id, distance, 0::real AS relevance FROM bound
+                UNION ALL
+                SELECT article_id, NULL, relevance FROM matched
+            ) AS found
+            GROUP BY article_id
+        ),
         scored AS (
-            SELECT a.article_id, b.distance, coalesce(m.relevance, 0) AS relevance,
-                a.rated, a.helped, a.version, a.visibility,
-                coalesce(m.relevance, 0) + $6::float8 * (least(a.helped, a.rated) + 1)
-                    / (a.rated + 2) AS score
-            FROM bound b
-            FULL JOIN matched m ON m.article_id = b.article_id
-            JOIN articles a ON a.article_id = coalesce(b.article_id, m.article_id)
+            SELECT a.article_id, p.distance, p.relevance, a.rated, a.helped, a.version,
+                a.visibility,
+                p.relevance + $6::float8 * (least(a.helped, a.rated) + 1) / (a.rated + 2)
+                    AS score
+            FROM pool p
+            JOIN articles a ON a.article_id = p.article_id
             WHERE a.status = 'published' AND a.visibility = ANY($2::text[])
               AND a.locales && $1::text[]
         )
