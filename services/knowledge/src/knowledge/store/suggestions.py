@@ -68,27 +68,27 @@ async def candidates(
     then orders them."""
     rows = await db.fetch(
         """
-        WITH words AS (
-            SELECT plainto_tsquery('russian', $4)::text AS ru,
-                   plainto_tsquery('english', $4)::text AS en
-            WHERE $4::text IS NOT NULL
+        WITH asked AS (
+            SELECT CASE WHEN $7 THEN NULLIF(replace(plainto_tsquery('russian', $4)::text,
+                                                    ' & ', ' | '), '')::tsquery
+                        ELSE plainto_tsquery('russian', $4) END AS ru,
+                   CASE WHEN $7 THEN NULLIF(replace(plainto_tsquery('english', $4)::text,
+                                                    ' & ', ' | '), '')::tsquery
+                        ELSE plainto_tsquery('english', $4) END AS en
         ),
-        asked AS (
-            SELECT NULLIF(CASE WHEN $7 THEN replace(words.ru, ' & ', ' | ') ELSE words.ru END,
-                          '')::tsquery AS ru,
-                   NULLIF(CASE WHEN $7 THEN replace(words.en, ' & ', ' | ') ELSE words.en END,
-                          '')::tsquery AS en
-            FROM (SELECT 1) AS one LEFT JOIN words ON true
-        ),
+        -- One index scan per language, each with its own stemming.
         matched AS (
-            SELECT t.article_id,
-                max(ts_rank(t.search, CASE t.locale WHEN 'ru' THEN asked.ru
-                                                    ELSE asked.en END, 32)) AS relevance
-            FROM asked, article_texts t
-            WHERE t.locale = ANY($1::text[])
-              AND ((t.locale = 'ru' AND t.search @@ asked.ru)
-                   OR (t.locale = 'en' AND t.search @@ asked.en))
-            GROUP BY t.article_id
+            SELECT article_id, max(relevance) AS relevance
+            FROM (
+                SELECT t.article_id, ts_rank(t.search, asked.ru, 32) AS relevance
+                FROM asked, article_texts t
+                WHERE 'ru' = ANY($1::text[]) AND t.locale = 'ru' AND t.search @@ asked.ru
+                UNION ALL
+                SELECT t.article_id, ts_rank(t.search, asked.en, 32)
+                FROM asked, article_texts t
+                WHERE 'en' = ANY($1::text[]) AND t.locale = 'en' AND t.search @@ asked.en
+            ) AS texts
+            GROUP BY article_id
         ),
         bound AS (
             SELECT c.article_id, min(array_position($3::uuid[], c.category_id)) - 1 AS distance
