@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from desk_runtime.testing import wait_until
 
@@ -289,3 +290,37 @@ async def test_the_portal_shows_answers_beside_the_form_without_javascript(
         assert report.status_code == 200
         assert "Knowledge base report" in report.text
         assert "The printer does not print invoices" in report.text
+
+
+async def test_an_editors_change_to_a_demo_article_survives_a_restart(desk: RunningDesk) -> None:
+    helen = await desk.token("helen")
+    article = str(demo_id("article:order-status"))
+    changed = await call(
+        desk,
+        helen,
+        "PATCH",
+        f"/api/v1/kb/articles/{article}",
+        json={"keywords": ["orders", "status"]},
+    )
+    assert changed["version"] == 2
+    # The gateway seeds the demo at every start: the article is neither sent again nor
+    # overwritten.
+    await desk.restart("portal-gateway")
+
+    async def back() -> dict[str, Any] | None:
+        try:
+            token = await desk.token("helen")
+            async with desk.client() as http:
+                response = await http.get(
+                    f"/api/v1/kb/articles/{article}", headers={"authorization": f"Bearer {token}"}
+                )
+        except (AssertionError, OSError, httpx.HTTPError):
+            return None
+        body: dict[str, Any] = response.json()
+        return body if response.status_code == 200 else None
+
+    again = await wait_until(back, timeout=60, interval=0.5)
+    assert again["version"] == 2
+    assert again["keywords"] == ["orders", "status"]
+    history = await call(desk, helen, "GET", f"/api/v1/kb/articles/{article}/versions")
+    assert [v["version"] for v in history["items"]] == [2, 1]
