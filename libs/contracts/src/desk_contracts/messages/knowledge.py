@@ -11,7 +11,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from ..enums import Locale, Visibility
 from ..envelope import Command, Message, Query, Request
-from .common import Offset, Principal, Title
+from .common import Instant, Offset, Principal, Title
 
 ARTICLE_STATUSES = ("draft", "published", "archived")
 ArticleStatus = Annotated[str, Field(pattern="^(" + "|".join(ARTICLE_STATUSES) + ")$")]
@@ -301,7 +301,8 @@ class KnowledgeReport(Query[KnowledgeReportView]):
 
     principal: Principal
     locale: Locale = Locale.EN
-    since: datetime | None = None
-    until: datetime | None = None
+    # A time without a zone is read as UTC.
+    since: Instant | None = None
+    until: Instant | None = None
     # A category with at least this many requests and no helpful article is a gap.
     gap_requests: int = Field(default=5, ge=1, le=1_000_000)

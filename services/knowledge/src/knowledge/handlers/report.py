@@ -28,13 +28,18 @@ READERS = frozenset({Role.ADMIN, Role.HEAD})
 DEFAULT_PERIOD = timedelta(days=30)
 
 
+def aware(instant: datetime) -> datetime:
+    """A time without a zone is read as UTC."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
 @handlers.answers(KnowledgeReport)
 async def knowledge_report(request: KnowledgeReport, service: Service) -> KnowledgeReportView:
     """Per article and per category over the period (heads and admins)."""
     if request.principal.role not in READERS:
         raise Forbidden("heads and admins only")
-    until = request.until or datetime.now(UTC)
-    since = request.since or until - DEFAULT_PERIOD
+    until = aware(request.until) if request.until else datetime.now(UTC)
+    since = aware(request.since) if request.since else until - DEFAULT_PERIOD
     if since >= until:
         raise Invalid.field("since", "must be before until")
     db = service.pool

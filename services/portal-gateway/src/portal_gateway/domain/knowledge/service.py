@@ -164,13 +164,15 @@ async def report(
     until: datetime | None,
     gap_requests: int,
 ) -> KnowledgeReportView:
-    return await client.ask_as(
-        KnowledgeReport(
+    try:
+        asked = KnowledgeReport(
             principal=user.principal,
             locale=locale,
             since=since,
             until=until,
             gap_requests=gap_requests,
-        ),
-        KnowledgeReportView,
-    )
+        )
+    except ValidationError as error:  # a period beyond the years the desk computes
+        problem = error.errors(include_url=False)[0]
+        raise field_error(str(problem["loc"][0]), problem["msg"]) from error
+    return await client.ask_as(asked, KnowledgeReportView)
