@@ -55,6 +55,10 @@ async def test_a_client_gets_the_public_article_says_helped_and_is_deflected(
         return found if any(s["article_id"] == INVOICES for s in found) else None
 
     shown = await wait_until(seeded, timeout=60, interval=0.3)
+    # The demo brings a month of suggestions and answers; what this test adds counts on top.
+    before = await call(desk, helen, "GET", "/api/v1/reports/kb")
+    base = next(a for a in before["articles"] if a["article_id"] == INVOICES)
+    assert base["shown"] > 0
     assert DRIVER_INTERNAL not in {s["article_id"] for s in shown}
     invoices = next(s for s in shown if s["article_id"] == INVOICES)
     assert invoices["locale"] == "en"
@@ -99,12 +103,13 @@ async def test_a_client_gets_the_public_article_says_helped_and_is_deflected(
 
     report = await call(desk, helen, "GET", "/api/v1/reports/kb")
     article = next(a for a in report["articles"] if a["article_id"] == INVOICES)
-    assert article["shown"] >= 2
-    assert article["helped"] == 1
-    assert article["deflections"] == 1
+    assert article["shown"] >= base["shown"] + 2
+    assert article["helped"] == base["helped"] + 1
+    assert article["deflections"] == base["deflections"] + 1
     hardware = next(c for c in report["categories"] if c["category_id"] == HARDWARE)
-    assert hardware["deflections"] == 1
+    assert hardware["deflections"] >= 1
     assert hardware["helpful_articles"] >= 1
+    assert 0 < hardware["deflected_share"] <= 1
 
     await call(desk, alice, "GET", "/api/v1/reports/kb", 403)
     await call(desk, anna, "GET", "/api/v1/reports/kb", 403)

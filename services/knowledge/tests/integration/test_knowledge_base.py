@@ -42,6 +42,7 @@ from desk_contracts.messages import (
     ListArticleVersions,
     Principal,
     SeedArticle,
+    SeededShowing,
     SuggestArticles,
     SuggestionFeedback,
     Suggestions,
@@ -349,6 +350,11 @@ async def test_seeding_an_article_twice_keeps_the_first(
                 spec=ArticleSpec(
                     texts=(ArticleText(locale=Locale.EN, title=title),), status="published"
                 ),
+                history=(
+                    SeededShowing(user_id=CLIENT.user_id, days_ago=3, helped=True),
+                    SeededShowing(user_id=CLIENT.user_id, days_ago=2, helped=False),
+                    SeededShowing(user_id=OTHER_CLIENT.user_id, days_ago=1),
+                ),
             ),
         )
         sent.append(envelope.message_id)
@@ -360,6 +366,14 @@ async def test_seeding_an_article_twice_keeps_the_first(
     )
     view = await rpc.ask_as(GetArticle(principal=CLIENT, article_id=article_id), ArticleView)
     assert view.texts[0].title == "Seeded"
+    # Its history once, not twice, and the counters to match.
+    counters = await knowledge.pool.fetchrow(
+        "SELECT shown, rated, helped FROM articles WHERE article_id = $1", article_id
+    )
+    assert tuple(counters) == (3, 2, 1)
+    report = await rpc.ask_as(KnowledgeReport(principal=ADMIN), KnowledgeReportView)
+    row = next(a for a in report.articles if a.article_id == article_id)
+    assert (row.shown, row.rated, row.helped, row.deflections) == (3, 2, 1, 1)
 
 
 async def test_the_report_counts_first_contact_resolutions_and_deflections(

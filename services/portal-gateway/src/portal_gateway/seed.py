@@ -26,7 +26,7 @@ from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
 
 from .accounts import User, hash_password
-from .domain.knowledge.demo import DEMO_ARTICLES
+from .domain.knowledge.demo import DEMO_ARTICLES, history
 
 log = get_logger(__name__)
 
@@ -207,7 +207,7 @@ async def seed_demo(service: Service) -> None:
                     group_head_id=demo_id("user:helen"),
                 )
             )
-        for article in DEMO_ARTICLES:
+        for index, article in enumerate(DEMO_ARTICLES):
             # Recorded on its own: a desk seeded before the knowledge base gets them now.
             if not await _first_time(uow, f"article:{article.slug}"):
                 continue
@@ -216,6 +216,9 @@ async def seed_demo(service: Service) -> None:
                     article_id=demo_id(f"article:{article.slug}"),
                     spec=article.spec(category_id),
                     author_id=demo_id("user:helen"),
+                    history=history(
+                        index, article, category_id, lambda name: demo_id(f"user:{name}")
+                    ),
                 )
             )
         sent = len(uow.end.outbox)

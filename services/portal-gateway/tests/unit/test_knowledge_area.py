@@ -47,3 +47,20 @@ def test_demo_articles_are_in_both_languages_bound_to_demo_categories() -> None:
     # The demo's printing problem finds its answer in Russian (the integration test of
     # knowledge checks the stemming itself).
     assert any(a.ru[0] == "Принтер не печатает счета" for a in DEMO_ARTICLES)
+
+
+def test_the_demo_history_differs_by_article_and_shows_internal_ones_to_staff() -> None:
+    from desk_contracts.enums import Role
+    from portal_gateway.domain.knowledge.demo import history
+    from portal_gateway.seed import demo_id
+
+    shares = set()
+    for index, article in enumerate(DEMO_ARTICLES):
+        showings = history(index, article, category_id, lambda n: demo_id(f"user:{n}"))
+        assert showings == history(index, article, category_id, lambda n: demo_id(f"user:{n}"))
+        assert len(showings) >= 6
+        answered = [s for s in showings if s.helped is not None]
+        shares.add(round(sum(bool(s.helped) for s in answered) / len(answered), 2))
+        staff = {s.role for s in showings} == {Role.AGENT}
+        assert staff == (article.visibility is Visibility.INTERNAL)
+    assert len(shares) > 3

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, Field, model_validator
 
-from ..enums import Locale, Visibility
+from ..enums import Locale, Role, Visibility
 from ..envelope import Command, Message, Query, Request
 from .common import Instant, Offset, Principal, Title
 
@@ -194,14 +194,28 @@ class ListArticleVersions(Query[ArticleVersions]):
     article_id: UUID
 
 
+class SeededShowing(Message):
+    """One suggestion of the demo's history: shown `days_ago` days ago to a user, for a
+    draft in a category, and what they answered."""
+
+    user_id: UUID
+    role: Role = Role.CLIENT
+    locale: Locale = Locale.EN
+    category_id: UUID | None = None
+    days_ago: int = Field(ge=0, le=365)
+    helped: bool | None = None
+
+
 class SeedArticle(Command):
-    """The demo data's article, written once under its fixed id (nothing when it exists)."""
+    """The demo data's article, written once under its fixed id (nothing when it exists),
+    with a history of suggestions so the report has something to show."""
 
     ROUTING_KEY: ClassVar[str] = "knowledge.article.seed"
 
     article_id: UUID
     spec: ArticleSpec
     author_id: UUID | None = None
+    history: tuple[SeededShowing, ...] = Field(default=(), max_length=500)
 
 
 # --- suggestions and feedback -----------------------------------------------------------

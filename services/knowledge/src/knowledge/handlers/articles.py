@@ -29,6 +29,7 @@ from ..domain import articles as rules
 from ..domain import markdown
 from ..store import Db
 from ..store import articles as store
+from ..store import suggestions as suggestion_store
 
 handlers = Handlers()
 
@@ -214,6 +215,8 @@ async def list_versions(request: ListArticleVersions, service: Service) -> Artic
 async def on_seed(command: SeedArticle, uow: UnitOfWork) -> None:
     """The demo's article under its fixed id, once: an existing one is left as it is
     (an editor may have changed it since)."""
-    await store.insert(
+    created = await store.insert(
         uow.conn, command.article_id, rules.ArticleState.of(command.spec), command.author_id
     )
+    if created:
+        await suggestion_store.record_history(uow.conn, command.article_id, list(command.history))

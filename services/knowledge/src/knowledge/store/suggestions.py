@@ -9,6 +9,7 @@ from uuid import UUID
 
 import asyncpg
 from desk_contracts.enums import Locale, Visibility
+from desk_contracts.messages import SeededShowing
 
 from ..domain.ranking import HELPFULNESS_WEIGHT, Candidate
 from . import Db
@@ -280,4 +281,41 @@ async def article_text(db: Db, article_id: UUID, locale: Locale) -> asyncpg.Reco
         "ORDER BY (t.locale = $2) DESC LIMIT 1",
         article_id,
         locale.value,
+    )
+
+
+async def record_history(
+    conn: asyncpg.Connection, article_id: UUID, history: list[SeededShowing]
+) -> None:
+    """The demo's past suggestions of a new article, and its counters to match."""
+    if not history:
+        return
+    await conn.execute(
+        """
+        INSERT INTO suggestions (suggestion_id, article_id, version, rank, locale, user_id,
+            role, category_id, shown_at, helped, answered_at)
+        SELECT gen_random_uuid(), $1, 1, 1, h.locale, h.user_id, h.role, h.category_id,
+            at.shown_at, h.helped,
+            CASE WHEN h.helped IS NOT NULL THEN at.shown_at + interval '1 minute' END
+        FROM unnest($2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::int[], $7::bool[])
+            WITH ORDINALITY AS h(locale, user_id, role, category_id, days_ago, helped, n)
+        CROSS JOIN LATERAL (
+            SELECT now() - make_interval(days => h.days_ago, mins => h.n::int) AS shown_at
+        ) AS at
+        """,
+        article_id,
+        [h.locale.value for h in history],
+        [h.user_id for h in history],
+        [h.role.value for h in history],
+        [h.category_id for h in history],
+        [h.days_ago for h in history],
+        [h.helped for h in history],
+    )
+    await conn.execute(
+        "UPDATE articles SET shown = shown + $2, rated = rated + $3, helped = helped + $4 "
+        "WHERE article_id = $1",
+        article_id,
+        len(history),
+        sum(1 for h in history if h.helped is not None),
+        sum(1 for h in history if h.helped),
     )

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from desk_contracts.enums import Locale, Visibility
-from desk_contracts.messages import ArticleSpec, ArticleText
+from desk_contracts.enums import Locale, Role, Visibility
+from desk_contracts.messages import ArticleSpec, ArticleText, SeededShowing
 
 
 @dataclass(frozen=True)
@@ -184,3 +184,36 @@ DEMO_ARTICLES = (
         ("медленно", "slow"),
     ),
 )
+
+
+def history(
+    index: int,
+    article: DemoArticle,
+    category_id: Callable[[tuple[str, ...]], UUID],
+    user_id: Callable[[str], UUID],
+) -> tuple[SeededShowing, ...]:
+    """A month of suggestions of the demo's `index`-th article, the same on every desk:
+    shown to the demo's clients (to its agents when internal), some answered, the share
+    that helped differing from article to article, so the report has something to
+    rank."""
+    users = (
+        (("anna", Locale.EN, Role.AGENT), ("boris", Locale.RU, Role.AGENT))
+        if article.visibility is Visibility.INTERNAL
+        else (("alice", Locale.EN, Role.CLIENT), ("carl", Locale.RU, Role.CLIENT))
+    )
+    helps_in_ten = (index * 3) % 9 + 1
+    showings = []
+    for n in range(6 + (index * 5) % 11):
+        username, locale, role = users[n % 2]
+        answered = n % 4 != 3
+        showings.append(
+            SeededShowing(
+                user_id=user_id(username),
+                role=role,
+                locale=locale,
+                category_id=category_id(article.categories[0]),
+                days_ago=(n * 7 + index) % 28,
+                helped=((n * 7 + index) % 10 < helps_in_ten) if answered else None,
+            )
+        )
+    return tuple(showings)
