@@ -56,7 +56,9 @@ async def test_answers_follow_the_form_live_and_are_answered_in_place(
         await page.select_option("#category_id", HARDWARE)
         await page.fill("#title", typed)
         # No submit: the block follows the category and the title.
-        suggestion = page.locator("[data-testid=kb-suggestion]", has_text=title)
+        refreshed = page.locator(f'[data-testid=kb-suggestions][data-title="{typed}"]')
+        await expect(refreshed).to_be_visible(timeout=30_000)
+        suggestion = refreshed.locator("[data-testid=kb-suggestion]", has_text=title)
         await expect(suggestion).to_be_visible(timeout=30_000)
         await expect(page.locator("[data-testid=kb-suggestions]")).not_to_contain_text(
             "driver remotely"

@@ -156,6 +156,7 @@ async def suggestions_fragment(request: Request[Any, Any, Any]) -> Response[str]
         "_kb_suggestions.html",
         user=user,
         suggestions=await suggestions_for(request, user, category_id, title),
+        asked_title=title.strip(),
         suggest_next="/incidents/new" + query_string({"category_id": category_id, "title": title}),
     )
 
