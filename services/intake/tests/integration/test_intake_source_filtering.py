@@ -279,3 +279,19 @@ async def test_due_times_follow_the_latest_computation_and_keys_stay_with_their_
         await ask.ask(reply.model_copy(update={"incident_id": elsewhere}))
     assert reused.value.failure.status == 409
     assert reused.value.failure.errors[0].field == "Idempotency-Key"
+
+
+async def test_an_incident_is_found_by_its_number_within_the_askers_scope(
+    ask: RpcClient, desk_settings: DeskSettings
+) -> None:
+    incident = await _incident(ask, desk_settings)
+    view = await ask.ask(GetIncident(principal=AGENT, incident_id=incident))
+    number = view.number  # type: ignore[attr-defined]
+    digits = number.removeprefix("INC-")
+    for typed in (number, number.lower(), digits, digits.lstrip("0"), f"#{digits.lstrip('0')}"):
+        for asker in (AGENT, REQUESTER, COLLEAGUE):
+            hits = await ask.ask(ListIncidents(principal=asker, q=typed))
+            assert [i.incident_id for i in hits.items] == [incident], (typed, asker.role)  # type: ignore[attr-defined]
+            assert hits.total == 1  # type: ignore[attr-defined]
+        outside = await ask.ask(ListIncidents(principal=STRANGER, q=typed))
+        assert outside.total == 0  # type: ignore[attr-defined]
