@@ -295,3 +295,34 @@ async def test_an_incident_is_found_by_its_number_within_the_askers_scope(
             assert hits.total == 1  # type: ignore[attr-defined]
         outside = await ask.ask(ListIncidents(principal=STRANGER, q=typed))
         assert outside.total == 0  # type: ignore[attr-defined]
+
+
+async def test_a_repeated_or_conflicting_request_draws_no_number(
+    ask: RpcClient, desk_settings: DeskSettings
+) -> None:
+    incident = await _incident(ask, desk_settings)
+    first = await ask.ask(GetIncident(principal=AGENT, incident_id=incident))
+    category = first.category_id  # type: ignore[attr-defined]
+
+    def filing(title: str, request_id: UUID) -> CreateIncident:
+        return CreateIncident(
+            request_id=request_id,
+            principal=REQUESTER,
+            requester_id=REQUESTER.user_id,
+            organization_id=ORG,
+            title=title,
+            category_id=category,
+        )
+
+    again = uuid4()
+    second = await ask.ask(filing("Scanner is offline", again))
+    assert await ask.ask(filing("Scanner is offline", again)) == second  # a replay
+    with pytest.raises(RemoteFailure) as conflict:  # the same key, another request
+        await ask.ask(filing("Something else entirely", again))
+    assert conflict.value.failure.status == 409
+    third = await ask.ask(filing("Monitor flickers", uuid4()))
+
+    def drawn(created: object) -> int:
+        return int(created.number.removeprefix("INC-"))  # type: ignore[attr-defined]
+
+    assert drawn(third) == drawn(second) + 1 == drawn(first) + 2
