@@ -193,6 +193,11 @@ async def rating(conn: Db, incident_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM ratings WHERE incident_id = $1", incident_id)
 
 
+async def clear_rating(conn: asyncpg.Connection, incident_id: UUID) -> None:
+    """The rating of a resolution that no longer holds goes (a reopen)."""
+    await conn.execute("DELETE FROM ratings WHERE incident_id = $1", incident_id)
+
+
 async def rate(
     conn: asyncpg.Connection,
     incident_id: UUID,
