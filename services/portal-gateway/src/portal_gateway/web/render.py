@@ -54,6 +54,12 @@ def language_of(request: Request[Any, Any, Any], user_locale: str | None = None)
     )
 
 
+def _upload_limit(request: Request[Any, Any, Any]) -> str:
+    """The configured limit per file, as the upload forms state it."""
+    service = getattr(request.app.state, "service", None)
+    return human_size(service.settings.max_upload_bytes) if service is not None else ""
+
+
 def render(
     request: Request[Any, Any, Any],
     template: str,
@@ -91,6 +97,7 @@ def render(
         when=when,
         time_left=time_left,
         size=human_size,
+        upload_limit=_upload_limit(request),
         qs=query_string,
         **context,
     )
