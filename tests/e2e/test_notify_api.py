@@ -41,7 +41,14 @@ async def test_each_user_reads_and_changes_their_own_preferences(desk: RunningDe
     }
     staff = (await _get(desk, anna, PREFERENCES)).json()
     staff_kinds = {p["event_kind"] for p in staff["preferences"]}
-    assert staff_kinds == {"incident_assigned", "public_reply", "reminder", "escalation", "breach"}
+    assert staff_kinds == {
+        "incident_assigned",
+        "public_reply",
+        "reopened",
+        "reminder",
+        "escalation",
+        "breach",
+    }
 
     changed = await _put(
         desk,
