@@ -56,7 +56,9 @@ async def test_life_cycle_reply_reopen_and_rating(desk: RunningDesk) -> None:
     # Clients cannot move an open incident; the 409 names what is allowed.
     refused = await _call(desk, alice, "POST", f"{path}/status", 409, json={"status": "resolved"})
     assert refused["errors"][0]["field"] == "status"
-    await _call(desk, anna, "POST", f"{path}/status", json={"status": "in_progress"})
+    working = await _call(desk, anna, "POST", f"{path}/status", json={"status": "in_progress"})
+    assert working["allowed_statuses"] == ["waiting_on_client", "resolved"]
+    assert (await _call(desk, alice, "GET", path))["allowed_statuses"] == []
     await _call(
         desk,
         anna,

@@ -67,6 +67,11 @@ _RU: dict[str, str] = {
     "Assign to me": "Назначить на меня",
     "Description": "Описание",
     "Files": "Файлы",
+    "Now: {status}": "Сейчас: {status}",
+    "Choose the new status.": "Выберите новый статус.",
+    "The incident cannot move to that status now; allowed: {allowed}.": (
+        "Обращение сейчас нельзя перевести в этот статус; можно: {allowed}."
+    ),
     "Attach files (up to 10, {limit} each)": "Прикрепить файлы (до 10, не больше {limit} каждый)",
     "Files (up to 10, {limit} each)": "Файлы (до 10, не больше {limit} каждый)",
     "“{name}” is larger than the limit of {limit} per file; nothing was saved.": (

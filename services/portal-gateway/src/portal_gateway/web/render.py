@@ -19,6 +19,8 @@ PACKAGE = Path(__file__).resolve().parents[1]
 STATIC_DIR = PACKAGE / "static"
 LANG_COOKIE = "desk_lang"
 FLASH_COOKIE = "desk_flash"
+# A notice that reports a refusal starts with this mark (the page shows it as an error).
+FLASH_ERROR_MARK = "!"
 
 # Pages run only our own script and styles: no inline code, nothing from elsewhere.
 PAGE_HEADERS = {
@@ -71,6 +73,8 @@ def render(
     language = language_of(request, user.locale.value if user is not None else None)
     session = getattr(request.state, "session", None)
     flash = unquote(request.cookies.get(FLASH_COOKIE) or "")[:500]
+    flash_error = flash.startswith(FLASH_ERROR_MARK)
+    shown_flash = flash.removeprefix(FLASH_ERROR_MARK)
     now = datetime.now(UTC)
 
     def when(value: datetime | None) -> str:
@@ -92,7 +96,8 @@ def render(
         assets=ASSETS,
         path=request.url.path,
         full_path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-        flash=flash,
+        flash=shown_flash,
+        flash_error=flash_error,
         now=now,
         when=when,
         time_left=time_left,

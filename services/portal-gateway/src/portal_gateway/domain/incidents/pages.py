@@ -350,9 +350,9 @@ async def reply(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
     try:
         upload = await read_upload(request)
     except UploadTooLarge as error:
-        return back(target, too_large_text(t, error))
+        return back(target, too_large_text(t, error), error=True)
     except BadUpload as error:
-        return back(target, error.message)
+        return back(target, error.message, error=True)
     try:
         with upload_scope(upload) as files:
             fields = check_form_csrf(request, upload)
@@ -371,9 +371,9 @@ async def reply(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
                 request_id=submission_id("entry", user, fields, incident_id),
             )
     except ValidationError as error:
-        return back(target, "; ".join(i.message for i in validation_items(error)))
+        return back(target, "; ".join(i.message for i in validation_items(error)), error=True)
     except RemoteFailure as error:
-        return back(target, failure_text(error))
+        return back(target, failure_text(error), error=True)
     return back(target, t("Reply sent."))
 
 
@@ -388,10 +388,20 @@ async def change_status(request: Request[Any, Any, Any], incident_id: UUID) -> R
             {"status": form.get("status"), "reason": form.get("reason") or ""}
         )
         await service.change_status(rpc(request), user, incident_id, data.status, data.reason)
-    except ValidationError as error:
-        return back(target, "; ".join(f"{i.field}: {i.message}" for i in validation_items(error)))
+    except ValidationError:
+        return back(target, t("Choose the new status."), error=True)
     except RemoteFailure as error:
-        return back(target, failure_text(error))
+        if error.failure.status == 409:  # changed meanwhile: the page offers what is allowed now
+            allowed = ", ".join(t(s) for s in (error.failure.data or {}).get("allowed", ()))
+            return back(
+                target,
+                t(
+                    "The incident cannot move to that status now; allowed: {allowed}.",
+                    allowed=allowed or "—",
+                ),
+                error=True,
+            )
+        return back(target, failure_text(error), error=True)
     return back(target, t("Status changed."))
 
 
@@ -411,7 +421,7 @@ async def rate(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
     except ValidationError:
         return back(target, t("Rate the service") + ": 1–5")
     except RemoteFailure as error:
-        return back(target, failure_text(error))
+        return back(target, failure_text(error), error=True)
     return back(target, t("Thank you for your rating."))
 
 
@@ -442,7 +452,7 @@ async def update(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect
         if agent and agent != view.assignee_id:
             await assign_by_hand(client, user, incident_id, agent)
     except (RemoteFailure, HTTPException) as error:
-        return back(target, failure_text(error))
+        return back(target, failure_text(error), error=True)
     return back(target, t("Saved."))
 
 
