@@ -372,3 +372,40 @@ async def test_login_throttling_is_explained(desk: RunningDesk, browser: Browser
     await expect(message).to_contain_text(re.compile(r"Try again in \d+ s"))
     await screenshot(page, "login-throttled")
     await context.close()
+
+
+async def test_long_names_wrap_instead_of_widening_the_page(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    """A file name of hundreds of characters and a title without spaces leave the page
+    as wide as the window, with the details and actions beside the history."""
+    context = await new_context(browser)
+    page = await context.new_page()
+    await log_in(page, desk, "carl", DEMO_PASSWORD)
+    await page.goto(desk.base_url + "/incidents/new")
+    long_title = "Ошибка" * 45
+    long_name = "отчёт_" * 40 + ".pdf"
+    answer = await page.request.post(
+        desk.base_url + "/incidents/new",
+        multipart={
+            "csrf_token": await page.locator("input[name=csrf_token]").first.input_value(),
+            "form_key": await page.locator("input[name=form_key]").input_value(),
+            "title": long_title,
+            "category_id": str(demo_id("category:order")),
+            "priority": "normal",
+            "files": {"name": long_name, "mimeType": "application/pdf", "buffer": b"%PDF-1.4"},
+        },
+        max_redirects=0,
+    )
+    assert answer.status == 303, await answer.text()
+    await page.goto(desk.base_url + answer.headers["location"])
+    link = page.locator(".files li a").first
+    await expect(link).to_have_attribute("title", long_name)
+    widths = await page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], widths
+    side = page.locator("aside.side-right")
+    box = await side.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= widths[1]
+    await screenshot(page, "incident-long-names")
+    await context.close()
