@@ -293,6 +293,11 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     await screenshot(phone, "incidents-phone-ru")
     await phone.goto(incident_url)
     await expect(phone.locator(".incident-head")).to_contain_text("закрыт")
+    # The system's lines read in the reader's language too.
+    history = phone.locator("[data-testid=history]")
+    await expect(history).to_contain_text("зарегистрировано, канал: портал")
+    await expect(history).to_contain_text("Статус изменён: решён → закрыт")
+    await expect(history).not_to_contain_text("Status changed")
     await screenshot(phone, "incident-phone-ru")
 
     for context in (client_context, agent_context, other_context, phone_context):

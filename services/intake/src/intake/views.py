@@ -121,6 +121,7 @@ async def incident_view(
                 text=e["text"],
                 created_at=e["created_at"],
                 attachments=tuple(files.get(e["id"], ())),
+                facts=e["facts"],
             )
             for e in entries
         ),

@@ -20,10 +20,17 @@ def test_the_first_computation_states_both_due_times_and_the_contract() -> None:
         resolution_due=T0 + timedelta(hours=8),
         contract="Standard v1",
     )
-    assert line == (
+    assert line is not None
+    assert line[0] == (
         "Deadlines under Standard v1: first response by 2026-03-02 09:00 UTC, "
         "resolution by 2026-03-02 17:00 UTC."
     )
+    assert line[1] == {
+        "line": "deadlines",
+        "contract": "Standard v1",
+        "response": "2026-03-02T09:00:00+00:00",
+        "resolution": "2026-03-02T17:00:00+00:00",
+    }
 
 
 def test_a_pause_that_moved_only_the_resolution_says_so() -> None:
@@ -34,9 +41,11 @@ def test_a_pause_that_moved_only_the_resolution_says_so() -> None:
         resolution_due=T0 + timedelta(hours=10),
         contract="Standard v1",
     )
-    assert line == (
+    assert line is not None
+    assert line[0] == (
         "Deadlines moved under Standard v1: resolution 2026-03-02 17:00 UTC → 2026-03-02 19:00 UTC."
     )
+    assert set(line[1]) == {"line", "contract", "resolution_from", "resolution"}
 
 
 @given(instants, instants)
@@ -69,5 +78,8 @@ def test_a_line_names_exactly_the_due_times_that_moved(
     changed = (old_response != response, old_resolution != resolution)
     assert (line is None) == (changed == (False, False))
     if line is not None:
-        assert ("first response" in line) == changed[0]
-        assert ("resolution" in line) == changed[1]
+        text, facts = line
+        assert ("first response" in text) == changed[0]
+        assert ("resolution" in text) == changed[1]
+        assert ("response_from" in facts) == changed[0]
+        assert ("resolution_from" in facts) == changed[1]

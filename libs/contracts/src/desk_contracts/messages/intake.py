@@ -179,6 +179,9 @@ class EntryView(Message):
     created_at: datetime
     author_role: Role | None = None
     attachments: tuple[AttachmentView, ...] = ()
+    # A system line as facts ({"line": "status", "from": …, "to": …}), for wording it in
+    # the reader's language; None for people's words and for lines older than facts.
+    facts: dict[str, str] | None = None
 
 
 class IncidentView(Message):

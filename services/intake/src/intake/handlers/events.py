@@ -35,6 +35,7 @@ async def on_assigned(event: IncidentAssigned, uow: UnitOfWork) -> None:
         kind=EntryKind.ASSIGNMENT,
         visibility=Visibility.INTERNAL,
         text=f"Assigned: {event.reason}",
+        facts={"line": "assigned", "reason": event.reason},
         at=event.assigned_at,
         assignee_id=event.agent_id if latest else row["assignee_id"],
     )
@@ -72,20 +73,22 @@ async def on_deadlines(event: DeadlinesSet, uow: UnitOfWork) -> None:
         log.info("deadlines_superseded", computed_at=event.computed_at.isoformat())
         return
     # `row` was read before the update: the due times that stood until now.
-    text = deadline_line(
+    line = deadline_line(
         previous_response=row["response_due"],
         previous_resolution=row["resolution_due"],
         response_due=event.response_due,
         resolution_due=event.resolution_due,
         contract=f"{event.contract_name} v{event.contract_version}",
     )
-    if text is None:
+    if line is None:
         return  # recomputed to the same due times: nothing to tell
+    text, facts = line
     await write_entry(
         uow,
         row,
         kind=EntryKind.DEADLINE,
         visibility=Visibility.PUBLIC,
         text=text,
+        facts=facts,
         at=event.computed_at,
     )

@@ -68,6 +68,21 @@ _RU: dict[str, str] = {
     "Description": "Описание",
     "Files": "Файлы",
     "Now: {status}": "Сейчас: {status}",
+    "Incident {number} registered via {channel}.": (
+        "Обращение {number} зарегистрировано, канал: {channel}."
+    ),
+    "Attached: {files}": "Вложения: {files}",
+    "Status changed from {old} to {new}.": "Статус изменён: {old} → {new}.",
+    "Rated {score}/5.": "Оценка {score}/5.",
+    "Assigned: {reason}": "Назначено: {reason}",
+    "Deadlines under {contract}: first response by {response}, resolution by {resolution}.": (
+        "Сроки по договору {contract}: первый ответ до {response}, решение до {resolution}."
+    ),
+    "Deadlines moved under {contract}: {changes}.": (
+        "Сроки по договору {contract} сдвинулись: {changes}."
+    ),
+    "first response {old} → {new}": "первый ответ {old} → {new}",
+    "resolution {old} → {new}": "решение {old} → {new}",
     "Choose the new status.": "Выберите новый статус.",
     "The incident cannot move to that status now; allowed: {allowed}.": (
         "Обращение сейчас нельзя перевести в этот статус; можно: {allowed}."

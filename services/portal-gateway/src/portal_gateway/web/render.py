@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
 
+from .history import entry_line
 from .i18n import pick_language, translator
 from .views import duration_words, human_size, query_string
 
@@ -102,6 +103,7 @@ def render(
         when=when,
         time_left=time_left,
         size=human_size,
+        line=entry_line,
         upload_limit=_upload_limit(request),
         qs=query_string,
         **context,

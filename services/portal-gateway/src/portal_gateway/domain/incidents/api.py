@@ -66,6 +66,7 @@ def incident_out(view: IncidentView) -> Incident:
             author_role=e.author_role,
             text=e.text,
             created_at=e.created_at,
+            facts=e.facts,
             attachments=[
                 Attachment(
                     id=a.attachment_id,

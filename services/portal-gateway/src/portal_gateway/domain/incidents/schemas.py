@@ -56,6 +56,9 @@ class Entry(BaseModel):
     text: str
     created_at: datetime
     attachments: list[Attachment] = Field(default_factory=list)
+    # A system line's facts ({"line": "status", "from": …, "to": …}) for wording it in
+    # the caller's language; null for people's words.
+    facts: dict[str, str] | None = None
 
 
 class Incident(BaseModel):
