@@ -414,3 +414,47 @@ async def test_long_names_wrap_instead_of_widening_the_page(
     assert box["x"] + box["width"] <= widths[1]
     await screenshot(page, "incident-long-names")
     await context.close()
+
+
+async def test_the_profile_page_changes_own_details_and_notifications(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    context = await new_context(browser)
+    page = await context.new_page()
+    await log_in(page, desk, "carl", DEMO_PASSWORD)  # carl reads Russian
+    await page.click("[data-testid=who]")
+    await expect(page.locator("h1")).to_have_text("Ваш профиль")
+    form = page.locator("[data-testid=profile-form]")
+    await expect(form.locator("#display_name")).to_have_value("Карл Клиентов")
+    await form.locator("#email").fill("not an address")
+    await form.locator("button[type=submit]").click()
+    await expect(page.locator("[data-testid=error-email]")).to_have_text(
+        "Это не адрес электронной почты"
+    )
+    await form.locator("#email").fill("carl@example.com")
+    await form.locator("#phone").fill("+7 495 123-45-67")
+    await form.locator("button[type=submit]").click()
+    await expect(page.locator("[data-testid=flash]")).to_have_text("Профиль сохранён.")
+    await expect(form.locator("#phone")).to_have_value("+7 495 123-45-67")
+
+    wrong = page.locator("[data-testid=password-form]")
+    await wrong.locator("#current_password").fill("not-my-password")
+    await wrong.locator("#new_password").fill("a-much-longer-secret")
+    await wrong.locator("#repeat_password").fill("a-much-longer-secret")
+    await wrong.locator("button[type=submit]").click()
+    await expect(page.locator("[data-testid=error-current_password]")).to_have_text(
+        "Это не ваш текущий пароль."
+    )
+
+    choices = page.locator("[data-testid=notifications-form]")
+    sms = choices.locator("input[value='public_reply:sms']")
+    await expect(sms).not_to_be_checked()
+    await sms.check()
+    await choices.locator("button[type=submit]").click()
+    await expect(page.locator("[data-testid=flash]")).to_have_text(
+        "Настройки уведомлений сохранены."
+    )
+    await expect(choices.locator("input[value='public_reply:sms']")).to_be_checked()
+    await expect(choices).to_contain_text("Новый ответ")
+    await screenshot(page, "profile-ru")
+    await context.close()

@@ -29,6 +29,8 @@ from .domain.incidents import pages as incidents_pages
 from .domain.notifications import api as notifications_api
 from .domain.ops import api as ops_api
 from .domain.packages import api as packages_api
+from .domain.profile import api as profile_api
+from .domain.profile import pages as profile_pages
 from .domain.sla import api as sla_api
 from .domain.sla import pages as sla_pages
 from .domain.staffing import api as staffing_api
@@ -47,7 +49,6 @@ CONTROLLERS = [
     notifications_api.NotificationPreferenceController,
     notifications_api.NotificationController,
     auth_api.AuthController,
-    auth_api.MeController,
     incidents_api.IncidentController,
     incidents_api.AttachmentController,
     categories_api.CategoryController,
@@ -63,6 +64,7 @@ CONTROLLERS = [
     sla_api.SlaReportController,
     staffing_api.StaffingController,
     packages_api.PackageController,
+    profile_api.ProfileController,
 ]
 
 # The portal: the door (login, logout, language) for anyone, the pages for a web
@@ -80,6 +82,7 @@ PORTAL = Router(
         *agents_pages.PAGES,
         *sla_pages.PAGES,
         *staffing_pages.PAGES,
+        *profile_pages.PAGES,
     ],
     guards=[signed_in_web],
     include_in_schema=False,

@@ -77,7 +77,7 @@ def field_errors(model: type[BaseModel], data: dict[str, Any], t: Any) -> dict[s
         return {
             item.field: t("This field is required.")
             if not str(data.get(item.field) or "").strip()
-            else item.message
+            else t(item.message)
             for item in validation_items(error)
         }
     return {}

@@ -68,6 +68,36 @@ _RU: dict[str, str] = {
     "Description": "Описание",
     "Files": "Файлы",
     "Now: {status}": "Сейчас: {status}",
+    "Your profile": "Ваш профиль",
+    "Your name": "Имя",
+    "Notifications": "Уведомления",
+    "Name, contact and language": "Имя, контакты и язык",
+    "Notifications are sent here.": "Сюда приходят уведомления.",
+    "Current password": "Текущий пароль",
+    "New password again": "Новый пароль ещё раз",
+    "Change password": "Сменить пароль",
+    "When": "Когда",
+    "Your profile is saved.": "Профиль сохранён.",
+    "The two new passwords differ.": "Новые пароли не совпадают.",
+    "This is not your current password.": "Это не ваш текущий пароль.",
+    "Your password is changed; your other sessions are signed out.": (
+        "Пароль изменён; другие ваши сеансы завершены."
+    ),
+    "Your notification choices are saved.": "Настройки уведомлений сохранены.",
+    "Nothing to change.": "Изменять нечего.",
+    "notify:incident_registered": "Обращение зарегистрировано",
+    "notify:incident_assigned": "Обращение назначено мне",
+    "notify:public_reply": "Новый ответ",
+    "notify:waiting_on_client": "Нужен мой ответ",
+    "notify:resolved": "Обращение решено",
+    "notify:reopened": "Обращение открыто снова",
+    "notify:reminder": "Напоминание о сроке",
+    "notify:escalation": "Эскалация",
+    "notify:breach": "Срок нарушен",
+    "String should have at least 12 characters": "Не короче 12 символов",
+    "String should match pattern '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'": (
+        "Это не адрес электронной почты"
+    ),
     "Incident {number} registered via {channel}.": (
         "Обращение {number} зарегистрировано, канал: {channel}."
     ),
@@ -478,6 +508,15 @@ _RU: dict[str, str] = {
 
 # English needs words only where a key is a stored value, not a phrase.
 _EN: dict[str, str] = {
+    "notify:incident_registered": "An incident is registered",
+    "notify:incident_assigned": "An incident is assigned to me",
+    "notify:public_reply": "A new reply",
+    "notify:waiting_on_client": "My answer is needed",
+    "notify:resolved": "An incident is resolved",
+    "notify:reopened": "An incident is reopened",
+    "notify:reminder": "A deadline reminder",
+    "notify:escalation": "An escalation",
+    "notify:breach": "A deadline is breached",
     "in_progress": "in progress",
     "waiting_on_client": "waiting on client",
     "api": "API",
