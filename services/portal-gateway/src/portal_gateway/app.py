@@ -25,6 +25,7 @@ from .domain.auth import api as auth_api
 from .domain.auth import pages as auth_pages
 from .domain.categories import api as categories_api
 from .domain.categories import pages as categories_pages
+from .domain.equipment import api as equipment_api
 from .domain.incidents import api as incidents_api
 from .domain.incidents import pages as incidents_pages
 from .domain.notifications import api as notifications_api
@@ -64,6 +65,8 @@ CONTROLLERS = [
     sla_api.SlaReportController,
     staffing_api.StaffingController,
     packages_api.PackageController,
+    equipment_api.EquipmentController,
+    equipment_api.LeadTimesController,
 ]
 
 # The portal: the door (login, logout, language) for anyone, the pages for a web

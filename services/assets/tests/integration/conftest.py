@@ -1,0 +1,90 @@
+"""Assets' integration fixtures: the service started in-process on the real servers,
+a request/reply client to ask it as the gateway does, and a queue of our own bound to
+the events it announces."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import uuid4
+
+import aio_pika
+import pytest_asyncio
+from assets.app import build
+from desk_contracts.enums import Role, Scope
+from desk_contracts.messages import Principal
+from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
+from desk_runtime.rpc import RpcClient
+from desk_runtime.service import Service
+from desk_runtime.settings import DeskSettings
+
+ORG = uuid4()
+OTHER_ORG = uuid4()
+AGENT = Principal(user_id=uuid4(), role=Role.AGENT)
+MANAGER = Principal(user_id=uuid4(), role=Role.MANAGER)
+CLIENT = Principal(user_id=uuid4(), role=Role.CLIENT, organization_id=ORG, scope=Scope.OWN)
+STRANGER = Principal(
+    user_id=uuid4(), role=Role.CLIENT, organization_id=OTHER_ORG, scope=Scope.ORGANIZATION
+)
+
+
+@dataclass
+class Heard:
+    """The bodies of the events of one routing key, as the broker delivered them."""
+
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Assets:
+    settings: DeskSettings
+    ask: RpcClient
+    running: list[Service]
+    heard: Heard
+
+    @property
+    def service(self) -> Service:
+        return self.running[-1]
+
+    async def restart(self, **overrides: Any) -> Service:
+        await self.running[-1].stop()
+        service = build(self.settings.model_copy(update=overrides))
+        await service.start()
+        self.running.append(service)
+        return service
+
+    async def stop(self) -> None:
+        await self.running[-1].stop()
+
+
+Starter = Callable[[], Any]
+
+
+@pytest_asyncio.fixture
+async def assets(desk_settings: DeskSettings) -> AsyncIterator[Assets]:
+    service = build(desk_settings)
+    await service.start()
+    connection = await aio_pika.connect_robust(desk_settings.amqp_url)
+    client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "test", 10)
+    await client.connect(connection)
+    heard = Heard()
+    channel = await connection.channel()
+    exchange = await channel.get_exchange(exchange_name(desk_settings.namespace, EVENTS_EXCHANGE))
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(exchange, routing_key="equipment.notice_due")
+
+    async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        async with message.process():
+            heard.bodies.append(json.loads(message.body))
+
+    await queue.consume(on_message)
+    world = Assets(desk_settings, client, [service], heard)
+    try:
+        yield world
+    finally:
+        await client.close()
+        await connection.close()
+        for running in world.running:
+            await running.stop()
