@@ -13,8 +13,17 @@ from litestar import Controller, Request, get, patch, post, put
 from litestar.params import Parameter
 
 from ...accounts import User
-from ...deps import Limit, Offset, gateway
-from ...guards import signed_in, staff_only
+from ...deps import (
+    CSRF_FIELD,
+    READS_MULTIPART,
+    Limit,
+    Offset,
+    check_pending_csrf,
+    field_error,
+    gateway,
+    is_multipart,
+)
+from ...guards import admins_only, signed_in, staff_only
 from ...web.i18n import translator
 from ...web.render import language_of
 from . import service
@@ -22,6 +31,7 @@ from .schemas import (
     Equipment,
     EquipmentPage,
     EquipmentPatch,
+    ImportResult,
     LeadTimesBody,
     LeadTimesOut,
     NewEquipment,
@@ -38,6 +48,13 @@ def equipment_id_for(user: User, key: UUID | None) -> UUID:
     if key is None:
         return uuid4()
     return uuid5(NAMESPACE_URL, f"equipment:{user.id}:{key}")
+
+
+def import_id_for(user: User, key: UUID | None) -> UUID:
+    """A retried import (same `Idempotency-Key`) records its rows once."""
+    if key is None:
+        return uuid4()
+    return uuid5(NAMESPACE_URL, f"equipment-import:{user.id}:{key}")
 
 
 class EquipmentController(Controller):
@@ -87,6 +104,58 @@ class EquipmentController(Controller):
             data,
             equipment_id_for(user, idempotency_key),
             _t(request, user),
+        )
+
+    @post(
+        "/import",
+        operation_id="importEquipment",
+        status_code=200,
+        guards=[admins_only],
+        opt={READS_MULTIPART: True},
+    )
+    async def import_list(
+        self,
+        request: Request[Any, Any, Any],
+        user: User,
+        client: RpcClient,
+        organization_id: UUID | None = None,
+        idempotency_key: Annotated[UUID | None, Parameter(header="Idempotency-Key")] = None,
+    ) -> ImportResult:
+        """Admins: a CSV list of one organization's devices (the body as text/csv with
+        `organization_id` in the query, or a multipart form with `file` and
+        `organization_id`). Columns by name: model, manufacturer, serial_number
+        (required), location, installed_on, warranty_until, service_contract_until,
+        maintenance_interval_months, last_maintenance_on, notes; dates YYYY-MM-DD. The
+        report lists the rows accepted and each rejected one with the column and the
+        reason; a malformed file imports nothing (422 naming `file`)."""
+        t = _t(request, user)
+        organization = organization_id
+        if is_multipart(request):
+            form = await request.form()
+            token = form.get(CSRF_FIELD)
+            check_pending_csrf(request, token if isinstance(token, str) else None)
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise field_error("file", t("send the list as a CSV file"))
+            data = await upload.read()
+            named = form.get("organization_id")
+            if organization is None and isinstance(named, str) and named.strip():
+                try:
+                    organization = UUID(named.strip())
+                except ValueError:
+                    raise field_error("organization_id", t("not an id")) from None
+        else:
+            data = await request.body()
+        if organization is None:
+            raise field_error("organization_id", t("is required"))
+        return await service.import_list(
+            client,
+            gateway(request).pool,
+            user,
+            organization,
+            data,
+            import_id_for(user, idempotency_key),
+            t,
         )
 
     @get("/{equipment_id:uuid}", operation_id="getEquipment")

@@ -18,6 +18,8 @@ from desk_contracts.messages import (
     EquipmentView,
     GetEquipment,
     GetLeadTimes,
+    ImportEquipment,
+    ImportReport,
     LeadTimes,
     ListEquipment,
     ListEquipmentNotices,
@@ -30,15 +32,19 @@ from litestar.exceptions import HTTPException, NotFoundException
 
 from ...accounts import User
 from ...deps import field_error
+from .imports import Malformed, read_csv
 from .schemas import (
+    AcceptedRow,
     Equipment,
     EquipmentPage,
     EquipmentPatch,
+    ImportResult,
     LeadTimesBody,
     LeadTimesOut,
     NewEquipment,
     Notice,
     Notices,
+    RejectedRow,
 )
 
 Translate = Callable[..., str]
@@ -229,3 +235,52 @@ async def set_lead_times(
             LeadTimes,
         )
     return lead_times_out(lead)
+
+
+async def import_list(
+    client: RpcClient,
+    pool: asyncpg.Pool,
+    user: User,
+    organization_id: UUID,
+    data: bytes,
+    import_id: UUID,
+    t: Translate,
+) -> ImportResult:
+    """The valid rows recorded for the organization, the others reported with the
+    column and the reason in the reader's language; a malformed file is refused
+    whole (422 naming `file`) before anything is asked."""
+    names = await organization_names(pool, {organization_id})
+    if organization_id not in names:
+        raise field_error("organization_id", t("no such organization"))
+    try:
+        read = read_csv(data)
+    except Malformed as malformed:
+        raise field_error(
+            "file",
+            f"{t('the file is malformed; nothing was imported')}: "
+            f"{t(malformed.reason, **malformed.values)}",
+        ) from None
+    report = ImportReport(accepted=(), rejected=())
+    if read.rows:
+        with in_words_of(t):
+            report = await client.ask_as(
+                ImportEquipment(
+                    principal=user.principal,
+                    import_id=import_id,
+                    organization_id=organization_id,
+                    rows=tuple(read.rows),
+                ),
+                ImportReport,
+            )
+    rejected = sorted([*read.rejected, *report.rejected], key=lambda r: r.line)
+    return ImportResult(
+        organization_id=organization_id,
+        accepted=[
+            AcceptedRow(line=a.line, id=a.equipment_id, serial_number=a.serial_number)
+            for a in report.accepted
+        ],
+        rejected=[
+            RejectedRow(line=r.line, field=r.field, reason=t(r.reason, **r.values))
+            for r in rejected
+        ],
+    )
