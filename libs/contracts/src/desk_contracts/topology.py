@@ -56,6 +56,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.SlaReminderDue,
         m.SlaEscalated,
         m.SlaBreached,
+        m.EquipmentNoticeDue,
     ),
     "assets": (),
     "portal-gateway": (),

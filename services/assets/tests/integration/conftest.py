@@ -5,7 +5,7 @@ the events it announces."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import uuid4
@@ -43,23 +43,25 @@ class Assets:
     ask: RpcClient
     running: list[Service]
     heard: Heard
+    stopped: bool = False
 
     @property
     def service(self) -> Service:
         return self.running[-1]
 
-    async def restart(self, **overrides: Any) -> Service:
-        await self.running[-1].stop()
-        service = build(self.settings.model_copy(update=overrides))
+    async def stop(self) -> None:
+        if not self.stopped:
+            await self.running[-1].stop()
+            self.stopped = True
+
+    async def restart(self) -> Service:
+        """A new process, as after a crash or a deployment: a service of its own."""
+        await self.stop()
+        service = build(self.settings)
         await service.start()
         self.running.append(service)
+        self.stopped = False
         return service
-
-    async def stop(self) -> None:
-        await self.running[-1].stop()
-
-
-Starter = Callable[[], Any]
 
 
 @pytest_asyncio.fixture
@@ -86,5 +88,4 @@ async def assets(desk_settings: DeskSettings) -> AsyncIterator[Assets]:
     finally:
         await client.close()
         await connection.close()
-        for running in world.running:
-            await running.stop()
+        await world.stop()
