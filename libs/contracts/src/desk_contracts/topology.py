@@ -58,7 +58,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.SlaBreached,
         m.EquipmentNoticeDue,
     ),
-    "assets": (),
+    "assets": (m.UpsertEquipment,),
     "portal-gateway": (),
 }
 

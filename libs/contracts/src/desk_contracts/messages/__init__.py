@@ -35,6 +35,7 @@ from .assets import (
     Serial,
     SetLeadTimes,
     UpdateEquipment,
+    UpsertEquipment,
 )
 from .common import (
     MAX_OFFSET,
@@ -338,6 +339,7 @@ __all__ = [
     "UpdateIncident",
     "UpsertAgentProfile",
     "UpsertCategory",
+    "UpsertEquipment",
     "UserUpserted",
     "VersionNumber",
     "WaitingClient",

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, Field, field_validator
 
-from ..envelope import Event, Message, Query, Request
+from ..envelope import Command, Event, Message, Query, Request
 from .common import Name, Offset, Principal
 
 # The kinds of notice (SPEC §13): warranty ending, service contract ending (with the
@@ -152,6 +152,17 @@ class UpdateEquipment(Request[EquipmentView]):
         if unknown:
             raise ValueError(f"unknown equipment fields {sorted(unknown)}")
         return value
+
+
+class UpsertEquipment(Command):
+    """Records a device unless `equipment_id` is recorded already (the gateway's demo
+    data set sends it once per device; a device changed since is left as it is)."""
+
+    ROUTING_KEY: ClassVar[str] = "assets.equipment.upsert"
+
+    equipment_id: UUID
+    organization_id: UUID
+    terms: EquipmentTerms
 
 
 # --- import ---------------------------------------------------------------------------

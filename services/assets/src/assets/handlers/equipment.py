@@ -17,10 +17,11 @@ from desk_contracts.messages import (
     ListEquipment,
     ListEquipmentNotices,
     UpdateEquipment,
+    UpsertEquipment,
 )
 from desk_runtime.errors import Conflict, Invalid, validation_items
 from desk_runtime.handlers import Handlers
-from desk_runtime.service import Service
+from desk_runtime.service import Service, UnitOfWork
 from pydantic import ValidationError
 
 from .. import domain, informing, store, views
@@ -43,6 +44,24 @@ def _check(terms: EquipmentTerms) -> None:
     wrong = domain.term_problem(terms)
     if wrong is not None:
         raise Invalid.field(*wrong)
+
+
+@handlers.handles(UpsertEquipment)
+async def on_upsert(command: UpsertEquipment, uow: UnitOfWork) -> None:
+    """A device of the demo data set: recorded once, its notices armed; one recorded
+    already (perhaps changed since) is left alone, and so is a serial taken meanwhile."""
+    if domain.term_problem(command.terms) is not None:
+        return
+    known = await store.recorded_serials(
+        uow.conn, [domain.serial_key(command.terms.manufacturer, command.terms.serial_number)]
+    )
+    if known:
+        return
+    row = await store.insert_equipment(
+        uow.conn, command.equipment_id, command.organization_id, command.terms
+    )
+    if row is not None:
+        await informing.arm_device(uow.conn, row)
 
 
 @handlers.answers(ListEquipment)
