@@ -50,13 +50,6 @@ def equipment_id_for(user: User, key: UUID | None) -> UUID:
     return uuid5(NAMESPACE_URL, f"equipment:{user.id}:{key}")
 
 
-def import_id_for(user: User, key: UUID | None) -> UUID:
-    """A retried import (same `Idempotency-Key`) records its rows once."""
-    if key is None:
-        return uuid4()
-    return uuid5(NAMESPACE_URL, f"equipment-import:{user.id}:{key}")
-
-
 class EquipmentController(Controller):
     path = "/api/v1/equipment"
     tags = ["equipment"]
@@ -154,7 +147,7 @@ class EquipmentController(Controller):
             user,
             organization,
             data,
-            import_id_for(user, idempotency_key),
+            service.import_key(user.id, idempotency_key),
             t,
         )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import asyncpg
 from desk_contracts.messages import (
@@ -235,6 +235,14 @@ async def set_lead_times(
             LeadTimes,
         )
     return lead_times_out(lead)
+
+
+def import_key(user_id: UUID, key: UUID | None) -> UUID:
+    """An import's id: from the Idempotency-Key (or the form's key), mixed with the
+    user, so a retried upload records its rows once; a fresh one without a key."""
+    if key is None:
+        return uuid4()
+    return uuid5(NAMESPACE_URL, f"equipment-import:{user_id}:{key}")
 
 
 async def import_list(

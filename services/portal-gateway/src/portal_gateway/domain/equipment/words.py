@@ -46,3 +46,63 @@ RU.update(
 )
 
 RU["not an id"] = "не идентификатор"
+
+RU.update(
+    {
+        # pages
+        "Equipment": "Оборудование",
+        "Import a list": "Импортировать список",
+        "Organization": "Организация",
+        "Serial number, model or manufacturer": "Серийный номер, модель или производитель",
+        "Serial number": "Серийный номер",
+        "Device": "Устройство",
+        "Location": "Расположение",
+        "Warranty until": "Гарантия до",
+        "Service contract until": "Сервисный договор до",
+        "Next maintenance": "Следующее обслуживание",
+        "in force": "действует",
+        "ended": "истекла",
+        "No equipment matches.": "Подходящего оборудования нет.",
+        "Under warranty": "На гарантии",
+        "No warranty": "Без гарантии",
+        "Under service contract": "На сервисном договоре",
+        "No service contract": "Без сервисного договора",
+        "Manufacturer": "Производитель",
+        "Model": "Модель",
+        "Installed on": "Дата установки",
+        "Maintenance interval": "Интервал обслуживания",
+        "every {months} months": "каждые {months} мес.",
+        "Last maintenance": "Последнее обслуживание",
+        "Notes": "Заметки",
+        "Notices sent": "Отправленные уведомления",
+        "Sent": "Отправлено",
+        "Notice": "Уведомление",
+        "Date": "Дата",
+        "Days left": "Осталось дней",
+        "No notice has been sent about this device yet.": (
+            "Уведомлений об этом устройстве ещё не было."
+        ),
+        "Import equipment": "Импорт оборудования",
+        "A CSV file (UTF-8; comma, semicolon or tab) with a header naming the columns: "
+        "model, manufacturer, serial_number (required), location, installed_on, "
+        "warranty_until, service_contract_until, maintenance_interval_months, "
+        "last_maintenance_on, notes. Dates as YYYY-MM-DD. Rows with errors are reported and "
+        "not imported; a malformed file imports nothing.": (
+            "CSV-файл (UTF-8; запятая, точка с запятой или табуляция) с заголовком, "
+            "называющим столбцы: model, manufacturer, serial_number (обязательны), location, "
+            "installed_on, warranty_until, service_contract_until, "
+            "maintenance_interval_months, last_maintenance_on, notes. Даты — ГГГГ-ММ-ДД. "
+            "Строки с ошибками перечисляются и не импортируются; испорченный файл не "
+            "импортируется совсем."
+        ),
+        "Choose an organization": "Выберите организацию",
+        "CSV file": "CSV-файл",
+        "Import": "Импортировать",
+        "Imported: {accepted}; rejected: {rejected}": (
+            "Импортировано: {accepted}; отклонено: {rejected}"
+        ),
+        "Line": "Строка",
+        "Column": "Столбец",
+        "Reason": "Причина",
+    }
+)
