@@ -65,7 +65,9 @@ async def notices_due(uow: UnitOfWork, fired: list[FiredTimer]) -> None:
     for timer in fired:
         equipment_id = UUID(str(timer.payload["equipment_id"]))
         due_on = date.fromisoformat(str(timer.payload["due_on"]))
-        row = await store.equipment(uow.conn, equipment_id, lock=True)
+        # Read, not locked: a change of the device waits on this timer's row, so
+        # waiting on the device's row here could deadlock with it.
+        row = await store.equipment(uow.conn, equipment_id)
         if row is None:
             continue
         on = timer.fired_at.astimezone(UTC).date()

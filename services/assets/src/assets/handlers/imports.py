@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+import asyncpg
 from desk_contracts.messages import (
     EquipmentTerms,
     ImportEquipment,
@@ -14,6 +15,7 @@ from desk_contracts.messages import (
     RowAccepted,
     RowRejection,
 )
+from desk_runtime.errors import Conflict
 from desk_runtime.handlers import Handlers
 from desk_runtime.service import Service
 
@@ -30,6 +32,15 @@ def device_id(import_id: UUID, line: int) -> UUID:
 @handlers.answers(ImportEquipment)
 async def answer_import(request: ImportEquipment, service: Service) -> ImportReport:
     views.staff_only(request.principal)
+    try:
+        return await _import(request, service)
+    except asyncpg.UniqueViolationError:
+        # A device recorded meanwhile with a serial of this list, or this very import
+        # retried at the same moment: nothing of this attempt was recorded.
+        raise Conflict("a device of this list was recorded meanwhile; import it again") from None
+
+
+async def _import(request: ImportEquipment, service: Service) -> ImportReport:
     async with service.transaction() as uow:
         earlier = await store.import_report(uow.conn, request.import_id)
         if earlier is not None:

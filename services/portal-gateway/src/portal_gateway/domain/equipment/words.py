@@ -106,3 +106,7 @@ RU.update(
         "Reason": "Причина",
     }
 )
+
+RU["a device of this list was recorded meanwhile; import it again"] = (
+    "устройство из этого списка только что зарегистрировали; импортируйте список ещё раз"
+)
