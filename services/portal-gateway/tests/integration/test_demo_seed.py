@@ -16,6 +16,7 @@ from desk_contracts.messages import (
     OrganizationUpserted,
     UpsertAgentProfile,
     UpsertCategory,
+    UpsertEquipment,
     UserUpserted,
 )
 from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
@@ -36,7 +37,7 @@ from portal_gateway.seed import (
 
 pytestmark = pytest.mark.integration
 
-SEEDED = (OrganizationUpserted, UserUpserted, UpsertCategory, UpsertAgentProfile)
+SEEDED = (OrganizationUpserted, UserUpserted, UpsertCategory, UpsertAgentProfile, UpsertEquipment)
 
 
 class Heard:
