@@ -86,13 +86,21 @@ async def update_equipment(
 
 
 async def list_equipment(
-    conn: Conn, organization_id: UUID | None, q: str | None, limit: int, offset: int
+    conn: Conn,
+    organization_id: UUID | None,
+    q: str | None,
+    limit: int,
+    offset: int,
+    serial_number: str | None = None,
 ) -> tuple[list[asyncpg.Record], int]:
     where: list[str] = ["TRUE"]
     args: list[Any] = []
     if organization_id is not None:
         args.append(organization_id)
         where.append(f"organization_id = ${len(args)}")
+    if serial_number is not None:
+        args.append(serial_number)
+        where.append(f"serial_number = ${len(args)}")
     if q:
         args.append(f"%{q.strip()}%")
         n = len(args)

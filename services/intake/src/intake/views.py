@@ -105,6 +105,7 @@ async def incident_view(
         closed_at=row["closed_at"],
         rating=rating["score"] if rating else None,
         rating_comment=rating["comment"] if rating else None,
+        equipment=row["equipment"],
         entries=tuple(
             EntryView(
                 entry_id=e["id"],

@@ -98,17 +98,21 @@ class ListEquipment(Query[EquipmentPage]):
     principal: Principal
     organization_id: UUID | None = None
     q: str | None = Field(default=None, max_length=200)
+    # The devices with exactly this serial number (of any manufacturer).
+    serial_number: Serial | None = None
     limit: int = Field(default=50, ge=1, le=500)
     offset: Offset = 0
 
 
 class GetEquipment(Query[EquipmentView]):
-    """One device; "not found" outside the principal's scope."""
+    """One device; "not found" outside the principal's scope. Its coverage is read on
+    `on` (a registration date), else today."""
 
     ROUTING_KEY: ClassVar[str] = "assets.get_equipment"
 
     principal: Principal
     equipment_id: UUID
+    on: Day = None
 
 
 class CreateEquipment(Request[EquipmentView]):

@@ -73,7 +73,7 @@ async def answer_list(query: ListEquipment, service: Service) -> EquipmentPage:
             return EquipmentPage(items=(), total=0)
         organization_id = query.principal.organization_id
     rows, total = await store.list_equipment(
-        service.pool, organization_id, query.q, query.limit, query.offset
+        service.pool, organization_id, query.q, query.limit, query.offset, query.serial_number
     )
     today = views.today()
     return EquipmentPage(items=tuple(views.equipment_view(r, today) for r in rows), total=total)
@@ -81,8 +81,10 @@ async def answer_list(query: ListEquipment, service: Service) -> EquipmentPage:
 
 @handlers.answers(GetEquipment)
 async def answer_get(query: GetEquipment, service: Service) -> EquipmentView:
+    """Its coverage as on `on` (an incident's registration date), else today."""
     return views.equipment_view(
-        await views.visible_equipment(service.pool, query.principal, query.equipment_id)
+        await views.visible_equipment(service.pool, query.principal, query.equipment_id),
+        query.on,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import asyncpg
@@ -20,6 +21,7 @@ from desk_contracts.messages import (
     GetLeadTimes,
     ImportEquipment,
     ImportReport,
+    IncidentEquipment,
     LeadTimes,
     ListEquipment,
     ListEquipmentNotices,
@@ -291,4 +293,59 @@ async def import_list(
             RejectedRow(line=r.line, field=r.field, reason=t(r.reason, **r.values))
             for r in rejected
         ],
+    )
+
+
+async def device_for_incident(
+    client: RpcClient,
+    user: User,
+    organization_id: UUID,
+    *,
+    equipment_id: UUID | None,
+    serial_number: str | None,
+    t: Translate,
+) -> IncidentEquipment:
+    """The device an incident being filed names (by id, else by serial number among the
+    organization's), with whether it is under warranty and a service contract today,
+    the registration date; 422 naming the field when it is none of the organization's."""
+    today = datetime.now(UTC).date()
+    if equipment_id is not None:
+        field = "equipment_id"
+        try:
+            view = await client.ask_as(
+                GetEquipment(principal=user.principal, equipment_id=equipment_id, on=today),
+                EquipmentView,
+            )
+        except RemoteFailure as error:
+            if error.failure.status == 404:
+                raise field_error(field, t("no such equipment")) from None
+            raise
+    else:
+        field = "equipment_serial"
+        serial = (serial_number or "").strip().upper()
+        if not serial:
+            raise field_error(field, t("is required"))
+        found = await client.ask_as(
+            ListEquipment(
+                principal=user.principal,
+                organization_id=organization_id,
+                serial_number=serial,
+                limit=2,
+            ),
+            EquipmentPageView,
+        )
+        if not found.items:
+            raise field_error(field, t("no device of the organization has this serial number"))
+        if len(found.items) > 1:
+            raise field_error(field, t("several devices have this serial number; name it by id"))
+        view = found.items[0]
+    if view.organization_id != organization_id:
+        raise field_error(field, t("not a device of the requester's organization"))
+    return IncidentEquipment(
+        equipment_id=view.equipment_id,
+        manufacturer=view.manufacturer,
+        model=view.model,
+        serial_number=view.serial_number,
+        under_warranty=view.under_warranty,
+        under_service_contract=view.under_service_contract,
     )

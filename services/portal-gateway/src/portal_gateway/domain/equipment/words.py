@@ -110,3 +110,31 @@ RU.update(
 RU["a device of this list was recorded meanwhile; import it again"] = (
     "устройство из этого списка только что зарегистрировали; импортируйте список ещё раз"
 )
+
+RU.update(
+    {
+        # incidents naming equipment
+        "no device of the organization has this serial number": (
+            "у организации нет устройства с таким серийным номером"
+        ),
+        "several devices have this serial number; name it by id": (
+            "этот серийный номер у нескольких устройств; укажите устройство по идентификатору"
+        ),
+        "not a device of the requester's organization": (
+            "устройство не принадлежит организации заявителя"
+        ),
+        "Equipment at fault": "Неисправное оборудование",
+        "Serial number or device": "Серийный номер или устройство",
+        "none": "нет",
+        "Under warranty on the registration date": "На гарантии на дату регистрации",
+        "Not under warranty on the registration date": "Не на гарантии на дату регистрации",
+        "Under service contract on the registration date": (
+            "На сервисном договоре на дату регистрации"
+        ),
+        "Not under service contract on the registration date": (
+            "Не на сервисном договоре на дату регистрации"
+        ),
+        "Other incidents of this device": "Другие инциденты этого устройства",
+        "No other incident names this device.": "Других инцидентов у этого устройства нет.",
+    }
+)

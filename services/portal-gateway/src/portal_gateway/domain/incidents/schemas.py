@@ -28,6 +28,9 @@ class NewIncident(Body):
     channel: Channel | None = None
     # Staff filing on a client's behalf name the client; clients file for themselves.
     requester_id: UUID | None = None
+    # The device at fault, by id or by serial number (one of the organization's).
+    equipment_id: UUID | None = None
+    equipment_serial: str | None = Field(default=None, max_length=100)
 
 
 class Created(BaseModel):
@@ -58,6 +61,18 @@ class Entry(BaseModel):
     attachments: list[Attachment] = Field(default_factory=list)
 
 
+class IncidentDevice(BaseModel):
+    """The device the incident names, covered or not on the registration date."""
+
+    id: UUID
+    manufacturer: str
+    model: str
+    serial_number: str
+    under_warranty: bool
+    under_service_contract: bool
+    url: str
+
+
 class Incident(BaseModel):
     id: UUID
     number: str
@@ -79,6 +94,7 @@ class Incident(BaseModel):
     closed_at: datetime | None = None
     rating: int | None = None
     rating_comment: str | None = None
+    equipment: IncidentDevice | None = None
     entries: list[Entry]
 
 
