@@ -41,7 +41,14 @@ async def test_each_user_reads_and_changes_their_own_preferences(desk: RunningDe
     }
     staff = (await _get(desk, anna, PREFERENCES)).json()
     staff_kinds = {p["event_kind"] for p in staff["preferences"]}
-    assert staff_kinds == {"incident_assigned", "public_reply", "reminder", "escalation", "breach"}
+    assert staff_kinds == {
+        "incident_assigned",
+        "public_reply",
+        "reopened",
+        "reminder",
+        "escalation",
+        "breach",
+    }
 
     changed = await _put(
         desk,
@@ -214,10 +221,10 @@ async def test_the_life_cycle_mails_each_side_once_and_never_an_internal_note(
 
     # Each agent reads mail in their own language: anna in English, boris in Russian.
     agents = {
-        str(demo_id("user:anna")): ("anna", "New reply"),
-        str(demo_id("user:boris")): ("boris", "Новый ответ"),
+        str(demo_id("user:anna")): ("anna", "New reply", "Reopened"),
+        str(demo_id("user:boris")): ("boris", "Новый ответ", "Открыто снова"),
     }
-    username, reply_subject = agents[await wait_until(assignee, timeout=20)]
+    username, reply_subject, reopen_subject = agents[await wait_until(assignee, timeout=20)]
     staff = await desk.token(username)
 
     async def post(token: str, suffix: str, body: dict[str, str]) -> None:
@@ -254,3 +261,14 @@ async def test_the_life_cycle_mails_each_side_once_and_never_an_internal_note(
     for mail in mails_to(carl_mail):
         assert "INTERNAL-NOTE" not in mail.get_body(("plain",)).get_content()
     assert not mails_to("alice@example.com")  # a colleague of the requester is not told
+
+    # The requester rates, then finds the fix did not hold: the reopen tells the assignee,
+    # in their language, and the rating of the undone resolution no longer stands.
+    await post(carl, "/rating", {"score": 5})
+    await post(carl, "/status", {"status": "reopened", "reason": "снова не открывается"})
+    reopened = (await wait_until(lambda: mails_to(f"{username}@example.com", reopen_subject)))[0]
+    assert created["id"] in reopened.get_body(("plain",)).get_content()
+    body = (await _get(desk, carl, path)).json()
+    assert (body["status"], body["rating"]) == ("reopened", None)
+    assert any("5/5" in e["text"] for e in body["entries"])  # the history keeps the line
+    assert len(mails_to(carl_mail)) == 4  # the requester is not told of their own reopen

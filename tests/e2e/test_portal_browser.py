@@ -189,6 +189,13 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     )
     await agent.goto(incident_url)
     actions = agent.locator("[data-testid=staff-actions]")
+    # The status control shows where the incident is and offers only what is allowed.
+    status_choice = actions.locator("#new-status")
+    await expect(status_choice.locator("option:checked")).to_have_text("Now: in progress")
+    offered = await status_choice.locator("option:not([disabled])").evaluate_all(
+        "options => options.map(o => o.value)"
+    )
+    assert offered == ["waiting_on_client", "resolved"]
     await actions.locator("#edit-priority").select_option("critical")
     await actions.locator("form[action$='/update'] button[type=submit]").click()
     await expect(agent.locator("[data-testid=flash]")).to_have_text("Saved.")

@@ -93,6 +93,10 @@ async def transition(
     await incident_store.set_status(
         uow.conn, row["id"], target, at, assignee_id=assignee, assigned_at=assigned_at
     )
+    if target is Status.REOPENED:
+        # A rating judged the resolution that the reopen undoes; its line stays in the
+        # history, and the requester rates the next resolution afresh.
+        await incident_store.clear_rating(uow.conn, row["id"])
     text = f"Status changed from {previous.value} to {target.value}."
     if reason.strip():
         text += f" {reason.strip()}"

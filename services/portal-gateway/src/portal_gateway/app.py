@@ -12,9 +12,8 @@ from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from litestar import Litestar, Router
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 
+from . import api_docs
 from .deps import principal, rpc
 from .domain.accounts import api as accounts_api
 from .domain.accounts import pages as accounts_pages
@@ -130,17 +129,20 @@ def build_http(service: Service, rpc: RpcClient) -> Litestar:
         await rpc.close()
 
     app = Litestar(
-        route_handlers=[*CONTROLLERS, DOOR, PORTAL, ADMIN, STATIC, *health_routes(service)],
+        route_handlers=[
+            *CONTROLLERS,
+            DOOR,
+            PORTAL,
+            ADMIN,
+            STATIC,
+            api_docs.ASSETS,
+            *health_routes(service),
+        ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[http_metrics_middleware],
         before_request=refuse_nul_characters,
-        openapi_config=OpenAPIConfig(
-            title="Service Desk API",
-            version="1.0.0",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
-        ),
+        openapi_config=api_docs.OPENAPI,
         on_startup=[connect_rpc],
         on_shutdown=[close_rpc],
         debug=False,

@@ -216,6 +216,8 @@ class IncidentView(Message):
     closed_at: datetime | None = None
     rating: int | None = None
     rating_comment: str | None = None
+    # Where the asker may move the incident now (staff; a client's buttons are its own).
+    allowed_statuses: tuple[Status, ...] = ()
     equipment: IncidentEquipment | None = None
 
 

@@ -68,7 +68,19 @@ _RU: dict[str, str] = {
     "Assign to me": "Назначить на меня",
     "Description": "Описание",
     "Files": "Файлы",
-    "Attach files (up to 10)": "Прикрепить файлы (до 10)",
+    "Now: {status}": "Сейчас: {status}",
+    "Choose the new status.": "Выберите новый статус.",
+    "The incident cannot move to that status now; allowed: {allowed}.": (
+        "Обращение сейчас нельзя перевести в этот статус; можно: {allowed}."
+    ),
+    "Attach files (up to 10, {limit} each)": "Прикрепить файлы (до 10, не больше {limit} каждый)",
+    "Files (up to 10, {limit} each)": "Файлы (до 10, не больше {limit} каждый)",
+    "“{name}” is larger than the limit of {limit} per file; nothing was saved.": (
+        "«{name}» больше допустимых {limit} на файл; ничего не сохранено."
+    ),
+    "The files are larger than the limit of {limit} per file.": (
+        "Файлы больше допустимых {limit} на файл."
+    ),
     "Submit incident": "Отправить инцидент",
     "Choose a category": "Выберите категорию",
     "This field is required.": "Обязательное поле.",

@@ -15,8 +15,8 @@ from litestar.params import Parameter
 from litestar.response import Stream
 
 from ...accounts import User
-from ...blobs import upload_scope
-from ...deps import READS_MULTIPART, Limit, Offset, field_error, gateway
+from ...blobs import UPLOAD_ROUTE, upload_scope
+from ...deps import Limit, Offset, field_error, gateway
 from ...guards import signed_in, staff_only
 from ...security import content_disposition
 from ...web.i18n import translator
@@ -175,7 +175,7 @@ class IncidentController(Controller):
         operation_id="createIncident",
         status_code=201,
         operation_class=body_operation(NewIncident),
-        opt={READS_MULTIPART: True},
+        **UPLOAD_ROUTE,
     )
     async def create(
         self,
@@ -210,7 +210,7 @@ class IncidentController(Controller):
         operation_id="addEntry",
         status_code=201,
         operation_class=body_operation(NewEntry),
-        opt={READS_MULTIPART: True},
+        **UPLOAD_ROUTE,
     )
     async def add_entry(
         self,

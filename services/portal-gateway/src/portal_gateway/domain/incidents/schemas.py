@@ -94,6 +94,8 @@ class Incident(BaseModel):
     closed_at: datetime | None = None
     rating: int | None = None
     rating_comment: str | None = None
+    # Staff: the statuses the caller may set now (clients confirm or reopen).
+    allowed_statuses: list[Status] = []
     equipment: IncidentDevice | None = None
     entries: list[Entry]
 
