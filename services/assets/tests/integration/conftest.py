@@ -32,9 +32,17 @@ STRANGER = Principal(
 
 @dataclass
 class Heard:
-    """The bodies of the events of one routing key, as the broker delivered them."""
+    """The events of one routing key, each once: the outbox publishes at least once
+    (a stop between the broker's confirm and the relay's commit sends a row again, with
+    its message id), and a consumer's inbox drops the copy, as this does."""
 
     bodies: list[dict[str, Any]] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+    def add(self, body: dict[str, Any]) -> None:
+        if body["message_id"] not in self.seen:
+            self.seen.add(body["message_id"])
+            self.bodies.append(body)
 
 
 @dataclass
@@ -79,7 +87,7 @@ async def assets(desk_settings: DeskSettings) -> AsyncIterator[Assets]:
 
     async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
         async with message.process():
-            heard.bodies.append(json.loads(message.body))
+            heard.add(json.loads(message.body))
 
     await queue.consume(on_message)
     world = Assets(desk_settings, client, [service], heard)
