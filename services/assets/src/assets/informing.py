@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from uuid import UUID, uuid4
 
 import asyncpg
-from desk_contracts.messages import EquipmentNoticeDue, LeadTimes
+from desk_contracts.messages import EquipmentNoticeDue, EquipmentTerms, LeadTimes
 from desk_runtime import timers
 from desk_runtime.service import UnitOfWork
 from desk_runtime.timers import FiredTimer, Timer
@@ -29,24 +29,42 @@ def instant_of(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
 
+def timers_for(
+    equipment_id: UUID, terms: EquipmentTerms, lead: LeadTimes, today: date
+) -> list[Timer]:
+    """The timers of the notices a device is still due."""
+    key = key_of(equipment_id)
+    return [
+        Timer(
+            kind=notice.timer_kind,
+            key=key,
+            due_at=instant_of(notice.notify_on),
+            payload={"equipment_id": str(equipment_id), "due_on": str(notice.due_on)},
+        )
+        for notice in domain.plan_notices(terms, lead, today)
+    ]
+
+
 async def arm(conn: asyncpg.Connection, row: asyncpg.Record, lead: LeadTimes, today: date) -> None:
     """Make the device's armed timers exactly the notices it is still due; a notice
     fired already stays fired (each goes out once per due date)."""
-    key = key_of(row["equipment_id"])
-    planned = domain.plan_notices(views.terms_of(row), lead, today)
+    equipment_id = row["equipment_id"]
     await timers.replace(
-        conn,
-        key,
-        [
-            Timer(
-                kind=notice.timer_kind,
-                key=key,
-                due_at=instant_of(notice.notify_on),
-                payload={"equipment_id": str(row["equipment_id"]), "due_on": str(notice.due_on)},
-            )
-            for notice in planned
-        ],
+        conn, key_of(equipment_id), timers_for(equipment_id, views.terms_of(row), lead, today)
     )
+
+
+async def arm_new(
+    conn: asyncpg.Connection,
+    devices: list[tuple[UUID, EquipmentTerms]],
+    lead: LeadTimes,
+    today: date,
+) -> None:
+    """The notices of devices just recorded (none has a timer yet), in one statement."""
+    wanted = [
+        t for equipment_id, terms in devices for t in timers_for(equipment_id, terms, lead, today)
+    ]
+    await timers.arm(conn, wanted)
 
 
 async def arm_device(conn: asyncpg.Connection, row: asyncpg.Record) -> None:
@@ -54,9 +72,18 @@ async def arm_device(conn: asyncpg.Connection, row: asyncpg.Record) -> None:
 
 
 async def rearm_organization(conn: asyncpg.Connection, lead: LeadTimes) -> None:
+    """New lead times move the days of the organization's notices, in one statement: a
+    change of lead alone names the same notices (kinds and due dates), so arming them
+    moves each armed one and leaves the fired ones fired."""
     today = views.today()
-    for row in await store.equipment_of(conn, lead.organization_id):
-        await arm(conn, row, lead, today)
+    await timers.arm(
+        conn,
+        [
+            timer
+            for row in await store.equipment_of(conn, lead.organization_id)
+            for timer in timers_for(row["equipment_id"], views.terms_of(row), lead, today)
+        ],
+    )
 
 
 async def notices_due(uow: UnitOfWork, fired: list[FiredTimer]) -> None:

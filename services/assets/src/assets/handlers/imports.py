@@ -82,11 +82,7 @@ async def _import(request: ImportEquipment, service: Service) -> ImportReport:
             )
         await store.insert_many(uow.conn, request.organization_id, devices)
         lead = await store.lead_times(uow.conn, request.organization_id)
-        today = views.today()
-        for equipment_id, _ in devices:
-            row = await store.equipment(uow.conn, equipment_id)
-            assert row is not None
-            await informing.arm(uow.conn, row, lead, today)
+        await informing.arm_new(uow.conn, devices, lead, views.today())
         report = ImportReport(
             accepted=tuple(accepted),
             rejected=tuple(sorted(rejected, key=lambda r: r.line)),
