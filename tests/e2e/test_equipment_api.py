@@ -232,3 +232,18 @@ async def test_an_incident_names_a_device_and_keeps_its_coverage_of_that_day(
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == "equipment_serial"
     assert "серийным номером" in refused.json()["errors"][0]["message"]
+
+
+async def test_the_demo_devices_expiring_within_the_lead_are_noticed_at_start(
+    desk: RunningDesk, smtp_module: tuple[int, Mailbox]
+) -> None:
+    _, mailbox = smtp_module
+    # (model, maker, serial, location, warranty in days, contract in days, …)
+    soon = [d[2] for d in DEMO_EQUIPMENT if d[4] is not None and 0 <= d[4] <= 30]
+    assert soon
+
+    def noticed() -> bool:
+        subjects = [str(m["Subject"]) for m in mailbox.to("mike@example.com")]
+        return all(any(serial in s for s in subjects) for serial in soon)
+
+    await wait_until(noticed, timeout=60)
