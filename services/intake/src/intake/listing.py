@@ -86,6 +86,8 @@ def list_filter(
         where.add("assignee_id = {0}", query.assignee_id)
     if query.organization_id is not None:
         where.add("organization_id = {0}", query.organization_id)
+    if query.equipment_id is not None:
+        where.add("(equipment ->> 'equipment_id')::uuid = {0}", query.equipment_id)
     if query.overdue is True:
         where.add("status = ANY({0}::text[]) AND resolution_due < {1}", list(OPEN_STATUSES), now)
     elif query.overdue is False:
@@ -146,6 +148,7 @@ def is_plain_search(query: ListIncidents) -> bool:
         or query.unassigned
         or query.assignee_id is not None
         or query.organization_id is not None
+        or query.equipment_id is not None
         or query.overdue is not None
     )
 

@@ -111,6 +111,7 @@ async def incident_view(
             if principal.is_staff
             else ()
         ),
+        equipment=row["equipment"],
         entries=tuple(
             EntryView(
                 entry_id=e["id"],

@@ -153,3 +153,16 @@ def escalation_contact(
         if best is None or len(path) > best[0]:
             best = (len(path), contact)
     return best[1] if best else None
+
+
+def on_equipment_notice(
+    organization_clients: Iterable[UUID], account_manager_id: UUID | None
+) -> list[Recipient]:
+    """An equipment notice (SPEC §13) goes to the organization's clients who see its
+    whole work and to its account manager."""
+    return unique(
+        [
+            *((client, "organization_client") for client in organization_clients),
+            (account_manager_id, "account_manager"),
+        ]
+    )

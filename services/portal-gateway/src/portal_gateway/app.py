@@ -24,6 +24,8 @@ from .domain.auth import api as auth_api
 from .domain.auth import pages as auth_pages
 from .domain.categories import api as categories_api
 from .domain.categories import pages as categories_pages
+from .domain.equipment import api as equipment_api
+from .domain.equipment import pages as equipment_pages
 from .domain.incidents import api as incidents_api
 from .domain.incidents import pages as incidents_pages
 from .domain.notifications import api as notifications_api
@@ -65,6 +67,8 @@ CONTROLLERS = [
     staffing_api.StaffingController,
     packages_api.PackageController,
     profile_api.ProfileController,
+    equipment_api.EquipmentController,
+    equipment_api.LeadTimesController,
 ]
 
 # The portal: the door (login, logout, language) for anyone, the pages for a web
@@ -83,6 +87,7 @@ PORTAL = Router(
         *sla_pages.PAGES,
         *staffing_pages.PAGES,
         *profile_pages.PAGES,
+        *equipment_pages.PAGES,
     ],
     guards=[signed_in_web],
     include_in_schema=False,
@@ -95,6 +100,7 @@ ADMIN = Router(
         *accounts_pages.ADMIN_PAGES,
         *categories_pages.ADMIN_PAGES,
         *sla_pages.ADMIN_PAGES,
+        *equipment_pages.ADMIN_PAGES,
     ],
     # Anyone else gets the same 403 page as a client on a staff page.
     guards=[signed_in_web, admins_only],

@@ -49,9 +49,9 @@ async def insert(
         """
         INSERT INTO incidents (id, number, request_id, title, description, category_id,
             category_path, priority, channel, status, requester_id, organization_id,
-            created_at, updated_at, public_updated_at, request_digest)
+            created_at, updated_at, public_updated_at, request_digest, equipment)
         SELECT $1, 'INC-' || lpad(nextval('incident_number_seq')::text, 6, '0'),
-            $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12, $13
+            $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12, $13, $14::jsonb
         WHERE NOT EXISTS (SELECT 1 FROM incidents WHERE request_id = $2)
         ON CONFLICT (request_id) DO NOTHING RETURNING *
         """,
@@ -68,6 +68,7 @@ async def insert(
         query.organization_id,
         at,
         digest,
+        query.equipment.model_dump(mode="json") if query.equipment else None,
     )
 
 

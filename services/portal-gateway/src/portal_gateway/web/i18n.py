@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..domain.equipment.words import RU as EQUIPMENT_RU
 from ..domain.packages.words import RU as PACKAGES_RU
 from ..domain.staffing.words import RU as STAFFING_RU
 
@@ -530,6 +531,7 @@ _EN: dict[str, str] = {
 # Each area of the gateway keeps its own words beside its pages.
 _RU.update(STAFFING_RU)
 _RU.update(PACKAGES_RU)
+_RU.update(EQUIPMENT_RU)
 
 _CATALOGUE: dict[str, dict[str, str]] = {"en": _EN, "ru": _RU}
 

@@ -30,6 +30,7 @@ from .schemas import (
     EntryCreatedOut,
     Incident,
     IncidentChange,
+    IncidentDevice,
     IncidentListItem,
     IncidentPage,
     NewEntry,
@@ -55,8 +56,12 @@ def idempotent_id(key: UUID | None, *parts: object) -> UUID:
 
 
 def incident_out(view: IncidentView) -> Incident:
-    data = view.model_dump(exclude={"entries"})
+    data = view.model_dump(exclude={"entries", "equipment"})
     data["id"] = data.pop("incident_id")
+    if view.equipment is not None:
+        device = view.equipment.model_dump()
+        device["id"] = device.pop("equipment_id")
+        data["equipment"] = IncidentDevice(**device, url=f"/api/v1/equipment/{device['id']}")
     data["entries"] = [
         Entry(
             id=e.entry_id,
@@ -110,6 +115,9 @@ class IncidentController(Controller):
             ),
         ] = None,
         organization: UUID | None = None,
+        equipment: Annotated[
+            UUID | None, Parameter(description="the incidents naming this device")
+        ] = None,
         q: Annotated[str | None, Parameter(max_length=500, description="full text")] = None,
         overdue: bool | None = None,
         sort: Annotated[
@@ -133,6 +141,7 @@ class IncidentController(Controller):
             assignee_id=assignee_id,
             unassigned=assignee == "none",
             organization_id=organization,
+            equipment_id=equipment,
             q=q,
             overdue=overdue,
             sort=sort,

@@ -13,7 +13,7 @@ from desk_contracts.enums import Channel, Priority, Status
 from desk_runtime.errors import validation_items
 from desk_runtime.rpc import RemoteFailure, RpcClient
 from litestar import Request, Response, get, post
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.response import Redirect
 from pydantic import ValidationError
 
@@ -49,6 +49,7 @@ from ...web.views import (
 from ..accounts.service import names_of, organization_name
 from ..agents.service import agent_board, assign_by_hand
 from ..categories.service import category_infos
+from ..equipment import service as equipment_service
 from ..packages.service import QuotaRefused
 from ..sla.service import deadlines_if_known
 from . import service
@@ -182,7 +183,14 @@ async def bulk_change(request: Request[Any, Any, Any]) -> Redirect:
 # --- filing ----------------------------------------------------------------------------
 
 
-NEW_INCIDENT_FIELDS = ("title", "description", "category_id", "priority")
+NEW_INCIDENT_FIELDS = (
+    "title",
+    "description",
+    "category_id",
+    "priority",
+    "equipment_id",
+    "equipment_serial",
+)
 
 
 def too_large_text(t: Any, error: UploadTooLarge) -> str:
@@ -208,9 +216,26 @@ async def _new_form(
     status_code: int = 200,
 ) -> Response[str]:
     categories = await category_infos(rpc(request), user)
+    # The equipment picker: the client's organization's devices.
+    devices = (
+        (
+            await equipment_service.find_equipment(
+                rpc(request),
+                gateway(request).pool,
+                user,
+                organization_id=user.organization_id,
+                q=None,
+                limit=500,
+                offset=0,
+            )
+        ).items
+        if user.organization_id is not None
+        else []
+    )
     return render(
         request,
         "new_incident.html",
+        devices=devices,
         status_code=status_code,
         user=user,
         categories=categories,
@@ -253,7 +278,7 @@ async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
         with upload_scope(upload) as files:
             fields = check_form_csrf(request, upload)
             values = {k: fields.get(k, "") for k in NEW_INCIDENT_FIELDS}
-            data = {k: v for k, v in values.items() if k != "priority" or v}
+            data = {k: v for k, v in values.items() if k in ("title", "description") or v}
             errors = field_errors(NewIncident, data, t)
             if not errors:  # else the form again, and the files were never handed over
                 created = await service.file_incident(
@@ -270,6 +295,21 @@ async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
         # The package refuses this channel now: the form again, with what was typed.
         return await _new_form(
             request, user, values=values, errors={"form": error.detail}, status_code=409
+        )
+    except ValidationException as error:
+        # A field the filing checked (the device named, say), next to that field.
+        extra = error.extra if isinstance(error.extra, list) else []
+        errors = {
+            str(x["key"]): str(x.get("message", ""))
+            for x in extra
+            if isinstance(x, dict) and "key" in x
+        }
+        return await _new_form(
+            request,
+            user,
+            values=values,
+            errors=errors or {"form": str(error.detail)},
+            status_code=422,
         )
     except RemoteFailure as error:
         errors = {i.field: i.message for i in error.failure.errors}
@@ -321,9 +361,20 @@ async def incident_page(request: Request[Any, Any, Any], incident_id: UUID) -> R
     names = await names_of(pool, [p for p in people if p is not None])
     agents = await _agent_choices(request, client) if user.role.is_staff else []
     now = datetime.now(UTC)
+    device_incidents = []
+    if view.equipment is not None:
+        others = await service.find_incidents(
+            client,
+            user,
+            service.IncidentFilter(equipment_id=view.equipment.equipment_id),
+            limit=21,
+            offset=0,
+        )
+        device_incidents = [o for o in others.items if o.incident_id != view.incident_id][:20]
     return render(
         request,
         "incident.html",
+        device_incidents=device_incidents,
         user=user,
         incident=view,
         sla=sla,
