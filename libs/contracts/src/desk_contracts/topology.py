@@ -13,7 +13,7 @@ from typing import Any
 from . import messages as m
 from .envelope import Message, RequestReply
 
-SERVICES = ("intake", "sla", "routing", "notify", "knowledge", "portal-gateway")
+SERVICES = ("intake", "sla", "routing", "notify", "knowledge", "assets", "portal-gateway")
 
 EVENTS_EXCHANGE = "events"
 DEAD_LETTER_EXCHANGE = "dead-letters"
@@ -56,6 +56,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.SlaReminderDue,
         m.SlaEscalated,
         m.SlaBreached,
+        m.EquipmentNoticeDue,
     ),
     "knowledge": (
         m.CategoryUpserted,
@@ -65,6 +66,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.EntryAdded,
         m.SeedArticle,
     ),
+    "assets": (m.UpsertEquipment,),
     "portal-gateway": (),
 }
 
@@ -123,6 +125,16 @@ QUERIES: dict[str, tuple[type[RequestReply[Any]], ...]] = {
         m.SuggestArticles,
         m.SuggestionFeedback,
         m.KnowledgeReport,
+    ),
+    "assets": (
+        m.ListEquipment,
+        m.GetEquipment,
+        m.CreateEquipment,
+        m.UpdateEquipment,
+        m.ImportEquipment,
+        m.GetLeadTimes,
+        m.SetLeadTimes,
+        m.ListEquipmentNotices,
     ),
     "portal-gateway": (),
 }

@@ -92,12 +92,12 @@ class Service:
         migrations: Path | None = None,
         settings: DeskSettings | None = None,
         *,
-        pool_size: int = 10,
+        pool_size: int | None = None,
     ) -> None:
-        """`pool_size`: the most connections the service's pool opens (a small service
-        keeps it small: every service of a desk shares one server's connection limit)."""
+        """`pool_size` bounds the service's PostgreSQL connections (the pool's default
+        else): a small service keeps the whole desk within the server's connections."""
         self.name = name
-        self.pool_size = pool_size
+        self._pool_size = pool_size
         self.settings = settings or DeskSettings()
         self._migrations = migrations
         self._events: dict[type[Message], list[EventHandler]] = {}
@@ -355,9 +355,10 @@ class Service:
         settings = self.settings
         log.info("service_starting", namespace=settings.namespace)
         await ensure_database(settings, self.name)
-        self._pool = await create_pool(
-            settings, self.name, min_size=min(2, self.pool_size), max_size=self.pool_size
-        )
+        sizes = {}
+        if self._pool_size is not None:
+            sizes = {"min_size": min(2, self._pool_size), "max_size": self._pool_size}
+        self._pool = await create_pool(settings, self.name, **sizes)
         tracks = [("runtime", RUNTIME_MIGRATIONS)]
         if self._migrations is not None:
             tracks.append((self.name, self._migrations))

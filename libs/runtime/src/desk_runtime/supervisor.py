@@ -34,6 +34,7 @@ MODULES = {
     "routing": "routing",
     "notify": "notify",
     "knowledge": "knowledge",
+    "assets": "assets",
     "portal-gateway": "portal_gateway",
 }
 COLOURS = {
@@ -42,6 +43,7 @@ COLOURS = {
     "routing": "\033[33m",
     "notify": "\033[32m",
     "knowledge": "\033[96m",
+    "assets": "\033[91m",
     "portal-gateway": "\033[34m",
     "mail-sink": "\033[37m",
 }
