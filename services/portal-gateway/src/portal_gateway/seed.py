@@ -275,8 +275,7 @@ async def seed_demo(service: Service) -> None:
                 )
             )
         for index, article in enumerate(DEMO_ARTICLES):
-            # Recorded on its own: a desk seeded before the knowledge base gets them now.
-            if not await _first_time(uow, f"article:{article.slug}"):
+            if not await _first_time(uow, f"article:{article.slug}") or seeded_unrecorded:
                 continue
             await uow.publish(
                 SeedArticle(

@@ -14,6 +14,7 @@ import aio_pika
 import pytest
 from desk_contracts.messages import (
     OrganizationUpserted,
+    SeedArticle,
     UpsertAgentProfile,
     UpsertCategory,
     UpsertEquipment,
@@ -25,6 +26,7 @@ from desk_runtime.settings import DeskSettings
 from desk_runtime.testing import wait_until
 from desk_runtime.topology import declare_topology
 from portal_gateway.app import build_service
+from portal_gateway.domain.knowledge.demo import DEMO_ARTICLES
 from portal_gateway.seed import (
     ACME,
     DEMO_AGENTS,
@@ -37,7 +39,14 @@ from portal_gateway.seed import (
 
 pytestmark = pytest.mark.integration
 
-SEEDED = (OrganizationUpserted, UserUpserted, UpsertCategory, UpsertAgentProfile, UpsertEquipment)
+SEEDED = (
+    OrganizationUpserted,
+    UserUpserted,
+    UpsertCategory,
+    UpsertAgentProfile,
+    UpsertEquipment,
+    SeedArticle,
+)
 
 
 class Heard:
@@ -137,8 +146,18 @@ async def test_a_fresh_namespace_gets_the_whole_demo(demo_settings: DeskSettings
     devices = by_type["assets.equipment.upsert"]
     assert len({d["equipment_id"] for d in devices}) == len(DEMO_EQUIPMENT)
     assert {d["organization_id"] for d in devices} == {str(demo_id(f"organization:{ACME}"))}
+    articles = by_type["knowledge.article.seed"]
+    assert [a["article_id"] for a in articles] == [
+        str(demo_id(f"article:{a.slug}")) for a in DEMO_ARTICLES
+    ]
+    assert all(a["history"] for a in articles)
     assert len(sent) == (
-        1 + len(users) + len(DEMO_CATEGORIES) + len(DEMO_AGENTS) + len(DEMO_EQUIPMENT)
+        1
+        + len(users)
+        + len(DEMO_CATEGORIES)
+        + len(DEMO_AGENTS)
+        + len(DEMO_EQUIPMENT)
+        + len(DEMO_ARTICLES)
     )
 
 
@@ -203,7 +222,9 @@ async def test_a_desk_seeded_before_the_record_was_kept_is_not_seeded_again(
             await service.stop()
     assert messages.take() == []
     # Recorded now, so a later start knows without guessing.
-    assert recorded == len(DEMO_CATEGORIES) + len(DEMO_AGENTS) + len(DEMO_EQUIPMENT)
+    assert recorded == (
+        len(DEMO_CATEGORIES) + len(DEMO_AGENTS) + len(DEMO_EQUIPMENT) + len(DEMO_ARTICLES)
+    )
 
 
 async def test_without_demo_only_the_admin_is_created(desk_settings: DeskSettings) -> None:
