@@ -85,6 +85,8 @@ def list_filter(
         where.add("assignee_id = {0}", query.assignee_id)
     if query.organization_id is not None:
         where.add("organization_id = {0}", query.organization_id)
+    if query.number is not None:
+        where.add("number = {0}", query.number)
     if query.overdue is True:
         where.add("status = ANY({0}::text[]) AND resolution_due < {1}", list(OPEN_STATUSES), now)
     elif query.overdue is False:
@@ -128,6 +130,7 @@ def is_plain_search(query: ListIncidents) -> bool:
         or query.unassigned
         or query.assignee_id is not None
         or query.organization_id is not None
+        or query.number is not None
         or query.overdue is not None
     )
 

@@ -126,3 +126,18 @@ def test_a_client_sorts_by_the_last_change_it_can_see() -> None:
     assert order_by("-updated", client) == "public_updated_at DESC, id DESC"
     assert order_by("-updated", agent) == "updated_at DESC, id DESC"
     assert order_by("-created", client) == order_by("-created", agent)
+
+
+def test_a_number_finds_one_incident_within_the_clients_scope() -> None:
+    message, view = _principal(Role.CLIENT, Scope.OWN)
+    query = ListIncidents(principal=message, number="INC-000123")
+    where = list_filter(query, view, category_path=None, now=NOW)
+    assert where.where == "organization_id = $1 AND requester_id = $2 AND number = $3"
+    assert where.args == [ORG, view.user_id, "INC-000123"]
+
+
+@pytest.mark.parametrize("number", ["INC-12", "inc-000123", "INC-000123; drop", ""])
+def test_a_number_not_in_the_desks_form_is_refused(number: str) -> None:
+    message, _ = _principal(Role.AGENT)
+    with pytest.raises(ValueError, match="number"):
+        ListIncidents(principal=message, number=number)

@@ -27,6 +27,8 @@ from .domain.categories import api as categories_api
 from .domain.categories import pages as categories_pages
 from .domain.incidents import api as incidents_api
 from .domain.incidents import pages as incidents_pages
+from .domain.mail import api as mail_api
+from .domain.mail.listener import run_mail
 from .domain.notifications import api as notifications_api
 from .domain.ops import api as ops_api
 from .domain.packages import api as packages_api
@@ -64,6 +66,7 @@ CONTROLLERS = [
     sla_api.SlaReportController,
     staffing_api.StaffingController,
     packages_api.PackageController,
+    mail_api.MailQuarantineController,
 ]
 
 # The portal: the door (login, logout, language) for anyone, the pages for a web
@@ -107,11 +110,15 @@ DEPENDENCIES = {
 }
 
 
-def build_service(settings: DeskSettings | None = None) -> Service:
+def build_service(settings: DeskSettings | None = None, *, mail: bool = False) -> Service:
+    """The gateway's runtime; with `mail`, its e-mail channel too (the listener on
+    DESK_INBOUND_SMTP_PORT and the sweep of mail left to process)."""
     service = Service("portal-gateway", MIGRATIONS, settings)
     service.on_startup(ensure_admin)
     if service.settings.demo:
         service.on_startup(seed_demo)
+    if mail:
+        service.background(run_mail)
     return service
 
 
@@ -146,7 +153,7 @@ def build_http(service: Service, rpc: RpcClient) -> Litestar:
 
 
 def main() -> None:
-    service = build_service()
+    service = build_service(mail=True)
     settings = service.settings
     rpc = RpcClient(
         settings.amqp_url, settings.namespace, service.name, settings.rpc_timeout_seconds

@@ -284,6 +284,8 @@ class ListIncidents(Query[IncidentPage]):
     assignee_id: UUID | None = None
     unassigned: bool = False
     organization_id: UUID | None = None
+    # One incident by its number (INC-000123), as a mail's subject names it.
+    number: str | None = Field(default=None, pattern=r"^INC-\d{6,12}$")
     q: str | None = Field(default=None, max_length=500)
     overdue: bool | None = None
     sort: str = Field(default="-created", pattern="^(" + "|".join(INCIDENT_SORTS) + ")$")
