@@ -269,7 +269,7 @@ async def test_an_unknown_sender_is_refused_with_the_reason(desk: RunningDesk) -
 
 
 async def test_the_same_mail_twice_files_once(desk: RunningDesk, filed: Filed) -> None:
-    message = a_mail("The scanner jams on every page.", subject="Scanner zebra-5521 jams")
+    message = a_mail("The scanner jams on every page.", subject="Scanner zebrajam jams")
     await send(desk, message)
     await send(desk, message)  # the sending server did not hear our 250 and tries again
     row = await mail_row(desk, message["Message-ID"])
@@ -277,7 +277,7 @@ async def test_the_same_mail_twice_files_once(desk: RunningDesk, filed: Filed) -
     async with desk.client() as http:
         found = await http.get(
             "/api/v1/incidents",
-            params={"q": "zebra-5521"},
+            params={"q": "zebrajam"},
             headers={"authorization": f"Bearer {filed.tokens['alice']}"},
         )
     assert found.status_code == 200, found.text

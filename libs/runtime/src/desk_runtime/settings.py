@@ -86,6 +86,14 @@ class DeskSettings(BaseSettings):
     inbound_smtp_host: str = "127.0.0.1"
     inbound_smtp_port: int = Field(default=8100, ge=0, le=65535)
     inbound_lmtp: bool = False
+    # Optionally, a mailbox polled for mail (imap://host[:port] or imaps://…): each mail is
+    # taken as the listener takes one, then moved to imap_done_folder.
+    imap_url: str | None = Field(default=None, pattern=r"^imaps?://[^/:]+(:\d{1,5})?/?$")
+    imap_user: str | None = None
+    imap_password: str | None = None
+    imap_folder: str = "INBOX"
+    imap_done_folder: str = "Processed"
+    imap_poll_seconds: float = Field(default=30.0, gt=0)
     sms_url: str | None = None
     sms_token: str | None = None
     # Attachments: files under blob_dir, or objects in an S3-compatible bucket when

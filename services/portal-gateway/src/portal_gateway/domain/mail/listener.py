@@ -18,6 +18,7 @@ from desk_runtime.rpc import RpcClient
 from desk_runtime.service import Service
 
 from . import rules, service
+from .imap import poll_mailbox
 
 log = get_logger(__name__)
 
@@ -113,11 +114,10 @@ async def sweep_mail(desk: Service, client: RpcClient) -> None:
 
 
 async def run_mail(desk: Service) -> None:
-    """The e-mail channel of a gateway process: the listener and the sweep, asking the
-    other services on a request/reply client of their own."""
+    """The e-mail channel of a gateway process: the listener, the sweep and (with
+    DESK_IMAP_URL) the mailbox's polling, asking the other services on a request/reply
+    client of their own."""
     settings = desk.settings
-    if settings.inbound_smtp_port == 0:
-        return
     client = RpcClient(
         settings.amqp_url, settings.namespace, desk.name, settings.rpc_timeout_seconds
     )
@@ -127,6 +127,8 @@ async def run_mail(desk: Service) -> None:
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(serve_mail(desk, client))
             tasks.create_task(sweep_mail(desk, client))
+            if settings.imap_url:
+                tasks.create_task(poll_mailbox(desk, client))
     finally:
         if client in desk.rpc_clients:
             desk.rpc_clients.remove(client)
