@@ -75,7 +75,7 @@ def test_the_key_is_the_message_id_or_else_the_digest_of_the_bytes() -> None:
         ({"Precedence": "junk"}, "Precedence"),
         ({"Precedence": "list"}, "Precedence"),
         ({"X_Autoreply": "yes"}, "X-Autoreply"),
-        ({"X_Auto_Response_Suppress": "All"}, "X-Auto-Response-Suppress"),
+        ({"X_Autorespond": "yes"}, "X-Autorespond"),
         ({"From": "MAILER-DAEMON@mx.example.com"}, "MAILER-DAEMON"),
         ({"From": "Desk <DESK@support.example.com>"}, "own"),
         ({"From": "help@support.example.com"}, "own"),
@@ -91,6 +91,9 @@ def test_a_person_s_mail_is_not_noise_and_auto_submitted_no_is_a_person() -> Non
     assert rules.noise(read(mail()), "alice@example.com", OWN) is None
     assert rules.noise(read(mail(Auto_Submitted="no")), "alice@example.com", OWN) is None
     assert rules.noise(read(mail(Precedence="first-class")), "alice@example.com", OWN) is None
+    # Outlook asks others not to auto-answer a person's mail too: that is no auto-reply.
+    suppressing = mail(X_Auto_Response_Suppress="OOF")
+    assert rules.noise(read(suppressing), "alice@example.com", OWN) is None
 
 
 def test_a_bounce_is_noise_by_its_report_and_by_its_null_sender() -> None:
@@ -140,6 +143,13 @@ def test_references_name_the_thread_root_and_newest_first() -> None:
     chain = f"<{INCIDENT}@{DOMAIN}> <x@elsewhere.example> <{uuid4()}.{other}@{DOMAIN}>"
     found = rules.thread(read(mail(References=chain)), DOMAIN)
     assert found.incident_ids == (other, INCIDENT)
+
+
+def test_a_reference_longer_than_a_number_names_nothing() -> None:
+    assert rules.thread(read(mail(Subject="[INC-0000000000001] x")), DOMAIN).numbers == ()
+    assert rules.thread(read(mail(Subject="[INC-000000000001] x")), DOMAIN).numbers == (
+        "INC-000000000001",
+    )
 
 
 def test_message_ids_of_other_domains_or_without_an_incident_name_nothing() -> None:

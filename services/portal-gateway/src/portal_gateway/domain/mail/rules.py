@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from uuid import UUID
 
 # The reference notify puts in every subject (intake numbers incidents INC-000123).
-REFERENCE = re.compile(r"\[(INC-\d{6,})\]", re.IGNORECASE)
+REFERENCE = re.compile(r"\[(INC-\d{6,12})\]", re.IGNORECASE)
 # Reply and forward prefixes of the common mail clients, in several languages.
 PREFIXES = re.compile(
     r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|rv|odp|antw|ответ|отв|пересл)\s*(\[\d+\])?\s*:\s*)+",
@@ -88,8 +88,7 @@ def noise(mail: Message, envelope_from: str, own_addresses: Iterable[str]) -> st
     anything), or None for a person's mail:
 
     - `Auto-Submitted` anything but `no` (RFC 3834: auto-replies, our own notifications);
-    - `Precedence: bulk`, `junk` or `list`, and the out-of-office markers of Exchange
-      (`X-Auto-Response-Suppress` is set by auto-replies too) and of others
+    - `Precedence: bulk`, `junk` or `list`, and the auto-responders' own markers
       (`X-Autoreply`, `X-Autorespond`);
     - delivery status notifications (`multipart/report; report-type=delivery-status`, a
       `message/delivery-status` part, the null envelope sender `<>`, MAILER-DAEMON);
@@ -100,7 +99,7 @@ def noise(mail: Message, envelope_from: str, own_addresses: Iterable[str]) -> st
     precedence = header(mail, "Precedence").lower()
     if precedence in ("bulk", "junk", "list", "auto_reply"):
         return f"Precedence: {precedence}"
-    for marker in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
+    for marker in ("X-Autoreply", "X-Autorespond"):
         if header(mail, marker):
             return f"{marker} present"
     if is_delivery_report(mail):
