@@ -6,6 +6,8 @@ CREATE TABLE inbound_mail (
     id uuid PRIMARY KEY,
     mail_key text NOT NULL UNIQUE,
     envelope_from text NOT NULL,
+    -- The From address (lower-cased), for the per-sender rate limit.
+    sender text,
     recipients text[] NOT NULL,
     raw bytea NOT NULL,
     size integer NOT NULL,
@@ -21,6 +23,7 @@ CREATE TABLE inbound_mail (
     processed_at timestamptz
 );
 CREATE INDEX inbound_mail_due ON inbound_mail (received_at) WHERE status = 'received';
+CREATE INDEX inbound_mail_sender ON inbound_mail (sender, received_at);
 
 -- Mail that could not be read (or processed for a reason no retry mends): kept for
 -- operators to list and re-process; the raw bytes stay on its inbound_mail row.

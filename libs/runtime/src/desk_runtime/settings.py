@@ -86,6 +86,8 @@ class DeskSettings(BaseSettings):
     inbound_smtp_host: str = "127.0.0.1"
     inbound_smtp_port: int = Field(default=8100, ge=0, le=65535)
     inbound_lmtp: bool = False
+    # Mail from one address within an hour beyond this is deferred (451: sent again later).
+    inbound_per_sender_hourly: int = Field(default=60, ge=1)
     # Optionally, a mailbox polled for mail (imap://host[:port] or imaps://…): each mail is
     # taken as the listener takes one, then moved to imap_done_folder.
     imap_url: str | None = Field(default=None, pattern=r"^imaps?://[^/:]+(:\d{1,5})?/?$")

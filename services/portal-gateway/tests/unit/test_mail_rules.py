@@ -343,6 +343,8 @@ def test_only_a_refusal_is_refused_and_every_answer_is_one_ascii_line() -> None:
     assert Outcome("received").smtp_reply().startswith("250 ")
     refused = Outcome("refused", "bob@example.com is not\nthe address of a client").smtp_reply()
     assert refused == "550 5.7.1 bob@example.com is not the address of a client"
+    deferred = Outcome("deferred", "more than 60 mails an hour from a@example.com").smtp_reply()
+    assert deferred == "451 4.7.1 more than 60 mails an hour from a@example.com"
     big = Outcome("refused", "too large", code=552).smtp_reply()
     assert big.startswith("552 5.3.4 ")
     assert Outcome("refused", "Квота исчерпана").smtp_reply().isascii()

@@ -115,6 +115,8 @@ async def poll_once(desk: Service, client: RpcClient) -> int:
                 recipients=[settings.imap_user or ""],
             )
             log.info("imap_mail_taken", uid=uid, status=outcome.status)
+            if outcome.status == "deferred":
+                continue  # over its sender's rate: it stays for a later poll
             await _move(imap, uid, settings.imap_done_folder)
             taken += 1
         if uids and not imap.has_capability("MOVE"):

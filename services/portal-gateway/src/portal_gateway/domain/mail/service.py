@@ -40,7 +40,9 @@ log = get_logger(__name__)
 # A mail whose processing a peer's absence held up is tried again after this.
 RETRY_DELAY = timedelta(seconds=10)
 
-Status = Literal["filed", "replied", "ignored", "refused", "quarantined", "received"]
+Status = Literal["filed", "replied", "ignored", "refused", "quarantined", "received", "deferred"]
+
+RATE_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,16 @@ class Outcome:
     code: int = 550
 
     def smtp_reply(self) -> str:
-        """The answer to DATA. Only a refusal is refused: mail that is stored (filed,
-        ignored, quarantined, or to be retried by the desk itself) is 250."""
+        """The answer to DATA. Only a refusal is refused, and a mail over its sender's
+        rate deferred (451: not stored, the sending server tries again later); mail that
+        is stored (filed, ignored, quarantined, or to be retried by the desk itself) is
+        250."""
         reason = _ascii(self.reason)
         if self.status == "refused":
             enhanced = "5.3.4" if self.code == 552 else "5.7.1"
             return f"{self.code} {enhanced} {reason or 'refused'}"
+        if self.status == "deferred":
+            return f"451 4.7.1 {reason or 'try again later'}"
         if self.status in ("filed", "replied"):
             return f"250 2.0.0 {reason}"
         return "250 2.0.0 Message accepted"
@@ -93,16 +99,30 @@ async def receive(
     recipients: list[str],
 ) -> Outcome:
     """One mail from the listener: stored (the same mail again is not stored twice),
-    then processed at once; the outcome decides the SMTP answer."""
+    then processed at once; the outcome decides the SMTP answer. A sender over the
+    hourly rate is deferred before anything is stored."""
+    sender: str | None = None
     try:
-        key = rules.mail_key(rules.parse(raw), raw)
+        parsed = rules.parse(raw)
+        key, sender = rules.mail_key(parsed, raw), rules.sender_address(parsed)
     except Exception:  # an unreadable mail is still kept, by its bytes
         key = rules.mail_key(EmailMessage(), raw)
+    limit = service.settings.inbound_per_sender_hourly
+    if (
+        sender is not None
+        and await store.known(service.pool, key) is None
+        and await store.recent_from(service.pool, sender, RATE_WINDOW) >= limit
+    ):
+        log.warning("mail_deferred", sender=sender, limit=limit)
+        return Outcome(
+            "deferred", f"more than {limit} mails an hour from {sender}; try again later"
+        )
     row, new = await store.store_mail(
         service.pool,
         mail_id=uuid4(),
         key=key,
         envelope_from=envelope_from,
+        sender=sender,
         recipients=recipients,
         raw=raw,
     )

@@ -19,6 +19,7 @@ async def store_mail(
     mail_id: UUID,
     key: str,
     envelope_from: str,
+    sender: str | None,
     recipients: list[str],
     raw: bytes,
 ) -> tuple[asyncpg.Record, bool]:
@@ -26,14 +27,15 @@ async def store_mail(
     False) when the same mail came already."""
     row = await pool.fetchrow(
         """
-        INSERT INTO inbound_mail (id, mail_key, envelope_from, recipients, raw, size)
-        VALUES ($1, $2, $3, $4, $5, $6)
+        INSERT INTO inbound_mail (id, mail_key, envelope_from, sender, recipients, raw, size)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
         ON CONFLICT (mail_key) DO NOTHING
         RETURNING *
         """,
         mail_id,
         key,
         envelope_from,
+        sender,
         recipients,
         raw,
         len(raw),
@@ -43,6 +45,24 @@ async def store_mail(
     before = await pool.fetchrow("SELECT * FROM inbound_mail WHERE mail_key = $1", key)
     assert before is not None
     return before, False
+
+
+async def known(pool: asyncpg.Pool, key: str) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await pool.fetchrow(
+        "SELECT * FROM inbound_mail WHERE mail_key = $1", key
+    )
+    return row
+
+
+async def recent_from(pool: asyncpg.Pool, sender: str, within: timedelta) -> int:
+    """How many mails this address sent within the last `within`."""
+    count: int = await pool.fetchval(
+        "SELECT count(*) FROM inbound_mail "
+        "WHERE sender = $1 AND received_at > now() - $2::interval",
+        sender,
+        within,
+    )
+    return count
 
 
 async def claim(pool: asyncpg.Pool, mail_id: UUID) -> asyncpg.Record | None:
