@@ -23,13 +23,14 @@ from desk_contracts.messages import (
     ListIncidents,
 )
 from desk_runtime.logging import get_logger, log_context
-from desk_runtime.rpc import RemoteFailure, RpcClient, ServiceUnavailable
+from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from litestar.exceptions import HTTPException
 from pydantic import ValidationError
 
 from ...accounts import User
 from ...blobs import MAX_FILES, Upload, blob_store, store_file, upload_scope
+from ...outage import OUTAGES
 from ...web.i18n import translator
 from ..incidents.schemas import NewIncident
 from ..incidents.service import add_entry, file_incident, visible_incident
@@ -143,7 +144,7 @@ async def process(service: Service, client: RpcClient, row: asyncpg.Record) -> O
     with log_context(mail_id=row["id"]):
         try:
             outcome = await _process(service, client, row)
-        except (ServiceUnavailable, TimeoutError, ConnectionError) as error:
+        except (*OUTAGES, TimeoutError, OSError) as error:
             await store.postpone(service.pool, row["id"], f"to retry: {error}", RETRY_DELAY)
             log.warning("mail_postponed", error=str(error))
             return Outcome("received", str(error))
