@@ -45,6 +45,10 @@ Status = Literal["filed", "replied", "ignored", "refused", "quarantined", "recei
 
 RATE_WINDOW = timedelta(hours=1)
 
+# What postpones a mail rather than quarantining it: a peer, the broker or the database
+# out of reach for a moment.
+NOT_NOW: tuple[type[Exception], ...] = (*OUTAGES, TimeoutError, OSError)
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -144,7 +148,7 @@ async def process(service: Service, client: RpcClient, row: asyncpg.Record) -> O
     with log_context(mail_id=row["id"]):
         try:
             outcome = await _process(service, client, row)
-        except (*OUTAGES, TimeoutError, OSError) as error:
+        except NOT_NOW as error:
             await store.postpone(service.pool, row["id"], f"to retry: {error}", RETRY_DELAY)
             log.warning("mail_postponed", error=str(error))
             return Outcome("received", str(error))
