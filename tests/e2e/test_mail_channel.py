@@ -63,8 +63,14 @@ def deliver(desk: RunningDesk, raw: bytes, *, sender: str = "alice@example.com")
         smtp.sendmail(sender, [INBOUND], raw)
 
 
+def wire(message: Any) -> bytes:
+    """The mail as it travels over SMTP: lines end with CRLF."""
+    raw: bytes = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    return raw
+
+
 async def send(desk: RunningDesk, message: Any, *, sender: str = "alice@example.com") -> None:
-    await asyncio.to_thread(deliver, desk, message.as_bytes(), sender=sender)
+    await asyncio.to_thread(deliver, desk, wire(message), sender=sender)
 
 
 def a_mail(

@@ -153,6 +153,10 @@ async def gateway(settings: DeskSettings) -> AsyncIterator[tuple[Service, RpcCli
             await client.close()
 
 
+def wire(message: EmailMessage) -> bytes:
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
 def mail(sender: str, subject: str, **headers: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
@@ -170,7 +174,7 @@ async def test_every_mail_of_the_folder_is_taken_once_and_moved(
 ) -> None:
     stranger = mail("stranger@nowhere.example", "Please help")
     auto = mail("alice@example.com", "Out of office", Auto_Submitted="auto-replied")
-    for raw in (stranger.as_bytes(), auto.as_bytes(), b"\r\nno headers at all\r\n"):
+    for raw in (wire(stranger), wire(auto), b"\r\nno headers at all\r\n"):
         await asyncio.to_thread(imap_server.put, raw)
 
     async with gateway(settings) as (service, client):
@@ -189,7 +193,7 @@ async def test_every_mail_of_the_folder_is_taken_once_and_moved(
         # Nothing left: a second poll takes nothing.
         assert await poll_once(service, client) == 0
         # The same mail put there again is moved, and not stored or processed twice.
-        await asyncio.to_thread(imap_server.put, stranger.as_bytes())
+        await asyncio.to_thread(imap_server.put, wire(stranger))
         assert await poll_once(service, client) == 1
         assert await pool.fetchval("SELECT count(*) FROM inbound_mail") == 3
         assert await asyncio.to_thread(imap_server.count, settings.imap_done_folder) == 4

@@ -18,6 +18,7 @@ from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from desk_runtime.testing import free_port, started, wait_until
 from portal_gateway.app import build_service
+from portal_gateway.domain.mail.rules import mail_size_limit
 
 pytestmark = pytest.mark.integration
 
@@ -57,6 +58,11 @@ async def send(service: Service, raw: bytes, sender: str = "stranger@nowhere.exa
     await asyncio.to_thread(deliver, service, raw, sender)
 
 
+def wire(message: EmailMessage) -> bytes:
+    """The mail as it travels over SMTP: lines end with CRLF."""
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
 def stranger_mail(subject: str = "Please help") -> EmailMessage:
     message = EmailMessage()
     message["From"] = "Stranger <stranger@nowhere.example>"
@@ -74,7 +80,7 @@ async def rows(pool: asyncpg.Pool) -> list[asyncpg.Record]:
 async def test_a_stranger_is_refused_only_after_the_mail_is_stored(gateway: Service) -> None:
     message = stranger_mail()
     with pytest.raises(smtplib.SMTPDataError) as refused:
-        await send(gateway, message.as_bytes())
+        await send(gateway, wire(message))
     assert refused.value.smtp_code == 550
     assert b"is not the address of a client of this desk" in refused.value.smtp_error
     [row] = await rows(gateway.pool)
@@ -93,9 +99,11 @@ async def test_a_mail_above_the_limit_is_refused_with_552_and_not_stored(
     gateway: Service,
 ) -> None:
     message = stranger_mail()
-    message.add_attachment(b"\1" * (2 * LIMIT), "application", "octet-stream", filename="a.bin")
+    # Above what the listener takes at all (a file of the limit, encoded, with the text).
+    too_big = b"\1" * mail_size_limit(LIMIT)
+    message.add_attachment(too_big, "application", "octet-stream", filename="a.bin")
     with pytest.raises((smtplib.SMTPSenderRefused, smtplib.SMTPDataError)) as refused:
-        await send(gateway, message.as_bytes())
+        await send(gateway, wire(message))
     assert refused.value.smtp_code == 552
     assert await rows(gateway.pool) == []
 
@@ -105,9 +113,9 @@ async def test_a_sender_over_its_hourly_rate_is_deferred_and_nothing_is_stored(
 ) -> None:
     for n in range(3):
         with pytest.raises(smtplib.SMTPDataError):
-            await send(gateway, stranger_mail(f"Mail {n}").as_bytes())
+            await send(gateway, wire(stranger_mail(f"Mail {n}")))
     with pytest.raises(smtplib.SMTPDataError) as deferred:
-        await send(gateway, stranger_mail("Mail 3").as_bytes())
+        await send(gateway, wire(stranger_mail("Mail 3")))
     assert deferred.value.smtp_code == 451
     assert b"more than 3 mails an hour from stranger@nowhere.example" in deferred.value.smtp_error
     assert len(await rows(gateway.pool)) == 3
