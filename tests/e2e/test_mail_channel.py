@@ -200,7 +200,8 @@ async def test_the_confirmation_is_threaded_and_answers_to_the_inbound_address(
     mail = filed.confirmation
     root = f"<{filed.incident_id}@support.example.com>"
     assert f"[{filed.number}]" in str(mail["Subject"])
-    assert str(mail["Message-ID"]).endswith(f".{filed.incident_id}@support.example.com>")
+    assert str(mail["Message-ID"]).endswith("@support.example.com>")
+    assert str(mail["Message-ID"]) != root
     assert mail["In-Reply-To"] == root
     assert mail["References"] == root
     assert mail["Reply-To"] == INBOUND

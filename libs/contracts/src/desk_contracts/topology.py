@@ -105,6 +105,7 @@ QUERIES: dict[str, tuple[type[RequestReply[Any]], ...]] = {
         m.ListNotifications,
         m.GetNotification,
         m.RetryNotification,
+        m.FindMailThread,
     ),
     "portal-gateway": (),
 }

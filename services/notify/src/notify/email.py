@@ -49,13 +49,12 @@ def mail_domain(sender: str) -> str:
     return domain if at and domain else "desk.local"
 
 
-def message_id(message_key: str, sender: str, incident_id: UUID | None = None) -> str:
-    """`<message_key.incident_id@domain>` (`<message_key@domain>` for a mail about no
-    incident): the same for every copy of one delivery, so a mail sent again after a
-    crash is recognisably the same mail, and a reply whose In-Reply-To names it alone
-    still says which incident it answers."""
-    local = f"{message_key}.{incident_id}" if incident_id is not None else message_key
-    return f"<{local}@{mail_domain(sender)}>"
+def message_id(message_key: str, sender: str) -> str:
+    """`<message_key@domain of the sender's address>`: the same for every copy of one
+    delivery, so a mail sent again after a crash is recognisably the same mail (and a
+    reply whose In-Reply-To names it alone is threaded by asking notify for the
+    delivery's incident, `FindMailThread`). Short enough never to be folded."""
+    return f"<{message_key}@{mail_domain(sender)}>"
 
 
 def thread_id(incident_id: UUID, sender: str) -> str:
@@ -99,7 +98,7 @@ def build_message(
     else:
         body["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]
     body["Date"] = formatdate(localtime=False)
-    body["Message-ID"] = message_id(message_key, sender, incident_id)
+    body["Message-ID"] = message_id(message_key, sender)
     if incident_id is not None:
         root = thread_id(incident_id, sender)
         body["In-Reply-To"] = root

@@ -126,23 +126,26 @@ BOUNCE = (
 def test_the_subject_reference_names_the_incident_whatever_the_prefixes() -> None:
     found = rules.thread(read(mail(Subject="RE: AW: [inc-000123] Printer down")), DOMAIN)
     assert found.numbers == ("INC-000123",)
-    assert not found.incident_ids
+    assert not found.desk_ids
 
 
-def test_in_reply_to_names_the_incident_through_notify_s_message_id() -> None:
+def test_in_reply_to_names_the_desk_s_mail() -> None:
     delivery = uuid4()
     found = rules.thread(
-        read(mail(In_Reply_To=f"<{delivery}.{INCIDENT}@{DOMAIN}>", Subject="Re: thanks")), DOMAIN
+        read(mail(In_Reply_To=f"<{delivery}@{DOMAIN}>", Subject="Re: thanks")), DOMAIN
     )
-    assert found.incident_ids == (INCIDENT,)
+    assert found.desk_ids == (delivery,)
     assert found.numbers == ()
 
 
-def test_references_name_the_thread_root_and_newest_first() -> None:
-    other = uuid4()
-    chain = f"<{INCIDENT}@{DOMAIN}> <x@elsewhere.example> <{uuid4()}.{other}@{DOMAIN}>"
-    found = rules.thread(read(mail(References=chain)), DOMAIN)
-    assert found.incident_ids == (other, INCIDENT)
+def test_in_reply_to_comes_first_then_references_newest_first_each_once() -> None:
+    delivery, parent = uuid4(), uuid4()
+    chain = f"<{INCIDENT}@{DOMAIN}> <x@elsewhere.example> <{delivery}@{DOMAIN}>"
+    found = rules.thread(
+        read(mail(In_Reply_To=f"<{parent}@{DOMAIN}>", References=f"{chain} <{parent}@{DOMAIN}>")),
+        DOMAIN,
+    )
+    assert found.desk_ids == (parent, delivery, INCIDENT)
 
 
 def test_a_reference_longer_than_a_number_names_nothing() -> None:
@@ -153,10 +156,10 @@ def test_a_reference_longer_than_a_number_names_nothing() -> None:
 
 
 def test_message_ids_of_other_domains_or_without_an_incident_name_nothing() -> None:
-    assert rules.incident_of_message_id(f"<{INCIDENT}@elsewhere.example>", DOMAIN) is None
-    assert rules.incident_of_message_id(f"<abc.def@{DOMAIN}>", DOMAIN) is None
-    assert rules.incident_of_message_id("<no-at-sign>", DOMAIN) is None
-    assert rules.incident_of_message_id(f"<d.{INCIDENT}@{DOMAIN.upper()}>", DOMAIN) == INCIDENT
+    assert rules.desk_id(f"<{INCIDENT}@elsewhere.example>", DOMAIN) is None
+    assert rules.desk_id(f"<abc.def@{DOMAIN}>", DOMAIN) is None
+    assert rules.desk_id("<no-at-sign>", DOMAIN) is None
+    assert rules.desk_id(f"<{INCIDENT}@{DOMAIN.upper()}>", DOMAIN) == INCIDENT
     assert not rules.thread(read(mail()), DOMAIN)
 
 

@@ -132,25 +132,25 @@ def is_delivery_report(mail: Message) -> bool:
 
 @dataclass(frozen=True)
 class Thread:
-    """What a mail says it answers: incident numbers from the subject, incident ids from
-    the desk's Message-IDs it names (In-Reply-To first, then References, newest first)."""
+    """What a mail says it answers: incident numbers from the subject, and the ids of the
+    desk's Message-IDs it names (In-Reply-To first, then References, newest first) —
+    a thread's root `<incident@domain>` names an incident, any other desk id
+    `<delivery@domain>` a mail notify sent (whose incident notify knows)."""
 
     numbers: tuple[str, ...] = ()
-    incident_ids: tuple[UUID, ...] = ()
+    desk_ids: tuple[UUID, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.numbers or self.incident_ids)
+        return bool(self.numbers or self.desk_ids)
 
 
-def incident_of_message_id(message_id: str, desk_domain: str) -> UUID | None:
-    """The incident a desk's Message-ID names: notify's are `<delivery.incident@domain>`
-    and the thread's root `<incident@domain>`, so it is the local part's last
-    dot-separated piece, at the desk's domain."""
+def desk_id(message_id: str, desk_domain: str) -> UUID | None:
+    """The UUID of one of the desk's Message-IDs (`<uuid@desk domain>`), else None."""
     local, at, domain = message_id.strip("<>").rpartition("@")
     if not at or domain.lower() != desk_domain.lower():
         return None
     try:
-        return UUID(local.rpartition(".")[2])
+        return UUID(local)
     except ValueError:
         return None
 
@@ -159,7 +159,7 @@ def thread(mail: Message, desk_domain: str) -> Thread:
     numbers = tuple(dict.fromkeys(n.upper() for n in REFERENCE.findall(header(mail, "Subject"))))
     named = MESSAGE_ID.findall(header(mail, "In-Reply-To"))
     named += reversed(MESSAGE_ID.findall(header(mail, "References")))
-    ids = (incident_of_message_id(found, desk_domain) for found in named)
+    ids = (desk_id(found, desk_domain) for found in named)
     return Thread(numbers, tuple(dict.fromkeys(i for i in ids if i is not None)))
 
 

@@ -18,9 +18,11 @@ import asyncpg
 from desk_contracts.enums import Channel, Priority, Role, Visibility
 from desk_contracts.messages import (
     CategoryList,
+    FindMailThread,
     IncidentPage,
     ListCategories,
     ListIncidents,
+    MailThread,
 )
 from desk_runtime.logging import get_logger, log_context
 from desk_runtime.rpc import RemoteFailure, RpcClient
@@ -228,10 +230,13 @@ async def _process(service: Service, client: RpcClient, row: asyncpg.Record) -> 
 async def _answered_incident(client: RpcClient, sender: User, thread: rules.Thread) -> UUID | None:
     """The first incident the mail names that the sender may see; None when it names
     none in the sender's scope (the mail then files a new incident: never a reply on
-    someone else's)."""
-    for incident_id in thread.incident_ids:
+    someone else's). A desk Message-ID is a mail notify sent (notify knows its incident)
+    or a thread's root (the incident itself)."""
+    for desk_id in thread.desk_ids:
+        sent = await client.ask_as(FindMailThread(delivery_id=desk_id), MailThread)
+        candidate = sent.incident_id or desk_id
         try:
-            return (await visible_incident(client, sender, incident_id)).incident_id
+            return (await visible_incident(client, sender, candidate)).incident_id
         except RemoteFailure as error:
             if error.failure.status != 404:
                 raise
