@@ -246,19 +246,25 @@ async def test_an_auto_reply_and_a_bounce_file_nothing(desk: RunningDesk, filed:
         Auto_Submitted="auto-replied",
     )
     await send(desk, auto)
-    bounce = MIMEMultipart("report", report_type="delivery-status")
-    bounce["From"] = "Mail Delivery System <mailer-daemon@client.example>"
-    bounce["To"] = INBOUND
-    bounce["Subject"] = f"Undelivered Mail Returned to Sender [{filed.number}]"
-    bounce["Message-ID"] = make_msgid(domain="client.example")
-    bounce.attach(MIMEText("Your message could not be delivered.", "plain"))
-    status = MIMEText("Reporting-MTA: dns; mx.client.example\n", "plain")
-    status.replace_header("Content-Type", "message/delivery-status")
-    bounce.attach(status)
-    await send(desk, bounce, sender="")  # the null envelope sender of a bounce
+    bounce_id = make_msgid(domain="client.example")
+    bounce = (
+        "From: Mail Delivery System <mailer-daemon@client.example>\r\n"
+        f"To: {INBOUND}\r\n"
+        f"Subject: Undelivered Mail Returned to Sender [{filed.number}]\r\n"
+        f"Message-ID: {bounce_id}\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\r\n\r\n'
+        "--b1\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--b1\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.client.example\r\n\r\n"
+        "Final-Recipient: rfc822; nobody@client.example\r\nAction: failed\r\n"
+        "Status: 5.1.1\r\n\r\n--b1--\r\n"
+    ).encode()
+    # The null envelope sender of a bounce.
+    await asyncio.to_thread(deliver, desk, bounce, sender="")
 
-    for message in (auto, bounce):
-        row = await mail_row(desk, message["Message-ID"])
+    for message_id in (auto["Message-ID"], bounce_id):
+        row = await mail_row(desk, message_id)
         assert row["status"] == "ignored"
         assert row["incident_id"] is None
     assert texts(await incident(desk, filed.tokens["alice"], filed.incident_id)) == before
