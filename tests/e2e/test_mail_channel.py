@@ -381,3 +381,40 @@ async def test_an_unreadable_mail_is_quarantined_for_admins(
             headers={"authorization": f"Bearer {filed.tokens['alice']}"},
         )
     assert forbidden.status_code == 403
+
+
+async def test_a_mailed_reply_resumes_work_waiting_on_the_client_and_a_closed_one_files_anew(
+    desk: RunningDesk, filed: Filed
+) -> None:
+    alice, anna = filed.tokens["alice"], await desk.token("anna")
+    first = a_mail("The report export hangs at 90 %.", subject="Report export hangs")
+    await send(desk, first)
+    row = await mail_row(desk, first["Message-ID"])
+    assert row["status"] == "filed"
+    incident_id = str(row["incident_id"])
+    number = (await incident(desk, alice, incident_id))["number"]
+
+    async def status(target: str, token: str = anna, **extra: str) -> None:
+        async with desk.client() as http:
+            response = await http.post(
+                f"/api/v1/incidents/{incident_id}/status",
+                headers={"authorization": f"Bearer {token}"},
+                json={"status": target, **extra},
+            )
+        assert response.status_code == 200, response.text
+
+    await status("in_progress")
+    await status("waiting_on_client", reason="Which report?")
+    answer = a_mail("The monthly one.", subject=f"RE: [{number}] We need your answer")
+    await send(desk, answer)
+    assert (await mail_row(desk, answer["Message-ID"]))["status"] == "replied"
+    assert (await incident(desk, alice, incident_id))["status"] == "in_progress"
+
+    await status("resolved")
+    await status("closed", token=alice)
+    late = a_mail("It hangs again.", subject=f"Re: [{number}] Resolved")
+    await send(desk, late)
+    row = await mail_row(desk, late["Message-ID"])
+    assert row["status"] == "filed"
+    assert str(row["incident_id"]) != incident_id
+    assert "It hangs again." not in texts(await incident(desk, alice, incident_id))
