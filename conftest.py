@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 
 import pytest
 import pytest_asyncio
@@ -10,6 +10,7 @@ from desk_runtime.settings import DeskSettings
 from desk_runtime.testing import (
     Infrastructure,
     Mailbox,
+    broker_answers,
     drop_namespace,
     infrastructure,
     new_namespace,
@@ -21,6 +22,12 @@ from desk_runtime.testing import (
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infrastructure]:
     with infrastructure() as servers:
+        if not broker_answers(servers.amqp_url):
+            pytest.exit(
+                f"RabbitMQ at {servers.amqp_url} accepts connections but does not answer AMQP "
+                "(out of file handles or sockets? see `rabbitmqctl status`)",
+                returncode=3,
+            )
         yield servers
 
 
@@ -38,3 +45,20 @@ async def desk_settings(infra: Infrastructure) -> AsyncIterator[DeskSettings]:
 def smtp() -> Iterator[tuple[int, Mailbox]]:
     with smtp_server() as server:
         yield server
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """After a failure of a test on the real servers, stop the session if the broker has
+    stopped answering: the rest would only wait for their timeouts, one by one."""
+    report = yield
+    if report.failed and "infra" in getattr(item, "fixturenames", ()):
+        amqp_url = DeskSettings().amqp_url
+        if not broker_answers(amqp_url):
+            item.session.shouldstop = (
+                f"RabbitMQ at {amqp_url} no longer answers AMQP (out of file handles or "
+                "sockets? see `rabbitmqctl status`); the remaining tests would only time out"
+            )
+    return report

@@ -62,7 +62,36 @@ print(min(fd["total_limit"] - fd["total_used"], fd["sockets_limit"] - fd["socket
 
 local_host() { [[ $1 == 127.0.0.1 || $1 == localhost || $1 == ::1 ]]; }
 
+# A broker that has run out of file handles still completes TCP connections but never
+# answers the AMQP protocol header: every test would then wait for its own timeout.
+speaks_amqp() { # host port: the broker answers the protocol header with Connection.Start
+  timeout 15 python3 - "$1" "$2" <<'PY' 2>/dev/null
+import socket, sys
+with socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10) as s:
+    s.settimeout(10)
+    s.sendall(b"AMQP\x00\x00\x09\x01")
+    sys.exit(0 if s.recv(7)[:1] == b"\x01" else 1)
+PY
+}
+
+restart_local_broker() {
+  if [[ $(id -u) == 0 ]] && local_host "$mq_host" && [[ -x /etc/init.d/rabbitmq-server ]]; then
+    echo "Restarting the local RabbitMQ, which does not answer…" >&2
+    /etc/init.d/rabbitmq-server stop >/dev/null 2>&1 || true
+    pkill -9 -u rabbitmq -f beam.smp 2>/dev/null || true
+    (ulimit -n 65536 2>/dev/null || true; /etc/init.d/rabbitmq-server start >/dev/null 2>&1) || true
+    wait_for RabbitMQ "$mq_host" "$mq_port" 120 && speaks_amqp "$mq_host" "$mq_port"
+  else
+    return 1
+  fi
+}
+
 if reachable "$pg_host" "$pg_port" && reachable "$mq_host" "$mq_port"; then
+  if ! speaks_amqp "$mq_host" "$mq_port"; then
+    echo "RabbitMQ at $mq_host:$mq_port accepts connections but does not answer AMQP within 10 s" >&2
+    echo "  (a broker out of file handles or sockets does this: rabbitmqctl status shows them)." >&2
+    restart_local_broker || exit 1
+  fi
   check_limits
   exit $?
 fi

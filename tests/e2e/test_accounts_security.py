@@ -257,6 +257,31 @@ async def test_upload_limit_gives_413_and_writes_nothing(tight: RunningDesk) -> 
     assert fits.status_code == 201, fits.text
 
 
+async def test_a_too_large_file_in_the_portal_keeps_the_typed_text_and_names_the_limit(
+    tight: RunningDesk,
+) -> None:
+    async with tight.client() as http:
+        csrf = (await _login(http, "carl", "demo-desk-2026")).json()["csrf_token"]
+        form = await http.get("/incidents/new")
+        assert "97.7 KB" in form.text  # the form states the limit per file
+        refused = await http.post(
+            "/incidents/new",
+            data={
+                "csrf_token": csrf,
+                "title": "Сканер не видит сеть",
+                "description": "Со вчерашнего дня, журнал во вложении",
+                "category_id": str(demo_id("category:fault")),
+                "priority": "high",
+            },
+            files={"files": ("журнал.log", b"\x03" * (UPLOAD_LIMIT + 1), "text/plain")},
+        )
+    assert refused.status_code == 413
+    page = refused.text
+    assert "«журнал.log» больше допустимых 97.7 KB на файл" in page  # carl reads Russian
+    assert "Сканер не видит сеть" in page
+    assert "Со вчерашнего дня, журнал во вложении" in page
+
+
 async def test_resolved_incidents_close_themselves(tight: RunningDesk) -> None:
     alice = {"authorization": f"Bearer {await tight.token('alice')}"}
     anna = {"authorization": f"Bearer {await tight.token('anna')}"}
@@ -278,7 +303,7 @@ async def test_resolved_incidents_close_themselves(tight: RunningDesk) -> None:
     assert any("Closed automatically" in e["text"] for e in body["entries"])
 
 
-async def test_failed_logins_are_throttled_per_account(tight: RunningDesk) -> None:
+async def test_failed_logins_are_throttled_per_account_and_address(tight: RunningDesk) -> None:
     async with tight.client() as http:
         for _ in range(3):
             r = await http.post(
@@ -294,6 +319,15 @@ async def test_failed_logins_are_throttled_per_account(tight: RunningDesk) -> No
         assert (
             await http.post(
                 "/api/v1/auth/token", json={"username": "helen", "password": "demo-desk-2026"}
+            )
+        ).status_code == 200
+    # Nor is mike himself at another address: a stranger's guesses lock out only the
+    # stranger (every 127.x address is this machine's loopback).
+    elsewhere = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
+    async with httpx.AsyncClient(base_url=tight.base_url, transport=elsewhere) as http:
+        assert (
+            await http.post(
+                "/api/v1/auth/token", json={"username": "mike", "password": "demo-desk-2026"}
             )
         ).status_code == 200
 

@@ -56,7 +56,9 @@ async def test_life_cycle_reply_reopen_and_rating(desk: RunningDesk) -> None:
     # Clients cannot move an open incident; the 409 names what is allowed.
     refused = await _call(desk, alice, "POST", f"{path}/status", 409, json={"status": "resolved"})
     assert refused["errors"][0]["field"] == "status"
-    await _call(desk, anna, "POST", f"{path}/status", json={"status": "in_progress"})
+    working = await _call(desk, anna, "POST", f"{path}/status", json={"status": "in_progress"})
+    assert working["allowed_statuses"] == ["waiting_on_client", "resolved"]
+    assert (await _call(desk, alice, "GET", path))["allowed_statuses"] == []
     await _call(
         desk,
         anna,
@@ -255,6 +257,34 @@ async def _attachment_url(desk: RunningDesk, token: str, incident_id: str) -> st
 async def _download(desk: RunningDesk, token: str, url: str) -> httpx.Response:
     async with desk.client() as http:
         return await http.get(url, headers={"authorization": f"Bearer {token}"})
+
+
+async def test_a_file_up_to_the_configured_limit_is_taken_past_the_frameworks_own(
+    desk: RunningDesk,
+) -> None:
+    """The web framework refuses bodies over 10 MB unless told otherwise; the desk's limit
+    (25 MiB by default) is the one that holds, for the API and the portal's forms."""
+    alice = await desk.token("alice")
+    scan = b"%PDF-1.7\n" + b"\x04" * 12_000_000
+    async with desk.client() as http:
+        r = await http.post(
+            "/api/v1/incidents",
+            headers={"authorization": f"Bearer {alice}"},
+            data={"title": "Scanned contract", "category_id": str(demo_id("category:fault"))},
+            files={"files": ("contract.pdf", scan, "application/pdf")},
+        )
+    assert r.status_code == 201, r.text
+    detail = await _call(desk, alice, "GET", f"/api/v1/incidents/{r.json()['id']}")
+    (stored,) = [a for e in detail["entries"] for a in e["attachments"]]
+    assert (stored["size"], stored["sha256"]) == (len(scan), hashlib.sha256(scan).hexdigest())
+    async with desk.client() as http:
+        huge_json = await http.post(
+            "/api/v1/incidents",
+            headers={"authorization": f"Bearer {alice}", "content-type": "application/json"},
+            content=b'{"title": "' + b"x" * 5_000_000 + b'"}',
+        )
+    assert huge_json.status_code == 413
+    assert huge_json.json()["errors"][0]["field"] == "body"
 
 
 async def test_files_filed_with_an_incident_are_no_reply_to_the_client(

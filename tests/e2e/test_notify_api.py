@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from desk_runtime.testing import Mailbox, wait_until
 
-from .conftest import RunningDesk, demo_id
+from .conftest import DEMO_PASSWORD, RunningDesk, demo_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -41,7 +41,14 @@ async def test_each_user_reads_and_changes_their_own_preferences(desk: RunningDe
     }
     staff = (await _get(desk, anna, PREFERENCES)).json()
     staff_kinds = {p["event_kind"] for p in staff["preferences"]}
-    assert staff_kinds == {"incident_assigned", "public_reply", "reminder", "escalation", "breach"}
+    assert staff_kinds == {
+        "incident_assigned",
+        "public_reply",
+        "reopened",
+        "reminder",
+        "escalation",
+        "breach",
+    }
 
     changed = await _put(
         desk,
@@ -214,10 +221,10 @@ async def test_the_life_cycle_mails_each_side_once_and_never_an_internal_note(
 
     # Each agent reads mail in their own language: anna in English, boris in Russian.
     agents = {
-        str(demo_id("user:anna")): ("anna", "New reply"),
-        str(demo_id("user:boris")): ("boris", "Новый ответ"),
+        str(demo_id("user:anna")): ("anna", "New reply", "Reopened"),
+        str(demo_id("user:boris")): ("boris", "Новый ответ", "Открыто снова"),
     }
-    username, reply_subject = agents[await wait_until(assignee, timeout=20)]
+    username, reply_subject, reopen_subject = agents[await wait_until(assignee, timeout=20)]
     staff = await desk.token(username)
 
     async def post(token: str, suffix: str, body: dict[str, str]) -> None:
@@ -254,3 +261,100 @@ async def test_the_life_cycle_mails_each_side_once_and_never_an_internal_note(
     for mail in mails_to(carl_mail):
         assert "INTERNAL-NOTE" not in mail.get_body(("plain",)).get_content()
     assert not mails_to("alice@example.com")  # a colleague of the requester is not told
+
+    # The requester rates, then finds the fix did not hold: the reopen tells the assignee,
+    # in their language, and the rating of the undone resolution no longer stands.
+    await post(carl, "/rating", {"score": 5})
+    await post(carl, "/status", {"status": "reopened", "reason": "снова не открывается"})
+    reopened = (await wait_until(lambda: mails_to(f"{username}@example.com", reopen_subject)))[0]
+    assert created["id"] in reopened.get_body(("plain",)).get_content()
+    body = (await _get(desk, carl, path)).json()
+    assert (body["status"], body["rating"]) == ("reopened", None)
+    assert any("5/5" in e["text"] for e in body["entries"])  # the history keeps the line
+    assert len(mails_to(carl_mail)) == 4  # the requester is not told of their own reopen
+
+
+async def test_a_user_changes_their_own_profile_and_password(
+    desk: RunningDesk, smtp_module: tuple[int, Mailbox]
+) -> None:
+    """Self-service through the API: name, phone and language; the password, with the
+    current one asked, ending the user's other sessions. notify hears of the change."""
+    _, mailbox = smtp_module
+    admin = await desk.token("admin", "admin-e2e-password")
+    async with desk.client() as http:
+        alice = (
+            await http.get(
+                "/api/v1/me", headers={"authorization": f"Bearer {await desk.token('alice')}"}
+            )
+        ).json()
+        created = await http.post(
+            "/api/v1/users",
+            headers={"authorization": f"Bearer {admin}"},
+            json={
+                "username": "dora",
+                "password": DEMO_PASSWORD,
+                "display_name": "Dora",
+                "email": "dora@example.com",
+                "role": "client",
+                "organization_id": alice["organization_id"],
+                "scope": "own",
+            },
+        )
+    assert created.status_code == 201, created.text
+    other_session = await desk.token("dora")
+    dora = await desk.token("dora")
+    me = "/api/v1/me"
+    async with desk.client() as http:
+        auth = {"authorization": f"Bearer {dora}"}
+        changed = await http.patch(
+            me, headers=auth, json={"display_name": "Dora D.", "locale": "ru", "phone": "+7 495 1"}
+        )
+        assert changed.status_code == 200, changed.text
+        assert (changed.json()["display_name"], changed.json()["locale"]) == ("Dora D.", "ru")
+        bad = await http.patch(me, headers=auth, json={"email": "not-an-address"})
+        assert bad.status_code == 422
+        assert bad.json()["errors"][0]["field"] == "email"
+        assert (await http.get(me, headers=auth)).json()["email"] == "dora@example.com"
+
+        refused = await http.post(
+            f"{me}/password",
+            headers=auth,
+            json={"current_password": "wrong", "new_password": "a-much-longer-secret"},
+        )
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "current_password"
+        short = await http.post(
+            f"{me}/password",
+            headers=auth,
+            json={"current_password": DEMO_PASSWORD, "new_password": "short"},
+        )
+        assert short.status_code == 422
+        assert short.json()["errors"][0]["field"] == "new_password"
+        done = await http.post(
+            f"{me}/password",
+            headers=auth,
+            json={"current_password": DEMO_PASSWORD, "new_password": "a-much-longer-secret"},
+        )
+        assert done.status_code == 204, done.text
+        assert (await http.get(me, headers=auth)).status_code == 200  # this session stays
+        ended = await http.get(me, headers={"authorization": f"Bearer {other_session}"})
+        assert ended.status_code == 401
+    assert await desk.token("dora", "a-much-longer-secret")
+
+    # notify writes to Dora in Russian now: a reply on her incident says "Новый ответ".
+    async with desk.client() as http:
+        filed = await http.post(
+            "/api/v1/incidents",
+            headers={"authorization": f"Bearer {dora}"},
+            json={
+                "title": "Профиль обновлён",
+                "category_id": str(demo_id("category:consultation")),
+            },
+        )
+    assert filed.status_code == 201, filed.text
+    number = filed.json()["number"]
+    registered = await wait_until(
+        lambda: [m for m in mailbox.to("dora@example.com") if number in str(m["Subject"])]
+    )
+    assert "Dora D." in registered[0].get_body(("plain",)).get_content()
+    assert "Здравствуйте" in registered[0].get_body(("plain",)).get_content()

@@ -189,6 +189,13 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     )
     await agent.goto(incident_url)
     actions = agent.locator("[data-testid=staff-actions]")
+    # The status control shows where the incident is and offers only what is allowed.
+    status_choice = actions.locator("#new-status")
+    await expect(status_choice.locator("option:checked")).to_have_text("Now: in progress")
+    offered = await status_choice.locator("option:not([disabled])").evaluate_all(
+        "options => options.map(o => o.value)"
+    )
+    assert offered == ["waiting_on_client", "resolved"]
     await actions.locator("#edit-priority").select_option("critical")
     await actions.locator("form[action$='/update'] button[type=submit]").click()
     await expect(agent.locator("[data-testid=flash]")).to_have_text("Saved.")
@@ -286,6 +293,11 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     await screenshot(phone, "incidents-phone-ru")
     await phone.goto(incident_url)
     await expect(phone.locator(".incident-head")).to_contain_text("закрыт")
+    # The system's lines read in the reader's language too.
+    history = phone.locator("[data-testid=history]")
+    await expect(history).to_contain_text("зарегистрировано, канал: портал")
+    await expect(history).to_contain_text("Статус изменён: решён → закрыт")
+    await expect(history).not_to_contain_text("Status changed")
     await screenshot(phone, "incident-phone-ru")
 
     for context in (client_context, agent_context, other_context, phone_context):
@@ -364,4 +376,85 @@ async def test_login_throttling_is_explained(desk: RunningDesk, browser: Browser
     await wait_until(throttled, timeout=60, interval=0)
     await expect(message).to_contain_text(re.compile(r"Try again in \d+ s"))
     await screenshot(page, "login-throttled")
+    await context.close()
+
+
+async def test_long_names_wrap_instead_of_widening_the_page(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    """A file name of hundreds of characters and a title without spaces leave the page
+    as wide as the window, with the details and actions beside the history."""
+    context = await new_context(browser)
+    page = await context.new_page()
+    await log_in(page, desk, "carl", DEMO_PASSWORD)
+    await page.goto(desk.base_url + "/incidents/new")
+    long_title = "Ошибка" * 45
+    long_name = "отчёт_" * 40 + ".pdf"
+    answer = await page.request.post(
+        desk.base_url + "/incidents/new",
+        multipart={
+            "csrf_token": await page.locator("input[name=csrf_token]").first.input_value(),
+            "form_key": await page.locator("input[name=form_key]").input_value(),
+            "title": long_title,
+            "category_id": str(demo_id("category:order")),
+            "priority": "normal",
+            "files": {"name": long_name, "mimeType": "application/pdf", "buffer": b"%PDF-1.4"},
+        },
+        max_redirects=0,
+    )
+    assert answer.status == 303, await answer.text()
+    await page.goto(desk.base_url + answer.headers["location"])
+    link = page.locator(".files li a").first
+    await expect(link).to_have_attribute("title", long_name)
+    widths = await page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], widths
+    side = page.locator("aside.side-right")
+    box = await side.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= widths[1]
+    await screenshot(page, "incident-long-names")
+    await context.close()
+
+
+async def test_the_profile_page_changes_own_details_and_notifications(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    context = await new_context(browser)
+    page = await context.new_page()
+    await log_in(page, desk, "carl", DEMO_PASSWORD)  # carl reads Russian
+    await page.click("[data-testid=who]")
+    await expect(page.locator("h1")).to_have_text("Ваш профиль")
+    form = page.locator("[data-testid=profile-form]")
+    await expect(form.locator("#display_name")).to_have_value("Карл Клиентов")
+    await form.locator("#email").fill("not an address")
+    await form.locator("button[type=submit]").click()
+    await expect(page.locator("[data-testid=error-email]")).to_have_text(
+        "Это не адрес электронной почты"
+    )
+    await form.locator("#email").fill("carl@example.com")
+    await form.locator("#phone").fill("+7 495 123-45-67")
+    await form.locator("button[type=submit]").click()
+    await expect(page.locator("[data-testid=flash]")).to_have_text("Профиль сохранён.")
+    await expect(form.locator("#phone")).to_have_value("+7 495 123-45-67")
+
+    wrong = page.locator("[data-testid=password-form]")
+    await wrong.locator("#current_password").fill("not-my-password")
+    await wrong.locator("#new_password").fill("a-much-longer-secret")
+    await wrong.locator("#repeat_password").fill("a-much-longer-secret")
+    await wrong.locator("button[type=submit]").click()
+    await expect(page.locator("[data-testid=error-current_password]")).to_have_text(
+        "Это не ваш текущий пароль."
+    )
+
+    choices = page.locator("[data-testid=notifications-form]")
+    sms = choices.locator("input[value='public_reply:sms']")
+    await expect(sms).not_to_be_checked()
+    await sms.check()
+    await choices.locator("button[type=submit]").click()
+    await expect(page.locator("[data-testid=flash]")).to_have_text(
+        "Настройки уведомлений сохранены."
+    )
+    await expect(choices.locator("input[value='public_reply:sms']")).to_be_checked()
+    await expect(choices).to_contain_text("Новый ответ")
+    await screenshot(page, "profile-ru")
     await context.close()

@@ -5,6 +5,7 @@ documented schema."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 import schemathesis
@@ -83,3 +84,19 @@ async def test_no_5xx_and_no_schema_violations(desk: RunningDesk) -> None:
     } <= operations
     assert len(operations) >= 40
     assert calls >= 2 * len(operations)
+
+
+async def test_the_api_reference_page_loads_everything_from_the_desk(desk: RunningDesk) -> None:
+    """/schema works without internet: every script, style and icon it names is served
+    by the desk itself."""
+    async with desk.client() as http:
+        page = await http.get("/schema")
+        assert page.status_code == 200
+        assert "text/html" in page.headers["content-type"]
+        linked = re.findall(r"""(?:src|href)=['"]([^'"]+)['"]""", page.text)
+        assert linked, page.text
+        assert all(url.startswith("/") for url in linked), linked
+        for url in linked:
+            asset = await http.get(url)
+            assert asset.status_code == 200, url
+            assert asset.content

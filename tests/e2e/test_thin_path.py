@@ -163,6 +163,14 @@ async def test_an_upload_without_an_answer_keeps_its_blob(desk: RunningDesk) -> 
     token = await desk.token("alice")
     content = b"unanswered " + uuid4().bytes
     sha256 = hashlib.sha256(content).hexdigest()
+    fault = str(demo_id("category:fault"))
+    async with desk.client() as http:  # the gateway learns the category's path from intake
+        first = await http.post(
+            "/api/v1/incidents",
+            headers={"authorization": f"Bearer {token}"},
+            json={"title": "Answered", "category_id": fault},
+        )
+    assert first.status_code == 201, first.text
     await desk.group.stop("intake")
     try:
         async with desk.client() as http:

@@ -36,6 +36,10 @@ CHANGING_STATE = {
     m.SetNotificationPreferences,
     m.RetryNotification,
     m.ClaimQuota,
+    m.CreateEquipment,
+    m.UpdateEquipment,
+    m.ImportEquipment,
+    m.SetLeadTimes,
 }
 
 
@@ -82,7 +86,7 @@ def test_a_query_or_request_without_a_reply_is_refused_when_defined() -> None:
 
 
 def test_every_message_lives_in_the_module_of_its_context() -> None:
-    contexts = {"identity", "intake", "sla", "routing", "notify"}
+    contexts = {"identity", "intake", "sla", "routing", "notify", "assets"}
     for cls in ALL_MESSAGES:
         package, _, context = cls.__module__.rpartition(".")
         assert package == m.__name__, cls.__module__

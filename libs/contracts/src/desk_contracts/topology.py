@@ -13,7 +13,7 @@ from typing import Any
 from . import messages as m
 from .envelope import Message, RequestReply
 
-SERVICES = ("intake", "sla", "routing", "notify", "portal-gateway")
+SERVICES = ("intake", "sla", "routing", "notify", "assets", "portal-gateway")
 
 EVENTS_EXCHANGE = "events"
 DEAD_LETTER_EXCHANGE = "dead-letters"
@@ -56,7 +56,9 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.SlaReminderDue,
         m.SlaEscalated,
         m.SlaBreached,
+        m.EquipmentNoticeDue,
     ),
+    "assets": (m.UpsertEquipment,),
     "portal-gateway": (),
 }
 
@@ -106,6 +108,16 @@ QUERIES: dict[str, tuple[type[RequestReply[Any]], ...]] = {
         m.GetNotification,
         m.RetryNotification,
         m.FindMailThread,
+    ),
+    "assets": (
+        m.ListEquipment,
+        m.GetEquipment,
+        m.CreateEquipment,
+        m.UpdateEquipment,
+        m.ImportEquipment,
+        m.GetLeadTimes,
+        m.SetLeadTimes,
+        m.ListEquipmentNotices,
     ),
     "portal-gateway": (),
 }

@@ -91,8 +91,13 @@ class Service:
         name: str,
         migrations: Path | None = None,
         settings: DeskSettings | None = None,
+        *,
+        pool_size: int | None = None,
     ) -> None:
+        """`pool_size` bounds the service's PostgreSQL connections (the pool's default
+        else): a small service keeps the whole desk within the server's connections."""
         self.name = name
+        self._pool_size = pool_size
         self.settings = settings or DeskSettings()
         self._migrations = migrations
         self._events: dict[type[Message], list[EventHandler]] = {}
@@ -350,7 +355,10 @@ class Service:
         settings = self.settings
         log.info("service_starting", namespace=settings.namespace)
         await ensure_database(settings, self.name)
-        self._pool = await create_pool(settings, self.name)
+        sizes = {}
+        if self._pool_size is not None:
+            sizes = {"min_size": min(2, self._pool_size), "max_size": self._pool_size}
+        self._pool = await create_pool(settings, self.name, **sizes)
         tracks = [("runtime", RUNTIME_MIGRATIONS)]
         if self._migrations is not None:
             tracks.append((self.name, self._migrations))

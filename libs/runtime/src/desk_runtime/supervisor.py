@@ -33,6 +33,7 @@ MODULES = {
     "sla": "sla",
     "routing": "routing",
     "notify": "notify",
+    "assets": "assets",
     "portal-gateway": "portal_gateway",
 }
 COLOURS = {
@@ -40,6 +41,7 @@ COLOURS = {
     "sla": "\033[35m",
     "routing": "\033[33m",
     "notify": "\033[32m",
+    "assets": "\033[91m",
     "portal-gateway": "\033[34m",
     "mail-sink": "\033[37m",
 }

@@ -81,6 +81,24 @@ def infrastructure() -> Iterator[Infrastructure]:
         yield Infrastructure(server_url, amqp)
 
 
+def broker_answers(amqp_url: str, timeout: float = 10.0) -> bool:
+    """Whether the broker answers the AMQP protocol header with Connection.Start.
+
+    A broker out of file handles still completes TCP connections but says nothing, and
+    every test after that would wait for its own timeout; the suite stops instead."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(amqp_url.split(",", 1)[0].strip())
+    address = (url.hostname or "127.0.0.1", url.port or 5672)
+    try:
+        with socket.create_connection(address, timeout) as s:
+            s.settimeout(timeout)
+            s.sendall(b"AMQP\x00\x00\x09\x01")
+            return s.recv(7)[:1] == b"\x01"
+    except OSError:
+        return False
+
+
 def settings_for(infra: Infrastructure, namespace: str, **overrides: Any) -> DeskSettings:
     return DeskSettings(
         namespace=namespace,

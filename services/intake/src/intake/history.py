@@ -39,7 +39,11 @@ async def write_entry(
     request_digest: str | None = None,
     assignee_id: UUID | None = None,
     announce: bool = True,
+    facts: dict[str, str] | None = None,
 ) -> UUID:
+    """One history entry (announced when other services act on its kind). A system
+    line passes its `facts` too, from which each reader's page words it in their
+    language; `text` is its English wording (search, mail, old readers)."""
     entry_id = await entry_store.insert_entry(
         uow.conn,
         row["id"],
@@ -51,6 +55,7 @@ async def write_entry(
         author_role=author_role,
         request_id=request_id,
         request_digest=request_digest,
+        facts=facts,
     )
     if not announce or kind not in ANNOUNCED_ENTRY_KINDS:
         return entry_id
@@ -93,9 +98,15 @@ async def transition(
     await incident_store.set_status(
         uow.conn, row["id"], target, at, assignee_id=assignee, assigned_at=assigned_at
     )
+    if target is Status.REOPENED:
+        # A rating judged the resolution that the reopen undoes; its line stays in the
+        # history, and the requester rates the next resolution afresh.
+        await incident_store.clear_rating(uow.conn, row["id"])
     text = f"Status changed from {previous.value} to {target.value}."
+    facts = {"line": "status", "from": previous.value, "to": target.value}
     if reason.strip():
         text += f" {reason.strip()}"
+        facts["reason"] = reason.strip()
     await write_entry(
         uow,
         row,
@@ -106,6 +117,7 @@ async def transition(
         author_id=actor_id,
         author_role=actor_role,
         assignee_id=assignee,
+        facts=facts,
     )
     if not announce:
         return

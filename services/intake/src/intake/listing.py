@@ -6,6 +6,7 @@ security boundary of every list, search and count) are unit-tested without a dat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -85,6 +86,8 @@ def list_filter(
         where.add("assignee_id = {0}", query.assignee_id)
     if query.organization_id is not None:
         where.add("organization_id = {0}", query.organization_id)
+    if query.equipment_id is not None:
+        where.add("(equipment ->> 'equipment_id')::uuid = {0}", query.equipment_id)
     if query.number is not None:
         where.add("number = {0}", query.number)
     if query.overdue is True:
@@ -99,12 +102,29 @@ def list_filter(
     if words is not None:
         # The same parameter list, so the subquery's numbers continue the outer ones.
         inner = search_filter(words, principal, Filter(args=where.args))
-        where.clauses.append(f"id IN (SELECT incident_id FROM incident_search WHERE {inner.where})")
+        matches = f"id IN (SELECT incident_id FROM incident_search WHERE {inner.where})"
+        number = incident_number(words)
+        if number is not None:
+            where.args.append(number)
+            matches = f"(number = ${len(where.args)} OR {matches})"
+        where.clauses.append(matches)
     return where
 
 
 def search_words(query: ListIncidents) -> str | None:
     return query.q.strip() if query.q and query.q.strip() else None
+
+
+_NUMBER = re.compile(r"#?(?:INC[-\s]?)?0*(\d{1,9})", re.IGNORECASE)
+
+
+def incident_number(words: str) -> str | None:
+    """The incident number the words name ("INC-000003", "inc3", "#3", "000003"), in the
+    stored form, or None when they are not a number."""
+    found = _NUMBER.fullmatch(words.strip())
+    if found is None or int(found.group(1)) == 0:
+        return None
+    return f"INC-{int(found.group(1)):06d}"
 
 
 def search_filter(
@@ -130,6 +150,7 @@ def is_plain_search(query: ListIncidents) -> bool:
         or query.unassigned
         or query.assignee_id is not None
         or query.organization_id is not None
+        or query.equipment_id is not None
         or query.number is not None
         or query.overdue is not None
     )
@@ -145,7 +166,7 @@ def count_statement(
 ) -> tuple[str, list[Any]]:
     """How many rows the list has, counted up to `cap` + 1 (beyond it the total is a floor)."""
     words = search_words(query)
-    if words is not None and is_plain_search(query):
+    if words is not None and is_plain_search(query) and incident_number(words) is None:
         where = search_filter(words, principal)
         table = "incident_search"
     else:

@@ -10,6 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+from desk_contracts.enums import Status
 from desk_contracts.messages import (
     AttachmentView,
     CategoryView,
@@ -18,7 +19,7 @@ from desk_contracts.messages import (
     Principal,
 )
 
-from .domain import visibility
+from .domain import lifecycle, visibility
 from .store import Db
 from .store import entries as entry_store
 from .store import incidents as incident_store
@@ -105,6 +106,12 @@ async def incident_view(
         closed_at=row["closed_at"],
         rating=rating["score"] if rating else None,
         rating_comment=rating["comment"] if rating else None,
+        allowed_statuses=(
+            lifecycle.allowed_targets(Status(row["status"]), lifecycle.Actor.STAFF)
+            if principal.is_staff
+            else ()
+        ),
+        equipment=row["equipment"],
         entries=tuple(
             EntryView(
                 entry_id=e["id"],
@@ -115,6 +122,7 @@ async def incident_view(
                 text=e["text"],
                 created_at=e["created_at"],
                 attachments=tuple(files.get(e["id"], ())),
+                facts=e["facts"],
             )
             for e in entries
         ),

@@ -279,3 +279,50 @@ async def test_due_times_follow_the_latest_computation_and_keys_stay_with_their_
         await ask.ask(reply.model_copy(update={"incident_id": elsewhere}))
     assert reused.value.failure.status == 409
     assert reused.value.failure.errors[0].field == "Idempotency-Key"
+
+
+async def test_an_incident_is_found_by_its_number_within_the_askers_scope(
+    ask: RpcClient, desk_settings: DeskSettings
+) -> None:
+    incident = await _incident(ask, desk_settings)
+    view = await ask.ask(GetIncident(principal=AGENT, incident_id=incident))
+    number = view.number  # type: ignore[attr-defined]
+    digits = number.removeprefix("INC-")
+    for typed in (number, number.lower(), digits, digits.lstrip("0"), f"#{digits.lstrip('0')}"):
+        for asker in (AGENT, REQUESTER, COLLEAGUE):
+            hits = await ask.ask(ListIncidents(principal=asker, q=typed))
+            assert [i.incident_id for i in hits.items] == [incident], (typed, asker.role)  # type: ignore[attr-defined]
+            assert hits.total == 1  # type: ignore[attr-defined]
+        outside = await ask.ask(ListIncidents(principal=STRANGER, q=typed))
+        assert outside.total == 0  # type: ignore[attr-defined]
+
+
+async def test_a_repeated_or_conflicting_request_draws_no_number(
+    ask: RpcClient, desk_settings: DeskSettings
+) -> None:
+    incident = await _incident(ask, desk_settings)
+    first = await ask.ask(GetIncident(principal=AGENT, incident_id=incident))
+    category = first.category_id  # type: ignore[attr-defined]
+
+    def filing(title: str, request_id: UUID) -> CreateIncident:
+        return CreateIncident(
+            request_id=request_id,
+            principal=REQUESTER,
+            requester_id=REQUESTER.user_id,
+            organization_id=ORG,
+            title=title,
+            category_id=category,
+        )
+
+    again = uuid4()
+    second = await ask.ask(filing("Scanner is offline", again))
+    assert await ask.ask(filing("Scanner is offline", again)) == second  # a replay
+    with pytest.raises(RemoteFailure) as conflict:  # the same key, another request
+        await ask.ask(filing("Something else entirely", again))
+    assert conflict.value.failure.status == 409
+    third = await ask.ask(filing("Monitor flickers", uuid4()))
+
+    def drawn(created: object) -> int:
+        return int(created.number.removeprefix("INC-"))  # type: ignore[attr-defined]
+
+    assert drawn(third) == drawn(second) + 1 == drawn(first) + 2

@@ -10,7 +10,14 @@ import pytest
 from desk_contracts.enums import Priority, Role, Scope, Status
 from desk_contracts.messages import ListIncidents, Principal
 from intake.domain.visibility import Principal as ViewPrincipal
-from intake.listing import SORTS, count_statement, list_filter, order_by, scope_filter
+from intake.listing import (
+    SORTS,
+    count_statement,
+    incident_number,
+    list_filter,
+    order_by,
+    scope_filter,
+)
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 ORG = uuid4()
@@ -126,6 +133,42 @@ def test_a_client_sorts_by_the_last_change_it_can_see() -> None:
     assert order_by("-updated", client) == "public_updated_at DESC, id DESC"
     assert order_by("-updated", agent) == "updated_at DESC, id DESC"
     assert order_by("-created", client) == order_by("-created", agent)
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [
+        ("INC-000003", "INC-000003"),
+        ("inc-000003", "INC-000003"),
+        ("INC3", "INC-000003"),
+        ("inc 42", "INC-000042"),
+        ("000003", "INC-000003"),
+        ("3", "INC-000003"),
+        ("#1234567", "INC-1234567"),
+        (" 17 ", "INC-000017"),
+        ("0", None),
+        ("INC-", None),
+        ("printer 3", None),
+        ("3.5", None),
+        ("1234567890", None),
+    ],
+)
+def test_a_number_is_read_in_any_of_the_ways_people_type_it(typed: str, number: str | None) -> None:
+    assert incident_number(typed) == number
+
+
+def test_a_number_search_matches_the_number_or_the_words_within_scope() -> None:
+    message, view = _principal(Role.CLIENT, Scope.OWN)
+    query = ListIncidents(principal=message, q="000003")
+    where = list_filter(query, view, category_path=None, now=NOW)
+    assert where.where == (
+        "organization_id = $1 AND requester_id = $2 AND (number = $6 OR "
+        "id IN (SELECT incident_id FROM incident_search WHERE organization_id = $3 "
+        "AND requester_id = $4 AND search_public @@ desk_tsquery($5)))"
+    )
+    assert where.args == [ORG, view.user_id, ORG, view.user_id, "000003", "INC-000003"]
+    sql, _ = count_statement(query, view, category_path=None, now=NOW, cap=100)
+    assert "FROM incidents WHERE" in sql
 
 
 def test_a_number_finds_one_incident_within_the_clients_scope() -> None:

@@ -9,7 +9,7 @@ from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 
 from . import deliveries
-from .handlers import facts, incidents, log, preferences, sla
+from .handlers import equipment, facts, incidents, log, preferences, sla
 from .sender import run_sender
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -18,7 +18,12 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 def build(settings: DeskSettings | None = None) -> Service:
     service = Service("notify", MIGRATIONS, settings)
     service.include(
-        facts.handlers, incidents.handlers, sla.handlers, preferences.handlers, log.handlers
+        facts.handlers,
+        incidents.handlers,
+        sla.handlers,
+        preferences.handlers,
+        log.handlers,
+        equipment.handlers,
     )
     deliveries.use(service, deliveries.Notifier(service.settings))
     service.background(run_sender)

@@ -30,6 +30,9 @@ class Notifier:
         self.settings = settings
         self.templates = Templates(settings.template_dir)
 
+    def equipment_link(self, equipment_id: UUID) -> str:
+        return f"{self.settings.portal_url.rstrip('/')}/equipment/{equipment_id}"
+
     def links(self, incident_id: UUID) -> dict[str, str]:
         base = f"{self.settings.portal_url.rstrip('/')}/incidents/{incident_id}"
         return {"link": base, "rating_link": f"{base}#rating"}
@@ -104,5 +107,46 @@ async def queue(
                 html=html,
                 reason=person.reason,
             )
+    log.info("notifications_queued", event_kind=kind, deliveries=queued)
+    return queued
+
+
+async def queue_equipment_notice(
+    uow: UnitOfWork, kind: str, people: list[Recipient], values: dict[str, Any]
+) -> int:
+    """Queue an equipment notice's e-mails (about a device, not an incident: no
+    preferences apply, and no text message), each in its recipient's language;
+    returns how many were new."""
+    assert uow.envelope is not None
+    notifier = _notifiers[uow.service]
+    queued = 0
+    for person in people:
+        contact = await store.contact_for(uow.conn, person.user_id, kind)
+        if not contact["active"] or not contact["email"]:
+            continue
+        locale = Locale(contact["locale"])
+        mail = notifier.templates.email(
+            kind,
+            locale,
+            {
+                **values,
+                "recipient_name": contact["display_name"],
+                "link": notifier.equipment_link(values["equipment_id"]),
+            },
+        )
+        queued += await store.queue_delivery(
+            uow.conn,
+            event_id=uow.envelope.message_id,
+            kind=kind,
+            incident_id=None,
+            recipient_id=person.user_id,
+            channel="email",
+            address=contact["email"],
+            locale=locale.value,
+            subject=mail.subject,
+            text=mail.text,
+            html=mail.html,
+            reason=person.reason,
+        )
     log.info("notifications_queued", event_kind=kind, deliveries=queued)
     return queued

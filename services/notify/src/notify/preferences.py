@@ -11,7 +11,14 @@ from desk_contracts.messages import NOTIFICATION_CHANNELS
 
 # What a client can be told of (its own incidents) and what staff can be told of.
 CLIENT_KINDS = ("incident_registered", "public_reply", "waiting_on_client", "resolved")
-STAFF_KINDS = ("incident_assigned", "public_reply", "reminder", "escalation", "breach")
+STAFF_KINDS = (
+    "incident_assigned",
+    "public_reply",
+    "reopened",
+    "reminder",
+    "escalation",
+    "breach",
+)
 
 # E-mail is on by default for every kind a role receives; SMS is opt-in (it costs money
 # and interrupts), so nobody gets a text message they did not ask for.

@@ -66,7 +66,11 @@ def on_entry(
     return unique([(target, reason)])
 
 
-STATUS_KINDS = {Status.WAITING_ON_CLIENT: "waiting_on_client", Status.RESOLVED: "resolved"}
+STATUS_KINDS = {
+    Status.WAITING_ON_CLIENT: "waiting_on_client",
+    Status.RESOLVED: "resolved",
+    Status.REOPENED: "reopened",
+}
 
 
 def status_kind(status: Status) -> str | None:
@@ -74,7 +78,18 @@ def status_kind(status: Status) -> str | None:
     return STATUS_KINDS.get(status)
 
 
-def on_status(status: Status, requester_id: UUID) -> list[Recipient]:
+def on_status(
+    status: Status,
+    requester_id: UUID,
+    assignee_id: UUID | None = None,
+    actor_id: UUID | None = None,
+) -> list[Recipient]:
+    """Waiting and resolved are told to the requester; a reopen to the assignee, who has
+    the work again (unless they reopened it themselves)."""
+    if status is Status.REOPENED:
+        if assignee_id is None or assignee_id == actor_id:
+            return []
+        return unique([(assignee_id, "assignee")])
     return unique([(requester_id, "requester")]) if status_kind(status) else []
 
 
@@ -138,3 +153,16 @@ def escalation_contact(
         if best is None or len(path) > best[0]:
             best = (len(path), contact)
     return best[1] if best else None
+
+
+def on_equipment_notice(
+    organization_clients: Iterable[UUID], account_manager_id: UUID | None
+) -> list[Recipient]:
+    """An equipment notice (SPEC §13) goes to the organization's clients who see its
+    whole work and to its account manager."""
+    return unique(
+        [
+            *((client, "organization_client") for client in organization_clients),
+            (account_manager_id, "account_manager"),
+        ]
+    )

@@ -43,13 +43,13 @@ async def save_contact(conn: asyncpg.Connection, user: UserUpserted) -> None:
     await conn.execute(
         """
         INSERT INTO contacts (user_id, username, display_name, email, phone, locale, role,
-            organization_id, active)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            organization_id, active, scope)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         ON CONFLICT (user_id) DO UPDATE SET username = EXCLUDED.username,
             display_name = EXCLUDED.display_name, email = EXCLUDED.email,
             phone = EXCLUDED.phone, locale = EXCLUDED.locale, role = EXCLUDED.role,
             organization_id = EXCLUDED.organization_id, active = EXCLUDED.active,
-            updated_at = now()
+            scope = EXCLUDED.scope, updated_at = now()
         """,
         user.user_id,
         user.username,
@@ -60,6 +60,7 @@ async def save_contact(conn: asyncpg.Connection, user: UserUpserted) -> None:
         user.role.value,
         user.organization_id,
         user.active,
+        user.scope.value if user.scope else None,
     )
 
 
@@ -212,6 +213,16 @@ async def account_manager_of(conn: asyncpg.Connection, organization_id: UUID) ->
     return manager
 
 
+async def organization_wide_clients(conn: asyncpg.Connection, organization_id: UUID) -> list[UUID]:
+    """The organization's active clients who see its whole work (scope organization)."""
+    rows = await conn.fetch(
+        "SELECT user_id FROM contacts WHERE organization_id = $1 AND role = 'client' "
+        "AND scope = 'organization' AND active ORDER BY user_id",
+        organization_id,
+    )
+    return [row["user_id"] for row in rows]
+
+
 async def group_head_of(conn: asyncpg.Connection, agent_id: UUID | None) -> UUID | None:
     if agent_id is None:
         return None
@@ -271,7 +282,7 @@ async def queue_delivery(
     *,
     event_id: UUID,
     kind: str,
-    incident_id: UUID,
+    incident_id: UUID | None,
     recipient_id: UUID,
     channel: str,
     address: str,

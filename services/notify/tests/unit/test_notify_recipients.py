@@ -85,13 +85,21 @@ def test_only_comments_and_files_notify_as_replies(kind: EntryKind) -> None:
 
 @pytest.mark.parametrize("status", list(Status))
 def test_status_changes_tell_the_requester_of_waiting_and_resolved_only(status: Status) -> None:
-    people = recipients.on_status(status, REQUESTER)
+    people = recipients.on_status(status, REQUESTER, AGENT, REQUESTER)
     if status in (Status.WAITING_ON_CLIENT, Status.RESOLVED):
         assert ids(people) == [REQUESTER]
         assert recipients.status_kind(status) == status.value
+    elif status is Status.REOPENED:
+        assert ids(people) == [AGENT]
+        assert recipients.status_kind(status) == "reopened"
     else:
         assert people == []
         assert recipients.status_kind(status) is None
+
+
+def test_a_reopen_tells_nobody_when_unassigned_or_reopened_by_the_assignee() -> None:
+    assert recipients.on_status(Status.REOPENED, REQUESTER, None, REQUESTER) == []
+    assert recipients.on_status(Status.REOPENED, REQUESTER, AGENT, AGENT) == []
 
 
 def test_reminders_go_to_the_assignee_and_the_account_manager_once_each() -> None:

@@ -12,9 +12,8 @@ from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from litestar import Litestar, Router
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 
+from . import api_docs
 from .deps import principal, rpc
 from .domain.accounts import api as accounts_api
 from .domain.accounts import pages as accounts_pages
@@ -25,6 +24,8 @@ from .domain.auth import api as auth_api
 from .domain.auth import pages as auth_pages
 from .domain.categories import api as categories_api
 from .domain.categories import pages as categories_pages
+from .domain.equipment import api as equipment_api
+from .domain.equipment import pages as equipment_pages
 from .domain.incidents import api as incidents_api
 from .domain.incidents import pages as incidents_pages
 from .domain.mail import api as mail_api
@@ -32,6 +33,8 @@ from .domain.mail.listener import run_mail
 from .domain.notifications import api as notifications_api
 from .domain.ops import api as ops_api
 from .domain.packages import api as packages_api
+from .domain.profile import api as profile_api
+from .domain.profile import pages as profile_pages
 from .domain.sla import api as sla_api
 from .domain.sla import pages as sla_pages
 from .domain.staffing import api as staffing_api
@@ -50,7 +53,6 @@ CONTROLLERS = [
     notifications_api.NotificationPreferenceController,
     notifications_api.NotificationController,
     auth_api.AuthController,
-    auth_api.MeController,
     incidents_api.IncidentController,
     incidents_api.AttachmentController,
     categories_api.CategoryController,
@@ -66,6 +68,9 @@ CONTROLLERS = [
     sla_api.SlaReportController,
     staffing_api.StaffingController,
     packages_api.PackageController,
+    profile_api.ProfileController,
+    equipment_api.EquipmentController,
+    equipment_api.LeadTimesController,
     mail_api.MailQuarantineController,
 ]
 
@@ -84,6 +89,8 @@ PORTAL = Router(
         *agents_pages.PAGES,
         *sla_pages.PAGES,
         *staffing_pages.PAGES,
+        *profile_pages.PAGES,
+        *equipment_pages.PAGES,
     ],
     guards=[signed_in_web],
     include_in_schema=False,
@@ -96,6 +103,7 @@ ADMIN = Router(
         *accounts_pages.ADMIN_PAGES,
         *categories_pages.ADMIN_PAGES,
         *sla_pages.ADMIN_PAGES,
+        *equipment_pages.ADMIN_PAGES,
     ],
     # Anyone else gets the same 403 page as a client on a staff page.
     guards=[signed_in_web, admins_only],
@@ -131,17 +139,20 @@ def build_http(service: Service, rpc: RpcClient) -> Litestar:
         await rpc.close()
 
     app = Litestar(
-        route_handlers=[*CONTROLLERS, DOOR, PORTAL, ADMIN, STATIC, *health_routes(service)],
+        route_handlers=[
+            *CONTROLLERS,
+            DOOR,
+            PORTAL,
+            ADMIN,
+            STATIC,
+            api_docs.ASSETS,
+            *health_routes(service),
+        ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[http_metrics_middleware],
         before_request=refuse_nul_characters,
-        openapi_config=OpenAPIConfig(
-            title="Service Desk API",
-            version="1.0.0",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
-        ),
+        openapi_config=api_docs.OPENAPI,
         on_startup=[connect_rpc],
         on_shutdown=[close_rpc],
         debug=False,

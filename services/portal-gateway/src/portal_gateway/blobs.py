@@ -29,6 +29,7 @@ from desk_runtime.settings import DeskSettings
 from litestar import Request
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 
+from .deps import READS_MULTIPART
 from .input_hygiene import NUL, NUL_MESSAGE
 from .security import clean_filename, sniff
 
@@ -42,10 +43,20 @@ CHUNK = 64 * 1024
 
 
 class UploadTooLarge(Exception):
-    def __init__(self, filename: str, limit: int) -> None:
+    """A file over the limit. `fields` holds the form's text fields read before it (a
+    browser sends them in page order, the text before the files), so a page can offer
+    the typed text back instead of losing it."""
+
+    def __init__(self, filename: str, limit: int, fields: dict[str, str] | None = None) -> None:
         super().__init__(f"{filename}: larger than the limit of {limit} bytes")
         self.filename = filename
         self.limit = limit
+        self.fields = dict(fields or {})
+
+
+# Upload routes lift the web framework's own body limit (10 MB by default, below the
+# configured file limit): `read_multipart` bounds every file, field and the file count.
+UPLOAD_ROUTE: dict[str, Any] = {"opt": {READS_MULTIPART: True}, "request_max_body_size": None}
 
 
 class BadUpload(Exception):
@@ -376,7 +387,7 @@ async def read_multipart(
                     elif isinstance(current, _FilePart):
                         current.size += len(event)
                         if current.size > max_file_bytes:
-                            raise UploadTooLarge(current.filename, max_file_bytes)
+                            raise UploadTooLarge(current.filename, max_file_bytes, upload.fields)
                         if len(current.head) < SNIFF_BYTES:
                             current.head += event[: SNIFF_BYTES - len(current.head)]
                         current.hasher.update(event)

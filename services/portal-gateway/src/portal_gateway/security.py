@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
+from desk_contracts.messages.common import without_bidi_controls
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -76,7 +78,8 @@ def clean_filename(name: str | None) -> str:
     """The client's file name without directories or control characters (it is only
     ever shown and offered back on download; storage names are the content hash)."""
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    base = unicodedata.normalize("NFC", _UNSAFE_NAME.sub("", base)).strip().strip(".")
+    base = without_bidi_controls(_UNSAFE_NAME.sub("", base))
+    base = unicodedata.normalize("NFC", base).strip().strip(".")
     return base[:255] or "file"
 
 

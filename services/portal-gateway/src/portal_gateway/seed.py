@@ -5,18 +5,25 @@ have changed any demo item since (a capacity, a name, an organization's contract
 Users and organizations are ours: a row is inserted only when absent, and its
 UserUpserted / OrganizationUpserted is announced only when it was (re-announcing the
 demo's version would overwrite the copies other services keep). Categories belong to
-intake and agent profiles to routing: each command is sent once, as `demo_seeded`
-records, all through the outbox in the seed's transaction.
+intake, agent profiles to routing and equipment to assets: each command is sent once,
+as `demo_seeded` records, all through the outbox in the seed's transaction.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from desk_contracts.enums import Locale, Presence, Role, Scope
-from desk_contracts.messages import OrganizationUpserted, UpsertAgentProfile, UpsertCategory
+from desk_contracts.messages import (
+    EquipmentTerms,
+    OrganizationUpserted,
+    UpsertAgentProfile,
+    UpsertCategory,
+    UpsertEquipment,
+)
 from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
 
@@ -76,6 +83,69 @@ DEMO_AGENTS = (
     ("anna", (("fault",), ("consultation",)), 5),
     ("boris", ((),), 3),
 )
+
+
+# The demo's equipment (SPEC §13): (model, manufacturer, serial, location, days from the
+# first seed to the warranty's end, to the service contract's end, maintenance interval
+# in months, days since the last maintenance). Some warranties and contracts end within
+# the lead times (30 and 60 days), so their notices reach the mail sink right after
+# `make run`; others have ended or run for years.
+DEMO_EQUIPMENT: tuple[
+    tuple[str, str, str, str, int | None, int | None, int | None, int | None], ...
+] = (
+    ("LaserJet Enterprise M507", "HP", "CNB3K10001", "Office 101", 12, 400, 6, 30),
+    ("LaserJet Enterprise M507", "HP", "CNB3K10002", "Office 102", 25, 400, 6, 60),
+    ("LaserJet Pro M404", "HP", "PHB8R20003", "Reception", 700, 45, 12, 100),
+    ("imageRUNNER ADVANCE C5550i", "Canon", "2RG04417", "Print room", -30, 20, 3, 88),
+    ("imageRUNNER 2630i", "Canon", "XUJ09921", "Accounts", 300, 300, 6, 10),
+    ("ThinkSystem SR650", "Lenovo", "J30A7K21", "Server room, rack 2", 900, 180, 12, 200),
+    ("ThinkSystem SR630", "Lenovo", "J30A7K22", "Server room, rack 2", 900, 180, 12, 363),
+    ("PowerEdge R740", "Dell", "7XK2M53", "Server room, rack 1", -400, 55, 6, 170),
+    ("PowerEdge R750", "Dell", "8ZL4N61", "Server room, rack 1", 500, 500, 6, 20),
+    ("Catalyst 9300-48P", "Cisco", "FOC2411X0AB", "Floor 1 closet", 200, 800, None, None),
+    ("Catalyst 9200-24T", "Cisco", "FOC2411X0AC", "Floor 2 closet", 200, 800, None, None),
+    ("ISR 4331", "Cisco", "FDO2150A1QZ", "Server room", -90, 365, None, None),
+    ("Smart-UPS SRT 3000", "APC", "AS1933120555", "Server room", 28, 90, 6, 178),
+    ("Smart-UPS SMT 1500", "APC", "AS1933120556", "Accounts", 600, None, 12, 50),
+    ("ThinkPad T14 Gen 4", "Lenovo", "PF4XK0A1", "Sales", 800, None, None, None),
+    ("ThinkPad T14 Gen 4", "Lenovo", "PF4XK0A2", "Sales", 800, None, None, None),
+    ("ThinkPad X1 Carbon Gen 11", "Lenovo", "PF4XK0B7", "Management", 5, None, None, None),
+    ("Latitude 5440", "Dell", "4HQW2Z3", "Support", 420, None, None, None),
+    ("Latitude 5440", "Dell", "4HQW2Z4", "Support", -10, None, None, None),
+    ("EliteDesk 800 G9", "HP", "CZC3219JKL", "Warehouse", 250, 250, 12, 300),
+    ("WorkCentre 6515", "Xerox", "3390556712", "Warehouse office", -200, 15, 6, 181),
+    ("DS1821+", "Synology", "2140QBR01234", "Server room", 1000, 1000, 12, 0),
+    ("FortiGate 60F", "Fortinet", "FGT60FTK2109A1B2", "Server room", 150, 58, 12, 364),
+    ("EcoTank M3170", "Epson", "X5NN004512", "Workshop", 40, None, None, None),
+)
+
+
+def demo_equipment(today: date) -> list[tuple[UUID, EquipmentTerms]]:
+    """The demo's devices with their dates counted from `today`."""
+    devices = []
+    for model, maker, serial, location, warranty, contract, interval, serviced in DEMO_EQUIPMENT:
+        installed = today - timedelta(days=400)
+
+        def day(offset: int | None) -> date | None:
+            return None if offset is None else today + timedelta(days=offset)
+
+        devices.append(
+            (
+                demo_id(f"equipment:{maker}/{serial}"),
+                EquipmentTerms(
+                    model=model,
+                    manufacturer=maker,
+                    serial_number=serial,
+                    location=location,
+                    installed_on=installed,
+                    warranty_until=day(warranty),
+                    service_contract_until=day(contract),
+                    maintenance_interval_months=interval,
+                    last_maintenance_on=day(-serviced) if serviced is not None else None,
+                ),
+            )
+        )
+    return devices
 
 
 def category_id(path: tuple[str, ...]) -> UUID:
@@ -204,6 +274,14 @@ async def seed_demo(service: Service) -> None:
                     capacity=capacity,
                     presence=Presence.ONLINE,
                     group_head_id=demo_id("user:helen"),
+                )
+            )
+        for equipment_id, terms in demo_equipment(datetime.now(UTC).date()):
+            if not await _first_time(uow, f"equipment:{equipment_id}") or seeded_unrecorded:
+                continue
+            await uow.publish(
+                UpsertEquipment(
+                    equipment_id=equipment_id, organization_id=organization_id, terms=terms
                 )
             )
         sent = len(uow.end.outbox)

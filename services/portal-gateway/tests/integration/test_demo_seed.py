@@ -16,6 +16,7 @@ from desk_contracts.messages import (
     OrganizationUpserted,
     UpsertAgentProfile,
     UpsertCategory,
+    UpsertEquipment,
     UserUpserted,
 )
 from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
@@ -28,6 +29,7 @@ from portal_gateway.seed import (
     ACME,
     DEMO_AGENTS,
     DEMO_CATEGORIES,
+    DEMO_EQUIPMENT,
     DEMO_USERS,
     category_id,
     demo_id,
@@ -35,7 +37,7 @@ from portal_gateway.seed import (
 
 pytestmark = pytest.mark.integration
 
-SEEDED = (OrganizationUpserted, UserUpserted, UpsertCategory, UpsertAgentProfile)
+SEEDED = (OrganizationUpserted, UserUpserted, UpsertCategory, UpsertAgentProfile, UpsertEquipment)
 
 
 class Heard:
@@ -132,7 +134,12 @@ async def test_a_fresh_namespace_gets_the_whole_demo(demo_settings: DeskSettings
     assert {a["agent_id"]: a["capacity"] for a in by_type["routing.agent.upsert"]} == {
         str(demo_id(f"user:{name}")): capacity for name, _, capacity in DEMO_AGENTS
     }
-    assert len(sent) == 1 + len(users) + len(DEMO_CATEGORIES) + len(DEMO_AGENTS)
+    devices = by_type["assets.equipment.upsert"]
+    assert len({d["equipment_id"] for d in devices}) == len(DEMO_EQUIPMENT)
+    assert {d["organization_id"] for d in devices} == {str(demo_id(f"organization:{ACME}"))}
+    assert len(sent) == (
+        1 + len(users) + len(DEMO_CATEGORIES) + len(DEMO_AGENTS) + len(DEMO_EQUIPMENT)
+    )
 
 
 async def test_a_restart_seeds_what_is_missing_and_overwrites_nothing(
@@ -196,7 +203,7 @@ async def test_a_desk_seeded_before_the_record_was_kept_is_not_seeded_again(
             await service.stop()
     assert messages.take() == []
     # Recorded now, so a later start knows without guessing.
-    assert recorded == len(DEMO_CATEGORIES) + len(DEMO_AGENTS)
+    assert recorded == len(DEMO_CATEGORIES) + len(DEMO_AGENTS) + len(DEMO_EQUIPMENT)
 
 
 async def test_without_demo_only_the_admin_is_created(desk_settings: DeskSettings) -> None:

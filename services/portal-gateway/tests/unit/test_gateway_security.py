@@ -104,6 +104,8 @@ def test_content_disposition_round_trips_any_name(name: str) -> None:
         (None, "file"),
         ("...", "file"),
         ("Отчёт.pdf", "Отчёт.pdf"),
+        ("rtl\u202egnp.exe", "rtlgnp.exe"),
+        ("\u2067scan\u2069.pdf", "scan.pdf"),
     ],
 )
 def test_clean_filename(raw: str | None, clean: str) -> None:

@@ -442,7 +442,10 @@ async def assign_by_hand(uow: UnitOfWork, request: AssignByHand) -> AssignmentMa
             f"cannot assign: {'; '.join(check.blockers)}; a head or admin may override",
             data={"blockers": list(check.blockers)},
         )
-    reason = describe_manual(request.actor_id, target, check.describe(request.override))
+    actor = await store.name_of(conn, request.actor_id)
+    reason = describe_manual(
+        actor or short(request.actor_id), target, check.describe(request.override)
+    )
     await record_assignment(
         uow,
         incident,
@@ -469,9 +472,9 @@ def short(agent_id: UUID) -> str:
     return str(agent_id)[:8]
 
 
-def describe_manual(actor_id: UUID, agent: AgentState, notes: str) -> str:
+def describe_manual(actor: str, agent: AgentState, notes: str) -> str:
     text = (
-        f"assigned by hand by {short(actor_id)} to {short(agent.agent_id)} "
+        f"assigned by hand by {actor} to {agent.name or short(agent.agent_id)} "
         f"{agent.load}/{agent.capacity}"
     )
     return f"{text}; {notes}" if notes else text

@@ -53,6 +53,9 @@ class AgentState:
     load: int
     last_assigned_at: datetime | None = None
     active: bool = True
+    # How people know the agent, for the reason written in the history; the id's first
+    # characters stand in while the name has not arrived.
+    name: str = ""
 
     def __post_init__(self) -> None:
         # Negative numbers can only come from a bug upstream; refuse them loudly
@@ -121,12 +124,12 @@ class Choice:
     candidates: tuple[tuple[UUID, int, int], ...]
 
 
-def _short(agent_id: UUID) -> str:
-    return str(agent_id)[:8]
+def _short(agent: AgentState) -> str:
+    return agent.name or str(agent.agent_id)[:8]
 
 
 def _describe(agent: AgentState, ratio: Fraction) -> str:
-    return f"{_short(agent.agent_id)} {agent.load}/{agent.capacity} ({float(ratio):.2f})"
+    return f"{_short(agent)} {agent.load}/{agent.capacity} ({float(ratio):.2f})"
 
 
 def _when(agent: AgentState) -> str:
@@ -149,8 +152,8 @@ def _reason(ranked: Sequence[AgentState], ratios: Sequence[Fraction], excluded: 
             if best.last_assigned_at != runner_up.last_assigned_at:
                 text += (
                     f"; tie at {float(ratios[0]):.2f} broken by least recent "
-                    f"assignment ({_short(best.agent_id)} {_when(best)}, "
-                    f"{_short(runner_up.agent_id)} {_when(runner_up)})"
+                    f"assignment ({_short(best)} {_when(best)}, "
+                    f"{_short(runner_up)} {_when(runner_up)})"
                 )
             else:
                 text += (

@@ -89,6 +89,7 @@ async def follow_user(uow: UnitOfWork, user: UserUpserted) -> None:
     offline for good and each of their open incidents goes to the least-loaded colleague
     (or waits in the backlog, never handed back). Active staff again: the profile may go
     online once more."""
+    await store.remember_name(uow.conn, user.user_id, user.display_name)
     active = user.active and user.role.is_staff
     known = await store.agent_active(uow.conn, user.user_id)
     if known is None or known == active:

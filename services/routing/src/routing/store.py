@@ -127,11 +127,34 @@ def agent_state(row: asyncpg.Record) -> AgentState:
         load=row["load"],
         last_assigned_at=row["last_assigned_at"],
         active=row["active"],
+        name=row["display_name"],
     )
 
 
 def skills_json(skills: Sequence[Sequence[str]]) -> list[list[str]]:
     return [list(skill) for skill in skills]
+
+
+async def remember_name(conn: asyncpg.Connection, user_id: UUID, display_name: str) -> None:
+    """A user's name as it now stands, for their profile whether it exists yet or not."""
+    await conn.execute(
+        "INSERT INTO user_names (user_id, display_name) VALUES ($1, $2) "
+        "ON CONFLICT (user_id) DO UPDATE SET display_name = EXCLUDED.display_name",
+        user_id,
+        display_name,
+    )
+    await conn.execute(
+        "UPDATE agents SET display_name = $2 WHERE agent_id = $1 AND display_name <> $2",
+        user_id,
+        display_name,
+    )
+
+
+async def name_of(db: Db, user_id: UUID) -> str | None:
+    name: str | None = await db.fetchval(
+        "SELECT display_name FROM user_names WHERE user_id = $1", user_id
+    )
+    return name
 
 
 async def agent(db: Db, agent_id: UUID) -> asyncpg.Record | None:
@@ -161,8 +184,9 @@ async def save_profile(conn: asyncpg.Connection, profile: UpsertAgentProfile) ->
     """Write the profile (its row already locked); the row as it now stands."""
     row: asyncpg.Record = await conn.fetchrow(
         """
-        INSERT INTO agents (agent_id, skills, capacity, presence, group_head_id)
-        VALUES ($1, $2, $3, $4, $5)
+        INSERT INTO agents (agent_id, skills, capacity, presence, group_head_id, display_name)
+        VALUES ($1, $2, $3, $4, $5,
+            coalesce((SELECT display_name FROM user_names WHERE user_id = $1), ''))
         ON CONFLICT (agent_id) DO UPDATE SET skills = EXCLUDED.skills,
             capacity = EXCLUDED.capacity,
             -- A deactivated user stays offline, whatever the profile says.

@@ -41,6 +41,7 @@ from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from desk_runtime.testing import publish, publish_many, send, started, wait_until
+from routing import store
 from routing.assignment import reconcile_loads
 from routing.store import BACKLOG_FROM, BACKLOG_ORDER, PLACEMENTS_LOCK
 
@@ -688,3 +689,51 @@ async def test_an_assignment_by_hand_racing_a_placement_leaves_one_outcome(
     assert await assignee(routing, incident) == anna
     assert await backlog_ids(routing) == []
     assert await loads(routing) == {anna: 1}
+
+
+async def test_assignment_reasons_name_people_whichever_came_first(
+    routing: Service, desk_settings: DeskSettings, ask: RpcClient
+) -> None:
+    anna, boris, helen = UUID(int=1), UUID(int=2), UUID(int=99)
+    # anna's name arrives before her profile, boris's after his.
+    await send(desk_settings, user(anna, active=True).model_copy(update={"display_name": "Anna P"}))
+    await send(desk_settings, user(helen, active=True).model_copy(update={"display_name": "Helen"}))
+    await wait_until(lambda: store.name_of(routing.pool, helen))
+    for agent in (anna, boris):
+        await ask.ask(
+            ChangeAgentProfile(
+                agent_id=agent,
+                fields=("skills", "capacity", "presence"),
+                create=True,
+                skills=((),),
+                capacity=2,
+                presence=Presence.ONLINE,
+            )
+        )
+    await send(desk_settings, user(boris, active=True).model_copy(update={"display_name": "Boris"}))
+
+    async def boris_named() -> bool:
+        return await store.name_of(routing.pool, boris) == "Boris" and (
+            await routing.pool.fetchval(
+                "SELECT display_name FROM agents WHERE agent_id = $1", boris
+            )
+            == "Boris"
+        )
+
+    await wait_until(boris_named)
+    incident = uuid4()
+    await send(desk_settings, registered(incident))
+
+    async def placed() -> str | None:
+        reason: str | None = await routing.pool.fetchval(
+            "SELECT reason FROM assignments WHERE incident_id = $1", incident
+        )
+        return reason
+
+    reason = await wait_until(placed)
+    assert "Anna P 0/2" in reason
+    assert "Boris 0/2" in reason
+    assert str(anna)[:8] not in reason
+    made = await ask.ask(by_hand(incident, boris if "Anna P" in reason.split(",")[0] else anna))
+    assert isinstance(made, AssignmentMade)
+    assert made.reason.startswith("assigned by hand by Helen to ")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -20,10 +22,27 @@ Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
 CategoryPath = tuple[str, ...]
 
 
+# Bidirectional embedding, override and isolate controls, and the directional marks: in a
+# name or a title they only serve to make "rtl\u202egnp.exe" read as "…exe.png".
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi_controls(value: str) -> str:
+    """The text with its bidirectional controls removed (names, titles, file names)."""
+    return BIDI_CONTROLS.sub("", value)
+
+
+def _invisible(ch: str) -> bool:
+    """Whitespace, or a format character that draws nothing (zero-width space, joiners,
+    the byte-order mark)."""
+    return ch.isspace() or unicodedata.category(ch) == "Cf"
+
+
 def _not_blank(value: str) -> str:
-    """Surrounding whitespace goes; nothing but whitespace is refused."""
-    stripped = value.strip()
-    if not stripped:
+    """Bidi controls and surrounding whitespace go; text that shows nothing (only
+    whitespace or zero-width characters) is refused."""
+    stripped = without_bidi_controls(value).strip()
+    if all(_invisible(ch) for ch in stripped):
         raise ValueError("must not be blank")
     return stripped
 

@@ -179,6 +179,22 @@ class EntryView(Message):
     created_at: datetime
     author_role: Role | None = None
     attachments: tuple[AttachmentView, ...] = ()
+    # A system line as facts ({"line": "status", "from": …, "to": …}), for wording it in
+    # the reader's language; None for people's words and for lines older than facts.
+    facts: dict[str, str] | None = None
+
+
+class IncidentEquipment(Message):
+    """The device an incident names, and whether it was under warranty and a service
+    contract on the incident's registration date: kept with the incident as it was
+    then, whatever the device's terms become (SPEC §13)."""
+
+    equipment_id: UUID
+    manufacturer: str
+    model: str
+    serial_number: str
+    under_warranty: bool
+    under_service_contract: bool
 
 
 class IncidentView(Message):
@@ -203,6 +219,9 @@ class IncidentView(Message):
     closed_at: datetime | None = None
     rating: int | None = None
     rating_comment: str | None = None
+    # Where the asker may move the incident now (staff; a client's buttons are its own).
+    allowed_statuses: tuple[Status, ...] = ()
+    equipment: IncidentEquipment | None = None
 
 
 class IncidentCreated(Message):
@@ -226,6 +245,7 @@ class CreateIncident(Request[IncidentCreated]):
     channel: Channel = Channel.API
     # Files filed with the incident (stored by the gateway already) form its first entry.
     attachments: tuple[AttachmentMeta, ...] = Field(default=(), max_length=20)
+    equipment: IncidentEquipment | None = None
 
 
 class GetIncident(Query[IncidentView]):
@@ -284,6 +304,8 @@ class ListIncidents(Query[IncidentPage]):
     assignee_id: UUID | None = None
     unassigned: bool = False
     organization_id: UUID | None = None
+    # The incidents naming this device.
+    equipment_id: UUID | None = None
     # One incident by its number (INC-000123), as a mail's subject names it.
     number: str | None = Field(default=None, pattern=r"^INC-\d{6,12}$")
     q: str | None = Field(default=None, max_length=500)

@@ -18,6 +18,7 @@ NOTIFICATION_KINDS = (
     "public_reply",
     "waiting_on_client",
     "resolved",
+    "reopened",
     "reminder",
     "escalation",
     "breach",

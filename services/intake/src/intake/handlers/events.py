@@ -3,14 +3,13 @@ times (sla), kept next to it for lists, filters and history."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from desk_contracts.enums import EntryKind, Status, Visibility
 from desk_contracts.messages import DeadlinesSet, IncidentAssigned
 from desk_runtime.handlers import Handlers
 from desk_runtime.logging import get_logger
 from desk_runtime.service import UnitOfWork
 
+from ..domain.deadlines import deadline_line
 from ..history import transition, write_entry
 from ..store import incidents as store
 
@@ -36,6 +35,7 @@ async def on_assigned(event: IncidentAssigned, uow: UnitOfWork) -> None:
         kind=EntryKind.ASSIGNMENT,
         visibility=Visibility.INTERNAL,
         text=f"Assigned: {event.reason}",
+        facts={"line": "assigned", "reason": event.reason},
         at=event.assigned_at,
         assignee_id=event.agent_id if latest else row["assignee_id"],
     )
@@ -72,19 +72,23 @@ async def on_deadlines(event: DeadlinesSet, uow: UnitOfWork) -> None:
         # and the history must not end on these.
         log.info("deadlines_superseded", computed_at=event.computed_at.isoformat())
         return
+    # `row` was read before the update: the due times that stood until now.
+    line = deadline_line(
+        previous_response=row["response_due"],
+        previous_resolution=row["resolution_due"],
+        response_due=event.response_due,
+        resolution_due=event.resolution_due,
+        contract=f"{event.contract_name} v{event.contract_version}",
+    )
+    if line is None:
+        return  # recomputed to the same due times: nothing to tell
+    text, facts = line
     await write_entry(
         uow,
         row,
         kind=EntryKind.DEADLINE,
         visibility=Visibility.PUBLIC,
-        text=(
-            f"Deadlines under {event.contract_name} v{event.contract_version}: "
-            f"first response by {_iso(event.response_due)}, "
-            f"resolution by {_iso(event.resolution_due)}."
-        ),
+        text=text,
+        facts=facts,
         at=event.computed_at,
     )
-
-
-def _iso(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

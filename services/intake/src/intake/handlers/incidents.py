@@ -87,6 +87,7 @@ async def create_incident(query: CreateIncident, service: Service) -> IncidentCr
             kind=EntryKind.SYSTEM,
             visibility=Visibility.PUBLIC,
             text=f"Incident {number} registered via {query.channel.value}.",
+            facts={"line": "registered", "number": number, "channel": query.channel.value},
             at=now,
             author_id=principal.user_id,
             author_role=principal.role,
@@ -98,6 +99,10 @@ async def create_incident(query: CreateIncident, service: Service) -> IncidentCr
                 kind=EntryKind.ATTACHMENT,
                 visibility=Visibility.PUBLIC,
                 text="Attached: " + ", ".join(f.filename for f in query.attachments),
+                facts={
+                    "line": "attached",
+                    "files": ", ".join(f.filename for f in query.attachments),
+                },
                 at=now,
                 author_id=principal.user_id,
                 author_role=principal.role,

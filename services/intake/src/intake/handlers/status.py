@@ -92,14 +92,17 @@ async def rate_incident(query: RateIncident, service: Service) -> IncidentView:
             at=now,
         )
         text = f"Rated {query.score}/5."
+        facts = {"line": "rated", "score": str(query.score)}
         if comment:
             text += f" {comment}"
+            facts["comment"] = comment
         await write_entry(
             uow,
             row,
             kind=EntryKind.SYSTEM,
             visibility=Visibility.PUBLIC,
             text=text,
+            facts=facts,
             at=now,
             author_id=principal.user_id,
             author_role=principal.role,

@@ -26,13 +26,15 @@ async def insert_entry(
     author_role: Role | None = None,
     request_id: UUID | None = None,
     request_digest: str | None = None,
+    facts: dict[str, str] | None = None,
 ) -> UUID:
     entry_id = uuid4()
     # The caller's own UPDATE of the incident moves public_updated_at for a public entry
     # (one row version per change, not two).
     await conn.execute(
         "INSERT INTO entries (id, incident_id, kind, visibility, author_id, author_role, text, "
-        "created_at, request_id, request_digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "created_at, request_id, request_digest, facts) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         entry_id,
         incident_id,
         kind.value,
@@ -43,6 +45,7 @@ async def insert_entry(
         at,
         request_id,
         request_digest,
+        facts,
     )
     return entry_id
 

@@ -41,15 +41,18 @@ async def insert(
 ) -> asyncpg.Record | None:
     """The new row with its drawn number, or None if the request id made one already.
 
-    Two deliveries of one request racing here: the loser waits for the winner's commit
-    and gets None. (The number it drew stays unused.)"""
+    A repeated request draws no number: the row is only produced (and the sequence only
+    advanced) when no incident has the request id. Two deliveries of one request racing
+    here: the loser waits for the winner's commit and gets None; only then does the
+    number it drew stay unused."""
     return await conn.fetchrow(
         """
         INSERT INTO incidents (id, number, request_id, title, description, category_id,
             category_path, priority, channel, status, requester_id, organization_id,
-            created_at, updated_at, public_updated_at, request_digest)
-        VALUES ($1, 'INC-' || lpad(nextval('incident_number_seq')::text, 6, '0'),
-            $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12, $13)
+            created_at, updated_at, public_updated_at, request_digest, equipment)
+        SELECT $1, 'INC-' || lpad(nextval('incident_number_seq')::text, 6, '0'),
+            $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12, $13, $14::jsonb
+        WHERE NOT EXISTS (SELECT 1 FROM incidents WHERE request_id = $2)
         ON CONFLICT (request_id) DO NOTHING RETURNING *
         """,
         incident_id,
@@ -65,6 +68,7 @@ async def insert(
         query.organization_id,
         at,
         digest,
+        query.equipment.model_dump(mode="json") if query.equipment else None,
     )
 
 
@@ -188,6 +192,11 @@ async def claim_resolved_before(
 
 async def rating(conn: Db, incident_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM ratings WHERE incident_id = $1", incident_id)
+
+
+async def clear_rating(conn: asyncpg.Connection, incident_id: UUID) -> None:
+    """The rating of a resolution that no longer holds goes (a reopen)."""
+    await conn.execute("DELETE FROM ratings WHERE incident_id = $1", incident_id)
 
 
 async def rate(

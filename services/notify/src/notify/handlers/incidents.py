@@ -55,7 +55,8 @@ async def on_assigned(event: IncidentAssigned, uow: UnitOfWork) -> None:
 
 @handlers.handles(IncidentStatusChanged)
 async def on_status_changed(event: IncidentStatusChanged, uow: UnitOfWork) -> None:
-    """Tells the requester when we wait on them and when the incident is resolved."""
+    """Tells the requester when we wait on them and when the incident is resolved, and the
+    assignee when the incident is reopened."""
     kind = recipients.status_kind(event.status)
     # Applied only if no later change has been (changes may arrive out of order); one
     # overtaken by a later change tells no one either.
@@ -68,9 +69,10 @@ async def on_status_changed(event: IncidentStatusChanged, uow: UnitOfWork) -> No
         return
     if kind is None:
         return
-    await deliveries.queue(
-        uow, kind, incident, recipients.on_status(event.status, event.requester_id)
+    people = recipients.on_status(
+        event.status, event.requester_id, event.assignee_id, event.actor_id
     )
+    await deliveries.queue(uow, kind, incident, people)
 
 
 @handlers.handles(EntryAdded)

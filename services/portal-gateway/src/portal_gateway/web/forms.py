@@ -22,7 +22,7 @@ from ..deps import CSRF_FIELD
 from ..security import csrf_matches
 from .admin_forms import Errors
 from .i18n import translator
-from .render import FLASH_COOKIE, language_of
+from .render import FLASH_COOKIE, FLASH_ERROR_MARK, language_of
 
 
 def words(request: Request[Any, Any, Any], user: User | None = None) -> Any:
@@ -30,12 +30,14 @@ def words(request: Request[Any, Any, Any], user: User | None = None) -> Any:
     return translator(language_of(request, user.locale.value if user else None))
 
 
-def back(target: str, message: str) -> Redirect:
-    """Post/redirect/get with a one-shot notice shown by the next page."""
+def back(target: str, message: str, *, error: bool = False) -> Redirect:
+    """Post/redirect/get with a one-shot notice shown by the next page; an `error` is
+    shown as one (not as a success)."""
+    value = (FLASH_ERROR_MARK if error else "") + message
     return Redirect(
         target,
         status_code=303,
-        cookies=[Cookie(key=FLASH_COOKIE, value=quote(message), path="/", samesite="lax")],
+        cookies=[Cookie(key=FLASH_COOKIE, value=quote(value), path="/", samesite="lax")],
     )
 
 
@@ -75,7 +77,7 @@ def field_errors(model: type[BaseModel], data: dict[str, Any], t: Any) -> dict[s
         return {
             item.field: t("This field is required.")
             if not str(data.get(item.field) or "").strip()
-            else item.message
+            else t(item.message)
             for item in validation_items(error)
         }
     return {}

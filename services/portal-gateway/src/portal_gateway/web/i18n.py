@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..domain.equipment.words import RU as EQUIPMENT_RU
 from ..domain.packages.words import RU as PACKAGES_RU
 from ..domain.staffing.words import RU as STAFFING_RU
 
@@ -67,7 +68,64 @@ _RU: dict[str, str] = {
     "Assign to me": "Назначить на меня",
     "Description": "Описание",
     "Files": "Файлы",
-    "Attach files (up to 10)": "Прикрепить файлы (до 10)",
+    "Now: {status}": "Сейчас: {status}",
+    "Your profile": "Ваш профиль",
+    "Your name": "Имя",
+    "Notifications": "Уведомления",
+    "Name, contact and language": "Имя, контакты и язык",
+    "Notifications are sent here.": "Сюда приходят уведомления.",
+    "Current password": "Текущий пароль",
+    "New password again": "Новый пароль ещё раз",
+    "Change password": "Сменить пароль",
+    "When": "Когда",
+    "Your profile is saved.": "Профиль сохранён.",
+    "The two new passwords differ.": "Новые пароли не совпадают.",
+    "This is not your current password.": "Это не ваш текущий пароль.",
+    "Your password is changed; your other sessions are signed out.": (
+        "Пароль изменён; другие ваши сеансы завершены."
+    ),
+    "Your notification choices are saved.": "Настройки уведомлений сохранены.",
+    "Nothing to change.": "Изменять нечего.",
+    "notify:incident_registered": "Обращение зарегистрировано",
+    "notify:incident_assigned": "Обращение назначено мне",
+    "notify:public_reply": "Новый ответ",
+    "notify:waiting_on_client": "Нужен мой ответ",
+    "notify:resolved": "Обращение решено",
+    "notify:reopened": "Обращение открыто снова",
+    "notify:reminder": "Напоминание о сроке",
+    "notify:escalation": "Эскалация",
+    "notify:breach": "Срок нарушен",
+    "String should have at least 12 characters": "Не короче 12 символов",
+    "String should match pattern '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'": (
+        "Это не адрес электронной почты"
+    ),
+    "Incident {number} registered via {channel}.": (
+        "Обращение {number} зарегистрировано, канал: {channel}."
+    ),
+    "Attached: {files}": "Вложения: {files}",
+    "Status changed from {old} to {new}.": "Статус изменён: {old} → {new}.",
+    "Rated {score}/5.": "Оценка {score}/5.",
+    "Assigned: {reason}": "Назначено: {reason}",
+    "Deadlines under {contract}: first response by {response}, resolution by {resolution}.": (
+        "Сроки по договору {contract}: первый ответ до {response}, решение до {resolution}."
+    ),
+    "Deadlines moved under {contract}: {changes}.": (
+        "Сроки по договору {contract} сдвинулись: {changes}."
+    ),
+    "first response {old} → {new}": "первый ответ {old} → {new}",
+    "resolution {old} → {new}": "решение {old} → {new}",
+    "Choose the new status.": "Выберите новый статус.",
+    "The incident cannot move to that status now; allowed: {allowed}.": (
+        "Обращение сейчас нельзя перевести в этот статус; можно: {allowed}."
+    ),
+    "Attach files (up to 10, {limit} each)": "Прикрепить файлы (до 10, не больше {limit} каждый)",
+    "Files (up to 10, {limit} each)": "Файлы (до 10, не больше {limit} каждый)",
+    "“{name}” is larger than the limit of {limit} per file; nothing was saved.": (
+        "«{name}» больше допустимых {limit} на файл; ничего не сохранено."
+    ),
+    "The files are larger than the limit of {limit} per file.": (
+        "Файлы больше допустимых {limit} на файл."
+    ),
     "Submit incident": "Отправить инцидент",
     "Choose a category": "Выберите категорию",
     "This field is required.": "Обязательное поле.",
@@ -451,6 +509,15 @@ _RU: dict[str, str] = {
 
 # English needs words only where a key is a stored value, not a phrase.
 _EN: dict[str, str] = {
+    "notify:incident_registered": "An incident is registered",
+    "notify:incident_assigned": "An incident is assigned to me",
+    "notify:public_reply": "A new reply",
+    "notify:waiting_on_client": "My answer is needed",
+    "notify:resolved": "An incident is resolved",
+    "notify:reopened": "An incident is reopened",
+    "notify:reminder": "A deadline reminder",
+    "notify:escalation": "An escalation",
+    "notify:breach": "A deadline is breached",
     "in_progress": "in progress",
     "waiting_on_client": "waiting on client",
     "api": "API",
@@ -464,6 +531,7 @@ _EN: dict[str, str] = {
 # Each area of the gateway keeps its own words beside its pages.
 _RU.update(STAFFING_RU)
 _RU.update(PACKAGES_RU)
+_RU.update(EQUIPMENT_RU)
 
 _CATALOGUE: dict[str, dict[str, str]] = {"en": _EN, "ru": _RU}
 

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
 
+from .history import entry_line
 from .i18n import pick_language, translator
 from .views import duration_words, human_size, query_string
 
@@ -19,6 +20,8 @@ PACKAGE = Path(__file__).resolve().parents[1]
 STATIC_DIR = PACKAGE / "static"
 LANG_COOKIE = "desk_lang"
 FLASH_COOKIE = "desk_flash"
+# A notice that reports a refusal starts with this mark (the page shows it as an error).
+FLASH_ERROR_MARK = "!"
 
 # Pages run only our own script and styles: no inline code, nothing from elsewhere.
 PAGE_HEADERS = {
@@ -54,6 +57,12 @@ def language_of(request: Request[Any, Any, Any], user_locale: str | None = None)
     )
 
 
+def _upload_limit(request: Request[Any, Any, Any]) -> str:
+    """The configured limit per file, as the upload forms state it."""
+    service = getattr(request.app.state, "service", None)
+    return human_size(service.settings.max_upload_bytes) if service is not None else ""
+
+
 def render(
     request: Request[Any, Any, Any],
     template: str,
@@ -65,6 +74,8 @@ def render(
     language = language_of(request, user.locale.value if user is not None else None)
     session = getattr(request.state, "session", None)
     flash = unquote(request.cookies.get(FLASH_COOKIE) or "")[:500]
+    flash_error = flash.startswith(FLASH_ERROR_MARK)
+    shown_flash = flash.removeprefix(FLASH_ERROR_MARK)
     now = datetime.now(UTC)
 
     def when(value: datetime | None) -> str:
@@ -86,11 +97,14 @@ def render(
         assets=ASSETS,
         path=request.url.path,
         full_path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-        flash=flash,
+        flash=shown_flash,
+        flash_error=flash_error,
         now=now,
         when=when,
         time_left=time_left,
         size=human_size,
+        line=entry_line,
+        upload_limit=_upload_limit(request),
         qs=query_string,
         **context,
     )

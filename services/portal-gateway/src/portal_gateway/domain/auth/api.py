@@ -6,14 +6,14 @@ from typing import Any
 
 import asyncpg
 from desk_runtime.service import Service
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, post
 from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException
 
-from ...accounts import TOKEN_LIFETIME, User, end_session, issue_token
+from ...accounts import TOKEN_LIFETIME, end_session, issue_token
 from ...deps import authenticate, check_csrf, client_address, csrf_cookie, session_cookie
-from ...guards import json_only, signed_in
-from .schemas import LoginResponse, Me, TokenRequest, TokenResponse
+from ...guards import json_only
+from .schemas import LoginResponse, TokenRequest, TokenResponse
 from .service import check_credentials, me_of, open_web_session, session_cookies
 
 
@@ -93,14 +93,3 @@ class AuthController(Controller):
                 ),
             ],
         )
-
-
-class MeController(Controller):
-    path = "/api/v1/me"
-    tags = ["auth"]
-    guards = [signed_in]
-
-    @get("/", operation_id="getMe")
-    async def me(self, user: User) -> Me:
-        """The authenticated principal."""
-        return me_of(user)

@@ -53,7 +53,9 @@ async def check_credentials(service: Service, address: str | None, data: TokenRe
     so a stranger learns nothing about who is restricted where)."""
     settings = service.settings
     window = timedelta(seconds=settings.login_window_seconds)
-    account = f"user:{data.username.strip().lower()}"
+    # Per account and address, and per address: wrong passwords typed elsewhere never
+    # lock the account's owner out, and one address cannot try account after account.
+    account = f"user:{data.username.strip().lower()}@{address}"
     limits = {
         account: settings.login_max_failures,
         f"addr:{address}": settings.login_max_failures * ADDRESS_LIMIT_FACTOR,

@@ -15,8 +15,8 @@ from litestar.params import Parameter
 from litestar.response import Stream
 
 from ...accounts import User
-from ...blobs import upload_scope
-from ...deps import READS_MULTIPART, Limit, Offset, field_error, gateway
+from ...blobs import UPLOAD_ROUTE, upload_scope
+from ...deps import Limit, Offset, field_error, gateway
 from ...guards import signed_in, staff_only
 from ...security import content_disposition
 from ...web.i18n import translator
@@ -30,6 +30,7 @@ from .schemas import (
     EntryCreatedOut,
     Incident,
     IncidentChange,
+    IncidentDevice,
     IncidentListItem,
     IncidentPage,
     NewEntry,
@@ -55,8 +56,12 @@ def idempotent_id(key: UUID | None, *parts: object) -> UUID:
 
 
 def incident_out(view: IncidentView) -> Incident:
-    data = view.model_dump(exclude={"entries"})
+    data = view.model_dump(exclude={"entries", "equipment"})
     data["id"] = data.pop("incident_id")
+    if view.equipment is not None:
+        device = view.equipment.model_dump()
+        device["id"] = device.pop("equipment_id")
+        data["equipment"] = IncidentDevice(**device, url=f"/api/v1/equipment/{device['id']}")
     data["entries"] = [
         Entry(
             id=e.entry_id,
@@ -66,6 +71,7 @@ def incident_out(view: IncidentView) -> Incident:
             author_role=e.author_role,
             text=e.text,
             created_at=e.created_at,
+            facts=e.facts,
             attachments=[
                 Attachment(
                     id=a.attachment_id,
@@ -109,6 +115,9 @@ class IncidentController(Controller):
             ),
         ] = None,
         organization: UUID | None = None,
+        equipment: Annotated[
+            UUID | None, Parameter(description="the incidents naming this device")
+        ] = None,
         q: Annotated[str | None, Parameter(max_length=500, description="full text")] = None,
         overdue: bool | None = None,
         sort: Annotated[
@@ -132,6 +141,7 @@ class IncidentController(Controller):
             assignee_id=assignee_id,
             unassigned=assignee == "none",
             organization_id=organization,
+            equipment_id=equipment,
             q=q,
             overdue=overdue,
             sort=sort,
@@ -166,7 +176,7 @@ class IncidentController(Controller):
         operation_id="createIncident",
         status_code=201,
         operation_class=body_operation(NewIncident),
-        opt={READS_MULTIPART: True},
+        **UPLOAD_ROUTE,
     )
     async def create(
         self,
@@ -201,7 +211,7 @@ class IncidentController(Controller):
         operation_id="addEntry",
         status_code=201,
         operation_class=body_operation(NewEntry),
-        opt={READS_MULTIPART: True},
+        **UPLOAD_ROUTE,
     )
     async def add_entry(
         self,

@@ -13,13 +13,13 @@ from desk_contracts.enums import Channel, Priority, Status
 from desk_runtime.errors import validation_items
 from desk_runtime.rpc import RemoteFailure, RpcClient
 from litestar import Request, Response, get, post
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.response import Redirect
 from pydantic import ValidationError
 
 from ...accounts import User
-from ...blobs import BadUpload, UploadTooLarge, read_upload, upload_scope
-from ...deps import READS_MULTIPART, gateway, principal, rpc
+from ...blobs import UPLOAD_ROUTE, BadUpload, UploadTooLarge, read_upload, upload_scope
+from ...deps import gateway, principal, rpc
 from ...guards import staff_only
 from ...saved_filters import (
     clean_name,
@@ -38,10 +38,18 @@ from ...web.forms import (
     words,
 )
 from ...web.render import render
-from ...web.views import CountRow, category_labels, category_tree, is_overdue, safe_next
+from ...web.views import (
+    CountRow,
+    category_labels,
+    category_tree,
+    human_size,
+    is_overdue,
+    safe_next,
+)
 from ..accounts.service import names_of, organization_name
 from ..agents.service import agent_board, assign_by_hand
 from ..categories.service import category_infos
+from ..equipment import service as equipment_service
 from ..packages.service import QuotaRefused
 from ..sla.service import deadlines_if_known
 from . import service
@@ -175,6 +183,30 @@ async def bulk_change(request: Request[Any, Any, Any]) -> Redirect:
 # --- filing ----------------------------------------------------------------------------
 
 
+NEW_INCIDENT_FIELDS = (
+    "title",
+    "description",
+    "category_id",
+    "priority",
+    "equipment_id",
+    "equipment_serial",
+)
+
+
+def too_large_text(t: Any, error: UploadTooLarge) -> str:
+    """A refused file, named with the limit, in the reader's language."""
+    limit = human_size(error.limit)
+    if error.filename == "body":  # the whole request, before any file was read
+        return str(t("The files are larger than the limit of {limit} per file.", limit=limit))
+    return str(
+        t(
+            "“{name}” is larger than the limit of {limit} per file; nothing was saved.",
+            name=error.filename,
+            limit=limit,
+        )
+    )
+
+
 async def _new_form(
     request: Request[Any, Any, Any],
     user: User,
@@ -184,9 +216,26 @@ async def _new_form(
     status_code: int = 200,
 ) -> Response[str]:
     categories = await category_infos(rpc(request), user)
+    # The equipment picker: the client's organization's devices.
+    devices = (
+        (
+            await equipment_service.find_equipment(
+                rpc(request),
+                gateway(request).pool,
+                user,
+                organization_id=user.organization_id,
+                q=None,
+                limit=500,
+                offset=0,
+            )
+        ).items
+        if user.organization_id is not None
+        else []
+    )
     return render(
         request,
         "new_incident.html",
+        devices=devices,
         status_code=status_code,
         user=user,
         categories=categories,
@@ -206,7 +255,7 @@ async def new_incident_form(request: Request[Any, Any, Any]) -> Response[str]:
 @post(
     "/incidents/new",
     include_in_schema=False,
-    opt={READS_MULTIPART: True},
+    **UPLOAD_ROUTE,
     guards=[clients_only],
 )
 async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
@@ -214,17 +263,22 @@ async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
     t = words(request, user)
     try:
         upload = await read_upload(request)
-    except (BadUpload, UploadTooLarge) as error:
-        field = getattr(error, "field", "files")
-        message = getattr(error, "message", None) or str(error)
-        return await _new_form(request, user, errors={field: message}, status_code=422)
+    except UploadTooLarge as error:
+        typed = {k: v for k, v in error.fields.items() if k in NEW_INCIDENT_FIELDS}
+        return await _new_form(
+            request,
+            user,
+            values={"priority": Priority.NORMAL.value, **typed},
+            errors={"files": too_large_text(t, error)},
+            status_code=413,
+        )
+    except BadUpload as error:
+        return await _new_form(request, user, errors={error.field: error.message}, status_code=422)
     try:
         with upload_scope(upload) as files:
             fields = check_form_csrf(request, upload)
-            values = {
-                k: fields.get(k, "") for k in ("title", "description", "category_id", "priority")
-            }
-            data = {k: v for k, v in values.items() if k != "priority" or v}
+            values = {k: fields.get(k, "") for k in NEW_INCIDENT_FIELDS}
+            data = {k: v for k, v in values.items() if k in ("title", "description") or v}
             errors = field_errors(NewIncident, data, t)
             if not errors:  # else the form again, and the files were never handed over
                 created = await service.file_incident(
@@ -241,6 +295,21 @@ async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
         # The package refuses this channel now: the form again, with what was typed.
         return await _new_form(
             request, user, values=values, errors={"form": error.detail}, status_code=409
+        )
+    except ValidationException as error:
+        # A field the filing checked (the device named, say), next to that field.
+        extra = error.extra if isinstance(error.extra, list) else []
+        errors = {
+            str(x["key"]): str(x.get("message", ""))
+            for x in extra
+            if isinstance(x, dict) and "key" in x
+        }
+        return await _new_form(
+            request,
+            user,
+            values=values,
+            errors=errors or {"form": str(error.detail)},
+            status_code=422,
         )
     except RemoteFailure as error:
         errors = {i.field: i.message for i in error.failure.errors}
@@ -292,9 +361,20 @@ async def incident_page(request: Request[Any, Any, Any], incident_id: UUID) -> R
     names = await names_of(pool, [p for p in people if p is not None])
     agents = await _agent_choices(request, client) if user.role.is_staff else []
     now = datetime.now(UTC)
+    device_incidents = []
+    if view.equipment is not None:
+        others = await service.find_incidents(
+            client,
+            user,
+            service.IncidentFilter(equipment_id=view.equipment.equipment_id),
+            limit=21,
+            offset=0,
+        )
+        device_incidents = [o for o in others.items if o.incident_id != view.incident_id][:20]
     return render(
         request,
         "incident.html",
+        device_incidents=device_incidents,
         user=user,
         incident=view,
         sla=sla,
@@ -313,15 +393,17 @@ async def incident_page(request: Request[Any, Any, Any], incident_id: UUID) -> R
     )
 
 
-@post("/incidents/{incident_id:uuid}/reply", include_in_schema=False, opt={READS_MULTIPART: True})
+@post("/incidents/{incident_id:uuid}/reply", include_in_schema=False, **UPLOAD_ROUTE)
 async def reply(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
     user = principal(request)
     t = words(request, user)
     target = f"/incidents/{incident_id}"
     try:
         upload = await read_upload(request)
-    except (BadUpload, UploadTooLarge) as error:
-        return back(target, getattr(error, "message", None) or str(error))
+    except UploadTooLarge as error:
+        return back(target, too_large_text(t, error), error=True)
+    except BadUpload as error:
+        return back(target, error.message, error=True)
     try:
         with upload_scope(upload) as files:
             fields = check_form_csrf(request, upload)
@@ -340,9 +422,9 @@ async def reply(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
                 request_id=submission_id("entry", user, fields, incident_id),
             )
     except ValidationError as error:
-        return back(target, "; ".join(i.message for i in validation_items(error)))
+        return back(target, "; ".join(i.message for i in validation_items(error)), error=True)
     except RemoteFailure as error:
-        return back(target, failure_text(error))
+        return back(target, failure_text(error), error=True)
     return back(target, t("Reply sent."))
 
 
@@ -357,10 +439,20 @@ async def change_status(request: Request[Any, Any, Any], incident_id: UUID) -> R
             {"status": form.get("status"), "reason": form.get("reason") or ""}
         )
         await service.change_status(rpc(request), user, incident_id, data.status, data.reason)
-    except ValidationError as error:
-        return back(target, "; ".join(f"{i.field}: {i.message}" for i in validation_items(error)))
+    except ValidationError:
+        return back(target, t("Choose the new status."), error=True)
     except RemoteFailure as error:
-        return back(target, failure_text(error))
+        if error.failure.status == 409:  # changed meanwhile: the page offers what is allowed now
+            allowed = ", ".join(t(s) for s in (error.failure.data or {}).get("allowed", ()))
+            return back(
+                target,
+                t(
+                    "The incident cannot move to that status now; allowed: {allowed}.",
+                    allowed=allowed or "—",
+                ),
+                error=True,
+            )
+        return back(target, failure_text(error), error=True)
     return back(target, t("Status changed."))
 
 
@@ -380,7 +472,7 @@ async def rate(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
     except ValidationError:
         return back(target, t("Rate the service") + ": 1–5")
     except RemoteFailure as error:
-        return back(target, failure_text(error))
+        return back(target, failure_text(error), error=True)
     return back(target, t("Thank you for your rating."))
 
 
@@ -411,7 +503,7 @@ async def update(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect
         if agent and agent != view.assignee_id:
             await assign_by_hand(client, user, incident_id, agent)
     except (RemoteFailure, HTTPException) as error:
-        return back(target, failure_text(error))
+        return back(target, failure_text(error), error=True)
     return back(target, t("Saved."))
 
 

@@ -28,6 +28,9 @@ class NewIncident(Body):
     channel: Channel | None = None
     # Staff filing on a client's behalf name the client; clients file for themselves.
     requester_id: UUID | None = None
+    # The device at fault, by id or by serial number (one of the organization's).
+    equipment_id: UUID | None = None
+    equipment_serial: str | None = Field(default=None, max_length=100)
 
 
 class Created(BaseModel):
@@ -56,6 +59,21 @@ class Entry(BaseModel):
     text: str
     created_at: datetime
     attachments: list[Attachment] = Field(default_factory=list)
+    # A system line's facts ({"line": "status", "from": …, "to": …}) for wording it in
+    # the caller's language; null for people's words.
+    facts: dict[str, str] | None = None
+
+
+class IncidentDevice(BaseModel):
+    """The device the incident names, covered or not on the registration date."""
+
+    id: UUID
+    manufacturer: str
+    model: str
+    serial_number: str
+    under_warranty: bool
+    under_service_contract: bool
+    url: str
 
 
 class Incident(BaseModel):
@@ -79,6 +97,9 @@ class Incident(BaseModel):
     closed_at: datetime | None = None
     rating: int | None = None
     rating_comment: str | None = None
+    # Staff: the statuses the caller may set now (clients confirm or reopen).
+    allowed_statuses: list[Status] = []
+    equipment: IncidentDevice | None = None
     entries: list[Entry]
 
 

@@ -24,6 +24,7 @@ from desk_contracts.messages import (
     GetIncident,
     IncidentCounts,
     IncidentCreated,
+    IncidentEquipment,
     IncidentPage,
     IncidentView,
     ListIncidents,
@@ -38,6 +39,7 @@ from ...accounts import User
 from ...blobs import Blobs, UploadScope, blob_store
 from ...deps import field_error
 from ..accounts.service import client_of
+from ..equipment.service import device_for_incident
 from ..packages.service import Translate, category_path_of, claim_before_filing
 from .schemas import NewIncident
 
@@ -58,6 +60,7 @@ class IncidentFilter:
     assignee_id: UUID | None = None
     unassigned: bool = False
     organization_id: UUID | None = None
+    equipment_id: UUID | None = None
     q: str | None = None
     overdue: bool | None = None
     sort: str = "-created"
@@ -76,6 +79,7 @@ async def find_incidents(
             assignee_id=found.assignee_id,
             unassigned=found.unassigned,
             organization_id=found.organization_id,
+            equipment_id=found.equipment_id,
             q=found.q,
             overdue=found.overdue,
             sort=found.sort,
@@ -128,6 +132,7 @@ async def file_incident(
             raise field_error("requester_id", "no such client")
         requester_id, organization_id = requester["id"], requester["organization_id"]
     assert organization_id is not None
+    equipment = await named_equipment(client, user, organization_id, data, t)
     filed_by = data.channel or channel
     await claim_before_filing(
         client,
@@ -149,8 +154,26 @@ async def file_incident(
             priority=data.priority,
             channel=filed_by,
             attachments=files.hand_over(),
+            equipment=equipment,
         ),
         IncidentCreated,
+    )
+
+
+async def named_equipment(
+    client: RpcClient, user: User, organization_id: UUID, data: NewIncident, t: Translate
+) -> IncidentEquipment | None:
+    """The device the filing names (by id or serial number), with its coverage today,
+    the registration date; one outside the incident's organization is refused."""
+    if data.equipment_id is None and not (data.equipment_serial or "").strip():
+        return None
+    return await device_for_incident(
+        client,
+        user,
+        organization_id,
+        equipment_id=data.equipment_id,
+        serial_number=data.equipment_serial,
+        t=t,
     )
 
 

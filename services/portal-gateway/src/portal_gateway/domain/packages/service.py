@@ -4,6 +4,7 @@ anything is written), and the package as a client or staff member reads it."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -45,12 +46,24 @@ def filing_request_id(user_id: UUID, idempotency_key: UUID | None) -> UUID:
     return uuid5(NAMESPACE_URL, f"incident:{user_id}:{idempotency_key}")
 
 
+# Category paths the gateway has read from intake, with when: a filing asks intake for
+# the whole tree only when the category is new to it or its path is older than this.
+PATH_MAX_AGE_SECONDS = 60.0
+_paths: dict[UUID, tuple[tuple[str, ...], float]] = {}
+
+
 async def category_path_of(
     client: RpcClient, principal: Principal, category_id: UUID
 ) -> tuple[str, ...]:
     """The codes from the root of the category a request is filed under (a quota may
     cover a subtree); () for one intake does not know (its filing then fails there)."""
+    known = _paths.get(category_id)
+    if known is not None and time.monotonic() - known[1] < PATH_MAX_AGE_SECONDS:
+        return known[0]
     categories = await client.ask_as(ListCategories(principal=principal), CategoryList)
+    now = time.monotonic()
+    for category in categories.items:
+        _paths[category.category_id] = (category.path, now)
     return next((c.path for c in categories.items if c.category_id == category_id), ())
 
 

@@ -1,0 +1,1 @@
+"""assets: equipment, its terms, and service informing (SPEC §13)."""

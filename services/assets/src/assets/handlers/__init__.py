@@ -1,0 +1,1 @@
+"""Each area's handlers: equipment, imports, service informing."""

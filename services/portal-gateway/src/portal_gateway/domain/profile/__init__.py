@@ -1,0 +1,1 @@
+"""Self-service: one's own name, contact points, language and password."""
