@@ -107,6 +107,7 @@ QUERIES: dict[str, tuple[type[RequestReply[Any]], ...]] = {
         m.ListNotifications,
         m.GetNotification,
         m.RetryNotification,
+        m.FindMailThread,
     ),
     "assets": (
         m.ListEquipment,
