@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help deps infra browser run test test-unit test-integration test-e2e test-faults bench docs lint clean
+.PHONY: help deps infra browser imap run test test-unit test-integration test-e2e test-faults bench docs lint clean
 
 help:
 	@echo "make run    - the whole system with demo data on http://127.0.0.1:8080"
@@ -33,16 +33,20 @@ infra:
 browser:
 	@bash deploy/ensure-browser.sh
 
+# Dovecot for the e-mail channel's IMAP polling tests (Debian's package; the test runs it).
+imap:
+	@bash deploy/ensure-imap.sh
+
 run: deps infra
 	DESK_DEMO=$${DESK_DEMO:-1} $(UV) run --frozen desk-run
 
-test: deps infra browser
+test: deps infra browser imap
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
 test-unit: deps
 	$(UV) run --frozen pytest -m "not integration and not e2e and not faults" $(PYTEST_ARGS)
 
-test-integration: deps infra
+test-integration: deps infra imap
 	$(UV) run --frozen pytest -m integration $(PYTEST_ARGS)
 
 test-e2e: deps infra browser

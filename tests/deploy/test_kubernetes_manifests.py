@@ -29,6 +29,14 @@ CUSTOM = {"rabbitmq.com/v1beta1": "RabbitmqCluster", "postgresql.cnpg.io/v1": "C
 NOT_IN_MANIFESTS = {
     "template_dir": "operators' mail templates: mount a folder and set it when there are any",
     "postgres_urls": "one DESK_POSTGRES_URL_<SERVICE> per service, set by the clustered overlay",
+    # Polling a mailbox is the alternative to the listener, for sites without a mail
+    # server that can hand mail over; set with its credentials in a Secret when wanted.
+    "imap_url": "optional IMAP polling, instead of the inbound listener",
+    "imap_user": "optional IMAP polling (with imap_url)",
+    "imap_password": "optional IMAP polling (with imap_url), from a Secret",
+    "imap_folder": "optional IMAP polling (with imap_url)",
+    "imap_done_folder": "optional IMAP polling (with imap_url)",
+    "imap_poll_seconds": "optional IMAP polling (with imap_url)",
 }
 SECRETS = "desk-secrets"
 

@@ -410,6 +410,15 @@ async def test_the_ops_page_and_the_command_line(desk: RunningDesk) -> None:
     assert page.headers["content-type"].startswith("text/html")
     assert '<meta http-equiv="refresh" content="5">' in page.text
     assert "notify.incident.assigned" in page.text
+    assert 'data-testid="nav-ops"' in page.text  # in the navigation, styled like the rest
+    async with desk.client() as http:
+        # A browser without a session is sent to the login page, not given raw JSON.
+        anonymous = await http.get("/ops")
+        assert anonymous.status_code in (302, 303), anonymous.text
+        assert anonymous.headers["location"].startswith("/login")
+        russian = await http.get("/ops", headers={**admin, "cookie": "desk_lang=ru"})
+    assert "Эксплуатация" in russian.text
+    assert "всё готово" in russian.text or "НЕ ГОТОВО" in russian.text
 
     token = admin["authorization"].removeprefix("Bearer ")
 

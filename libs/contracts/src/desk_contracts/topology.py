@@ -115,6 +115,7 @@ QUERIES: dict[str, tuple[type[RequestReply[Any]], ...]] = {
         m.ListNotifications,
         m.GetNotification,
         m.RetryNotification,
+        m.FindMailThread,
     ),
     "knowledge": (
         m.CreateArticle,

@@ -79,6 +79,23 @@ class DeskSettings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "Service Desk <desk@localhost>"
+    # The e-mail channel (SPEC §14): the address clients write to (notifications carry it
+    # as Reply-To when set), and the gateway's SMTP/LMTP listener that takes their mail;
+    # unless given, its port is DESK_HTTP_PORT + 20 (8100 for the default desk); 0: off.
+    inbound_address: str | None = None
+    inbound_smtp_host: str = "127.0.0.1"
+    inbound_smtp_port: int = Field(default=8100, ge=0, le=65535)
+    inbound_lmtp: bool = False
+    # Mail from one address within an hour beyond this is deferred (451: sent again later).
+    inbound_per_sender_hourly: int = Field(default=60, ge=1)
+    # Optionally, a mailbox polled for mail (imap://host[:port] or imaps://…): each mail is
+    # taken as the listener takes one, then moved to imap_done_folder.
+    imap_url: str | None = Field(default=None, pattern=r"^imaps?://[^/:]+(:\d{1,5})?/?$")
+    imap_user: str | None = None
+    imap_password: str | None = None
+    imap_folder: str = "INBOX"
+    imap_done_folder: str = "Processed"
+    imap_poll_seconds: float = Field(default=30.0, gt=0)
     sms_url: str | None = None
     sms_token: str | None = None
     # Attachments: files under blob_dir, or objects in an S3-compatible bucket when
@@ -138,6 +155,8 @@ class DeskSettings(BaseSettings):
             filled["portal_url"] = f"http://{host}:{port}"
         if "smtp_port" not in given and port + 25 <= 65535:
             filled["smtp_port"] = port + 25
+        if "inbound_smtp_port" not in given and port + 20 <= 65535:
+            filled["inbound_smtp_port"] = port + 20
         return filled
 
     @model_validator(mode="before")

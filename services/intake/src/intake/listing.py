@@ -88,6 +88,8 @@ def list_filter(
         where.add("organization_id = {0}", query.organization_id)
     if query.equipment_id is not None:
         where.add("(equipment ->> 'equipment_id')::uuid = {0}", query.equipment_id)
+    if query.number is not None:
+        where.add("number = {0}", query.number)
     if query.overdue is True:
         where.add("status = ANY({0}::text[]) AND resolution_due < {1}", list(OPEN_STATUSES), now)
     elif query.overdue is False:
@@ -149,6 +151,7 @@ def is_plain_search(query: ListIncidents) -> bool:
         or query.assignee_id is not None
         or query.organization_id is not None
         or query.equipment_id is not None
+        or query.number is not None
         or query.overdue is not None
     )
 

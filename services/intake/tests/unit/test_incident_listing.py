@@ -169,3 +169,18 @@ def test_a_number_search_matches_the_number_or_the_words_within_scope() -> None:
     assert where.args == [ORG, view.user_id, ORG, view.user_id, "000003", "INC-000003"]
     sql, _ = count_statement(query, view, category_path=None, now=NOW, cap=100)
     assert "FROM incidents WHERE" in sql
+
+
+def test_a_number_finds_one_incident_within_the_clients_scope() -> None:
+    message, view = _principal(Role.CLIENT, Scope.OWN)
+    query = ListIncidents(principal=message, number="INC-000123")
+    where = list_filter(query, view, category_path=None, now=NOW)
+    assert where.where == "organization_id = $1 AND requester_id = $2 AND number = $3"
+    assert where.args == [ORG, view.user_id, "INC-000123"]
+
+
+@pytest.mark.parametrize("number", ["INC-12", "inc-000123", "INC-000123; drop", ""])
+def test_a_number_not_in_the_desks_form_is_refused(number: str) -> None:
+    message, _ = _principal(Role.AGENT)
+    with pytest.raises(ValueError, match="number"):
+        ListIncidents(principal=message, number=number)

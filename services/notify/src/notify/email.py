@@ -12,6 +12,7 @@ from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
+from uuid import UUID
 
 import aiosmtplib
 from desk_runtime.settings import DeskSettings
@@ -41,18 +42,46 @@ async def local_hostname() -> str:
     return await asyncio.to_thread(_local_hostname)
 
 
+def mail_domain(sender: str) -> str:
+    """The domain of the sender's address (`desk.local` when it has none): every
+    Message-ID the desk makes is at it, so a reply that names one is recognised."""
+    _, at, domain = parseaddr(sender)[1].rpartition("@")
+    return domain if at and domain else "desk.local"
+
+
 def message_id(message_key: str, sender: str) -> str:
     """`<message_key@domain of the sender's address>`: the same for every copy of one
-    delivery, so a mail sent again after a crash is recognisably the same mail."""
-    _, at, domain = parseaddr(sender)[1].rpartition("@")
-    return f"<{message_key}@{domain if at and domain else 'desk.local'}>"
+    delivery, so a mail sent again after a crash is recognisably the same mail (and a
+    reply whose In-Reply-To names it alone is threaded by asking notify for the
+    delivery's incident, `FindMailThread`). Short enough never to be folded."""
+    return f"<{message_key}@{mail_domain(sender)}>"
+
+
+def thread_id(incident_id: UUID, sender: str) -> str:
+    """The root of an incident's thread, `<incident_id@domain>`: no mail carries it as its
+    own Message-ID, every mail about the incident names it in In-Reply-To and References,
+    so mail clients show them as one conversation and replies name the incident."""
+    return f"<{incident_id}@{mail_domain(sender)}>"
 
 
 def build_message(
-    *, sender: str, to: str, subject: str, text: str, html: str | None, message_key: str
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    message_key: str,
+    incident_id: UUID | None = None,
+    reply_to: str | None = None,
 ) -> Message:
     """The mail as MIME parts. Built with the classic MIME classes: the header registry
-    behind EmailMessage parsed every header again and cost a third of notify's CPU."""
+    behind EmailMessage parsed every header again and cost a third of notify's CPU.
+
+    A mail about an incident joins its thread (In-Reply-To and References name the
+    thread's root); replies go to the desk's inbound address when one is configured;
+    every mail says it was sent by a machine (RFC 3834), so auto-responders stay quiet
+    and the desk's own inbound listener never files it."""
     body: Message
     if html:
         body = MIMEMultipart("alternative")
@@ -70,6 +99,16 @@ def build_message(
         body["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]
     body["Date"] = formatdate(localtime=False)
     body["Message-ID"] = message_id(message_key, sender)
+    if incident_id is not None:
+        root = thread_id(incident_id, sender)
+        body["In-Reply-To"] = root
+        body["References"] = root
+    if reply_to:
+        reply_name, reply_address = parseaddr(reply_to)
+        body["Reply-To"] = formataddr((reply_name, reply_address), charset="utf-8")
+    body["Auto-Submitted"] = "auto-generated"
+    # Exchange and Outlook answer no out-of-office or read receipt to it.
+    body["X-Auto-Response-Suppress"] = "All"
     return body
 
 
@@ -155,6 +194,7 @@ async def send_email(
     text: str,
     html: str | None,
     message_key: str,
+    incident_id: UUID | None = None,
 ) -> str:
     """Send one message; the answer of the server is returned for the delivery log.
     The Message-ID is derived from the delivery, so a resend after a crash between the
@@ -166,6 +206,8 @@ async def send_email(
         text=text,
         html=html,
         message_key=message_key,
+        incident_id=incident_id,
+        reply_to=settings.inbound_address,
     )
     try:
         return await sessions.send(message)

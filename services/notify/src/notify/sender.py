@@ -230,6 +230,7 @@ class Sender:
             text=row["body_text"],
             html=row["body_html"],
             message_key=key,
+            incident_id=row["incident_id"],
         )
 
     async def _send_within_lease(self, row: asyncpg.Record, deadline: float) -> str:

@@ -412,3 +412,10 @@ async def replay(conn: asyncpg.Connection, delivery_id: UUID, by: UUID) -> None:
         by,
     )
     await conn.execute("SELECT pg_notify('deliveries', '')")
+
+
+async def mail_incident(pool: asyncpg.Pool, delivery_id: Any) -> Any:
+    """The incident of an e-mail delivery, None for none (or no such e-mail)."""
+    return await pool.fetchval(
+        "SELECT incident_id FROM deliveries WHERE id = $1 AND channel = 'email'", delivery_id
+    )

@@ -46,6 +46,15 @@ def when(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def with_reference(subject: str, number: object) -> str:
+    """The subject with the incident's `[INC-000123]` in it: a reply that keeps the
+    subject comes back to its incident, even under an operator's template without it."""
+    if not number:
+        return subject
+    reference = f"[{number}]"
+    return subject if reference in subject else f"{reference} {subject}".strip()
+
+
 class OverridableLoader(BaseLoader):
     """The operator's folder first, then the packaged templates. A packaged template
     stays cached only while no override of the same name exists, so a file dropped in
@@ -109,7 +118,7 @@ class Templates:
         subject = self._render(f"{prefix}.subject.txt", values)
         return RenderedEmail(
             # A header must be one line, whatever the title holds.
-            subject=" ".join(subject.split()),
+            subject=with_reference(" ".join(subject.split()), values.get("number")),
             text=self._render(f"{prefix}.txt", values),
             html=self._render(f"{prefix}.html", values),
         )

@@ -11,7 +11,7 @@ import pytest
 from desk_contracts.enums import Locale
 from desk_contracts.messages import NOTIFICATION_KINDS
 from notify.sms_segments import segment_count
-from notify.templates import SMS_MAX_SEGMENTS, Templates
+from notify.templates import SMS_MAX_SEGMENTS, Templates, with_reference
 
 VALUES = {
     "incident_id": UUID(int=1),
@@ -101,7 +101,32 @@ def test_an_operator_override_wins_and_is_picked_up_without_a_restart(tmp_path: 
     templates = Templates(tmp_path)
     assert templates.email("resolved", Locale.EN, VALUES).subject.startswith("[INC-000123]")
     override = tmp_path / "en.resolved.subject.txt"
-    override.write_text("Done: {{ number }}\n")
-    assert templates.email("resolved", Locale.EN, VALUES).subject == "Done: INC-000123"
+    override.write_text("Done: {{ title }}\n")
+    # The override's words, and still the reference a reply is threaded by.
+    assert (
+        templates.email("resolved", Locale.EN, VALUES).subject
+        == "[INC-000123] Done: Invoices fail to print"
+    )
+    override.write_text("Done: [{{ number }}]\n")
+    assert templates.email("resolved", Locale.EN, VALUES).subject == "Done: [INC-000123]"
     # Other parts and languages still come from the packaged templates.
     assert "решено" in templates.email("resolved", Locale.RU, VALUES).text
+
+
+@pytest.mark.parametrize(
+    ("subject", "number", "expected"),
+    [
+        ("[INC-000123] Resolved", "INC-000123", "[INC-000123] Resolved"),
+        ("Resolved", "INC-000123", "[INC-000123] Resolved"),
+        ("Re: [INC-000123] x", "INC-000123", "Re: [INC-000123] x"),
+        # Only the bracketed reference counts: a bare number is not recognised in replies.
+        ("INC-000123 resolved", "INC-000123", "[INC-000123] INC-000123 resolved"),
+        ("", "INC-000123", "[INC-000123]"),
+        ("Report", None, "Report"),
+        ("Report", "", "Report"),
+    ],
+)
+def test_every_subject_carries_the_incident_reference(
+    subject: str, number: str | None, expected: str
+) -> None:
+    assert with_reference(subject, number) == expected

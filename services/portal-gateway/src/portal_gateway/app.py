@@ -30,6 +30,8 @@ from .domain.incidents import api as incidents_api
 from .domain.incidents import pages as incidents_pages
 from .domain.knowledge import api as knowledge_api
 from .domain.knowledge import pages as knowledge_pages
+from .domain.mail import api as mail_api
+from .domain.mail.listener import run_mail
 from .domain.notifications import api as notifications_api
 from .domain.ops import api as ops_api
 from .domain.packages import api as packages_api
@@ -74,6 +76,7 @@ CONTROLLERS = [
     profile_api.ProfileController,
     equipment_api.EquipmentController,
     equipment_api.LeadTimesController,
+    mail_api.MailQuarantineController,
 ]
 
 # The portal: the door (login, logout, language) for anyone, the pages for a web
@@ -121,11 +124,15 @@ DEPENDENCIES = {
 }
 
 
-def build_service(settings: DeskSettings | None = None) -> Service:
+def build_service(settings: DeskSettings | None = None, *, mail: bool = False) -> Service:
+    """The gateway's runtime; with `mail`, its e-mail channel too (the listener on
+    DESK_INBOUND_SMTP_PORT and the sweep of mail left to process)."""
     service = Service("portal-gateway", MIGRATIONS, settings)
     service.on_startup(ensure_admin)
     if service.settings.demo:
         service.on_startup(seed_demo)
+    if mail:
+        service.background(run_mail)
     return service
 
 
@@ -163,7 +170,7 @@ def build_http(service: Service, rpc: RpcClient) -> Litestar:
 
 
 def main() -> None:
-    service = build_service()
+    service = build_service(mail=True)
     settings = service.settings
     rpc = RpcClient(
         settings.amqp_url, settings.namespace, service.name, settings.rpc_timeout_seconds

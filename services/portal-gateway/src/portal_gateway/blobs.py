@@ -469,6 +469,30 @@ def _abandon(current: _FilePart | MultipartSegment | None) -> None:
         current.temp.unlink(missing_ok=True)
 
 
+async def store_file(
+    upload: Upload, filename: str, declared_type: str, content: bytes
+) -> AttachmentMeta:
+    """A file that arrived whole (an e-mail's attachment) stored as an uploaded file is:
+    by its hash, its type sniffed, its name cleaned, and kept or discarded with the
+    upload it joins (`upload_scope`)."""
+    temp = upload.store.temp_path()
+    temp.write_bytes(content)
+    sha256 = hashlib.sha256(content).hexdigest()
+    created = await upload.store.commit(temp, sha256)
+    if created is not None:
+        upload._created(created)
+    meta = AttachmentMeta(
+        attachment_id=uuid4(),
+        filename=clean_filename(filename),
+        size=len(content),
+        sha256=sha256,
+        declared_type=(declared_type or "application/octet-stream")[:255],
+        sniffed_type=sniff(content[:SNIFF_BYTES]),
+    )
+    upload.files.append(meta)
+    return meta
+
+
 async def read_upload(request: Request[Any, Any, Any]) -> Upload:
     """A multipart body with its files streamed into the gateway's blob store."""
     service: Service = request.app.state.service

@@ -36,6 +36,16 @@ async def signed_in_web(connection: Connection, _: BaseRouteHandler) -> None:
     await web_user(request)
 
 
+async def signed_in_page(connection: Connection, _: BaseRouteHandler) -> None:
+    """A page scripts may also fetch: a bearer token as the API takes it; otherwise the
+    web cookie, else the login page (a browser never gets a bare 401)."""
+    request: Request[Any, Any, Any] = connection  # type: ignore[assignment]
+    if request.headers.get("authorization"):
+        await current_user(request)
+    else:
+        await web_user(request)
+
+
 def staff_only(connection: Connection, _: BaseRouteHandler) -> None:
     """Staff-only routes answer 403 to clients (they know such routes exist)."""
     if not principal_of(connection).role.is_staff:

@@ -78,6 +78,9 @@ DEMO_CATEGORIES: tuple[tuple[tuple[str, ...], str, str, str | None], ...] = (
     (("complaint",), "Complaint", "#7b1fa2", None),
 )
 
+# What the demo organization's e-mail is filed under.
+DEMO_MAIL_CATEGORY = ("fault", "software")
+
 DEMO_AGENTS = (
     # username, skills, capacity
     ("anna", (("fault",), ("consultation",)), 5),
@@ -221,11 +224,13 @@ async def seed_demo(service: Service) -> None:
             organization_id,
         )
         if await uow.conn.fetchval(
-            "INSERT INTO organizations (id, name, account_manager_id) VALUES ($1, $2, $3) "
-            "ON CONFLICT DO NOTHING RETURNING true",
+            # Its clients' e-mail is filed as software errors (an admin may change it).
+            "INSERT INTO organizations (id, name, account_manager_id, mail_category_id) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
             organization_id,
             ACME,
             manager_id,
+            category_id(DEMO_MAIL_CATEGORY),
         ):
             await uow.publish(
                 OrganizationUpserted(

@@ -306,6 +306,8 @@ class ListIncidents(Query[IncidentPage]):
     organization_id: UUID | None = None
     # The incidents naming this device.
     equipment_id: UUID | None = None
+    # One incident by its number (INC-000123), as a mail's subject names it.
+    number: str | None = Field(default=None, pattern=r"^INC-\d{6,12}$")
     q: str | None = Field(default=None, max_length=500)
     overdue: bool | None = None
     sort: str = Field(default="-created", pattern="^(" + "|".join(INCIDENT_SORTS) + ")$")

@@ -121,3 +121,17 @@ class RetryNotification(Request[NotificationView]):
 
     principal: Principal
     notification_id: UUID
+
+
+class MailThread(Message):
+    incident_id: UUID | None
+
+
+class FindMailThread(Query[MailThread]):
+    """The incident a mail the desk sent was about, by its delivery (the local part of the
+    mail's Message-ID): how a reply whose In-Reply-To names only that mail finds its
+    incident. Nothing else of the mail is answered; None for no such e-mail."""
+
+    ROUTING_KEY: ClassVar[str] = "notify.find_mail_thread"
+
+    delivery_id: UUID

@@ -8,8 +8,10 @@ from typing import Any
 import asyncpg
 from desk_contracts.enums import Locale, Role
 from desk_contracts.messages import (
+    FindMailThread,
     GetNotification,
     ListNotifications,
+    MailThread,
     NotificationAttempt,
     NotificationPage,
     NotificationView,
@@ -108,3 +110,9 @@ async def retry_notification(request: RetryNotification, service: Service) -> No
             raise Conflict(f"only a failed notification can be sent again (it is {status})")
         await store.replay(conn, request.notification_id, request.principal.user_id)
     return await notification(service.pool, request.notification_id)
+
+
+@handlers.answers(FindMailThread)
+async def find_mail_thread(request: FindMailThread, service: Service) -> MailThread:
+    """The incident an e-mail of ours was about (the gateway threads a reply by it)."""
+    return MailThread(incident_id=await store.mail_incident(service.pool, request.delivery_id))

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from desk_contracts.enums import (
     Locale,
+    Priority,
     Role,
     Scope,
 )
@@ -80,6 +81,9 @@ class OrganizationChange(Body):
     ip_allow_list: list[Annotated[str, Field(max_length=64)]] | None = Field(
         default=None, max_length=100
     )
+    # What its clients' e-mail is filed under (null: the first category of the tree).
+    mail_category_id: UUID | None = None
+    mail_priority: Priority | None = None
 
 
 class OrganizationOut(BaseModel):
@@ -88,6 +92,8 @@ class OrganizationOut(BaseModel):
     account_manager_id: UUID | None
     contract_id: UUID | None
     ip_allow_list: list[str]
+    mail_category_id: UUID | None = None
+    mail_priority: Priority = Priority.NORMAL
     created_at: datetime
     updated_at: datetime
 

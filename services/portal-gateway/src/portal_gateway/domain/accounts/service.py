@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from desk_contracts.enums import Role, Scope
+from desk_contracts.enums import Priority, Role, Scope
 from desk_contracts.messages import OrganizationUpserted
 from desk_runtime.service import Service, UnitOfWork
 from litestar.exceptions import HTTPException, NotFoundException
@@ -73,6 +73,8 @@ def _organization_out(row: asyncpg.Record) -> OrganizationOut:
         account_manager_id=row["account_manager_id"],
         contract_id=row["contract_id"],
         ip_allow_list=[str(net) for net in row["ip_allow_list"]],
+        mail_category_id=row["mail_category_id"],
+        mail_priority=Priority(row["mail_priority"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
@@ -348,7 +350,8 @@ async def change_organization(
         row = await uow.conn.fetchrow(
             """
             UPDATE organizations SET name = $2, account_manager_id = $3, contract_id = $4,
-                ip_allow_list = coalesce($5::cidr[], ip_allow_list), updated_at = now()
+                ip_allow_list = coalesce($5::cidr[], ip_allow_list), mail_category_id = $6,
+                mail_priority = coalesce($7, mail_priority), updated_at = now()
             WHERE id = $1 RETURNING *
             """,
             organization_id,
@@ -356,6 +359,8 @@ async def change_organization(
             data.account_manager_id if "account_manager_id" in given else row["account_manager_id"],
             data.contract_id if "contract_id" in given else row["contract_id"],
             networks,
+            data.mail_category_id if "mail_category_id" in given else row["mail_category_id"],
+            data.mail_priority.value if data.mail_priority is not None else None,
         )
         await uow.publish(_organization_event(row))
     return _organization_out(row)

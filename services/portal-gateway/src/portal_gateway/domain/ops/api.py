@@ -5,27 +5,23 @@ auto-refreshing page for the operator."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Controller, MediaType, Request, Response, get, post
 
 from ...accounts import User
 from ...deps import Limit, Offset, gateway
-from ...guards import operators_only, signed_in
+from ...guards import operators_only, signed_in, signed_in_page
+from ...web.errors import PAGE_ERRORS
+from ...web.render import render
 from .schemas import DeadLetterAction
 from .service import (
     act_on_dead_letters,
     actions_view,
     dead_letters_view,
     health_view,
+    queue_groups,
     queues_view,
-)
-
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parents[2] / "templates"),
-    autoescape=select_autoescape(["html"]),
 )
 
 
@@ -87,11 +83,13 @@ class OpsController(Controller):
 class OpsPageController(Controller):
     path = "/ops"
     include_in_schema = False
-    guards = [signed_in, operators_only]
+    guards = [signed_in_page, operators_only]
+    exception_handlers = PAGE_ERRORS
 
     @get("/", media_type=MediaType.HTML)
     async def page(self, request: Request[Any, Any, Any], user: User) -> Response[str]:
-        """The operator's page: health, queues, dead letters; reloads every 5 s."""
+        """The operator's page: health, queues by service with problems first, dead
+        letters and recent actions; reloads every 5 s."""
         service = gateway(request)
         health, queues, dead, actions = await asyncio.gather(
             health_view(service),
@@ -99,12 +97,16 @@ class OpsPageController(Controller):
             dead_letters_view(service, None, 100, 0),
             actions_view(service, 20, 0),
         )
-        html = _TEMPLATES.get_template("ops.html").render(
+        response = render(
+            request,
+            "ops.html",
             user=user,
             namespace=service.settings.namespace,
             health=health,
             queues=queues,
+            queue_groups=queue_groups(queues["items"]),
             dead=dead,
             actions=actions,
         )
-        return Response(html, media_type=MediaType.HTML, headers={"Cache-Control": "no-store"})
+        response.headers["Cache-Control"] = "no-store"
+        return response

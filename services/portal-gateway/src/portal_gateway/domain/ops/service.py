@@ -215,3 +215,30 @@ def _plain(row: Any) -> dict[str, Any]:
         )
         for key, value in dict(row).items()
     }
+
+
+def queue_problem(queue: dict[str, Any]) -> bool:
+    """A queue an operator should look at: dead letters waiting, nobody consuming a
+    working queue, or a queue the broker could not describe."""
+    if queue.get("error"):
+        return True
+    if queue.get("kind") == "dead-letters":
+        return bool(queue.get("messages_ready"))
+    return queue.get("consumers") == 0
+
+
+def queue_groups(queues: list[dict[str, Any]]) -> list[tuple[str, bool, list[dict[str, Any]]]]:
+    """Queues by service, (service, has a problem, its queues): services with a problem
+    first, and within each service its problem queues first."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for queue in queues:
+        groups.setdefault(str(queue.get("service") or ""), []).append(queue)
+    result = [
+        (
+            name,
+            any(queue_problem(q) for q in items),
+            sorted(items, key=lambda q: (not queue_problem(q), q["name"])),
+        )
+        for name, items in groups.items()
+    ]
+    return sorted(result, key=lambda group: (not group[1], group[0]))
