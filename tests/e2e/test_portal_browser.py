@@ -177,6 +177,12 @@ async def test_client_and_agent_work_an_incident_in_the_browser(
     await expect(agent.locator("[data-testid=incident-list]")).to_contain_text(
         "Invoices fail to print"
     )
+    # Staff see whose incident it is and for which organization.
+    invoices = agent.locator("[data-testid=incident-list] tbody tr").filter(
+        has_text="Invoices fail to print"
+    )
+    await expect(invoices.locator("[data-testid=requester]")).to_contain_text("Alice Client")
+    await expect(invoices.locator("[data-testid=requester]")).to_contain_text("Acme")
     await screenshot(agent, "incidents-staff")
     # Bulk select: take the work up from the list.
     incident_id = incident_url.rsplit("/", 1)[-1]

@@ -47,7 +47,7 @@ from ...web.views import (
     query_string,
     safe_next,
 )
-from ..accounts.service import names_of, organization_name
+from ..accounts.service import names_of, organization_name, organization_names
 from ..agents.service import agent_board, assign_by_hand
 from ..categories.service import category_infos
 from ..equipment import service as equipment_service
@@ -105,7 +105,12 @@ async def incident_list(request: Request[Any, Any, Any]) -> Response[str]:
             ),
         )
     pool = gateway(request).pool
-    names = await names_of(pool, [i.assignee_id for i in listing.items if i.assignee_id])
+    people = {i.assignee_id for i in listing.items if i.assignee_id}
+    organizations: dict[str, str] = {}
+    if user.role.is_staff:  # staff see whose incident it is, and for which organization
+        people |= {i.requester_id for i in listing.items}
+        organizations = await organization_names(pool)
+    names = await names_of(pool, list(people))
     now = datetime.now(UTC)
     rows = [
         {
@@ -117,6 +122,10 @@ async def incident_list(request: Request[Any, Any, Any]) -> Response[str]:
             "assignee": names[item.assignee_id]["display_name"]
             if item.assignee_id in names
             else None,
+            "requester": names[item.requester_id]["display_name"]
+            if item.requester_id in names
+            else None,
+            "organization": organizations.get(str(item.organization_id)),
         }
         for item in listing.items
     ]
