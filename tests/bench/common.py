@@ -6,14 +6,27 @@ from __future__ import annotations
 import contextlib
 import os
 import statistics
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import IO
 from uuid import UUID
 
 import asyncpg
 import httpx
 from desk_contracts.messages import MAX_CAPACITY
+from desk_contracts.topology import SERVICES
+from desk_runtime.settings import DeskSettings
 from desk_runtime.supervisor import ProcessGroup
-from desk_runtime.testing import wait_until
+from desk_runtime.testing import (
+    drop_namespace,
+    environment_for,
+    free_port_block,
+    infrastructure,
+    new_namespace,
+    settings_for,
+    smtp_server,
+    wait_until,
+)
 from portal_gateway.seed import demo_id
 
 # The admin of every benchmark's desk.
@@ -122,3 +135,40 @@ def cpu_shares(
         name: round((after.get(name, 0) - used) / seconds, 2)
         for name, used in sorted(before.items())
     }
+
+
+@contextlib.asynccontextmanager
+async def demo_desk(log: IO[str]) -> AsyncIterator[tuple[DeskSettings, str]]:
+    """A whole demo desk as processes in a namespace of its own, ready on every service;
+    (its settings, the gateway's base URL). Stopped and removed afterwards."""
+    with infrastructure() as infra, smtp_server(keep=False) as (smtp_port, _):
+        settings = settings_for(
+            infra,
+            new_namespace("b"),
+            http_port=free_port_block(len(SERVICES)),
+            smtp_port=smtp_port,
+            demo=True,
+            admin_password="bench-admin-password",
+            log_level="WARNING",
+            blob_dir=str(Path("var") / "bench-blobs"),
+        )
+        group = ProcessGroup(env=environment_for(settings), output=log)
+        try:
+            for service in SERVICES:
+                await group.start_service(service)
+
+            async def ready() -> bool:
+                async with httpx.AsyncClient(timeout=5) as http:
+                    with contextlib.suppress(httpx.TransportError):
+                        checks = [
+                            await http.get(f"http://127.0.0.1:{settings.service_port(s)}/readyz")
+                            for s in SERVICES
+                        ]
+                        return all(c.status_code == 200 for c in checks)
+                return False
+
+            await wait_until(ready, timeout=90, interval=0.3)
+            yield settings, f"http://127.0.0.1:{settings.http_port}"
+        finally:
+            await group.stop_all()
+            await drop_namespace(settings)

@@ -13,7 +13,6 @@ Prints a table and writes bench-results/incident_search.json.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import statistics
 import time
@@ -22,20 +21,13 @@ from typing import IO, Any
 
 import asyncpg
 import httpx
-from desk_contracts.topology import SERVICES
 from desk_runtime import loop as desk_loop
-from desk_runtime.supervisor import ProcessGroup
 from desk_runtime.testing import (
-    drop_namespace,
-    environment_for,
-    free_port_block,
-    infrastructure,
-    new_namespace,
-    settings_for,
-    smtp_server,
     wait_until,
 )
 from portal_gateway.seed import DEMO_PASSWORD, demo_id
+
+from .common import demo_desk
 
 RESULTS = Path("bench-results")
 TARGET_P95_MS = 50.0
@@ -240,48 +232,18 @@ async def measure(base_url: str, requests: int) -> list[dict[str, Any]]:
 
 
 async def run(count: int, requests: int, log: IO[str]) -> dict[str, Any]:
-    with infrastructure() as infra, smtp_server(keep=False) as (smtp_port, _):
-        settings = settings_for(
-            infra,
-            new_namespace("b"),
-            http_port=free_port_block(len(SERVICES)),
-            smtp_port=smtp_port,
-            demo=True,
-            admin_password="bench-admin-password",
-            log_level="WARNING",
-            blob_dir=str(Path("var") / "bench-blobs"),
-        )
-        group = ProcessGroup(env=environment_for(settings), output=log)
-        base_url = f"http://127.0.0.1:{settings.http_port}"
-        try:
-            for service in SERVICES:
-                await group.start_service(service)
+    async with demo_desk(log) as (settings, base_url):
 
-            async def ready() -> bool:
-                async with httpx.AsyncClient(timeout=5) as http:
-                    with contextlib.suppress(httpx.TransportError):
-                        checks = [
-                            await http.get(f"http://127.0.0.1:{settings.service_port(s)}/readyz")
-                            for s in SERVICES
-                        ]
-                        return all(c.status_code == 200 for c in checks)
-                return False
+        async def categories_known() -> bool:
+            conn = await connect(settings.database_url("intake"))
+            try:
+                return bool(await conn.fetchval("SELECT count(*) >= 8 FROM categories"))
+            finally:
+                await conn.close()
 
-            await wait_until(ready, timeout=90, interval=0.3)
-
-            async def categories_known() -> bool:
-                conn = await connect(settings.database_url("intake"))
-                try:
-                    return bool(await conn.fetchval("SELECT count(*) >= 8 FROM categories"))
-                finally:
-                    await conn.close()
-
-            await wait_until(categories_known, timeout=60, interval=0.3)
-            seconds = await seed(settings.database_url("intake"), count)
-            rows = await measure(base_url, requests)
-        finally:
-            await group.stop_all()
-            await drop_namespace(settings)
+        await wait_until(categories_known, timeout=60, interval=0.3)
+        seconds = await seed(settings.database_url("intake"), count)
+        rows = await measure(base_url, requests)
     return {
         "incidents": count,
         "entries": count * 2,

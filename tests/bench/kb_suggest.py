@@ -15,7 +15,6 @@ table and writes bench-results/kb_suggest.json.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import time
@@ -24,21 +23,13 @@ from typing import IO, Any
 from uuid import UUID
 
 import httpx
-from desk_contracts.topology import SERVICES
 from desk_runtime import loop as desk_loop
-from desk_runtime.supervisor import ProcessGroup
 from desk_runtime.testing import (
-    drop_namespace,
-    environment_for,
-    free_port_block,
-    infrastructure,
-    new_namespace,
-    settings_for,
-    smtp_server,
     wait_until,
 )
 from portal_gateway.seed import DEMO_PASSWORD, category_id, demo_id
 
+from .common import demo_desk
 from .incident_search import EN_WORDS, RU_WORDS, connect, percentiles
 
 RESULTS = Path("bench-results")
@@ -224,54 +215,24 @@ async def measure(base_url: str, requests: int) -> list[dict[str, Any]]:
 
 
 async def run(articles: int, suggestions: int, requests: int, log: IO[str]) -> dict[str, Any]:
-    with infrastructure() as infra, smtp_server(keep=False) as (smtp_port, _):
-        settings = settings_for(
-            infra,
-            new_namespace("b"),
-            http_port=free_port_block(len(SERVICES)),
-            smtp_port=smtp_port,
-            demo=True,
-            admin_password="bench-admin-password",
-            log_level="WARNING",
-            blob_dir=str(Path("var") / "bench-blobs"),
-        )
-        group = ProcessGroup(env=environment_for(settings), output=log)
-        base_url = f"http://127.0.0.1:{settings.http_port}"
-        try:
-            for service in SERVICES:
-                await group.start_service(service)
+    async with demo_desk(log) as (settings, base_url):
 
-            async def ready() -> bool:
-                async with httpx.AsyncClient(timeout=5) as http:
-                    with contextlib.suppress(httpx.TransportError):
-                        checks = [
-                            await http.get(f"http://127.0.0.1:{settings.service_port(s)}/readyz")
-                            for s in SERVICES
-                        ]
-                        return all(c.status_code == 200 for c in checks)
-                return False
-
-            await wait_until(ready, timeout=90, interval=0.3)
-
-            async def demo_seeded() -> bool:
-                conn = await connect(settings.database_url("knowledge"))
-                try:
-                    return bool(
-                        await conn.fetchval(
-                            "SELECT (SELECT count(*) >= 8 FROM categories) "
-                            "AND EXISTS (SELECT 1 FROM articles WHERE article_id = $1)",
-                            demo_id("article:printer-invoices"),
-                        )
+        async def demo_seeded() -> bool:
+            conn = await connect(settings.database_url("knowledge"))
+            try:
+                return bool(
+                    await conn.fetchval(
+                        "SELECT (SELECT count(*) >= 8 FROM categories) "
+                        "AND EXISTS (SELECT 1 FROM articles WHERE article_id = $1)",
+                        demo_id("article:printer-invoices"),
                     )
-                finally:
-                    await conn.close()
+                )
+            finally:
+                await conn.close()
 
-            await wait_until(demo_seeded, timeout=60, interval=0.3)
-            seconds = await seed(settings.database_url("knowledge"), articles, suggestions)
-            rows = await measure(base_url, requests)
-        finally:
-            await group.stop_all()
-            await drop_namespace(settings)
+        await wait_until(demo_seeded, timeout=60, interval=0.3)
+        seconds = await seed(settings.database_url("knowledge"), articles, suggestions)
+        rows = await measure(base_url, requests)
     return {
         "articles": articles,
         "suggestions": suggestions,
