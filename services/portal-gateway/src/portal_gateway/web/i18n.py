@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 from ..domain.equipment.words import RU as EQUIPMENT_RU
 from ..domain.knowledge.words import RU as KNOWLEDGE_RU
+from ..domain.ops.words import RU as OPS_RU
 from ..domain.packages.words import RU as PACKAGES_RU
+from ..domain.profile.words import RU as PROFILE_RU
 from ..domain.staffing.words import RU as STAFFING_RU
 
 LANGUAGES = ("en", "ru")
@@ -70,75 +72,6 @@ _RU: dict[str, str] = {
     "Description": "Описание",
     "Files": "Файлы",
     "Now: {status}": "Сейчас: {status}",
-    "Your profile": "Ваш профиль",
-    "Operations": "Эксплуатация",
-    "all ready": "всё готово",
-    "NOT READY": "НЕ ГОТОВО",
-    "Reloads every 5 s; dead letters are replayed or discarded with desk-ops or the API.": (
-        "Обновляется каждые 5 с; мёртвые сообщения повторяют или удаляют через desk-ops или API."
-    ),
-    "Services": "Сервисы",
-    "Service": "Сервис",
-    "Port": "Порт",
-    "Ready": "Готово",
-    "Checks": "Проверки",
-    "Outbox backlog": "Очередь outbox",
-    "Oldest (s)": "Старейшее (с)",
-    "ready": "готов",
-    "not ready": "не готов",
-    "Queues": "Очереди",
-    "from the management API": "из API управления",
-    "from passive declares": "из пассивных объявлений",
-    "dead letters": "мёртвых сообщений",
-    "Queue": "Очередь",
-    "Kind": "Вид",
-    "Unacked": "Без подтверждения",
-    "Consumers": "Потребители",
-    "Publish/s": "Публикаций/с",
-    "Deliver/s": "Доставок/с",
-    "needs attention": "требует внимания",
-    "Dead letters": "Мёртвые сообщения",
-    "Message": "Сообщение",
-    "From queue": "Из очереди",
-    "Error": "Ошибка",
-    "Payload": "Содержимое",
-    "incident": "обращение",
-    "died": "упало",
-    "replayed {count}×": "повторено {count}×",
-    "{count} failed attempt(s)": "неудачных попыток: {count}",
-    "No dead letters.": "Мёртвых сообщений нет.",
-    "Recent actions": "Последние действия",
-    "Who": "Кто",
-    "Action": "Действие",
-    "Affected": "Затронуто",
-    "Outcome": "Итог",
-    "all": "все",
-    "None yet.": "Пока нет.",
-    "Your name": "Имя",
-    "Notifications": "Уведомления",
-    "Name, contact and language": "Имя, контакты и язык",
-    "Notifications are sent here.": "Сюда приходят уведомления.",
-    "Current password": "Текущий пароль",
-    "New password again": "Новый пароль ещё раз",
-    "Change password": "Сменить пароль",
-    "When": "Когда",
-    "Your profile is saved.": "Профиль сохранён.",
-    "The two new passwords differ.": "Новые пароли не совпадают.",
-    "This is not your current password.": "Это не ваш текущий пароль.",
-    "Your password is changed; your other sessions are signed out.": (
-        "Пароль изменён; другие ваши сеансы завершены."
-    ),
-    "Your notification choices are saved.": "Настройки уведомлений сохранены.",
-    "Nothing to change.": "Изменять нечего.",
-    "notify:incident_registered": "Обращение зарегистрировано",
-    "notify:incident_assigned": "Обращение назначено мне",
-    "notify:public_reply": "Новый ответ",
-    "notify:waiting_on_client": "Нужен мой ответ",
-    "notify:resolved": "Обращение решено",
-    "notify:reopened": "Обращение открыто снова",
-    "notify:reminder": "Напоминание о сроке",
-    "notify:escalation": "Эскалация",
-    "notify:breach": "Срок нарушен",
     "String should have at least 12 characters": "Не короче 12 символов",
     "String should match pattern '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'": (
         "Это не адрес электронной почты"
@@ -577,6 +510,8 @@ _RU.update(STAFFING_RU)
 _RU.update(PACKAGES_RU)
 _RU.update(KNOWLEDGE_RU)
 _RU.update(EQUIPMENT_RU)
+_RU.update(OPS_RU)
+_RU.update(PROFILE_RU)
 
 _CATALOGUE: dict[str, dict[str, str]] = {"en": _EN, "ru": _RU}
 
