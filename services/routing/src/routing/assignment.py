@@ -30,7 +30,7 @@ from desk_runtime.errors import Conflict, Invalid, NotYet
 from desk_runtime.logging import get_logger
 from desk_runtime.service import Gathered, UnitOfWork
 
-from . import store
+from . import states_store, store
 from .domain import AgentState, WaitingIncident, check_manual, choose_agent, plan_backlog
 from .metrics import ROUTING_ASSIGNMENTS
 from .store import Decision, IncidentFacts
@@ -284,7 +284,7 @@ async def follow_status(
     # only ever waited on by a transaction that holds no agent.
     agents = await store.lock_agents_to_place(conn, also=[booked] if booked else [])
     await store.lock_incidents(conn, [incident.incident_id])
-    if not await store.note_state(conn, incident.incident_id, is_open=is_open, at=at):
+    if not await states_store.note_state(conn, incident.incident_id, is_open=is_open, at=at):
         log.info("status_change_superseded", incident_id=str(incident.incident_id))
         return
     if not is_open:
@@ -306,14 +306,14 @@ async def _same_side(
     """Most changes stay on one side (assigned → in progress ⇄ waiting; resolved →
     closed): no load moves, so only the time of the latest change is kept, without the
     agents' locks. False when the change crosses sides, or the state moved meanwhile."""
-    stored = await store.known_state(conn, incident_id)
+    stored = await states_store.known_state(conn, incident_id)
     # Never heard of: a registered incident is open.
     if (stored["is_open"] if stored is not None else True) != is_open:
         return False
     if stored is not None and stored["changed_at"] > at:
         log.info("status_change_superseded", incident_id=str(incident_id))
         return True
-    return await store.note_state(conn, incident_id, is_open=is_open, at=at, same_side=True)
+    return await states_store.note_state(conn, incident_id, is_open=is_open, at=at, same_side=True)
 
 
 async def release(uow: UnitOfWork, incident_id: UUID) -> bool:
@@ -352,7 +352,9 @@ async def reclassify(
     placed, queued, backlogged = await store.reclassify(conn, incident_id, category_path, priority)
     if backlogged:
         await drain_backlog(uow)
-    elif not (placed or queued) and not await store.resolved_before_registration(conn, incident_id):
+    elif not (placed or queued) and not await states_store.resolved_before_registration(
+        conn, incident_id
+    ):
         # Neither placed nor waiting, nor resolved before its registration came.
         raise NotYet(INCIDENT, incident_id)
 

@@ -19,7 +19,7 @@ from desk_runtime.handlers import Handlers
 from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
 
-from .. import assignment, store
+from .. import assignment, states_store, store
 from ..store import IncidentFacts
 
 handlers = Handlers()
@@ -53,7 +53,9 @@ async def on_status_changed(event: IncidentStatusChanged, uow: UnitOfWork) -> No
 @handlers.handles(DeadlinesSet)
 async def on_deadlines(event: DeadlinesSet, uow: UnitOfWork) -> None:
     """Learns the resolution due time, which orders the backlog within a priority."""
-    await store.note_deadline(uow.conn, event.incident_id, event.resolution_due, event.computed_at)
+    await states_store.note_deadline(
+        uow.conn, event.incident_id, event.resolution_due, event.computed_at
+    )
 
 
 @handlers.handles(IncidentReclassified)
