@@ -114,7 +114,7 @@ async def announcements(doubled: RunningDesk) -> AsyncIterator[Announcements]:
         await connection.close()
 
 
-async def _seconds_contract(http: httpx.AsyncClient, admin: str) -> None:
+async def _seconds_contract(http: httpx.AsyncClient, admin: str) -> str:
     """Acme on a contract in seconds (response 4 s with a reminder 2 s before, resolution
     10 s with one at 8 s, no escalation): every incident's four timers fall due in the test."""
     auth = {"authorization": f"Bearer {admin}"}
@@ -143,6 +143,34 @@ async def _seconds_contract(http: httpx.AsyncClient, admin: str) -> None:
         json={"contract_id": contract.json()["contract_id"]},
     )
     assert bound.status_code == 200, bound.text
+    contract_id: str = contract.json()["contract_id"]
+    return contract_id
+
+
+async def _in_force(http: httpx.AsyncClient, client: str, staff: str, contract_id: str) -> None:
+    """Until an incident Acme files is measured by the contract (sla hears of the change
+    through the broker, and intake of the demo categories): one probe incident each try."""
+    auth = {"authorization": f"Bearer {client}"}
+
+    async def probe() -> bool:
+        filed = await http.post(
+            "/api/v1/incidents",
+            headers=auth,
+            json={"title": "Probe", "category_id": str(demo_id("category:fault/software"))},
+        )
+        if filed.status_code != 201:
+            return False
+
+        async def measured() -> str | None:
+            view = await http.get(
+                f"/api/v1/incidents/{filed.json()['id']}/sla",
+                headers={"authorization": f"Bearer {staff}"},
+            )
+            return view.json()["contract_id"] if view.status_code == 200 else None
+
+        return bool(await wait_until(measured, timeout=20, interval=0.2) == contract_id)
+
+    await wait_until(probe, timeout=60, interval=0.5)
 
 
 async def _metric_total(http: httpx.AsyncClient, port: int, names: tuple[str, ...]) -> float:
@@ -169,7 +197,8 @@ async def test_two_of_every_service_under_load_double_and_lose_nothing(
     try:
         async with desk.client() as http:
             admin = await desk.token("admin", ADMIN_PASSWORD)
-            await _seconds_contract(http, admin)
+            contract_id = await _seconds_contract(http, admin)
+            await _in_force(http, await desk.token("alice"), admin, contract_id)
 
         # The load, while the agents' loads are watched: never above their capacity.
         highest: Counter[UUID] = Counter()
