@@ -173,7 +173,10 @@ async def ensure_admin(service: Service) -> None:
             scope=None,
             active=True,
         )
-        await _insert_user(uow, admin, password)
+        # Two gateways starting together: the second finds the first one's row and
+        # neither prints nor logs a password that is not the one stored.
+        if not await _insert_user(uow, admin, password):
+            return
     if not service.settings.admin_password:
         print(f"\n  Bootstrap admin created: username 'admin', password '{password}'\n", flush=True)
     log.info("admin_created")
