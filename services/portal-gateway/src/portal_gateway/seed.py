@@ -7,7 +7,8 @@ UserUpserted / OrganizationUpserted is announced only when it was (re-announcing
 demo's version would overwrite the copies other services keep). Categories belong to
 intake, agent profiles to routing, equipment to assets and articles to knowledge: each
 command is sent once, as `demo_seeded` records, all through the outbox in the seed's
-transaction.
+transaction. So is the demo month (domain/demo_month.py): its incidents to intake, the
+agents' online stretches to routing, planned back from the day it is first sent.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from desk_contracts.messages import (
     EquipmentTerms,
     OrganizationUpserted,
     SeedArticle,
+    SeedIncidentHistory,
+    SeedPresenceHistory,
     UpsertAgentProfile,
     UpsertCategory,
     UpsertEquipment,
@@ -30,9 +33,13 @@ from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
 
 from .accounts import User, hash_password
+from .domain import demo_month
 from .domain.knowledge.demo import DEMO_ARTICLES, history
 
 log = get_logger(__name__)
+
+# Incidents of the demo month per message to intake (one transaction each there).
+HISTORY_BATCH = 40
 
 DEMO_PASSWORD = "demo-desk-2026"
 
@@ -213,6 +220,22 @@ async def _first_time(uow: UnitOfWork, item: str) -> bool:
     )
 
 
+async def _send_month(uow: UnitOfWork, organization_id: UUID) -> None:
+    """The demo month, counted back from today: what intake and routing write of it."""
+    incidents, stretches = demo_month.plan(
+        datetime.now(UTC),
+        demo_month.Ids(
+            user=lambda name: demo_id(f"user:{name}"),
+            category=category_id,
+            incident=lambda n: demo_id(f"history:incident:{n}"),
+            organization=organization_id,
+        ),
+    )
+    for start in range(0, len(incidents), HISTORY_BATCH):
+        await uow.publish(SeedIncidentHistory(incidents=incidents[start : start + HISTORY_BATCH]))
+    await uow.publish(SeedPresenceHistory(stretches=stretches))
+
+
 async def seed_demo(service: Service) -> None:
     async with service.transaction() as uow:
         organization_id = demo_id(f"organization:{ACME}")
@@ -300,5 +323,7 @@ async def seed_demo(service: Service) -> None:
                     equipment_id=equipment_id, organization_id=organization_id, terms=terms
                 )
             )
+        if await _first_time(uow, "history:month"):
+            await _send_month(uow, organization_id)
         sent = len(uow.end.outbox)
     log.info("demo_data_seeded", messages_sent=sent)
