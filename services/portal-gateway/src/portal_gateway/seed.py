@@ -21,8 +21,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from desk_contracts.enums import Locale, Presence, Role, Scope
 from desk_contracts.messages import (
     EquipmentTerms,
+    OnlineStretch,
     OrganizationUpserted,
     SeedArticle,
+    SeededIncident,
     SeedIncidentHistory,
     SeedPresenceHistory,
     UpsertAgentProfile,
@@ -220,17 +222,24 @@ async def _first_time(uow: UnitOfWork, item: str) -> bool:
     )
 
 
-async def _send_month(uow: UnitOfWork, organization_id: UUID) -> None:
-    """The demo month, counted back from today: what intake and routing write of it."""
-    incidents, stretches = demo_month.plan(
-        datetime.now(UTC),
+def demo_month_plan(
+    today: datetime,
+) -> tuple[tuple[SeededIncident, ...], tuple[OnlineStretch, ...]]:
+    """The demo month counted back from `today`, under the demo's ids."""
+    return demo_month.plan(
+        today,
         demo_month.Ids(
             user=lambda name: demo_id(f"user:{name}"),
             category=category_id,
             incident=lambda n: demo_id(f"history:incident:{n}"),
-            organization=organization_id,
+            organization=demo_id(f"organization:{ACME}"),
         ),
     )
+
+
+async def _send_month(uow: UnitOfWork) -> None:
+    """The demo month, counted back from today: what intake and routing write of it."""
+    incidents, stretches = demo_month_plan(datetime.now(UTC))
     for start in range(0, len(incidents), HISTORY_BATCH):
         await uow.publish(SeedIncidentHistory(incidents=incidents[start : start + HISTORY_BATCH]))
     await uow.publish(SeedPresenceHistory(stretches=stretches))
@@ -323,7 +332,7 @@ async def seed_demo(service: Service) -> None:
                     equipment_id=equipment_id, organization_id=organization_id, terms=terms
                 )
             )
-        if await _first_time(uow, "history:month"):
-            await _send_month(uow, organization_id)
+        if await _first_time(uow, "history:month") and not seeded_unrecorded:
+            await _send_month(uow)
         sent = len(uow.end.outbox)
     log.info("demo_data_seeded", messages_sent=sent)
