@@ -484,6 +484,21 @@ class HistoricIncident(SeededIncident):
     number: str
     category_path: CategoryPath
 
+    def registration(self) -> IncidentRegistered:
+        """The registration it had: what services that keep incidents' facts read."""
+        return IncidentRegistered(
+            incident_id=self.incident_id,
+            number=self.number,
+            title=self.title,
+            category_id=self.category_id,
+            category_path=self.category_path,
+            priority=self.priority,
+            channel=self.channel,
+            requester_id=self.requester_id,
+            organization_id=self.organization_id,
+            registered_at=self.registered_at,
+        )
+
 
 class SeedIncidentHistory(Command):
     """Write these past incidents once each (an id that exists is left as it is)."""

@@ -20,7 +20,7 @@ from desk_runtime.errors import NotYet
 from desk_runtime.handlers import Handlers
 from desk_runtime.service import UnitOfWork
 
-from ..history import transition, write_entry
+from ..history import transition, write_entry, write_registered
 from ..store import categories as category_store
 from ..store import incidents as store
 from .categories import CATEGORY
@@ -46,13 +46,10 @@ async def seed_history(command: SeedIncidentHistory, uow: UnitOfWork) -> None:
         if row is None:
             continue  # written before: left as it is
         number = row["number"]
-        await write_entry(
+        await write_registered(
             uow,
             row,
-            kind=EntryKind.SYSTEM,
-            visibility=Visibility.PUBLIC,
-            text=f"Incident {number} registered via {seeded.channel.value}.",
-            facts={"line": "registered", "number": number, "channel": seeded.channel.value},
+            channel=seeded.channel.value,
             at=seeded.registered_at,
             author_id=seeded.requester_id,
             author_role=Role.CLIENT,

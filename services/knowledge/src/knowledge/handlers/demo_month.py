@@ -6,7 +6,7 @@ month behind them."""
 from __future__ import annotations
 
 from desk_contracts.enums import Status, Visibility
-from desk_contracts.messages import IncidentHistorySeeded, IncidentRegistered
+from desk_contracts.messages import IncidentHistorySeeded
 from desk_runtime.handlers import Handlers
 from desk_runtime.service import UnitOfWork
 
@@ -24,18 +24,7 @@ async def on_history_seeded(event: IncidentHistorySeeded, uow: UnitOfWork) -> No
             continue  # kept before
         await facts.save_incident(
             uow.conn,
-            IncidentRegistered(
-                incident_id=incident.incident_id,
-                number=incident.number,
-                title=incident.title,
-                category_id=incident.category_id,
-                category_path=incident.category_path,
-                priority=incident.priority,
-                channel=incident.channel,
-                requester_id=incident.requester_id,
-                organization_id=incident.organization_id,
-                registered_at=incident.registered_at,
-            ),
+            incident.registration(),
         )
         for entry in incident.entries:
             if entry.visibility is Visibility.PUBLIC:

@@ -5,7 +5,7 @@ and the demo's mail sink gets no flood."""
 
 from __future__ import annotations
 
-from desk_contracts.messages import IncidentHistorySeeded, IncidentRegistered
+from desk_contracts.messages import IncidentHistorySeeded
 from desk_runtime.handlers import Handlers
 from desk_runtime.service import UnitOfWork
 
@@ -19,18 +19,7 @@ async def on_history_seeded(event: IncidentHistorySeeded, uow: UnitOfWork) -> No
     for incident in event.incidents:
         await store.save_incident(
             uow.conn,
-            IncidentRegistered(
-                incident_id=incident.incident_id,
-                number=incident.number,
-                title=incident.title,
-                category_id=incident.category_id,
-                category_path=incident.category_path,
-                priority=incident.priority,
-                channel=incident.channel,
-                requester_id=incident.requester_id,
-                organization_id=incident.organization_id,
-                registered_at=incident.registered_at,
-            ),
+            incident.registration(),
         )
         last = max(incident.changes, key=lambda change: change.at)
         await store.change_status(uow.conn, incident.incident_id, last.status.value, last.at)

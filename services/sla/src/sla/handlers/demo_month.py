@@ -13,7 +13,6 @@ from desk_contracts.messages import (
     EntryAdded,
     HistoricIncident,
     IncidentHistorySeeded,
-    IncidentRegistered,
     IncidentStatusChanged,
     SeededChange,
     SeededEntry,
@@ -37,18 +36,7 @@ async def on_history_seeded(event: IncidentHistorySeeded, uow: UnitOfWork) -> No
 
 
 async def _replay(uow: UnitOfWork, incident: HistoricIncident) -> None:
-    registered = IncidentRegistered(
-        incident_id=incident.incident_id,
-        number=incident.number,
-        title=incident.title,
-        category_id=incident.category_id,
-        category_path=incident.category_path,
-        priority=incident.priority,
-        channel=incident.channel,
-        requester_id=incident.requester_id,
-        organization_id=incident.organization_id,
-        registered_at=incident.registered_at,
-    )
+    registered = incident.registration()
     contract = version_in_force(
         await quotas.versions(uow, incident.organization_id), incident.registered_at
     )
