@@ -9,20 +9,31 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
+import pytest_asyncio
 from desk_contracts.enums import Status
-from desk_runtime.testing import wait_until
+from desk_runtime.testing import Infrastructure, Mailbox, wait_until
 from portal_gateway.seed import demo_month_plan
 from routing.staffing import hour_occurrences, observed_from, online_hours
 
-from .conftest import DEMO_PASSWORD, RunningDesk, demo_id, poll_incident
+from .conftest import DEMO_PASSWORD, RunningDesk, demo_id, poll_incident, running_desk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def desk(
+    infra: Infrastructure, smtp_module: tuple[int, Mailbox]
+) -> AsyncIterator[RunningDesk]:
+    """The demo desk as `make run` starts it: with its month of past incidents."""
+    async with running_desk(infra, smtp_module[0], demo_month=True) as running:
+        yield running
 
 
 DAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

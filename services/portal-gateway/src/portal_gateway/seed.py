@@ -332,7 +332,8 @@ async def seed_demo(service: Service) -> None:
                     equipment_id=equipment_id, organization_id=organization_id, terms=terms
                 )
             )
-        if await _first_time(uow, "history:month") and not seeded_unrecorded:
+        month = service.settings.demo_month
+        if month and await _first_time(uow, "history:month") and not seeded_unrecorded:
             await _send_month(uow)
         sent = len(uow.end.outbox)
     log.info("demo_data_seeded", messages_sent=sent)
