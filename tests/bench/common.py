@@ -154,6 +154,7 @@ async def demo_desk(log: IO[str]) -> AsyncIterator[tuple[DeskSettings, str]]:
             http_port=free_port_block(len(SERVICES)),
             smtp_port=smtp_port,
             demo=True,
+            demo_month=False,
             admin_password="bench-admin-password",
             log_level="WARNING",
             blob_dir=str(Path("var") / "bench-blobs"),

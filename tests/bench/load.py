@@ -125,6 +125,7 @@ async def run(clients: int, duration: float, settle: float, instances: int = 1) 
             http_port=free_port_block(len(SERVICES)),
             smtp_port=smtp_port,
             demo=True,
+            demo_month=False,
             admin_password=ADMIN_PASSWORD,
             log_level="WARNING",
         )

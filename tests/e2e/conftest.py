@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,17 +99,26 @@ async def start_desk(
     return desk, log_file
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def desk(
-    infra: Infrastructure, smtp_module: tuple[int, Mailbox]
+@contextlib.asynccontextmanager
+async def running_desk(
+    infra: Infrastructure, smtp_port: int, **overrides: Any
 ) -> AsyncIterator[RunningDesk]:
-    running, log_file = await start_desk(infra, smtp_module[0])
+    """A whole desk for a module, stopped and its namespace removed afterwards."""
+    running, log_file = await start_desk(infra, smtp_port, **overrides)
     try:
         yield running
     finally:
         await running.stop()
         log_file.close()  # type: ignore[attr-defined]
         await drop_namespace(running.settings)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def desk(
+    infra: Infrastructure, smtp_module: tuple[int, Mailbox]
+) -> AsyncIterator[RunningDesk]:
+    async with running_desk(infra, smtp_module[0]) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +143,14 @@ async def poll_incident(
     return result
 
 
-__all__ = ["DEMO_PASSWORD", "RunningDesk", "demo_id", "poll_incident", "start_desk"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "RunningDesk",
+    "demo_id",
+    "poll_incident",
+    "running_desk",
+    "start_desk",
+]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -71,6 +71,8 @@ class DeskSettings(BaseSettings):
     namespace: str = Field(default="desk", pattern=r"^[a-z][a-z0-9_]{0,30}$")
     admin_password: str | None = None
     demo: bool = False
+    # With `demo`: the month of past incidents and agents' shifts too (seeded once).
+    demo_month: bool = True
     smtp_host: str = "127.0.0.1"
     # Unless given: DESK_HTTP_PORT + 25 (8105 for the default desk), where `make run`'s
     # demo mail sink listens, so a second desk on another port block has a sink of its own.

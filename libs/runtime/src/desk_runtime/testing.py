@@ -114,8 +114,9 @@ def process_desk_settings(
     infra: Infrastructure, prefix: str, smtp_port: int, artifacts: Path, **overrides: Any
 ) -> DeskSettings:
     """Settings of a whole desk that a test runs as processes: a namespace of its own
-    (named from `prefix`), a block of free ports, the demo data, blobs under
-    `artifacts`, and patience at start for a machine busy with other tests."""
+    (named from `prefix`), a block of free ports, the demo data (without its month of
+    past incidents unless asked: the tests count their own), blobs under `artifacts`,
+    and patience at start for a machine busy with other tests."""
     namespace = new_namespace(prefix)
     return settings_for(
         infra,
@@ -124,6 +125,7 @@ def process_desk_settings(
             "http_port": free_port_block(len(SERVICES)),
             "smtp_port": smtp_port,
             "demo": True,
+            "demo_month": False,
             "connect_timeout_seconds": 30,
             "blob_dir": str(artifacts / namespace / "blobs"),
             **overrides,
