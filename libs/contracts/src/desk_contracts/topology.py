@@ -57,6 +57,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.SlaEscalated,
         m.SlaBreached,
         m.EquipmentNoticeDue,
+        m.PasswordResetRequested,
     ),
     "knowledge": (
         m.CategoryUpserted,

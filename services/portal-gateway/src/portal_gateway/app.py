@@ -22,6 +22,7 @@ from .domain.agents import api as agents_api
 from .domain.agents import pages as agents_pages
 from .domain.auth import api as auth_api
 from .domain.auth import pages as auth_pages
+from .domain.auth import reset_pages
 from .domain.categories import api as categories_api
 from .domain.categories import pages as categories_pages
 from .domain.equipment import api as equipment_api
@@ -83,7 +84,7 @@ CONTROLLERS = [
 # session, and the admin pages for admins; every failure becomes a page.
 DOOR = Router(
     path="/",
-    route_handlers=auth_pages.PAGES,
+    route_handlers=[*auth_pages.PAGES, *reset_pages.PAGES],
     include_in_schema=False,
     exception_handlers=PAGE_ERRORS,
 )

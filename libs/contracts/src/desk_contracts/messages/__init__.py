@@ -48,6 +48,7 @@ from .common import (
 )
 from .identity import (
     OrganizationUpserted,
+    PasswordResetRequested,
     UserUpserted,
 )
 from .intake import (
@@ -358,6 +359,7 @@ __all__ = [
     "Offset",
     "OrganizationUpserted",
     "PackageView",
+    "PasswordResetRequested",
     "PauseSpec",
     "PauseView",
     "PreviewDeadlines",
