@@ -438,7 +438,7 @@ async def test_a_reset_link_is_mailed_works_once_and_ends_every_session(
     admin = await desk.token("admin", "admin-e2e-password")
     log = (await _get(desk, admin, "/api/v1/notifications", recipient_id=rita)).json()
     [delivery] = [n for n in log["items"] if n["event_kind"] == "password_reset"]
-    shown = (await _get(desk, admin, f"/api/v1/notifications/{delivery['notification_id']}")).json()
+    shown = (await _get(desk, admin, f"/api/v1/notifications/{delivery['id']}")).json()
     assert shown["body_text"] is None
     assert token not in str(log) + str(shown)
 
