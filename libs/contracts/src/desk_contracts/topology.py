@@ -61,6 +61,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.SlaBreached,
         m.EquipmentNoticeDue,
         m.IncidentHistorySeeded,
+        m.PasswordResetRequested,
     ),
     "knowledge": (
         m.CategoryUpserted,

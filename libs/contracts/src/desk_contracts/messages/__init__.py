@@ -48,6 +48,7 @@ from .common import (
 )
 from .identity import (
     OrganizationUpserted,
+    PasswordResetRequested,
     UserUpserted,
 )
 from .intake import (
@@ -372,6 +373,7 @@ __all__ = [
     "OnlineStretch",
     "OrganizationUpserted",
     "PackageView",
+    "PasswordResetRequested",
     "PauseSpec",
     "PauseView",
     "PreviewDeadlines",
