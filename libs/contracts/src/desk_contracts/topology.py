@@ -31,6 +31,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.IncidentAssigned,
         m.EntryAdded,
         m.OrganizationUpserted,
+        m.IncidentRated,
     ),
     "routing": (
         m.UpsertAgentProfile,
@@ -57,6 +58,8 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.SlaEscalated,
         m.SlaBreached,
         m.EquipmentNoticeDue,
+        m.IncidentRated,
+        m.QuotaUsedUp,
     ),
     "knowledge": (
         m.CategoryUpserted,

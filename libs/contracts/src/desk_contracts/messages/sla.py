@@ -73,6 +73,8 @@ SLA_REPORT_GROUPS = (
     "category",
     "agent",
     "priority",
+    "channel",
+    "package",
     "day",
     "week",
     "month",
@@ -379,6 +381,9 @@ class SlaReportRow(Message):
     # of the rules the incidents were measured by.
     response_target_median_seconds: float | None = None
     resolution_target_median_seconds: float | None = None
+    # The requesters' ratings (1–5) of the incidents: their mean and how many.
+    satisfaction_average: float | None = None
+    satisfaction_count: int = 0
 
 
 class SlaReportView(Message):
@@ -490,6 +495,8 @@ class QuotaUsedUp(Event):
     month_start: datetime
     renews_at: datetime
     contract_name: str
+    # The local day it renews on, as the contract's calendar reads it.
+    renews_on: date | None = None
 
 
 # --- channel statistics (SPEC §12) -----------------------------------------------------
@@ -510,6 +517,10 @@ class ChannelReportRow(Message):
     response_median_seconds: float | None
     resolution_median_seconds: float | None
     breach_rate: float
+    # Of the requests, the complaints (category type `complaint`), reported apart.
+    complaints: int = 0
+    satisfaction_average: float | None = None
+    satisfaction_count: int = 0
 
 
 class ChannelReportView(Message):
