@@ -29,4 +29,7 @@ RU: dict[str, str] = {
     "notify:reminder": "Напоминание о сроке",
     "notify:escalation": "Эскалация",
     "notify:breach": "Срок нарушен",
+    "notify:complaint": "Жалоба клиента",
+    "notify:low_rating": "Низкая оценка клиента",
+    "notify:quota_used_up": "Лимит пакета исчерпан",
 }
