@@ -32,6 +32,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.EntryAdded,
         m.OrganizationUpserted,
         m.IncidentRated,
+        m.SeedPackage,
     ),
     "routing": (
         m.UpsertAgentProfile,

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from ..enums import Channel, Locale, Priority, QuotaPolicy
-from ..envelope import Event, Message, Query, Request
+from ..envelope import Command, Event, Message, Query, Request
 from .common import CategoryPath, Instant, Name, Offset
 
 # Contract versions are stored as 32-bit integers.
@@ -232,6 +232,23 @@ class ListContracts(Query[ContractList]):
 
     limit: int = Field(default=100, ge=1, le=1000)
     offset: Offset = 0
+
+
+class SeededCalendar(Message):
+    calendar_id: UUID
+    calendar: CalendarSpec
+
+
+class SeedPackage(Command):
+    """The demo data's package under its fixed ids, written once: each calendar it names
+    and the contract (version 1) are created only when absent; what exists is left as
+    it is (an admin may have changed it since)."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.package.seed"
+
+    contract_id: UUID
+    contract: ContractSpec
+    calendars: tuple[SeededCalendar, ...] = Field(default=(), max_length=20)
 
 
 # --- deadlines previewed and an incident's SLA ----------------------------------------
