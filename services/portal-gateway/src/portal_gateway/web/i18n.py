@@ -501,6 +501,7 @@ _EN: dict[str, str] = {
     "in_progress": "in progress",
     "waiting_on_client": "waiting on client",
     "api": "API",
+    "onsite": "on-site visit",
     "scope_own": "own incidents",
     "scope_organization": "whole organization",
     "group_head": "group head",

@@ -39,20 +39,21 @@ WORKING_HOURS = CalendarSpec(
 )
 
 
-def _targets(response: float, resolution: float) -> tuple[TargetSpec, ...]:
-    """Targets by priority (`response` and `resolution` for normal), and complaints'
+def _targets(
+    normal: tuple[float, float], by_priority: dict[Priority, tuple[float, float]]
+) -> tuple[TargetSpec, ...]:
+    """(response, resolution) for normal priority and for the others, and complaints'
     own: answered within the hour, settled within a day, whatever their priority."""
-    scale = {Priority.CRITICAL: 1 / 16, Priority.HIGH: 1 / 4, Priority.LOW: 3.0}
     return (
-        TargetSpec(response_seconds=response, resolution_seconds=resolution, reminder_share=0.75),
+        TargetSpec(response_seconds=normal[0], resolution_seconds=normal[1], reminder_share=0.75),
         *(
             TargetSpec(
                 priority=priority,
-                response_seconds=response * factor,
-                resolution_seconds=resolution * factor,
+                response_seconds=response,
+                resolution_seconds=resolution,
                 reminder_share=0.75,
             )
-            for priority, factor in scale.items()
+            for priority, (response, resolution) in by_priority.items()
         ),
         TargetSpec(
             category_path=("complaint",),
@@ -61,6 +62,25 @@ def _targets(response: float, resolution: float) -> tuple[TargetSpec, ...]:
             reminder_share=0.75,
         ),
     )
+
+
+# The built-in contract's targets, so the demo's deadlines stay what they were.
+STANDARD_TARGETS = _targets(
+    (8 * HOUR, 3 * DAY),
+    {
+        Priority.CRITICAL: (HOUR / 2, 2 * DAY),
+        Priority.HIGH: (2 * HOUR, DAY),
+        Priority.LOW: (DAY, 5 * DAY),
+    },
+)
+PREMIUM_TARGETS = _targets(
+    (2 * HOUR, DAY),
+    {
+        Priority.CRITICAL: (HOUR / 4, 8 * HOUR),
+        Priority.HIGH: (HOUR, 12 * HOUR),
+        Priority.LOW: (8 * HOUR, 3 * DAY),
+    },
+)
 
 
 def demo_packages(demo_id: Callable[[str], UUID]) -> tuple[SeedPackage, ...]:
@@ -72,7 +92,7 @@ def demo_packages(demo_id: Callable[[str], UUID]) -> tuple[SeedPackage, ...]:
             contract=ContractSpec(
                 name=STANDARD,
                 calendar_id=ALWAYS_OPEN_CALENDAR,
-                targets=_targets(8 * HOUR, 3 * DAY),
+                targets=STANDARD_TARGETS,
                 channels=(
                     ChannelTermsSpec(channel=Channel.PHONE, calendar_id=phone_hours),
                     ChannelTermsSpec(channel=Channel.EMAIL, per_month=15, policy=QuotaPolicy.WARN),
@@ -86,7 +106,7 @@ def demo_packages(demo_id: Callable[[str], UUID]) -> tuple[SeedPackage, ...]:
             contract=ContractSpec(
                 name=PREMIUM,
                 calendar_id=ALWAYS_OPEN_CALENDAR,
-                targets=_targets(2 * HOUR, DAY),
+                targets=PREMIUM_TARGETS,
                 channels=(
                     ChannelTermsSpec(channel=Channel.PHONE),
                     ChannelTermsSpec(channel=Channel.ONSITE, per_month=4),

@@ -21,7 +21,7 @@ from desk_contracts.messages import (
     Principal,
     QuotaClaim,
 )
-from desk_runtime.rpc import RpcClient
+from desk_runtime.rpc import RemoteFailure, RpcClient
 from litestar.exceptions import HTTPException
 from pydantic import BaseModel
 
@@ -202,3 +202,16 @@ def package_out(view: PackageView, t: Translate) -> Package:
 async def package_of(client: RpcClient, organization_id: UUID, t: Translate) -> Package:
     view = await client.ask_as(GetPackage(organization_id=organization_id), PackageView)
     return package_out(view, t)
+
+
+async def package_if_known(
+    client: RpcClient, organization_id: UUID | None, t: Translate
+) -> Package | None:
+    """The package shown beside a page's own content: None when there is no
+    organization or sla cannot tell now (the page is shown without it)."""
+    if organization_id is None:
+        return None
+    try:
+        return await package_of(client, organization_id, t)
+    except RemoteFailure:
+        return None
