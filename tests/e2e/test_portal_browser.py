@@ -464,3 +464,41 @@ async def test_the_profile_page_changes_own_details_and_notifications(
     await expect(choices).to_contain_text("Новый ответ")
     await screenshot(page, "profile-ru")
     await context.close()
+
+
+async def test_a_client_sees_the_package_on_the_home_page_in_english_and_russian(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    """SPEC §12: the package, its channels, hours and quota this month on the portal's
+    home; staff read the organization's on the incident page; heads the channel report."""
+    context = await new_context(browser)
+    page = await context.new_page()
+    await log_in(page, desk, "alice", DEMO_PASSWORD)
+    package = page.locator("[data-testid=my-package]")
+    # The demo puts Acme on "Standard" through the broker, right after the desk starts.
+    await reload_until(page, lambda: package.get_by_text("Standard").count())
+    email = package.locator("tr[data-channel=email] [data-testid=quota-summary]")
+    await expect(email).to_contain_text(re.compile(r"\d+ of 15 used, renews on \d{4}-\d\d-\d\d"))
+    await expect(package.locator("tr[data-channel=phone]")).to_contain_text("Mon-Fri 09:00-18:00")
+    await expect(package.locator("tr[data-channel=chat]")).to_contain_text("not included")
+    await screenshot(page, "package-home-en")
+    await page.click("a[lang=ru]")
+    await expect(package.locator("h2")).to_contain_text("Ваш пакет")
+    await expect(email).to_contain_text(re.compile(r"использовано \d+ из 15, обновится"))
+    await expect(package.locator("tr[data-channel=chat]")).to_contain_text("не входит в пакет")
+    await screenshot(page, "package-home-ru")
+    await context.close()
+
+    staff = await new_context(browser)
+    head = await staff.new_page()
+    await log_in(head, desk, "helen", DEMO_PASSWORD)
+    await head.goto(desk.base_url + "/incidents")
+    await head.locator("table a[href^='/incidents/']").first.click()
+    await expect(head.locator("[data-testid=organization-package]")).to_be_visible()
+    await head.locator("[data-testid=nav-channels]").click()
+    await expect(head.locator("h1")).to_have_text("Channel report")
+    await expect(head.locator("[data-testid=channels-csv]")).to_have_attribute(
+        "href", re.compile(r"^/api/v1/reports/channels\.csv\?segment_by=package")
+    )
+    await screenshot(head, "channel-report")
+    await staff.close()

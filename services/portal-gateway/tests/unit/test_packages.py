@@ -33,6 +33,7 @@ from portal_gateway.domain.packages.service import (
     category_path_of,
     claim_before_filing,
     filing_request_id,
+    hours_words,
     package_out,
 )
 from portal_gateway.domain.packages.words import RU
@@ -320,3 +321,14 @@ def test_every_phrase_of_the_package_pages_is_in_russian(template: str) -> None:
     russian = translator("ru")
     missing = [p for p in phrases if russian(p) == p and p not in ("API",)]
     assert missing == []
+
+
+def test_a_channels_hours_read_in_the_readers_words() -> None:
+    assert hours_words("1-5 09:00-18:00; 6 10:00-14:00", english) == (
+        "Mon-Fri 09:00-18:00; Sat 10:00-14:00"
+    )
+    assert hours_words("1-5 09:00-13:00,14:00-18:00", ru_with_the_portal) == (
+        "Пн-Пт 09:00-13:00, 14:00-18:00"
+    )
+    assert hours_words("24/7", ru_with_the_portal) == "круглосуточно"
+    assert hours_words("", english) == "closed"

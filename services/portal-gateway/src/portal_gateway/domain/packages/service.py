@@ -154,6 +154,25 @@ class Package(BaseModel):
     channels: list[ChannelPackage]
 
 
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def hours_words(week: str, t: Translate) -> str:
+    """sla's neutral week ("1-5 09:00-18:00; 6 10:00-14:00", ISO weekdays) in the
+    reader's words: "Mon-Fri 09:00-18:00; Sat 10:00-14:00"."""
+    if week == "24/7":
+        return t("24/7")
+    parts = []
+    for group in filter(None, (g.strip() for g in week.split(";"))):
+        days, _, windows = group.partition(" ")
+        try:
+            named = "-".join(t(WEEKDAYS[int(day) - 1]) for day in days.split("-"))
+        except (ValueError, IndexError):
+            named = days
+        parts.append(f"{named} {windows.replace(',', ', ')}".strip())
+    return "; ".join(parts) or t("closed")
+
+
 def summary(view: ChannelPackageView, renews_on: str, t: Translate) -> str:
     """ "15 of 15 used, renews on 2027-01-01", in the reader's language."""
     if not view.included:
@@ -185,7 +204,7 @@ def package_out(view: PackageView, t: Translate) -> Package:
                 name=t(CHANNEL_NAMES[c.channel]),
                 category_path=list(c.category_path),
                 included=c.included,
-                hours=t("24/7") if c.always_open else c.hours,
+                hours=t("24/7") if c.always_open else hours_words(c.hours, t),
                 calendar_name=c.calendar_name,
                 always_open=c.always_open,
                 per_month=c.per_month,
