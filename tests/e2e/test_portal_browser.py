@@ -501,4 +501,7 @@ async def test_a_client_sees_the_package_on_the_home_page_in_english_and_russian
         "href", re.compile(r"^/api/v1/reports/channels\.csv\?segment_by=package")
     )
     await screenshot(head, "channel-report")
+    # The heads' board has room for the low ratings (none, or those of other tests).
+    await head.goto(desk.base_url + "/agents")
+    await expect(head.locator("main")).to_contain_text("Low ratings")
     await staff.close()

@@ -103,6 +103,7 @@ QUERIES: dict[str, tuple[type[RequestReply[Any]], ...]] = {
         m.ClaimQuota,
         m.GetPackage,
         m.ChannelReport,
+        m.ListLowRatings,
     ),
     "routing": (
         m.ListAgents,

@@ -31,6 +31,8 @@ from desk_contracts.messages import (
     IncidentReclassified,
     IncidentRegistered,
     IncidentSla,
+    ListLowRatings,
+    LowRatings,
     OrganizationUpserted,
     PackageView,
     QuotaClaim,
@@ -526,3 +528,7 @@ async def test_ratings_are_reported_per_channel_and_package_and_a_late_older_one
         SlaReport(organization_id=organization_id, group_by="channel"), SlaReportView
     )
     assert {g.key: g.incidents for g in by_channel.groups} == {"email": 1, "phone": 2}
+    # The heads' board lists the rating of 2, not the 5.
+    low = await rpc.ask_as(ListLowRatings(limit=200), LowRatings)
+    mine = [item for item in low.items if item.organization_id == organization_id]
+    assert [(item.incident_id, item.score) for item in mine] == [(phone.incident_id, 2)]

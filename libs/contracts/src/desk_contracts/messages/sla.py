@@ -556,3 +556,28 @@ class ChannelReport(Query[ChannelReportView]):
     since: datetime | None = None
     until: datetime | None = None
     segment_by: str = Field(default="package", pattern="^(" + "|".join(CHANNEL_SEGMENTS) + ")$")
+
+
+# --- satisfaction: the low ratings the heads' board shows (SPEC §12) --------------------
+
+
+class LowRatingView(Message):
+    incident_id: UUID
+    number: str
+    score: int
+    rated_at: datetime
+    organization_id: UUID
+    # Who worked the incident (as the rating found it, else as sla knows it).
+    assignee_id: UUID | None
+
+
+class LowRatings(Message):
+    items: tuple[LowRatingView, ...]
+
+
+class ListLowRatings(Query[LowRatings]):
+    """The latest ratings of 1–2 (a reopen takes its rating away), newest first."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.list_low_ratings"
+
+    limit: int = Field(default=20, ge=1, le=200)

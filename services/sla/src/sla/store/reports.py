@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
-from desk_contracts.messages import SlaReport
+from desk_contracts.messages import IncidentRated, SlaReport
 
 _GROUP_KEYS = {
     "none": "'all'",
@@ -142,22 +142,34 @@ async def by_channel(
     return rows
 
 
-async def save_rating(
-    conn: asyncpg.Connection, incident_id: UUID, score: int, rated_at: datetime
-) -> None:
+async def save_rating(conn: asyncpg.Connection, event: IncidentRated) -> None:
     """The incident's rating; a later one replaces it, an earlier one arriving late
     does not."""
     await conn.execute(
         """
-        INSERT INTO incident_ratings (incident_id, score, rated_at) VALUES ($1, $2, $3)
+        INSERT INTO incident_ratings (incident_id, score, rated_at, number, organization_id,
+            assignee_id)
+        VALUES ($1, $2, $3, $4, $5,
+            coalesce($6, (SELECT assignee_id FROM incident_clocks WHERE incident_id = $1)))
         ON CONFLICT (incident_id) DO UPDATE SET score = EXCLUDED.score,
-            rated_at = EXCLUDED.rated_at
+            rated_at = EXCLUDED.rated_at, assignee_id = EXCLUDED.assignee_id
         WHERE incident_ratings.rated_at <= EXCLUDED.rated_at
         """,
-        incident_id,
-        score,
-        rated_at,
+        event.incident_id,
+        event.score,
+        event.rated_at,
+        event.number,
+        event.organization_id,
+        event.assignee_id,
     )
+
+
+async def low_ratings(pool: asyncpg.Pool, limit: int) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await pool.fetch(
+        "SELECT * FROM incident_ratings WHERE score <= 2 ORDER BY rated_at DESC LIMIT $1",
+        limit,
+    )
+    return rows
 
 
 async def drop_rating(conn: asyncpg.Connection, incident_id: UUID, before: datetime) -> None:

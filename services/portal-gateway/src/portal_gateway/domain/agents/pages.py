@@ -1,15 +1,20 @@
-"""The staff's load board: each agent's share of their capacity and the backlog."""
+"""The staff's load board: each agent's share of their capacity and the backlog; for
+heads and admins also the latest low ratings (1–2) with who worked each incident."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
+from desk_contracts.enums import Role
+from desk_contracts.messages import ListLowRatings, LowRatings
+from desk_runtime.rpc import RemoteFailure
 from litestar import Request, Response, get
 
 from ...deps import gateway, principal, rpc
 from ...guards import staff_only
 from ...web.render import render
 from ...web.views import category_labels
+from ..accounts.service import names_of, organization_names
 from ..categories.service import category_infos
 from .service import agent_board, backlog
 
@@ -32,6 +37,23 @@ async def agents_board(request: Request[Any, Any, Any]) -> Response[str]:
         key=lambda row: (-cast(float, row["share"]), str(row["name"])),
     )
     categories = await category_infos(client, user)
+    low: list[dict[str, Any]] = []
+    if user.role in (Role.HEAD, Role.ADMIN):
+        try:
+            ratings = await client.ask_as(ListLowRatings(limit=20), LowRatings)
+        except RemoteFailure:  # the board is shown without them
+            ratings = LowRatings(items=())
+        pool = gateway(request).pool
+        people = await names_of(pool, [r.assignee_id for r in ratings.items if r.assignee_id])
+        organizations = await organization_names(pool)
+        low = [
+            {
+                "view": r,
+                "agent": people[r.assignee_id]["display_name"] if r.assignee_id in people else "—",
+                "organization": organizations.get(str(r.organization_id), "—"),
+            }
+            for r in ratings.items
+        ]
     return render(
         request,
         "agents.html",
@@ -39,6 +61,8 @@ async def agents_board(request: Request[Any, Any, Any]) -> Response[str]:
         agents=agents,
         backlog=waiting,
         labels=category_labels(categories),
+        low_ratings=low,
+        heads=user.role in (Role.HEAD, Role.ADMIN),
     )
 
 

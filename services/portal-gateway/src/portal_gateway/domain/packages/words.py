@@ -69,4 +69,8 @@ RU: dict[str, str] = {
     "Choose the client who asked": "Выберите клиента, который обратился",
     "Choose the channel the request came by.": "Выберите канал, по которому пришло обращение.",
     "Record the request": "Записать обращение",
+    "Low ratings": "Низкие оценки",
+    "Incident": "Инцидент",
+    "Rated": "Оценено",
+    "No low ratings.": "Низких оценок нет.",
 }
