@@ -282,6 +282,12 @@ async def test_with_accept_the_16th_is_filed_and_marked_over_quota(desk: Running
     assert (sla["channel"], sla["over_quota"]) == ("email", True)
     email = await email_used(desk, organization, 16)
     assert email["left"] == 0
+    # It had come by phone after all: staff correct the channel, and the count moves.
+    changed = await send(
+        desk, anna, "PATCH", f"/api/v1/incidents/{sixteenth['id']}", 200, json={"channel": "phone"}
+    )
+    assert changed["channel"] == "phone"
+    await email_used(desk, organization, 15)
 
 
 async def test_a_warn_quota_used_up_tells_the_account_manager_once(

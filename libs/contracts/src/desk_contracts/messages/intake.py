@@ -363,8 +363,9 @@ class ChangeStatus(Request[IncidentView]):
 
 
 class UpdateIncident(Request[IncidentView]):
-    """Staff change title, category or priority; category/priority announce a
-    reclassification so the SLA recomputes."""
+    """Staff change title, category, priority or the channel the request came by;
+    category/priority/channel announce a reclassification so the SLA recomputes (and
+    the quota count moves to the channel now named)."""
 
     ROUTING_KEY: ClassVar[str] = "intake.update_incident"
 
@@ -373,6 +374,7 @@ class UpdateIncident(Request[IncidentView]):
     title: Title | None = None
     category_id: UUID | None = None
     priority: Priority | None = None
+    channel: Channel | None = None
 
 
 class RateIncident(Request[IncidentView]):
