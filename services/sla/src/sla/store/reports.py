@@ -54,7 +54,9 @@ _TARGETS = """
         WHERE step->>'code' = 'rule'
         LIMIT 1
     ) AS target ON true
-    LEFT JOIN incident_ratings rating USING (incident_id)
+    LEFT JOIN LATERAL (
+        SELECT r.score FROM incident_ratings r WHERE r.incident_id = incident_clocks.incident_id
+    ) AS rating ON true
     LEFT JOIN LATERAL (
         SELECT u.channel FROM quota_uses u WHERE u.incident_id = incident_clocks.incident_id
     ) AS channel_use ON true
