@@ -219,7 +219,7 @@ async def _first_time(uow: UnitOfWork, item: str) -> bool:
 
 
 async def _seed_organization(
-    uow: UnitOfWork, name: str, contract_id: UUID, manager_id: UUID
+    uow: UnitOfWork, name: str, contract_id: UUID, manager_id: UUID, seeded_unrecorded: bool
 ) -> None:
     """The organization on its package, managed by the demo's account manager; its
     clients' e-mail is filed as software errors (an admin may change either). One that
@@ -236,7 +236,7 @@ async def _seed_organization(
         contract_id,
     )
     first = await _first_time(uow, f"organization-package:{name}")
-    if row is None and first:
+    if row is None and first and not seeded_unrecorded:
         row = await uow.conn.fetchrow(
             "UPDATE organizations SET contract_id = $2 WHERE id = $1 AND contract_id IS NULL "
             "RETURNING *",
@@ -267,10 +267,13 @@ async def seed_demo(service: Service) -> None:
         # The packages first: sla creates each once, and an organization named on one
         # sla does not know yet is registered under the default contract meanwhile.
         for package in demo_packages(demo_id):
-            if await _first_time(uow, f"package:{package.contract.name}"):
-                await uow.publish(package)
+            if not await _first_time(uow, f"package:{package.contract.name}") or seeded_unrecorded:
+                continue
+            await uow.publish(package)
         for name, package_name in DEMO_ORGANIZATIONS:
-            await _seed_organization(uow, name, demo_id(f"package:{package_name}"), manager_id)
+            await _seed_organization(
+                uow, name, demo_id(f"package:{package_name}"), manager_id, seeded_unrecorded
+            )
         for demo in DEMO_USERS:
             user = User(
                 id=demo.id,
