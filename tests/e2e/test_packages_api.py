@@ -404,11 +404,12 @@ async def test_a_rating_of_one_tells_the_group_head_and_counts_in_the_report(
         201,
         json={"title": title, "category_id": str(demo_id("category:consultation"))},
     )
-    assigned = await poll_incident(desk, head, filed["id"], lambda i: i["assignee_id"])
-    agent = await desk.token(await client_name(desk, str(assigned["assignee_id"])))
+    # The agents may all be full by now (this module records many requests): the head
+    # works it, and with nobody's group head to tell, every head hears of the rating.
     path = f"/api/v1/incidents/{filed['id']}"
-    await send(desk, agent, "POST", f"{path}/status", 200, json={"status": "in_progress"})
-    await send(desk, agent, "POST", f"{path}/status", 200, json={"status": "resolved"})
+    await poll_incident(desk, head, filed["id"], lambda i: i["response_due"])
+    await send(desk, head, "POST", f"{path}/status", 200, json={"status": "in_progress"})
+    await send(desk, head, "POST", f"{path}/status", 200, json={"status": "resolved"})
     await send(desk, alice, "POST", f"{path}/rating", 200, json={"score": 1, "comment": "Late."})
 
     def told() -> list[Any]:
