@@ -492,9 +492,18 @@ async def test_a_client_sees_the_package_on_the_home_page_in_english_and_russian
     staff = await new_context(browser)
     head = await staff.new_page()
     await log_in(head, desk, "helen", DEMO_PASSWORD)
-    await head.goto(desk.base_url + "/incidents")
-    await head.locator("table a[href^='/incidents/']").first.click()
-    await expect(head.locator("[data-testid=organization-package]")).to_be_visible()
+    alice = await desk.token("alice")
+    async with desk.client() as http:
+        filed = await http.post(
+            "/api/v1/incidents",
+            headers={"authorization": f"Bearer {alice}"},
+            json={"title": "Package check", "category_id": str(demo_id("category:consultation"))},
+        )
+    assert filed.status_code == 201, filed.text
+    await head.goto(f"{desk.base_url}/incidents/{filed.json()['id']}")
+    staff_card = head.locator("[data-testid=organization-package]")
+    await expect(staff_card).to_contain_text("Standard")
+    await expect(staff_card.locator("tr[data-channel=email]")).to_contain_text("of 15 used")
     await head.locator("[data-testid=nav-channels]").click()
     await expect(head.locator("h1")).to_have_text("Channel report")
     await expect(head.locator("[data-testid=channels-csv]")).to_have_attribute(
