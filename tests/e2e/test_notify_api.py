@@ -52,6 +52,9 @@ async def test_each_user_reads_and_changes_their_own_preferences(desk: RunningDe
         "reminder",
         "escalation",
         "breach",
+        "complaint",
+        "low_rating",
+        "quota_used_up",
     }
 
     changed = await _put(

@@ -134,7 +134,8 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     assert "Initech" not in [o["name"] for o in organizations["items"]]
     await screenshot(page, "admin-organization-errors")
     await page.fill("#ip_allow_list", "127.0.0.0/8\n10.20.0.0/16")
-    await page.select_option("#contract_id", label="Standard (v1)")
+    # The built-in Standard contract (the demo's Standard package bears the same name).
+    await page.select_option("#contract_id", value=STANDARD_CONTRACT)
     await _submit(page, "organization-form")
     await _saved(page, "Organization Initech saved.")
     row = page.locator("[data-testid=organizations] tbody tr", has_text="Initech")
@@ -244,7 +245,7 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     # --- a new version of the Standard contract on that calendar ----------------------
     await page.goto(desk.base_url + "/admin/contracts")
     await screenshot(page, "admin-contracts")
-    await page.locator("[data-testid=contracts] a", has_text="Standard").click()
+    await page.locator(f"[data-testid=contracts] a[href$='{STANDARD_CONTRACT}']").click()
     await expect(page.locator("[data-testid=targets]")).to_contain_text("any category")
     blank = await page.locator("[data-testid=targets] tbody tr").count()
     editor = page.locator("[data-testid=contract-form]")

@@ -539,3 +539,53 @@ async def test_a_forgotten_password_is_set_again_from_the_mailed_link(
     )
     await screenshot(page, "password-reset-used")
     await context.close()
+
+
+async def test_a_client_sees_the_package_on_the_home_page_in_english_and_russian(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    """SPEC §12: the package, its channels, hours and quota this month on the portal's
+    home; staff read the organization's on the incident page; heads the channel report."""
+    context = await new_context(browser)
+    page = await context.new_page()
+    await log_in(page, desk, "alice", DEMO_PASSWORD)
+    package = page.locator("[data-testid=my-package]")
+    # The demo puts Acme on "Standard" through the broker, right after the desk starts.
+    await reload_until(page, lambda: package.get_by_text("Standard").count())
+    email = package.locator("tr[data-channel=email] [data-testid=quota-summary]")
+    await expect(email).to_contain_text(re.compile(r"\d+ of 15 used, renews on \d{4}-\d\d-\d\d"))
+    await expect(package.locator("tr[data-channel=phone]")).to_contain_text("Mon-Fri 09:00-18:00")
+    await expect(package.locator("tr[data-channel=chat]")).to_contain_text("not included")
+    await screenshot(page, "package-home-en")
+    await page.click("a[lang=ru]")
+    await expect(package.locator("h2")).to_contain_text("Ваш пакет")
+    await expect(email).to_contain_text(re.compile(r"использовано \d+ из 15, обновится"))
+    await expect(package.locator("tr[data-channel=chat]")).to_contain_text("не входит в пакет")
+    await screenshot(page, "package-home-ru")
+    await context.close()
+
+    staff = await new_context(browser)
+    head = await staff.new_page()
+    await log_in(head, desk, "helen", DEMO_PASSWORD)
+    alice = await desk.token("alice")
+    async with desk.client() as http:
+        filed = await http.post(
+            "/api/v1/incidents",
+            headers={"authorization": f"Bearer {alice}"},
+            json={"title": "Package check", "category_id": str(demo_id("category:consultation"))},
+        )
+    assert filed.status_code == 201, filed.text
+    await head.goto(f"{desk.base_url}/incidents/{filed.json()['id']}")
+    staff_card = head.locator("[data-testid=organization-package]")
+    await expect(staff_card).to_contain_text("Standard")
+    await expect(staff_card.locator("tr[data-channel=email]")).to_contain_text("of 15 used")
+    await head.locator("[data-testid=nav-channels]").click()
+    await expect(head.locator("h1")).to_have_text("Channel report")
+    await expect(head.locator("[data-testid=channels-csv]")).to_have_attribute(
+        "href", re.compile(r"^/api/v1/reports/channels\.csv\?segment_by=package")
+    )
+    await screenshot(head, "channel-report")
+    # The heads' board has room for the low ratings (none, or those of other tests).
+    await head.goto(desk.base_url + "/agents")
+    await expect(head.locator("main")).to_contain_text("Low ratings")
+    await staff.close()

@@ -32,6 +32,8 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.EntryAdded,
         m.OrganizationUpserted,
         m.IncidentHistorySeeded,
+        m.IncidentRated,
+        m.SeedPackage,
     ),
     "routing": (
         m.UpsertAgentProfile,
@@ -62,6 +64,8 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.EquipmentNoticeDue,
         m.IncidentHistorySeeded,
         m.PasswordResetRequested,
+        m.IncidentRated,
+        m.QuotaUsedUp,
     ),
     "knowledge": (
         m.CategoryUpserted,
@@ -105,6 +109,7 @@ QUERIES: dict[str, tuple[type[RequestReply[Any]], ...]] = {
         m.ClaimQuota,
         m.GetPackage,
         m.ChannelReport,
+        m.ListLowRatings,
     ),
     "routing": (
         m.ListAgents,

@@ -30,6 +30,7 @@ from .domain.equipment import api as equipment_api
 from .domain.equipment import pages as equipment_pages
 from .domain.incidents import api as incidents_api
 from .domain.incidents import pages as incidents_pages
+from .domain.incidents import recording as incidents_recording
 from .domain.knowledge import api as knowledge_api
 from .domain.knowledge import pages as knowledge_pages
 from .domain.mail import api as mail_api
@@ -37,6 +38,7 @@ from .domain.mail.listener import run_mail
 from .domain.notifications import api as notifications_api
 from .domain.ops import api as ops_api
 from .domain.packages import api as packages_api
+from .domain.packages import pages as packages_pages
 from .domain.profile import api as profile_api
 from .domain.profile import pages as profile_pages
 from .domain.sla import api as sla_api
@@ -93,9 +95,11 @@ PORTAL = Router(
     path="/",
     route_handlers=[
         *incidents_pages.PAGES,
+        *incidents_recording.PAGES,
         *agents_pages.PAGES,
         *sla_pages.PAGES,
         *staffing_pages.PAGES,
+        *packages_pages.PAGES,
         *knowledge_pages.PAGES,
         *profile_pages.PAGES,
         *equipment_pages.PAGES,

@@ -37,6 +37,7 @@ from desk_runtime.service import Service, UnitOfWork
 from .accounts import User, hash_password
 from .domain import demo_month
 from .domain.knowledge.demo import DEMO_ARTICLES, history
+from .domain.packages.demo import PREMIUM, STANDARD, demo_packages
 
 log = get_logger(__name__)
 
@@ -66,6 +67,9 @@ class DemoUser:
 
 
 ACME = "Acme Manufacturing"
+GLOBEX = "Globex Logistics"
+# Each demo organization and the package it is on (SPEC §12).
+DEMO_ORGANIZATIONS = ((ACME, STANDARD), (GLOBEX, PREMIUM))
 DEMO_USERS = (
     DemoUser("anna", "Anna Agent", Role.AGENT),
     DemoUser("boris", "Борис Иванов", Role.AGENT, Locale.RU),
@@ -73,6 +77,7 @@ DEMO_USERS = (
     DemoUser("mike", "Mike Manager", Role.MANAGER),
     DemoUser("alice", "Alice Client", Role.CLIENT, Locale.EN, ACME, Scope.OWN, "+15550100"),
     DemoUser("carl", "Карл Клиентов", Role.CLIENT, Locale.RU, ACME, Scope.ORGANIZATION),
+    DemoUser("greta", "Greta Client", Role.CLIENT, Locale.EN, GLOBEX, Scope.ORGANIZATION),
 )
 
 # (path of codes, name, colour, escalation contact username)
@@ -248,6 +253,42 @@ async def _send_month(uow: UnitOfWork) -> None:
     await uow.publish(SeedPresenceHistory(stretches=stretches))
 
 
+async def _seed_organization(
+    uow: UnitOfWork, name: str, contract_id: UUID, manager_id: UUID, seeded_unrecorded: bool
+) -> None:
+    """The organization on its package, managed by the demo's account manager; its
+    clients' e-mail is filed as software errors (an admin may change either). One that
+    exists without a contract is put on its package once (a desk seeded before the
+    packages were); any other is left as it is."""
+    organization_id = demo_id(f"organization:{name}")
+    row = await uow.conn.fetchrow(
+        "INSERT INTO organizations (id, name, account_manager_id, mail_category_id, "
+        "contract_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING *",
+        organization_id,
+        name,
+        manager_id,
+        category_id(DEMO_MAIL_CATEGORY),
+        contract_id,
+    )
+    first = await _first_time(uow, f"organization-package:{name}")
+    if row is None and first and not seeded_unrecorded:
+        row = await uow.conn.fetchrow(
+            "UPDATE organizations SET contract_id = $2 WHERE id = $1 AND contract_id IS NULL "
+            "RETURNING *",
+            organization_id,
+            contract_id,
+        )
+    if row is not None:
+        await uow.publish(
+            OrganizationUpserted(
+                organization_id=row["id"],
+                name=row["name"],
+                account_manager_id=row["account_manager_id"],
+                contract_id=row["contract_id"],
+            )
+        )
+
+
 async def seed_demo(service: Service) -> None:
     async with service.transaction() as uow:
         organization_id = demo_id(f"organization:{ACME}")
@@ -258,19 +299,15 @@ async def seed_demo(service: Service) -> None:
             "AND NOT EXISTS (SELECT 1 FROM demo_seeded)",
             organization_id,
         )
-        if await uow.conn.fetchval(
-            # Its clients' e-mail is filed as software errors (an admin may change it).
-            "INSERT INTO organizations (id, name, account_manager_id, mail_category_id) "
-            "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
-            organization_id,
-            ACME,
-            manager_id,
-            category_id(DEMO_MAIL_CATEGORY),
-        ):
-            await uow.publish(
-                OrganizationUpserted(
-                    organization_id=organization_id, name=ACME, account_manager_id=manager_id
-                )
+        # The packages first: sla creates each once, and an organization named on one
+        # sla does not know yet is registered under the default contract meanwhile.
+        for package in demo_packages(demo_id):
+            if not await _first_time(uow, f"package:{package.contract.name}") or seeded_unrecorded:
+                continue
+            await uow.publish(package)
+        for name, package_name in DEMO_ORGANIZATIONS:
+            await _seed_organization(
+                uow, name, demo_id(f"package:{package_name}"), manager_id, seeded_unrecorded
             )
         for demo in DEMO_USERS:
             user = User(

@@ -18,6 +18,7 @@ from desk_contracts.messages import (
     OrganizationUpserted,
     SeedArticle,
     SeedIncidentHistory,
+    SeedPackage,
     SeedPresenceHistory,
     UpsertAgentProfile,
     UpsertCategory,
@@ -31,11 +32,13 @@ from desk_runtime.testing import wait_until
 from desk_runtime.topology import declare_topology
 from portal_gateway.app import build_service
 from portal_gateway.domain.knowledge.demo import DEMO_ARTICLES
+from portal_gateway.domain.packages.demo import demo_packages
 from portal_gateway.seed import (
     ACME,
     DEMO_AGENTS,
     DEMO_CATEGORIES,
     DEMO_EQUIPMENT,
+    DEMO_ORGANIZATIONS,
     DEMO_USERS,
     HISTORY_BATCH,
     category_id,
@@ -54,6 +57,7 @@ SEEDED = (
     SeedArticle,
     SeedIncidentHistory,
     SeedPresenceHistory,
+    SeedPackage,
 )
 
 
@@ -143,7 +147,14 @@ async def test_a_fresh_namespace_gets_the_whole_demo(demo_settings: DeskSettings
     by_type: dict[str, list[dict[str, Any]]] = {}
     for kind, payload in sent:
         by_type.setdefault(kind, []).append(payload)
-    assert [o["name"] for o in by_type["organization.upserted"]] == [ACME]
+    organizations = by_type["organization.upserted"]
+    assert [o["name"] for o in organizations] == [name for name, _ in DEMO_ORGANIZATIONS]
+    packages = {p["contract"]["name"]: p["contract_id"] for p in by_type["sla.package.seed"]}
+    assert set(packages) == {"Standard", "Premium 24/7"}
+    # Each organization on its package.
+    assert {o["name"]: o["contract_id"] for o in organizations} == {
+        name: packages[package] for name, package in DEMO_ORGANIZATIONS
+    }
     assert sorted(u["username"] for u in by_type["user.upserted"]) == sorted(users)
     assert [c["category_id"] for c in by_type["intake.category.upsert"]] == [
         str(category_id(path)) for path, *_ in DEMO_CATEGORIES
@@ -169,7 +180,8 @@ async def test_a_fresh_namespace_gets_the_whole_demo(demo_settings: DeskSettings
     [presence] = by_type["routing.presence_history.seed"]
     assert len(presence["stretches"]) == len(stretches)
     assert len(sent) == (
-        1
+        len(DEMO_ORGANIZATIONS)
+        + len(packages)
         + len(users)
         + len(DEMO_CATEGORIES)
         + len(DEMO_AGENTS)
@@ -242,8 +254,47 @@ async def test_a_desk_seeded_before_the_record_was_kept_is_not_seeded_again(
     assert messages.take() == []
     # Recorded now, so a later start knows without guessing (the month too).
     assert recorded == (
-        len(DEMO_CATEGORIES) + len(DEMO_AGENTS) + len(DEMO_EQUIPMENT) + len(DEMO_ARTICLES) + 1
+        len(DEMO_CATEGORIES)
+        + len(DEMO_AGENTS)
+        + len(DEMO_EQUIPMENT)
+        + len(DEMO_ARTICLES)
+        + len(demo_packages(demo_id))  # the packages
+        + len(DEMO_ORGANIZATIONS)  # each organization put on its package
+        + 1  # the month
     )
+
+
+async def test_an_organization_seeded_before_the_packages_is_put_on_its_package_once(
+    demo_settings: DeskSettings,
+) -> None:
+    acme = demo_id(f"organization:{ACME}")
+    async with heard(demo_settings) as messages:
+        service = await start_gateway(demo_settings, messages)
+        messages.take()
+        # As a desk seeded before the packages left it: Acme on no contract, no record.
+        await service.pool.execute(
+            "UPDATE organizations SET contract_id = NULL WHERE id = $1", acme
+        )
+        await service.pool.execute(
+            "DELETE FROM demo_seeded WHERE item LIKE 'organization-package:%'"
+        )
+        await service.stop()
+        service = await start_gateway(demo_settings, messages)
+        # Put on it once: an admin who takes it off again is not overruled.
+        await service.pool.execute(
+            "UPDATE organizations SET contract_id = NULL WHERE id = $1", acme
+        )
+        await service.stop()
+        service = await start_gateway(demo_settings, messages)
+        try:
+            contract = await service.pool.fetchval(
+                "SELECT contract_id FROM organizations WHERE id = $1", acme
+            )
+        finally:
+            await service.stop()
+    (announced,) = [p for kind, p in messages.take() if kind == "organization.upserted"]
+    assert announced["contract_id"] == str(demo_id("package:Standard"))
+    assert contract is None
 
 
 async def test_without_demo_only_the_admin_is_created(desk_settings: DeskSettings) -> None:

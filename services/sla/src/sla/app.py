@@ -9,7 +9,7 @@ from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from desk_runtime.timers import schedule
 
-from .handlers import contracts, demo_month, incidents, quotas, reports
+from .handlers import contracts, demo_month, incidents, quotas, ratings, reports
 from .timers import HANDLERS
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -23,6 +23,7 @@ def build(settings: DeskSettings | None = None) -> Service:
         reports.handlers,
         quotas.handlers,
         demo_month.handlers,
+        ratings.handlers,
     )
     schedule(service, HANDLERS)
     return service

@@ -120,6 +120,24 @@ class IncidentReclassified(Event):
     channel: Channel | None = None
 
 
+class IncidentRated(Event):
+    """The requester rated the service after resolution (1–5; a new rating replaces the
+    last): reported per channel, agent, category and package; 1–2 tells the group head."""
+
+    ROUTING_KEY: ClassVar[str] = "incident.rated"
+
+    incident_id: UUID
+    number: str
+    score: int = Field(ge=1, le=5)
+    comment: str = ""
+    rated_at: datetime
+    requester_id: UUID
+    organization_id: UUID
+    assignee_id: UUID | None = None
+    category_path: CategoryPath
+    channel: Channel
+
+
 class EntryAdded(Event):
     """A comment or attachment line was written to the history. Internal ones are
     announced too: every consumer that can reach a client must check `visibility`
@@ -345,8 +363,9 @@ class ChangeStatus(Request[IncidentView]):
 
 
 class UpdateIncident(Request[IncidentView]):
-    """Staff change title, category or priority; category/priority announce a
-    reclassification so the SLA recomputes."""
+    """Staff change title, category, priority or the channel the request came by;
+    category/priority/channel announce a reclassification so the SLA recomputes (and
+    the quota count moves to the channel now named)."""
 
     ROUTING_KEY: ClassVar[str] = "intake.update_incident"
 
@@ -355,6 +374,7 @@ class UpdateIncident(Request[IncidentView]):
     title: Title | None = None
     category_id: UUID | None = None
     priority: Priority | None = None
+    channel: Channel | None = None
 
 
 class RateIncident(Request[IncidentView]):

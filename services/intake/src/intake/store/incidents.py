@@ -156,11 +156,12 @@ async def reclassify(
     category_id: UUID,
     category_path: tuple[str, ...],
     priority: str,
+    channel: str,
     at: datetime,
 ) -> None:
     await conn.execute(
         "UPDATE incidents SET title = $2, category_id = $3, category_path = $4, "
-        "priority = $5, updated_at = $6, "
+        "priority = $5, channel = $7, updated_at = $6, "
         "public_updated_at = greatest(public_updated_at, $6) WHERE id = $1",
         incident_id,
         title,
@@ -168,6 +169,7 @@ async def reclassify(
         list(category_path),
         priority,
         at,
+        channel,
     )
 
 

@@ -1,14 +1,15 @@
 """The staff's load board (each agent's share of their capacity, the backlog; admins
-change an agent's skills and capacity there) and the presence every staff page's header
-shows and sets."""
+change an agent's skills and capacity there; heads and admins see the latest low ratings,
+1–2, with who worked each incident) and the presence every staff page's header shows and
+sets."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 from uuid import UUID
 
-from desk_contracts.enums import Presence
-from desk_contracts.messages import AgentList, ListAgents
+from desk_contracts.enums import Presence, Role
+from desk_contracts.messages import AgentList, ListAgents, ListLowRatings, LowRatings
 from desk_runtime.errors import validation_items
 from desk_runtime.logging import get_logger
 from desk_runtime.rpc import BrokerUnreachable, RemoteFailure, ServiceUnavailable
@@ -23,6 +24,7 @@ from ...guards import admins_only, staff_only
 from ...web.forms import back, failure_text, form_values, refusable, refusal, words
 from ...web.render import render
 from ...web.views import category_labels, safe_next
+from ..accounts.service import names_of, organization_names
 from ..categories.service import category_infos
 from .schemas import AgentProfilePatch
 from .service import OVERRIDERS, agent_board, backlog, change_profile, set_presence
@@ -118,6 +120,23 @@ async def _board(
     )
     categories = await category_infos(client, user)
     labels = category_labels(categories)
+    low: list[dict[str, Any]] = []
+    if user.role in (Role.HEAD, Role.ADMIN):
+        try:
+            ratings = await client.ask_as(ListLowRatings(limit=20), LowRatings)
+        except RemoteFailure:  # the board is shown without them
+            ratings = LowRatings(items=())
+        pool = gateway(request).pool
+        people = await names_of(pool, [r.assignee_id for r in ratings.items if r.assignee_id])
+        organizations = await organization_names(pool)
+        low = [
+            {
+                "view": r,
+                "agent": people[r.assignee_id]["display_name"] if r.assignee_id in people else "—",
+                "organization": organizations.get(str(r.organization_id), "—"),
+            }
+            for r in ratings.items
+        ]
     return render(
         request,
         "agents.html",
@@ -129,6 +148,8 @@ async def _board(
         skill_options=sorted(("/".join(path), label) for path, label in labels.items()),
         errors=errors or {},
         editing=editing,
+        low_ratings=low,
+        heads=user.role in (Role.HEAD, Role.ADMIN),
     )
 
 

@@ -35,6 +35,7 @@ from ...web.forms import (
     field_errors,
     parse_uuid,
     submission_id,
+    too_large_text,
     words,
 )
 from ...web.render import render
@@ -42,7 +43,6 @@ from ...web.views import (
     CountRow,
     category_labels,
     category_tree,
-    human_size,
     is_overdue,
     query_string,
     safe_next,
@@ -53,7 +53,7 @@ from ..agents.service import OVERRIDERS, agent_board, assign_by_hand
 from ..categories.service import category_infos
 from ..equipment import service as equipment_service
 from ..knowledge import pages as knowledge_pages
-from ..packages.service import QuotaRefused
+from ..packages.service import QuotaRefused, package_if_known
 from ..sla.service import deadlines_if_known
 from . import service
 from .guards import clients_only
@@ -157,6 +157,10 @@ async def incident_list(request: Request[Any, Any, Any]) -> Response[str]:
         tree=tree,
         statuses=list(Status),
         priorities=list(Priority),
+        # A client's home: their package, its channels and quotas, beside the list.
+        package=None
+        if user.role.is_staff
+        else await package_if_known(client, user.organization_id, words(request, user)),
     )
 
 
@@ -203,20 +207,6 @@ NEW_INCIDENT_FIELDS = (
     "equipment_id",
     "equipment_serial",
 )
-
-
-def too_large_text(t: Any, error: UploadTooLarge) -> str:
-    """A refused file, named with the limit, in the reader's language."""
-    limit = human_size(error.limit)
-    if error.filename == "body":  # the whole request, before any file was read
-        return str(t("The files are larger than the limit of {limit} per file.", limit=limit))
-    return str(
-        t(
-            "“{name}” is larger than the limit of {limit} per file; nothing was saved.",
-            name=error.filename,
-            limit=limit,
-        )
-    )
 
 
 async def _new_form(
@@ -431,6 +421,10 @@ async def incident_page(request: Request[Any, Any, Any], incident_id: UUID) -> R
         is_requester=view.requester_id == user.id,
         form_key=uuid4(),
         articles=articles,
+        # Staff see the organization's quota state beside the incident.
+        package=await package_if_known(client, view.organization_id, words(request, user))
+        if user.role.is_staff
+        else None,
     )
 
 

@@ -62,4 +62,7 @@ RU: dict[str, str] = {
     "This link has expired. Ask for a new one.": "Срок действия ссылки истёк. Запросите новую.",
     "This link is not valid. Ask for a new one.": "Эта ссылка недействительна. Запросите новую.",
     "Your new password is set; sign in with it.": "Новый пароль задан; войдите с ним.",
+    "notify:complaint": "Жалоба клиента",
+    "notify:low_rating": "Низкая оценка клиента",
+    "notify:quota_used_up": "Лимит пакета исчерпан",
 }

@@ -44,7 +44,7 @@ from ...web.contract_terms import channel_rows, ladder_rows, parse_channels, par
 from ...web.forms import back, form_values, parse_uuid, refusable, refusal, words
 from ...web.render import render
 from ...web.views import category_labels
-from ..accounts.service import organization_names
+from ..accounts.service import names_of, organization_names
 from ..categories.service import category_infos
 from ..packages.service import CHANNEL_NAMES
 from .service import all_calendars, all_contracts, sla_report
@@ -68,15 +68,19 @@ async def sla_report_page(request: Request[Any, Any, Any]) -> Response[str]:
     since = _parse_day(request.query_params.get("since"))
     until = _parse_day(request.query_params.get("until"))
     reports = {}
-    for group in ("category", "organization"):
+    for group in ("category", "organization", "package", "agent"):
         reports[group] = await sla_report(client, since=since, until=until, group_by=group)
     categories = await category_infos(client, user)
     labels = {"/".join(path): label for path, label in category_labels(categories).items()}
+    agent_ids = [parse_uuid(g.key) for g in reports["agent"].groups]
+    agents = await names_of(gateway(request).pool, [a for a in agent_ids if a])
     return render(
         request,
         "sla_report.html",
         user=user,
         reports=reports,
+        agents={str(k): v["display_name"] for k, v in agents.items()}
+        | {"unassigned": words(request, user)("Unassigned")},
         organizations=await organization_names(gateway(request).pool),
         labels=labels,
         since_day=since.date().isoformat() if since else "",
