@@ -1,8 +1,9 @@
 """The demo month (DESK_DEMO=1): the clocks of the past incidents intake seeded, run
 through the same steps as live ones in one transaction — registration (contract, due
-times, quota count), assignment, answers and status changes in their order — so the
-statistics, breaches included, are sla's own. Every seeded incident ends closed, so the
-timers armed on the way are gone again before the commit: none fires, nothing is sent."""
+times, quota count), assignment, answers and status changes in their order, the rating —
+so the statistics, breaches and satisfaction included, are sla's own. Every seeded
+incident ends closed, so the timers armed on the way are gone again before the commit:
+none fires, nothing is sent."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from desk_contracts.messages import (
     EntryAdded,
     HistoricIncident,
     IncidentHistorySeeded,
+    IncidentRated,
     IncidentStatusChanged,
     SeededChange,
     SeededEntry,
@@ -23,6 +25,7 @@ from desk_runtime.service import UnitOfWork
 from .. import clocks, pausing, quotas, responses
 from ..contracts import version_in_force
 from ..store import clocks as store
+from ..store import reports
 
 handlers = Handlers()
 
@@ -82,3 +85,19 @@ async def _replay(uow: UnitOfWork, incident: HistoricIncident) -> None:
                     priority=incident.priority,
                 ),
             )
+    if incident.rating is not None:
+        await reports.save_rating(
+            uow.conn,
+            IncidentRated(
+                incident_id=incident.incident_id,
+                number=incident.number,
+                score=incident.rating.score,
+                comment=incident.rating.comment,
+                rated_at=incident.rating.at,
+                requester_id=incident.requester_id,
+                organization_id=incident.organization_id,
+                assignee_id=incident.assignee_id,
+                category_path=incident.category_path,
+                channel=incident.channel,
+            ),
+        )
