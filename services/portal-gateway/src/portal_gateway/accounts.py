@@ -24,6 +24,11 @@ _DUMMY_HASH = PASSWORDS.hash("not-a-real-password")
 TOKEN_LIFETIME = timedelta(hours=12)
 
 
+# The password of an account that has none yet (a contact filed from its mail): no
+# password verifies against it, so nobody signs in until an admin gives one.
+NO_PASSWORD = "!"
+
+
 def hash_password(password: str) -> str:
     return PASSWORDS.hash(password)
 
