@@ -157,3 +157,14 @@ def test_the_language_of_the_text_part_counts_when_the_mail_names_none() -> None
     text["Content-Language"] = "ru"
     message.attach(text)
     assert contacts.mail_language(rules.parse(message.as_bytes())) is Locale.RU
+
+
+@given(st.text(max_size=80))
+def test_any_text_is_a_domain_kept_as_one_or_refused_as_none(listed: str) -> None:
+    try:
+        kept = contacts.normal_domain(listed)
+    except contacts.NotADomain:
+        return
+    assert kept == kept.strip().lower()
+    assert kept.isascii()
+    assert contacts.normal_domain(kept) == kept
