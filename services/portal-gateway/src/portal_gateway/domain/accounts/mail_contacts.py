@@ -103,10 +103,11 @@ async def contact_for_mail(
     locale: Locale,
 ) -> User | None:
     """The client this address belongs to, created as a contact of the organization when
-    no user has it: scope `own`, no password (an admin gives one), announced like any
-    new user. Mails of the same new address racing here wait for each other (a lock on
-    the address), so one contact is created. None when the address is a user's who is
-    not one active client (staff, deactivated, shared): such mail is refused."""
+    no user has it: scope `own`, no password (the contact sets one with a reset link to
+    its address, or an admin gives one), announced like any new user. Mails of the same
+    new address racing here wait for each other (a lock on the address), so one contact
+    is created. None when the address is a user's who is not one active client (staff,
+    deactivated, shared): such mail is refused."""
     async with service.transaction() as uow:
         await uow.conn.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
