@@ -9,6 +9,7 @@ original is an internal `.eml` that staff download and clients never see."""
 from __future__ import annotations
 
 import asyncio
+import re
 import smtplib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ INBOUND = "help@support.example.com"
 GINA_PASSWORD = "globex-password-2026"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 MAX_UPLOAD = 300_000
+RESET_LINK = re.compile(r"/password-reset/([A-Za-z0-9_-]+)")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -571,6 +573,21 @@ async def test_an_unknown_sender_of_an_organizations_domain_is_filed_as_its_new_
         await incident(desk, admin, str(row["incident_id"]))
     )
     assert len(await contacts_of(desk, admin, initech)) == 1
+
+    # No password yet: the contact sets its first one with a reset link to its address.
+    async with desk.client() as http:
+        asked = await http.post("/api/v1/auth/password-reset", json={"login": pat["username"]})
+        assert asked.status_code == 202, asked.text
+
+        def link() -> str | None:
+            bodies = [m.get_body(("plain",)).get_content() for m in mailbox.to(pat["email"])]  # type: ignore[union-attr]
+            found = [f.group(1) for f in map(RESET_LINK.search, bodies) if f]
+            return found[0] if found else None
+
+        chosen = {"token": await wait_until(link), "new_password": "pat-chose-this-2026"}
+        assert (await http.post("/api/v1/auth/password-reset/confirm", json=chosen)).is_success
+    own = await desk.token(pat["username"], "pat-chose-this-2026")
+    assert (await incident(desk, own, str(row["incident_id"])))["number"] == number
 
 
 async def test_two_mails_racing_from_one_new_address_make_one_contact(
