@@ -96,15 +96,19 @@ def a_mail(
     return message
 
 
-async def mail_row(desk: RunningDesk, message_id: str) -> asyncpg.Record:
-    """What became of a mail, as the gateway recorded it (processing is over when the
-    listener answers)."""
+async def mail_rows(desk: RunningDesk, where: str, *args: Any) -> list[asyncpg.Record]:
+    """What became of mails, as the gateway recorded them (processing is over when the
+    listener answers), in the order they came."""
     conn = await asyncpg.connect(desk.settings.database_url("portal-gateway"))
     try:
-        row = await conn.fetchrow("SELECT * FROM inbound_mail WHERE mail_key = $1", message_id)
+        sql = f"SELECT * FROM inbound_mail WHERE {where} ORDER BY received_at"
+        return list(await conn.fetch(sql, *args))
     finally:
         await conn.close()
-    assert row is not None
+
+
+async def mail_row(desk: RunningDesk, message_id: str) -> asyncpg.Record:
+    [row] = await mail_rows(desk, "mail_key = $1", message_id)
     return row
 
 
@@ -428,20 +432,6 @@ async def test_a_mailed_reply_resumes_work_waiting_on_the_client_and_a_closed_on
 # --- the original mail, kept internal ---------------------------------------------------
 
 
-async def filed_mail(desk: RunningDesk, incident_id: str) -> list[bytes]:
-    """The raw mails that filed or replied on an incident, as the listener stored them."""
-    conn = await asyncpg.connect(desk.settings.database_url("portal-gateway"))
-    try:
-        rows = await conn.fetch(
-            "SELECT raw FROM inbound_mail WHERE incident_id = $1 "
-            "AND status IN ('filed', 'replied') ORDER BY received_at",
-            incident_id,
-        )
-    finally:
-        await conn.close()
-    return [bytes(row["raw"]) for row in rows]
-
-
 async def test_each_mails_original_is_an_eml_staff_download_and_clients_never_see(
     desk: RunningDesk, filed: Filed
 ) -> None:
@@ -452,7 +442,8 @@ async def test_each_mails_original_is_an_eml_staff_download_and_clients_never_se
         for file in entry["attachments"]
         if file["filename"].endswith(".eml")
     ]
-    stored = await filed_mail(desk, filed.incident_id)
+    mailed = "incident_id = $1 AND status IN ('filed', 'replied')"
+    stored = [bytes(r["raw"]) for r in await mail_rows(desk, mailed, filed.incident_id)]
     # The filing and every mailed reply before this test, each with its own original.
     assert len(originals) == len(stored) >= 3
     assert {entry["visibility"] for entry, _ in originals} == {"internal"}
