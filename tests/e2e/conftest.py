@@ -52,6 +52,17 @@ class RunningDesk:
         token: str = response.json()["access_token"]
         return token
 
+    async def page(self, path: str, username: str, password: str = DEMO_PASSWORD) -> str:
+        """A portal page as the user's browser gets it (signed in with a session cookie)."""
+        async with self.client() as http:
+            login = await http.post(
+                "/api/v1/auth/login", json={"username": username, "password": password}
+            )
+            assert login.status_code == 200, login.text
+            response = await http.get(path)
+        assert response.status_code == 200, response.text
+        return response.text
+
     async def restart(self, service: str) -> None:
         await self.group.stop(service)
         await self.group.start_service(service)

@@ -134,6 +134,11 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     assert "Initech" not in [o["name"] for o in organizations["items"]]
     await screenshot(page, "admin-organization-errors")
     await page.fill("#ip_allow_list", "127.0.0.0/8\n10.20.0.0/16")
+    await page.fill("#mail_domains", "initech.example\nbad_domain.example")
+    await _submit(page, "organization-form")
+    await _refused(page, "mail_domains", "not a domain name: bad_domain.example")
+    await page.fill("#mail_domains", "Initech.Example")
+    await page.select_option("#locale", label="Русский")
     # The built-in Standard contract (the demo's Standard package bears the same name).
     await page.select_option("#contract_id", value=STANDARD_CONTRACT)
     await _submit(page, "organization-form")
@@ -141,10 +146,12 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     row = page.locator("[data-testid=organizations] tbody tr", has_text="Initech")
     await expect(row).to_contain_text("Mike Manager")
     await expect(row).to_contain_text("10.20.0.0/16")
+    await expect(row).to_contain_text("initech.example")
     organizations = await _api(desk, "/api/v1/organizations")
     initech = next(o for o in organizations["items"] if o["name"] == "Initech")
     assert initech["contract_id"] == STANDARD_CONTRACT
     assert initech["account_manager_id"] == str(demo_id("user:mike"))
+    assert (initech["mail_domains"], initech["locale"]) == (["initech.example"], "ru")
 
     # --- a user in it: bad login, password and e-mail; then saved and edited ---------
     await row.get_by_role("link", name="Add user").click()

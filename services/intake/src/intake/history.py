@@ -12,7 +12,7 @@ from uuid import UUID
 
 import asyncpg
 from desk_contracts.enums import EntryKind, Role, Status, Visibility
-from desk_contracts.messages import EntryAdded, IncidentStatusChanged
+from desk_contracts.messages import AttachmentMeta, EntryAdded, IncidentStatusChanged, Principal
 from desk_runtime.service import UnitOfWork
 
 from .store import entries as entry_store
@@ -75,6 +75,28 @@ async def write_entry(
             assignee_id=assignee_id if assignee_id is not None else row["assignee_id"],
         )
     )
+    return entry_id
+
+
+async def write_original_mail(
+    uow: UnitOfWork, row: asyncpg.Record, original: AttachmentMeta, at: datetime, by: Principal
+) -> UUID:
+    """The mail a filing or a reply came as, on an internal entry of its own (its file
+    inherits the visibility: a client never sees it, by any path). Part of what the
+    mail did, not a note: nobody is told of it."""
+    entry_id = await write_entry(
+        uow,
+        row,
+        kind=EntryKind.ATTACHMENT,
+        visibility=Visibility.INTERNAL,
+        text=f"Original mail: {original.filename}",
+        facts={"line": "original_mail", "file": original.filename},
+        at=at,
+        author_id=by.user_id,
+        author_role=by.role,
+        announce=False,
+    )
+    await entry_store.insert_attachments(uow.conn, row["id"], entry_id, [original], at)
     return entry_id
 
 

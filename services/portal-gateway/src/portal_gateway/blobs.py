@@ -507,6 +507,17 @@ async def store_file(
     """A file that arrived whole (an e-mail's attachment) stored as an uploaded file is:
     by its hash, its type sniffed, its name cleaned, and kept or discarded with the
     upload it joins (`upload_scope`)."""
+    meta = await store_blob(upload, filename, declared_type, content)
+    upload.files.append(meta)
+    return meta
+
+
+async def store_blob(
+    upload: Upload, filename: str, declared_type: str, content: bytes
+) -> AttachmentMeta:
+    """`store_file` without listing the file among the upload's files: the request
+    hands it over apart (the original of a mail, kept internal), and it is kept or
+    discarded with the upload all the same."""
     temp = upload.store.temp_path()
     temp.write_bytes(content)
     sha256 = hashlib.sha256(content).hexdigest()
@@ -521,7 +532,6 @@ async def store_file(
         declared_type=(declared_type or "application/octet-stream")[:255],
         sniffed_type=sniff(content[:SNIFF_BYTES]),
     )
-    upload.files.append(meta)
     return meta
 
 

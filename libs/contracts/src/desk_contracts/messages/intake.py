@@ -264,6 +264,9 @@ class CreateIncident(Request[IncidentCreated]):
     # Files filed with the incident (stored by the gateway already) form its first entry.
     attachments: tuple[AttachmentMeta, ...] = Field(default=(), max_length=20)
     equipment: IncidentEquipment | None = None
+    # The mail it came as (an `.eml` the gateway stored), kept on an internal entry of
+    # its own: staff can read the original, clients never see it.
+    original: AttachmentMeta | None = None
 
 
 class GetIncident(Query[IncidentView]):
@@ -351,6 +354,8 @@ class AddEntry(Request[EntryCreated]):
     text: str = Field(max_length=1_000_000)
     visibility: Visibility | None = None
     attachments: tuple[AttachmentMeta, ...] = Field(default=(), max_length=20)
+    # The mail a reply came as (`.eml`), kept on an internal entry beside the reply.
+    original: AttachmentMeta | None = None
 
 
 class ChangeStatus(Request[IncidentView]):

@@ -19,7 +19,7 @@ from desk_runtime.errors import Forbidden, Invalid, NotFound
 from desk_runtime.handlers import Handlers
 from desk_runtime.service import Service
 
-from ..history import write_entry, write_registered
+from ..history import write_entry, write_original_mail, write_registered
 from ..idempotency import request_digest, same_request
 from ..store import categories as category_store
 from ..store import entries as entry_store
@@ -53,6 +53,7 @@ async def create_incident(query: CreateIncident, service: Service) -> IncidentCr
             query.priority.value,
             query.channel.value,
             [(f.filename, f.sha256) for f in query.attachments],
+            *([query.original.sha256] if query.original is not None else []),
         )
         # A repeated request inserts nothing and answers with the first incident.
         row = await store.insert(
@@ -110,6 +111,8 @@ async def create_incident(query: CreateIncident, service: Service) -> IncidentCr
             await entry_store.insert_attachments(
                 uow.conn, incident_id, entry_id, query.attachments, now
             )
+        if query.original is not None:
+            await write_original_mail(uow, row, query.original, now, principal)
     return IncidentCreated(incident_id=incident_id, number=number)
 
 

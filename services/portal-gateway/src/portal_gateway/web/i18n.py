@@ -8,6 +8,7 @@ from collections.abc import Callable
 from ..domain.agents.words import RU as AGENTS_RU
 from ..domain.equipment.words import RU as EQUIPMENT_RU
 from ..domain.knowledge.words import RU as KNOWLEDGE_RU
+from ..domain.mail.words import RU as MAIL_RU
 from ..domain.ops.words import RU as OPS_RU
 from ..domain.packages.words import RU as PACKAGES_RU
 from ..domain.profile.words import RU as PROFILE_RU
@@ -519,6 +520,7 @@ _RU.update(KNOWLEDGE_RU)
 _RU.update(EQUIPMENT_RU)
 _RU.update(OPS_RU)
 _RU.update(PROFILE_RU)
+_RU.update(MAIL_RU)
 _RU.update(AGENTS_RU)
 _RU.update(SLA_RU)
 _EN.update(SLA_EN)
@@ -526,7 +528,11 @@ _EN.update(SLA_EN)
 _CATALOGUE: dict[str, dict[str, str]] = {"en": _EN, "ru": _RU}
 
 
-def translator(language: str) -> Callable[..., str]:
+# What `translator` gives: `t(phrase, **values)` in one language.
+Translate = Callable[..., str]
+
+
+def translator(language: str) -> Translate:
     """`t("Page {page} of {pages}", page=1, pages=3)` in the given language."""
     words = _CATALOGUE.get(language, {})
 
