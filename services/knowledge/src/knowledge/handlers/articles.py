@@ -9,6 +9,7 @@ from desk_contracts.enums import Locale, Role, Visibility
 from desk_contracts.messages import (
     ArticleListItem,
     ArticlePage,
+    ArticlePreview,
     ArticleTextView,
     ArticleVersions,
     ArticleVersionView,
@@ -17,6 +18,8 @@ from desk_contracts.messages import (
     GetArticle,
     ListArticles,
     ListArticleVersions,
+    OpenArticle,
+    PreviewArticle,
     Principal,
     SeedArticle,
     UpdateArticle,
@@ -133,6 +136,37 @@ async def update_article(request: UpdateArticle, service: Service) -> ArticleVie
 async def get_article(request: GetArticle, service: Service) -> ArticleView:
     """One article as the principal may read it."""
     return view(await readable(service.pool, request.principal, request.article_id))
+
+
+@handlers.answers(OpenArticle)
+async def open_article(request: OpenArticle, service: Service) -> ArticleView:
+    """The article opened from a suggestion shown to the reader: the suggestion counts
+    as opened, once however often it is opened."""
+    async with service.pool.acquire() as conn, conn.transaction():
+        article = await readable(conn, request.principal, request.article_id)
+        if not await suggestion_store.opened(
+            conn, request.suggestion_id, request.principal.user_id, request.article_id
+        ):
+            raise Invalid.field("suggestion_id", "no suggestion of this article was shown to you")
+    return view(article)
+
+
+@handlers.answers(PreviewArticle)
+async def preview_article(request: PreviewArticle, service: Service) -> ArticlePreview:
+    """The texts as the article would show them, rendered by the article's own renderer;
+    nothing is stored (editors)."""
+    require_editor(request.principal)
+    return ArticlePreview(
+        texts=tuple(
+            ArticleTextView(
+                locale=text.locale,
+                title=text.title,
+                body=text.body,
+                body_html=markdown.render(text.body),
+            )
+            for text in request.texts
+        )
+    )
 
 
 def visible_to(role: Role) -> tuple[tuple[str, ...], tuple[str, ...]]:
