@@ -41,7 +41,25 @@ async def suggestions(desk: RunningDesk, token: str, **params: str) -> list[dict
     return items
 
 
-async def test_a_client_gets_the_public_article_says_helped_and_is_deflected(
+async def filed_and_assigned(
+    desk: RunningDesk, title: str, category_id: str
+) -> tuple[dict[str, Any], str]:
+    """An incident alice files, once assigned, and its agent's token."""
+    alice, helen = await desk.token("alice"), await desk.token("helen")
+    incident = await call(
+        desk,
+        alice,
+        "POST",
+        "/api/v1/incidents",
+        201,
+        json={"title": title, "category_id": category_id},
+    )
+    assigned = await poll_incident(desk, helen, incident["id"], lambda body: body["assignee_id"])
+    agent = "anna" if assigned["assignee_id"] == str(demo_id("user:anna")) else "boris"
+    return incident, await desk.token(agent)
+
+
+async def test_a_client_gets_the_public_article_opens_it_and_says_helped(
     desk: RunningDesk,
 ) -> None:
     alice, carl, anna, helen = (
@@ -140,18 +158,8 @@ async def test_a_client_gets_the_public_article_says_helped_and_is_deflected(
 async def test_an_incident_resolved_by_the_first_reply_counts_as_first_contact(
     desk: RunningDesk,
 ) -> None:
-    alice, helen = await desk.token("alice"), await desk.token("helen")
-    incident = await call(
-        desk,
-        alice,
-        "POST",
-        "/api/v1/incidents",
-        201,
-        json={"title": "How do I export a report?", "category_id": CONSULTATION},
-    )
-    assigned = await poll_incident(desk, helen, incident["id"], lambda body: body["assignee_id"])
-    agent = "anna" if assigned["assignee_id"] == str(demo_id("user:anna")) else "boris"
-    token = await desk.token(agent)
+    helen = await desk.token("helen")
+    incident, token = await filed_and_assigned(desk, "How do I export a report?", CONSULTATION)
     await call(
         desk,
         token,
@@ -185,17 +193,7 @@ async def test_an_agent_resolves_with_an_article_in_one_reply(desk: RunningDesk)
     alice, helen = await desk.token("alice"), await desk.token("helen")
     before = await call(desk, helen, "GET", "/api/v1/reports/kb")
     base = next((a for a in before["articles"] if a["article_id"] == INVOICES), {})
-    incident = await call(
-        desk,
-        alice,
-        "POST",
-        "/api/v1/incidents",
-        201,
-        json={"title": "Invoices come out blank", "category_id": HARDWARE},
-    )
-    assigned = await poll_incident(desk, helen, incident["id"], lambda body: body["assignee_id"])
-    agent = "anna" if assigned["assignee_id"] == str(demo_id("user:anna")) else "boris"
-    token = await desk.token(agent)
+    incident, token = await filed_and_assigned(desk, "Invoices come out blank", HARDWARE)
     entries = f"/api/v1/incidents/{incident['id']}/entries"
 
     # Only a published public article, on a public staff reply: else 422 naming it.

@@ -10,6 +10,7 @@ from desk_contracts.messages import (
     ArticleListItem,
     ArticlePage,
     ArticlePreview,
+    ArticleText,
     ArticleTextView,
     ArticleVersions,
     ArticleVersionView,
@@ -39,6 +40,17 @@ handlers = Handlers()
 NOT_FOUND = "article not found"
 
 
+def text_view(text: ArticleText, body_html: str | None = None) -> ArticleTextView:
+    """One language as readers see it: rendered by the safe renderer unless the stored
+    rendering is given."""
+    return ArticleTextView(
+        locale=text.locale,
+        title=text.title,
+        body=text.body,
+        body_html=body_html or markdown.render(text.body),
+    )
+
+
 def view(article: store.StoredArticle) -> ArticleView:
     state = article.state
     return ArticleView(
@@ -48,15 +60,7 @@ def view(article: store.StoredArticle) -> ArticleView:
         status=state.status,
         category_ids=state.category_ids,
         keywords=state.keywords,
-        texts=tuple(
-            ArticleTextView(
-                locale=text.locale,
-                title=text.title,
-                body=text.body,
-                body_html=article.html.get(text.locale) or markdown.render(text.body),
-            )
-            for text in state.texts
-        ),
+        texts=tuple(text_view(text, article.html.get(text.locale)) for text in state.texts),
         author_id=article.author_id,
         created_at=article.created_at,
         updated_at=article.updated_at,
@@ -156,17 +160,7 @@ async def preview_article(request: PreviewArticle, service: Service) -> ArticleP
     """The texts as the article would show them, rendered by the article's own renderer;
     nothing is stored (editors)."""
     require_editor(request.principal)
-    return ArticlePreview(
-        texts=tuple(
-            ArticleTextView(
-                locale=text.locale,
-                title=text.title,
-                body=text.body,
-                body_html=markdown.render(text.body),
-            )
-            for text in request.texts
-        )
-    )
+    return ArticlePreview(texts=tuple(text_view(text) for text in request.texts))
 
 
 def visible_to(role: Role) -> tuple[tuple[str, ...], tuple[str, ...]]:
