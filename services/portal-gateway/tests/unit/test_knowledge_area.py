@@ -95,3 +95,25 @@ def test_the_demo_history_differs_by_article_and_shows_internal_ones_to_staff() 
         staff = {s.role for s in showings} == {Role.AGENT}
         assert staff == (article.visibility is Visibility.INTERNAL)
     assert len(shares) > 3
+
+
+def test_the_editor_form_becomes_texts_and_fields_each_text_needing_its_title() -> None:
+    from portal_gateway.domain.knowledge.editor import spec_fields, texts_of
+
+    ru = translator("ru")
+    texts, errors = texts_of({"title_en": " Toner ", "body_en": "**Shake**", "body_ru": " "}, ru)
+    assert [(t.locale, t.title, t.body) for t in texts] == [(Locale.EN, "Toner", "**Shake**")]
+    assert errors == {}
+    _, untitled = texts_of({"body_ru": "Встряхните"}, ru)
+    assert untitled == {"title_ru": "У текста должен быть заголовок."}
+    _, empty = texts_of({}, ru)
+    assert empty == {"title_en": "Напишите статью хотя бы на одном языке."}
+    fields = spec_fields(
+        {"category_ids": ["not-an-id", str(category_id(("fault",)))], "keywords": "a, ,b "}
+    )
+    assert fields == {
+        "visibility": "public",
+        "status": "draft",
+        "category_ids": [str(category_id(("fault",)))],
+        "keywords": ["a", "b"],
+    }
