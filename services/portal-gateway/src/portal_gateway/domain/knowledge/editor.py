@@ -176,15 +176,21 @@ async def preview_fragment(request: Request[Any, Any, Any]) -> Response[str]:
     )
 
 
-@post("/kb/editor/{target:str}", guards=[editors_only], include_in_schema=False)
-async def save_article(request: Request[Any, Any, Any], target: str) -> Response[Any]:
-    """`new` or an article's id: *Preview* shows the form again with the texts
-    rendered; *Save* writes it (a new version on an edit) and goes to its page."""
+@post("/kb/editor/new", guards=[editors_only], include_in_schema=False)
+async def save_new_article(request: Request[Any, Any, Any]) -> Response[Any]:
+    return await save(request, None)
+
+
+@post("/kb/editor/{article_id:uuid}", guards=[editors_only], include_in_schema=False)
+async def save_edited_article(request: Request[Any, Any, Any], article_id: UUID) -> Response[Any]:
+    return await save(request, article_id)
+
+
+async def save(request: Request[Any, Any, Any], article_id: UUID | None) -> Response[Any]:
+    """*Preview* shows the form again with the texts rendered; *Save* writes the article
+    (a new version on an edit) and goes to its edit page."""
     user = principal(request)
     t = words(request, user)
-    article_id = None if target == "new" else parse_uuid(target)
-    if article_id is None and target != "new":
-        raise NotFoundException("article not found")
     values = await read_form(request)
     texts, errors = texts_of(values, t)
 
@@ -253,5 +259,6 @@ EDITOR_PAGES = [
     new_article_form,
     edit_article_form,
     preview_fragment,
-    save_article,
+    save_new_article,
+    save_edited_article,
 ]
