@@ -23,7 +23,7 @@ DELIVERY_LIMIT = 5
 
 
 SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
-    "intake": (m.UpsertCategory, m.IncidentAssigned, m.DeadlinesSet),
+    "intake": (m.UpsertCategory, m.IncidentAssigned, m.DeadlinesSet, m.SeedIncidentHistory),
     "sla": (
         m.IncidentRegistered,
         m.IncidentStatusChanged,
@@ -31,6 +31,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.IncidentAssigned,
         m.EntryAdded,
         m.OrganizationUpserted,
+        m.IncidentHistorySeeded,
     ),
     "routing": (
         m.UpsertAgentProfile,
@@ -41,6 +42,8 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.DeadlinesSet,
         m.SlaEscalated,
         m.EntryAdded,
+        m.IncidentHistorySeeded,
+        m.SeedPresenceHistory,
     ),
     "notify": (
         m.UserUpserted,
@@ -57,6 +60,8 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.SlaEscalated,
         m.SlaBreached,
         m.EquipmentNoticeDue,
+        m.IncidentHistorySeeded,
+        m.PasswordResetRequested,
     ),
     "knowledge": (
         m.CategoryUpserted,
@@ -65,6 +70,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.IncidentStatusChanged,
         m.EntryAdded,
         m.SeedArticle,
+        m.IncidentHistorySeeded,
     ),
     "assets": (m.UpsertEquipment,),
     "portal-gateway": (),

@@ -9,7 +9,7 @@ from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 
 from . import deliveries
-from .handlers import equipment, facts, incidents, log, preferences, sla
+from .handlers import accounts, demo_month, equipment, facts, incidents, log, preferences, sla
 from .sender import run_sender
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -24,6 +24,8 @@ def build(settings: DeskSettings | None = None) -> Service:
         preferences.handlers,
         log.handlers,
         equipment.handlers,
+        demo_month.handlers,
+        accounts.handlers,
     )
     deliveries.use(service, deliveries.Notifier(service.settings))
     service.background(run_sender)

@@ -7,7 +7,8 @@ UserUpserted / OrganizationUpserted is announced only when it was (re-announcing
 demo's version would overwrite the copies other services keep). Categories belong to
 intake, agent profiles to routing, equipment to assets and articles to knowledge: each
 command is sent once, as `demo_seeded` records, all through the outbox in the seed's
-transaction.
+transaction. So is the demo month (domain/demo_month.py): its incidents to intake, the
+agents' online stretches to routing, planned back from the day it is first sent.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from desk_contracts.enums import Locale, Presence, Role, Scope
 from desk_contracts.messages import (
     EquipmentTerms,
+    OnlineStretch,
     OrganizationUpserted,
     SeedArticle,
+    SeededIncident,
+    SeedIncidentHistory,
+    SeedPresenceHistory,
     UpsertAgentProfile,
     UpsertCategory,
     UpsertEquipment,
@@ -30,9 +35,13 @@ from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
 
 from .accounts import User, hash_password
+from .domain import demo_month
 from .domain.knowledge.demo import DEMO_ARTICLES, history
 
 log = get_logger(__name__)
+
+# Incidents of the demo month per message to intake (one transaction each there).
+HISTORY_BATCH = 40
 
 DEMO_PASSWORD = "demo-desk-2026"
 
@@ -173,7 +182,10 @@ async def ensure_admin(service: Service) -> None:
             scope=None,
             active=True,
         )
-        await _insert_user(uow, admin, password)
+        # Two gateways starting together: the second finds the first one's row and
+        # neither prints nor logs a password that is not the one stored.
+        if not await _insert_user(uow, admin, password):
+            return
     if not service.settings.admin_password:
         print(f"\n  Bootstrap admin created: username 'admin', password '{password}'\n", flush=True)
     log.info("admin_created")
@@ -211,6 +223,29 @@ async def _first_time(uow: UnitOfWork, item: str) -> bool:
             item,
         )
     )
+
+
+def demo_month_plan(
+    today: datetime,
+) -> tuple[tuple[SeededIncident, ...], tuple[OnlineStretch, ...]]:
+    """The demo month counted back from `today`, under the demo's ids."""
+    return demo_month.plan(
+        today,
+        demo_month.Ids(
+            user=lambda name: demo_id(f"user:{name}"),
+            category=category_id,
+            incident=lambda n: demo_id(f"history:incident:{n}"),
+            organization=demo_id(f"organization:{ACME}"),
+        ),
+    )
+
+
+async def _send_month(uow: UnitOfWork) -> None:
+    """The demo month, counted back from today: what intake and routing write of it."""
+    incidents, stretches = demo_month_plan(datetime.now(UTC))
+    for start in range(0, len(incidents), HISTORY_BATCH):
+        await uow.publish(SeedIncidentHistory(incidents=incidents[start : start + HISTORY_BATCH]))
+    await uow.publish(SeedPresenceHistory(stretches=stretches))
 
 
 async def seed_demo(service: Service) -> None:
@@ -300,5 +335,8 @@ async def seed_demo(service: Service) -> None:
                     equipment_id=equipment_id, organization_id=organization_id, terms=terms
                 )
             )
+        month = service.settings.demo_month
+        if month and await _first_time(uow, "history:month") and not seeded_unrecorded:
+            await _send_month(uow)
         sent = len(uow.end.outbox)
     log.info("demo_data_seeded", messages_sent=sent)

@@ -1,12 +1,14 @@
 """The demo seed (DESK_DEMO=1) against the real database and broker: a fresh namespace
-gets the whole demo; a restart adds only what is missing and announces nothing an admin
-may have changed since (names, an organization's contract, categories, capacities)."""
+gets the whole demo with its month of history; a restart adds only what is missing and
+announces nothing an admin may have changed since (names, an organization's contract,
+categories, capacities), nor the month again."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -15,6 +17,8 @@ import pytest
 from desk_contracts.messages import (
     OrganizationUpserted,
     SeedArticle,
+    SeedIncidentHistory,
+    SeedPresenceHistory,
     UpsertAgentProfile,
     UpsertCategory,
     UpsertEquipment,
@@ -33,8 +37,10 @@ from portal_gateway.seed import (
     DEMO_CATEGORIES,
     DEMO_EQUIPMENT,
     DEMO_USERS,
+    HISTORY_BATCH,
     category_id,
     demo_id,
+    demo_month_plan,
 )
 
 pytestmark = pytest.mark.integration
@@ -46,6 +52,8 @@ SEEDED = (
     UpsertAgentProfile,
     UpsertEquipment,
     SeedArticle,
+    SeedIncidentHistory,
+    SeedPresenceHistory,
 )
 
 
@@ -151,6 +159,15 @@ async def test_a_fresh_namespace_gets_the_whole_demo(demo_settings: DeskSettings
         str(demo_id(f"article:{a.slug}")) for a in DEMO_ARTICLES
     ]
     assert all(a["history"] for a in articles)
+    # The demo month: its incidents to intake in batches, the agents' shifts to routing.
+    incidents, stretches = demo_month_plan(datetime.now(UTC))
+    batches = by_type["intake.history.seed"]
+    assert [i["incident_id"] for b in batches for i in b["incidents"]] == [
+        str(i.incident_id) for i in incidents
+    ]
+    assert len(batches) == -(-len(incidents) // HISTORY_BATCH)
+    [presence] = by_type["routing.presence_history.seed"]
+    assert len(presence["stretches"]) == len(stretches)
     assert len(sent) == (
         1
         + len(users)
@@ -158,6 +175,8 @@ async def test_a_fresh_namespace_gets_the_whole_demo(demo_settings: DeskSettings
         + len(DEMO_AGENTS)
         + len(DEMO_EQUIPMENT)
         + len(DEMO_ARTICLES)
+        + len(batches)
+        + 1
     )
 
 
@@ -221,9 +240,9 @@ async def test_a_desk_seeded_before_the_record_was_kept_is_not_seeded_again(
         finally:
             await service.stop()
     assert messages.take() == []
-    # Recorded now, so a later start knows without guessing.
+    # Recorded now, so a later start knows without guessing (the month too).
     assert recorded == (
-        len(DEMO_CATEGORIES) + len(DEMO_AGENTS) + len(DEMO_EQUIPMENT) + len(DEMO_ARTICLES)
+        len(DEMO_CATEGORIES) + len(DEMO_AGENTS) + len(DEMO_EQUIPMENT) + len(DEMO_ARTICLES) + 1
     )
 
 

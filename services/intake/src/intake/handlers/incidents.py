@@ -19,7 +19,7 @@ from desk_runtime.errors import Forbidden, Invalid, NotFound
 from desk_runtime.handlers import Handlers
 from desk_runtime.service import Service
 
-from ..history import write_entry
+from ..history import write_entry, write_registered
 from ..idempotency import request_digest, same_request
 from ..store import categories as category_store
 from ..store import entries as entry_store
@@ -81,13 +81,10 @@ async def create_incident(query: CreateIncident, service: Service) -> IncidentCr
                 request_id=query.request_id,
             )
         )
-        await write_entry(
+        await write_registered(
             uow,
             row,
-            kind=EntryKind.SYSTEM,
-            visibility=Visibility.PUBLIC,
-            text=f"Incident {number} registered via {query.channel.value}.",
-            facts={"line": "registered", "number": number, "channel": query.channel.value},
+            channel=query.channel.value,
             at=now,
             author_id=principal.user_id,
             author_role=principal.role,

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..domain.agents.words import RU as AGENTS_RU
 from ..domain.equipment.words import RU as EQUIPMENT_RU
 from ..domain.knowledge.words import RU as KNOWLEDGE_RU
 from ..domain.ops.words import RU as OPS_RU
 from ..domain.packages.words import RU as PACKAGES_RU
 from ..domain.profile.words import RU as PROFILE_RU
+from ..domain.sla.words import EN as SLA_EN
+from ..domain.sla.words import RU as SLA_RU
 from ..domain.staffing.words import RU as STAFFING_RU
 
 LANGUAGES = ("en", "ru")
@@ -512,6 +515,9 @@ _RU.update(KNOWLEDGE_RU)
 _RU.update(EQUIPMENT_RU)
 _RU.update(OPS_RU)
 _RU.update(PROFILE_RU)
+_RU.update(AGENTS_RU)
+_RU.update(SLA_RU)
+_EN.update(SLA_EN)
 
 _CATALOGUE: dict[str, dict[str, str]] = {"en": _EN, "ru": _RU}
 

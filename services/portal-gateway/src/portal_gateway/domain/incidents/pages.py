@@ -49,7 +49,8 @@ from ...web.views import (
     safe_next,
 )
 from ..accounts.service import names_of, organization_name, organization_names
-from ..agents.service import agent_board, assign_by_hand
+from ..agents.pages import assignment_refusal
+from ..agents.service import OVERRIDERS, agent_board, assign_by_hand
 from ..categories.service import category_infos
 from ..equipment import service as equipment_service
 from ..knowledge import pages as knowledge_pages
@@ -544,9 +545,10 @@ async def update(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect
             )
         agent = parse_uuid(str(form.get("assignee_id") or ""))
         if agent and agent != view.assignee_id:
-            await assign_by_hand(client, user, incident_id, agent)
+            override = form.get("override") == "1" and user.role in OVERRIDERS
+            await assign_by_hand(client, user, incident_id, agent, override)
     except (RemoteFailure, HTTPException) as error:
-        return back(target, failure_text(error), error=True)
+        return back(target, assignment_refusal(error, t, user), error=True)
     return back(target, t("Saved."))
 
 
