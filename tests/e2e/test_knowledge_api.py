@@ -1,8 +1,10 @@
 """The knowledge base through the real API and processes (SPEC §11): a client picks a
-category and gets the demo's public article, not the internal one; says it helped and
-leaves without filing — the deflection shows in the report; an agent resolves an
-incident with one public reply — first-contact resolution shows; editors write and
-version articles, others are refused."""
+category and gets the demo's public article, not the internal one, opens it (counted
+once) and says it helped; on the portal a client says it solved the problem and leaves
+the form without filing — the page records the deflection and the report shows it; an
+agent resolves an incident with one public reply linking an article — first-contact
+resolution and "resolved with the article" show; editors write and version articles,
+others are refused."""
 
 from __future__ import annotations
 
@@ -39,7 +41,25 @@ async def suggestions(desk: RunningDesk, token: str, **params: str) -> list[dict
     return items
 
 
-async def test_a_client_gets_the_public_article_says_helped_and_is_deflected(
+async def filed_and_assigned(
+    desk: RunningDesk, title: str, category_id: str
+) -> tuple[dict[str, Any], str]:
+    """An incident alice files, once assigned, and its agent's token."""
+    alice, helen = await desk.token("alice"), await desk.token("helen")
+    incident = await call(
+        desk,
+        alice,
+        "POST",
+        "/api/v1/incidents",
+        201,
+        json={"title": title, "category_id": category_id},
+    )
+    assigned = await poll_incident(desk, helen, incident["id"], lambda body: body["assignee_id"])
+    agent = "anna" if assigned["assignee_id"] == str(demo_id("user:anna")) else "boris"
+    return incident, await desk.token(agent)
+
+
+async def test_a_client_gets_the_public_article_opens_it_and_says_helped(
     desk: RunningDesk,
 ) -> None:
     alice, carl, anna, helen = (
@@ -81,6 +101,26 @@ async def test_a_client_gets_the_public_article_says_helped_and_is_deflected(
         json={"helped": True},
     )
     assert answered["helped"] is True
+    # Opened from the suggestion, twice: counted once. Another reader's suggestion is not
+    # theirs to open.
+    for _ in range(2):
+        opened = await call(
+            desk,
+            alice,
+            "GET",
+            f"/api/v1/kb/articles/{INVOICES}",
+            params={"suggestion_id": invoices["suggestion_id"]},
+        )
+        assert opened["article_id"] == INVOICES
+    not_theirs = await call(
+        desk,
+        carl,
+        "GET",
+        f"/api/v1/kb/articles/{INVOICES}",
+        422,
+        params={"suggestion_id": invoices["suggestion_id"]},
+    )
+    assert [e["field"] for e in not_theirs["errors"]] == ["suggestion_id"]
     # Only the person it was shown to answers it.
     await call(
         desk,
@@ -104,12 +144,12 @@ async def test_a_client_gets_the_public_article_says_helped_and_is_deflected(
     report = await call(desk, helen, "GET", "/api/v1/reports/kb")
     article = next(a for a in report["articles"] if a["article_id"] == INVOICES)
     assert article["shown"] >= base["shown"] + 2
+    assert article["opened"] == base["opened"] + 1
     assert article["helped"] == base["helped"] + 1
-    assert article["deflections"] == base["deflections"] + 1
+    # A *helped* alone is no deflection: the client may still file.
+    assert article["deflections"] == base["deflections"]
     hardware = next(c for c in report["categories"] if c["category_id"] == HARDWARE)
-    assert hardware["deflections"] >= 1
     assert hardware["helpful_articles"] >= 1
-    assert 0 < hardware["deflected_share"] <= 1
 
     await call(desk, alice, "GET", "/api/v1/reports/kb", 403)
     await call(desk, anna, "GET", "/api/v1/reports/kb", 403)
@@ -118,18 +158,8 @@ async def test_a_client_gets_the_public_article_says_helped_and_is_deflected(
 async def test_an_incident_resolved_by_the_first_reply_counts_as_first_contact(
     desk: RunningDesk,
 ) -> None:
-    alice, helen = await desk.token("alice"), await desk.token("helen")
-    incident = await call(
-        desk,
-        alice,
-        "POST",
-        "/api/v1/incidents",
-        201,
-        json={"title": "How do I export a report?", "category_id": CONSULTATION},
-    )
-    assigned = await poll_incident(desk, helen, incident["id"], lambda body: body["assignee_id"])
-    agent = "anna" if assigned["assignee_id"] == str(demo_id("user:anna")) else "boris"
-    token = await desk.token(agent)
+    helen = await desk.token("helen")
+    incident, token = await filed_and_assigned(desk, "How do I export a report?", CONSULTATION)
     await call(
         desk,
         token,
@@ -157,6 +187,64 @@ async def test_an_incident_resolved_by_the_first_reply_counts_as_first_contact(
     assert row["requests"] >= 1
     assert row["fcr_rate"] is not None
     assert row["fcr_rate"] > 0
+
+
+async def test_an_agent_resolves_with_an_article_in_one_reply(desk: RunningDesk) -> None:
+    alice, helen = await desk.token("alice"), await desk.token("helen")
+    before = await call(desk, helen, "GET", "/api/v1/reports/kb")
+    base = next((a for a in before["articles"] if a["article_id"] == INVOICES), {})
+    incident, token = await filed_and_assigned(desk, "Invoices come out blank", HARDWARE)
+    entries = f"/api/v1/incidents/{incident['id']}/entries"
+
+    # Only a published public article, on a public staff reply: else 422 naming it.
+    for article_id, visibility, who in (
+        (DRIVER_INTERNAL, "public", token),
+        (str(demo_id("article:nowhere")), "public", token),
+        (INVOICES, "internal", token),
+        (INVOICES, None, alice),
+    ):
+        refused = await call(
+            desk,
+            who,
+            "POST",
+            entries,
+            422,
+            json={"text": "See the article.", "visibility": visibility, "article_id": article_id},
+        )
+        assert [e["field"] for e in refused["errors"]] == ["article_id"], refused
+    current = await call(desk, helen, "GET", f"/api/v1/kb/articles/{INVOICES}")
+    await call(
+        desk,
+        token,
+        "POST",
+        entries,
+        201,
+        json={"text": "Check the tray, as the article says.", "article_id": INVOICES},
+    )
+    await call(
+        desk,
+        token,
+        "POST",
+        f"/api/v1/incidents/{incident['id']}/status",
+        json={"status": "resolved", "reason": "Answered with the article."},
+    )
+    seen = await call(desk, alice, "GET", f"/api/v1/incidents/{incident['id']}")
+    linked = [e for e in seen["entries"] if e["article_id"]]
+    assert [(e["article_id"], e["article_version"]) for e in linked] == [
+        (INVOICES, current["version"])
+    ]
+
+    async def counted() -> dict[str, Any] | None:
+        report = await call(desk, helen, "GET", "/api/v1/reports/kb")
+        row = next((a for a in report["articles"] if a["article_id"] == INVOICES), None)
+        if row is None or row["resolved_with"] < base.get("resolved_with", 0) + 1:
+            return None
+        return report
+
+    report = await wait_until(counted, timeout=30, interval=0.3)
+    hardware = next(c for c in report["categories"] if c["category_id"] == HARDWARE)
+    assert hardware["first_contact"] >= 1
+    assert hardware["resolved_with_article"] >= 1
 
 
 async def test_editors_write_and_version_articles_others_are_refused(desk: RunningDesk) -> None:
@@ -295,6 +383,64 @@ async def test_the_portal_shows_answers_beside_the_form_without_javascript(
         assert report.status_code == 200
         assert "Knowledge base report" in report.text
         assert "The printer does not print invoices" in report.text
+
+
+async def test_a_client_who_says_solved_on_the_form_is_a_deflection_the_page_records(
+    desk: RunningDesk,
+) -> None:
+    helen = await desk.token("helen")
+    before = await call(desk, helen, "GET", "/api/v1/reports/kb")
+    base = next(a for a in before["articles"] if a["article_id"] == INVOICES)
+    async with desk.client() as http:
+        csrf = await web_login(desk, http, "alice")
+        block = await http.get("/kb/suggest", params={"category_id": HARDWARE, "title": ""})
+        assert 'data-testid="kb-solved"' in block.text
+        item = block.text.split(f'href="/kb/{INVOICES}?suggestion=', 1)[1]
+        suggestion = item.split('"', 1)[0]
+        opened = await http.get(f"/kb/{INVOICES}", params={"suggestion": suggestion})
+        assert opened.status_code == 200
+        left = await http.post(
+            f"/kb/suggestions/{suggestion}/feedback",
+            data={"csrf_token": csrf, "solved": "1", "next": "/incidents/new"},
+        )
+        # The client leaves the form: nothing is filed.
+        assert left.status_code == 303
+        assert left.headers["location"] == "/incidents"
+    report = await call(desk, helen, "GET", "/api/v1/reports/kb")
+    article = next(a for a in report["articles"] if a["article_id"] == INVOICES)
+    assert article["deflections"] == base["deflections"] + 1
+    assert article["opened"] == base["opened"] + 1
+    assert article["helped"] == base["helped"] + 1
+    hardware = next(c for c in report["categories"] if c["category_id"] == HARDWARE)
+    assert hardware["deflections"] >= 1
+    assert 0 < hardware["deflected_share"] <= 1
+
+    # A suggestion on an incident spares no request.
+    alice = await desk.token("alice")
+    filed = await call(
+        desk,
+        alice,
+        "POST",
+        "/api/v1/incidents",
+        201,
+        json={"title": "Printer again", "category_id": HARDWARE},
+    )
+    on_incident = await suggestions(desk, alice, incident_id=filed["id"])
+    refused = await call(
+        desk,
+        alice,
+        "POST",
+        f"/api/v1/kb/suggestions/{on_incident[0]['suggestion_id']}/feedback",
+        422,
+        json={"helped": True, "solved": True},
+    )
+    assert [e["field"] for e in refused["errors"]] == ["solved"]
+
+    async with desk.client() as http:
+        await web_login(desk, http, "helen")
+        page = await http.get("/reports/kb")
+        assert 'data-testid="kb-report-opened"' in page.text
+        assert 'data-testid="kb-report-resolved-with"' in page.text
 
 
 async def test_an_editors_change_to_a_demo_article_survives_a_restart(desk: RunningDesk) -> None:

@@ -1,7 +1,9 @@
 """The knowledge base in a real headless Chromium: answers appear beside the
 new-incident form as a client picks a category and types, in English and in Russian,
 and are answered in place; staff see the incident's articles and insert one into the
-reply. Screenshots land in test-artifacts/screens/."""
+reply, which then links it; an editor writes an article with its preview following
+the text, saves it, and a stale edit is told so. Screenshots land in
+test-artifacts/screens/."""
 
 from __future__ import annotations
 
@@ -100,5 +102,59 @@ async def test_staff_insert_an_incident_article_into_the_reply(
                 rf"^The printer does not print invoices: Check that the tray .*\(/kb/{article}\)$"
             )
         )
+        # Inserting it links it: the reply keeps which article it answered with.
+        await expect(page.locator("#reply-article")).to_have_value(str(article))
+        await page.click("[data-testid=reply-form] button[type=submit]")
+        await expect(page.locator("[data-testid=entry-article]")).to_have_count(1)
+        await expect(page.locator("[data-testid=entry-article] a")).to_have_attribute(
+            "href", f"/kb/{article}"
+        )
+    finally:
+        await context.close()
+
+
+async def test_an_editor_writes_an_article_with_its_preview_and_is_told_of_a_stale_edit(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    context = await new_context(browser)
+    page = await context.new_page()
+    try:
+        await log_in(page, desk, "helen", DEMO_PASSWORD)
+        await page.goto(desk.base_url + "/kb/editor")
+        await page.click("[data-testid=kb-new-article]")
+        await page.fill("#title_en", "Toner smears")
+        await page.fill("#body_en", "Shake the **toner** cartridge. <script>alert(1)</script>")
+        # The preview follows the text, rendered by knowledge's own safe renderer.
+        preview = page.locator("[data-testid=kb-preview-en]")
+        await expect(preview.locator("strong")).to_have_text("toner", timeout=30_000)
+        await expect(preview).to_contain_text("<script>alert(1)</script>")
+        await expect(preview.locator("script")).to_have_count(0)
+        await page.fill("#title_ru", "Тонер мажет")
+        await page.fill("#body_ru", "Встряхните *картридж*.")
+        await expect(page.locator("[data-testid=kb-preview-ru] em")).to_have_text("картридж")
+        await page.check(f'input[name=category_ids][value="{HARDWARE}"]')
+        await page.select_option("#status", "published")
+        await screenshot(page, "kb-editor-preview")
+        await page.click("[data-testid=kb-editor] button[value=save]")
+        versions = page.locator("[data-testid=kb-versions] li")
+        await expect(versions).to_have_count(1)
+        article_id = page.url.rstrip("/").rsplit("/", 1)[1]
+
+        # Someone else saves meanwhile: this editor's save is refused and says so, with
+        # what was typed kept.
+        helen = await desk.token("helen")
+        async with desk.client() as http:
+            changed = await http.patch(
+                f"/api/v1/kb/articles/{article_id}",
+                headers={"authorization": f"Bearer {helen}"},
+                json={"keywords": ["toner"]},
+            )
+        assert changed.status_code == 200, changed.text
+        await page.fill("#body_en", "Shake the cartridge gently.")
+        await page.click("[data-testid=kb-editor] button[value=save]")
+        await expect(page.locator("[data-testid=form-errors]")).to_contain_text("version 2")
+        await expect(page.locator("#body_en")).to_have_value("Shake the cartridge gently.")
+        await page.goto(f"{desk.base_url}/kb/editor/{article_id}")
+        await expect(versions).to_have_count(2)
     finally:
         await context.close()

@@ -40,6 +40,7 @@ CHANGING_STATE = {
     m.UpdateArticle,
     m.SuggestArticles,
     m.SuggestionFeedback,
+    m.OpenArticle,
     m.CreateEquipment,
     m.UpdateEquipment,
     m.ImportEquipment,

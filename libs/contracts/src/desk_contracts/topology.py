@@ -132,6 +132,8 @@ QUERIES: dict[str, tuple[type[RequestReply[Any]], ...]] = {
         m.CreateArticle,
         m.UpdateArticle,
         m.GetArticle,
+        m.OpenArticle,
+        m.PreviewArticle,
         m.ListArticles,
         m.ListArticleVersions,
         m.SuggestArticles,

@@ -40,6 +40,7 @@ async def write_entry(
     assignee_id: UUID | None = None,
     announce: bool = True,
     facts: dict[str, str] | None = None,
+    article: tuple[UUID, int] | None = None,
 ) -> UUID:
     """One history entry (announced when other services act on its kind). A system
     line passes its `facts` too, from which each reader's page words it in their
@@ -56,6 +57,7 @@ async def write_entry(
         request_id=request_id,
         request_digest=request_digest,
         facts=facts,
+        article=article,
     )
     if not announce or kind not in ANNOUNCED_ENTRY_KINDS:
         return entry_id
@@ -73,6 +75,8 @@ async def write_entry(
             requester_id=row["requester_id"],
             organization_id=row["organization_id"],
             assignee_id=assignee_id if assignee_id is not None else row["assignee_id"],
+            article_id=article[0] if article else None,
+            article_version=article[1] if article else None,
         )
     )
     return entry_id

@@ -122,6 +122,8 @@ async def incident_view(
                 text=e["text"],
                 created_at=e["created_at"],
                 attachments=tuple(files.get(e["id"], ())),
+                article_id=e["article_id"],
+                article_version=e["article_version"],
                 facts=e["facts"],
             )
             for e in entries

@@ -14,6 +14,7 @@ from intake.domain.visibility import (
     can_see_incident,
     entry_visibility_for,
     incident_scope,
+    may_link_article,
     visible_visibilities,
 )
 
@@ -142,3 +143,10 @@ def test_staff_scope_and_organization_are_ignored() -> None:
     odd = Principal(STAFF_ID, Role.AGENT, ACME, Scope.OWN)
     assert can_see_incident(odd, requester_id=CAROL, organization_id=GLOBEX)
     assert can_see_entry(odd, Visibility.INTERNAL)
+
+
+@pytest.mark.parametrize("principal", STAFF + CLIENTS)
+@pytest.mark.parametrize("entry", list(Visibility))
+def test_only_a_public_staff_reply_links_an_article(principal: str, entry: Visibility) -> None:
+    expected = principal in STAFF and entry is Visibility.PUBLIC
+    assert may_link_article(PRINCIPALS[principal], entry) is expected

@@ -26,6 +26,7 @@ from desk_contracts.enums import (
 from desk_contracts.messages import (
     ArticleChanges,
     ArticlePage,
+    ArticlePreview,
     ArticleSpec,
     ArticleText,
     ArticleVersions,
@@ -40,6 +41,8 @@ from desk_contracts.messages import (
     KnowledgeReportView,
     ListArticles,
     ListArticleVersions,
+    OpenArticle,
+    PreviewArticle,
     Principal,
     SeedArticle,
     SeededShowing,
@@ -351,7 +354,9 @@ async def test_seeding_an_article_twice_keeps_the_first(
                     texts=(ArticleText(locale=Locale.EN, title=title),), status="published"
                 ),
                 history=(
-                    SeededShowing(user_id=CLIENT.user_id, days_ago=3, helped=True),
+                    SeededShowing(
+                        user_id=CLIENT.user_id, days_ago=3, helped=True, opened=True, solved=True
+                    ),
                     SeededShowing(user_id=CLIENT.user_id, days_ago=2, helped=False),
                     SeededShowing(user_id=OTHER_CLIENT.user_id, days_ago=1),
                 ),
@@ -373,27 +378,57 @@ async def test_seeding_an_article_twice_keeps_the_first(
     assert tuple(counters) == (3, 2, 1)
     report = await rpc.ask_as(KnowledgeReport(principal=ADMIN), KnowledgeReportView)
     row = next(a for a in report.articles if a.article_id == article_id)
-    assert (row.shown, row.rated, row.helped, row.deflections) == (3, 2, 1, 1)
+    assert (row.shown, row.opened, row.rated, row.helped, row.deflections) == (3, 1, 2, 1, 1)
 
 
 async def test_the_report_counts_first_contact_resolutions_and_deflections(
     rpc: RpcClient, knowledge: Service, desk_settings: DeskSettings
 ) -> None:
     helpful = await write(rpc, (Locale.EN, "Paper jam", "Open tray 2."), categories=(PRINTERS,))
-    # The client says it helped and does not file: a deflection.
+    # The client opens it (twice: counted once), says it solved the problem and does not
+    # file: a deflection.
     shown = await suggest(rpc, CLIENT, locale=Locale.EN, category_id=PRINTERS)
-    await rpc.ask(
-        SuggestionFeedback(
-            principal=CLIENT, suggestion_id=shown.items[0].suggestion_id, helped=True
+    suggestion_id = shown.items[0].suggestion_id
+    for _ in range(2):
+        opened = await rpc.ask_as(
+            OpenArticle(
+                principal=CLIENT, article_id=helpful.article_id, suggestion_id=suggestion_id
+            ),
+            ArticleView,
         )
+        assert opened.article_id == helpful.article_id
+    with pytest.raises(RemoteFailure) as not_theirs:
+        await rpc.ask(
+            OpenArticle(
+                principal=OTHER_CLIENT, article_id=helpful.article_id, suggestion_id=suggestion_id
+            )
+        )
+    assert [e.field for e in not_theirs.value.failure.errors] == ["suggestion_id"]
+    await rpc.ask(
+        SuggestionFeedback(principal=CLIENT, suggestion_id=suggestion_id, helped=True, solved=True)
     )
-    # Another client is helped too, but files anyway: not a deflection.
+    # Another client says so too, but files anyway: not a deflection. A helped alone
+    # is none either, and staff record none.
     other = await suggest(rpc, OTHER_CLIENT, locale=Locale.EN, category_id=PRINTERS)
     await rpc.ask(
         SuggestionFeedback(
-            principal=OTHER_CLIENT, suggestion_id=other.items[0].suggestion_id, helped=True
+            principal=OTHER_CLIENT,
+            suggestion_id=other.items[0].suggestion_id,
+            helped=True,
+            solved=True,
         )
     )
+    staff = await suggest(rpc, AGENT, locale=Locale.EN, category_id=PRINTERS)
+    with pytest.raises(RemoteFailure) as not_a_client:
+        await rpc.ask(
+            SuggestionFeedback(
+                principal=AGENT,
+                suggestion_id=staff.items[0].suggestion_id,
+                helped=True,
+                solved=True,
+            )
+        )
+    assert [e.field for e in not_a_client.value.failure.errors] == ["solved"]
     now = utc_now()
     first_contact, two_replies = uuid4(), uuid4()
     for number, incident_id in enumerate((first_contact, two_replies)):
@@ -428,6 +463,9 @@ async def test_the_report_counts_first_contact_resolutions_and_deflections(
                 created_at=now + timedelta(minutes=minutes),
                 requester_id=OTHER_CLIENT.user_id,
                 organization_id=ORG,
+                # The first contact's reply links the article: resolved with it.
+                article_id=helpful.article_id if incident_id == first_contact else None,
+                article_version=1 if incident_id == first_contact else None,
             ),
         )
     for incident_id in (first_contact, two_replies):
@@ -456,17 +494,32 @@ async def test_the_report_counts_first_contact_resolutions_and_deflections(
         KnowledgeReportView,
     )
     article = next(a for a in report.articles if a.article_id == helpful.article_id)
-    assert (article.shown, article.rated, article.helped) == (2, 2, 2)
+    assert (article.shown, article.opened, article.rated, article.helped) == (3, 1, 2, 2)
     assert article.helped_share == 1.0
     assert article.deflections == 1
+    assert article.resolved_with == 1
     printers = next(c for c in report.categories if c.category_id == PRINTERS)
     assert (printers.requests, printers.resolved, printers.first_contact) == (2, 2, 1)
     assert printers.fcr_rate == 0.5
     assert printers.deflections == 1
     assert printers.helpful_articles == 1
+    assert printers.resolved_with_article == 1
     assert printers.path == ("fault", "hardware", "printers")
     assert PRINTERS not in {gap.category_id for gap in report.gaps}
 
     with pytest.raises(RemoteFailure) as refused:
         await rpc.ask(KnowledgeReport(principal=AGENT))
+    assert refused.value.failure.status == 403
+
+
+async def test_a_preview_renders_as_the_article_would_and_stores_nothing(
+    rpc: RpcClient, knowledge: Service
+) -> None:
+    texts = (ArticleText(locale=Locale.RU, title="Черновик", body="**Жирно** <script>x</script>"),)
+    preview = await rpc.ask_as(PreviewArticle(principal=ADMIN, texts=texts), ArticlePreview)
+    assert "<strong>Жирно</strong>" in preview.texts[0].body_html
+    assert "<script>" not in preview.texts[0].body_html
+    assert await knowledge.pool.fetchval("SELECT count(*) FROM articles") == 0
+    with pytest.raises(RemoteFailure) as refused:
+        await rpc.ask(PreviewArticle(principal=AGENT, texts=texts))
     assert refused.value.failure.status == 403

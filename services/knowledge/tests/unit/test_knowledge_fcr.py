@@ -96,7 +96,7 @@ def answered(**overrides: object) -> deflection.Answered:
     return deflection.Answered(**values)  # type: ignore[arg-type]
 
 
-def test_a_client_who_said_helped_and_did_not_file_is_a_deflection() -> None:
+def test_a_client_who_said_solved_and_did_not_file_is_a_deflection() -> None:
     answer = answered()
     assert deflection.deflected(answer, [])
     elsewhere = deflection.Filed(uuid4(), answer.category_id or uuid4(), at(2))
@@ -120,3 +120,9 @@ def test_filing_in_the_category_within_the_window_takes_it_back() -> None:
 def test_staff_and_suggestions_on_an_incident_are_never_deflections() -> None:
     assert not deflection.deflected(answered(role=Role.AGENT), [])
     assert not deflection.deflected(answered(incident_id=uuid4()), [])
+
+
+def test_only_a_clients_suggestion_before_filing_may_record_a_deflection() -> None:
+    assert deflection.may_deflect(Role.CLIENT, None)
+    assert not deflection.may_deflect(Role.CLIENT, uuid4())
+    assert not deflection.may_deflect(Role.HEAD, None)

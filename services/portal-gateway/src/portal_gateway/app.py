@@ -32,6 +32,7 @@ from .domain.incidents import api as incidents_api
 from .domain.incidents import pages as incidents_pages
 from .domain.incidents import recording as incidents_recording
 from .domain.knowledge import api as knowledge_api
+from .domain.knowledge import editor as knowledge_editor
 from .domain.knowledge import pages as knowledge_pages
 from .domain.mail import api as mail_api
 from .domain.mail.listener import run_mail
@@ -101,6 +102,7 @@ PORTAL = Router(
         *staffing_pages.PAGES,
         *packages_pages.PAGES,
         *knowledge_pages.PAGES,
+        *knowledge_editor.EDITOR_PAGES,
         *profile_pages.PAGES,
         *equipment_pages.PAGES,
     ],

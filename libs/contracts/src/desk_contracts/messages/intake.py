@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ..enums import Channel, EntryKind, Priority, Role, Status, Visibility
 from ..envelope import Command, Event, Message, Query, Request
@@ -158,6 +158,9 @@ class EntryAdded(Event):
     requester_id: UUID
     organization_id: UUID
     assignee_id: UUID | None = None
+    # The knowledge base article (and its version) a public staff reply links.
+    article_id: UUID | None = None
+    article_version: int | None = None
 
 
 # --- incident work and search (request/reply; intake answers) -------------------------
@@ -197,6 +200,9 @@ class EntryView(Message):
     created_at: datetime
     author_role: Role | None = None
     attachments: tuple[AttachmentView, ...] = ()
+    # The knowledge base article (and its version) a public staff reply links.
+    article_id: UUID | None = None
+    article_version: int | None = None
     # A system line as facts ({"line": "status", "from": …, "to": …}), for wording it in
     # the reader's language; None for people's words and for lines older than facts.
     facts: dict[str, str] | None = None
@@ -356,6 +362,16 @@ class AddEntry(Request[EntryCreated]):
     attachments: tuple[AttachmentMeta, ...] = Field(default=(), max_length=20)
     # The mail a reply came as (`.eml`), kept on an internal entry beside the reply.
     original: AttachmentMeta | None = None
+    # A public staff reply may link a knowledge base article (the gateway checked it is
+    # public and published, and names the version it read).
+    article_id: UUID | None = None
+    article_version: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _version_with_article(self) -> AddEntry:
+        if (self.article_id is None) != (self.article_version is None):
+            raise ValueError("article_id and article_version go together")
+        return self
 
 
 class ChangeStatus(Request[IncidentView]):

@@ -107,6 +107,10 @@ class ArticleView(Message):
     updated_at: datetime
 
 
+class ArticlePreview(Message):
+    texts: tuple[ArticleTextView, ...]
+
+
 class ArticleListItem(Message):
     article_id: UUID
     version: int
@@ -169,6 +173,28 @@ class GetArticle(Query[ArticleView]):
     article_id: UUID
 
 
+class OpenArticle(Request[ArticleView]):
+    """A reader opens an article from a suggestion shown to them: the article as
+    `GetArticle` gives it, and the suggestion recorded as opened (once, however often it
+    is opened again)."""
+
+    ROUTING_KEY: ClassVar[str] = "knowledge.open_article"
+
+    principal: Principal
+    article_id: UUID
+    suggestion_id: UUID
+
+
+class PreviewArticle(Query[ArticlePreview]):
+    """The texts an editor is writing, rendered as the article would show them (the same
+    safe renderer); nothing is stored."""
+
+    ROUTING_KEY: ClassVar[str] = "knowledge.preview_article"
+
+    principal: Principal
+    texts: Texts
+
+
 class ListArticles(Query[ArticlePage]):
     """Articles the principal may read, searched and filtered, most recently changed
     first (most relevant first when `q` is given)."""
@@ -204,6 +230,9 @@ class SeededShowing(Message):
     category_id: UUID | None = None
     days_ago: int = Field(ge=0, le=365)
     helped: bool | None = None
+    opened: bool = False
+    # The client said it solved their problem and left the form without filing.
+    solved: bool = False
 
 
 class SeedArticle(Command):
@@ -237,6 +266,7 @@ class SuggestionView(Message):
     # Bound to the asked category or one of its ancestors (else found by the text).
     bound: bool
     helped: bool | None = None
+    solved: bool = False
 
 
 class Suggestions(Message):
@@ -267,7 +297,16 @@ class SuggestionFeedback(Request[SuggestionView]):
     principal: Principal
     suggestion_id: UUID
     helped: bool
+    # "It solved my problem; I will not file": a deflection, recorded by the page the
+    # client leaves (only for a client's suggestion shown before filing; implies helped).
+    solved: bool = False
     locale: Locale = Locale.EN
+
+    @model_validator(mode="after")
+    def _solved_helped(self) -> SuggestionFeedback:
+        if self.solved and not self.helped:
+            raise ValueError("solved: an answer that did not help solves nothing")
+        return self
 
 
 # --- the report -------------------------------------------------------------------------
@@ -277,11 +316,16 @@ class ArticleReportRow(Message):
     article_id: UUID
     title: str
     shown: int
+    # Suggestions of it that their reader opened (each once).
+    opened: int
     rated: int
     helped: int
     # helped / rated, None before anyone answered.
     helped_share: float | None
     deflections: int
+    # Incidents resolved by a public staff reply that linked it (knowledge's rule:
+    # `domain/resolved_with.py`).
+    resolved_with: int
 
 
 class CategoryReportRow(Message):
@@ -297,6 +341,8 @@ class CategoryReportRow(Message):
     # deflections / (deflections + requests), None with neither.
     deflected_share: float | None
     helpful_articles: int
+    # Incidents resolved by a public staff reply that linked an article.
+    resolved_with_article: int = 0
 
 
 class KnowledgeReportView(Message):

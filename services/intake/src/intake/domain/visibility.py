@@ -112,6 +112,12 @@ class VisibilityNotAllowed(ValueError):
     field = "visibility"
 
 
+def may_link_article(p: Principal, entry: Visibility) -> bool:
+    """A knowledge base article is linked by staff to a public reply: the client reads
+    it there (an internal note has no reader to send to an article)."""
+    return p.is_staff and entry is Visibility.PUBLIC
+
+
 def entry_visibility_for(p: Principal, requested: Visibility | None) -> Visibility:
     """The visibility a new entry by ``p`` gets.
 

@@ -34,6 +34,11 @@ async def add_entry(query: AddEntry, service: Service) -> EntryCreated:
             raise Invalid.field("visibility", "clients can only write public entries") from error
         if not text and not query.attachments:
             raise Invalid.field("text", "write a text or attach a file")
+        article = None
+        if query.article_id is not None and query.article_version is not None:
+            if not visibility.may_link_article(principal, entry_visibility):
+                raise Invalid.field("article_id", "only a public reply by staff links an article")
+            article = (query.article_id, query.article_version)
         # The incident is part of it: a key reused on another incident is refused.
         digest = request_digest(
             row["id"],
@@ -41,6 +46,8 @@ async def add_entry(query: AddEntry, service: Service) -> EntryCreated:
             entry_visibility.value,
             [(f.filename, f.sha256) for f in query.attachments],
             *([query.original.sha256] if query.original is not None else []),
+            # Only a linking reply names its article: older digests stay as they were.
+            *([str(query.article_id)] if query.article_id else []),
         )
         done = await store.entry_by_request(uow.conn, query.request_id)
         if done is not None:
@@ -68,6 +75,7 @@ async def add_entry(query: AddEntry, service: Service) -> EntryCreated:
             author_role=principal.role,
             request_id=query.request_id,
             request_digest=digest,
+            article=article,
         )
         if query.attachments:
             await store.insert_attachments(uow.conn, row["id"], entry_id, query.attachments, now)

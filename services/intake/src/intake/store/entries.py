@@ -27,14 +27,15 @@ async def insert_entry(
     request_id: UUID | None = None,
     request_digest: str | None = None,
     facts: dict[str, str] | None = None,
+    article: tuple[UUID, int] | None = None,
 ) -> UUID:
     entry_id = uuid4()
     # The caller's own UPDATE of the incident moves public_updated_at for a public entry
     # (one row version per change, not two).
     await conn.execute(
         "INSERT INTO entries (id, incident_id, kind, visibility, author_id, author_role, text, "
-        "created_at, request_id, request_digest, facts) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "created_at, request_id, request_digest, facts, article_id, article_version) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         entry_id,
         incident_id,
         kind.value,
@@ -46,6 +47,8 @@ async def insert_entry(
         request_id,
         request_digest,
         facts,
+        article[0] if article else None,
+        article[1] if article else None,
     )
     return entry_id
 

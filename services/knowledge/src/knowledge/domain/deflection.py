@@ -1,9 +1,10 @@
-"""Deflections: a client who said a suggestion *helped* while filling in the form and
-did not file after all. The suggestion was shown for a draft (no incident yet); the
-client filing an incident in the suggestion's category (any category, when none was
-chosen) between the showing and `WINDOW` after the answer means it did not help enough.
-Until the window has passed a deflection counts provisionally: a later filing takes it
-back."""
+"""Deflections: a client who, while filling in the form, said a suggestion solved their
+problem and left without filing. The page records it (the suggestion's *solved*
+answer, shown for a draft: no incident yet); a *helped* alone is not a deflection, as
+the client may still file. A record is taken back when the same client files an
+incident in the suggestion's category (any category, when none was chosen) between the
+showing and `WINDOW` after the record: they were not helped enough after all. Until the
+window has passed a deflection counts provisionally."""
 
 from __future__ import annotations
 
@@ -17,9 +18,14 @@ from desk_contracts.enums import Role
 WINDOW = timedelta(hours=1)
 
 
+def may_deflect(role: Role, incident_id: UUID | None) -> bool:
+    """Only a client's suggestion shown before filing can record a request not made."""
+    return role is Role.CLIENT and incident_id is None
+
+
 @dataclass(frozen=True)
 class Answered:
-    """A suggestion answered *helped*."""
+    """A suggestion the client answered *solved* (`answered_at`: when it was recorded)."""
 
     user_id: UUID
     role: Role
@@ -37,7 +43,7 @@ class Filed:
 
 
 def deflected(answer: Answered, filed: Iterable[Filed], window: timedelta = WINDOW) -> bool:
-    if answer.role is not Role.CLIENT or answer.incident_id is not None:
+    if not may_deflect(answer.role, answer.incident_id):
         return False
     until = answer.answered_at + window
     return not any(

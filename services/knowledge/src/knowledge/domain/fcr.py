@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from uuid import UUID
 
 REOPEN_WINDOW = timedelta(days=7)
 
@@ -35,12 +36,20 @@ class Outcome(StrEnum):
 class Activity:
     at: datetime
     kind: str
+    # The knowledge base article a staff reply linked.
+    article_id: UUID | None = None
+
+
+def in_order(activity: Iterable[Activity]) -> list[Activity]:
+    """The timeline as it happened; at one instant a reply comes before the resolution
+    it brought."""
+    return sorted(activity, key=lambda a: (a.at, KIND_ORDER.get(a.kind, 9)))
 
 
 def outcome(activity: Iterable[Activity], window: timedelta = REOPEN_WINDOW) -> Outcome:
     """Whether the incident was resolved at first contact. An incident resolved less
     than `window` ago counts as first contact until a reopen says otherwise."""
-    timeline = sorted(activity, key=lambda a: (a.at, KIND_ORDER.get(a.kind, 9)))
+    timeline = in_order(activity)
     staff_replies = 0
     client_after_reply = False
     for index, item in enumerate(timeline):

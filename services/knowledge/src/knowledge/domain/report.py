@@ -1,6 +1,7 @@
 """The knowledge report's arithmetic: per category, requests, first-contact
-resolutions, deflections and the articles that helped there (bound to the category or
-an ancestor); the gaps are the categories with many requests and no such article."""
+resolutions, resolutions with an article, deflections and the articles that helped
+there (bound to the category or an ancestor); the gaps are the categories with many
+requests and no such article."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import date
 from uuid import UUID
 
 from . import fcr
+from .resolved_with import articles_resolved_with
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class CategoryFigures:
     first_contact: int
     deflections: int
     helpful_articles: int
+    # Resolved by a reply that linked an article (`resolved_with.py`).
+    resolved_with_article: int = 0
 
     @property
     def fcr_rate(self) -> float | None:
@@ -60,8 +64,11 @@ def by_category(
     requests: dict[UUID, int] = defaultdict(int)
     resolved: dict[UUID, int] = defaultdict(int)
     first: dict[UUID, int] = defaultdict(int)
+    with_article: dict[UUID, int] = defaultdict(int)
     for incident_id, category_id in incidents:
         requests[category_id] += 1
+        if articles_resolved_with(activity.get(incident_id, [])):
+            with_article[category_id] += 1
         result = fcr.outcome(activity.get(incident_id, []))
         if result is not fcr.Outcome.OPEN:
             resolved[category_id] += 1
@@ -87,9 +94,21 @@ def by_category(
                 first_contact=first[category_id],
                 deflections=len(deflected[category_id]),
                 helpful_articles=len(articles),
+                resolved_with_article=with_article[category_id],
             )
         )
     return sorted(rows, key=lambda r: (-r.requests, -r.deflections, str(r.category_id)))
+
+
+def resolved_with_each(
+    incident_ids: Iterable[UUID], activity: dict[UUID, list[fcr.Activity]]
+) -> dict[UUID, int]:
+    """Per article, the incidents resolved with it (each incident once per article)."""
+    counts: dict[UUID, int] = defaultdict(int)
+    for incident_id in incident_ids:
+        for article_id in articles_resolved_with(activity.get(incident_id, [])):
+            counts[article_id] += 1
+    return counts
 
 
 def gaps(rows: Iterable[CategoryFigures], many: int) -> list[CategoryFigures]:

@@ -9,6 +9,8 @@ from desk_contracts.enums import Locale, Role, Visibility
 from desk_contracts.messages import (
     ArticleListItem,
     ArticlePage,
+    ArticlePreview,
+    ArticleText,
     ArticleTextView,
     ArticleVersions,
     ArticleVersionView,
@@ -17,6 +19,8 @@ from desk_contracts.messages import (
     GetArticle,
     ListArticles,
     ListArticleVersions,
+    OpenArticle,
+    PreviewArticle,
     Principal,
     SeedArticle,
     UpdateArticle,
@@ -36,6 +40,17 @@ handlers = Handlers()
 NOT_FOUND = "article not found"
 
 
+def text_view(text: ArticleText, body_html: str | None = None) -> ArticleTextView:
+    """One language as readers see it: rendered by the safe renderer unless the stored
+    rendering is given."""
+    return ArticleTextView(
+        locale=text.locale,
+        title=text.title,
+        body=text.body,
+        body_html=body_html or markdown.render(text.body),
+    )
+
+
 def view(article: store.StoredArticle) -> ArticleView:
     state = article.state
     return ArticleView(
@@ -45,15 +60,7 @@ def view(article: store.StoredArticle) -> ArticleView:
         status=state.status,
         category_ids=state.category_ids,
         keywords=state.keywords,
-        texts=tuple(
-            ArticleTextView(
-                locale=text.locale,
-                title=text.title,
-                body=text.body,
-                body_html=article.html.get(text.locale) or markdown.render(text.body),
-            )
-            for text in state.texts
-        ),
+        texts=tuple(text_view(text, article.html.get(text.locale)) for text in state.texts),
         author_id=article.author_id,
         created_at=article.created_at,
         updated_at=article.updated_at,
@@ -133,6 +140,27 @@ async def update_article(request: UpdateArticle, service: Service) -> ArticleVie
 async def get_article(request: GetArticle, service: Service) -> ArticleView:
     """One article as the principal may read it."""
     return view(await readable(service.pool, request.principal, request.article_id))
+
+
+@handlers.answers(OpenArticle)
+async def open_article(request: OpenArticle, service: Service) -> ArticleView:
+    """The article opened from a suggestion shown to the reader: the suggestion counts
+    as opened, once however often it is opened."""
+    async with service.pool.acquire() as conn, conn.transaction():
+        article = await readable(conn, request.principal, request.article_id)
+        if not await suggestion_store.opened(
+            conn, request.suggestion_id, request.principal.user_id, request.article_id
+        ):
+            raise Invalid.field("suggestion_id", "no suggestion of this article was shown to you")
+    return view(article)
+
+
+@handlers.answers(PreviewArticle)
+async def preview_article(request: PreviewArticle, service: Service) -> ArticlePreview:
+    """The texts as the article would show them, rendered by the article's own renderer;
+    nothing is stored (editors)."""
+    require_editor(request.principal)
+    return ArticlePreview(texts=tuple(text_view(text) for text in request.texts))
 
 
 def visible_to(role: Role) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -51,13 +51,22 @@ async def on_reclassified(event: IncidentReclassified, uow: UnitOfWork) -> None:
 
 @handlers.handles(EntryAdded)
 async def on_entry(event: EntryAdded, uow: UnitOfWork) -> None:
-    """A public reply by staff or by the client is a contact in the FCR timeline."""
+    """A public reply by staff or by the client is a contact in the FCR timeline; a
+    staff reply's linked article is kept with it."""
     if event.visibility is not Visibility.PUBLIC or event.kind not in CONTACT_KINDS:
         return
     if event.author_role is None:
         return
-    kind = fcr.STAFF_REPLY if event.author_role.is_staff else fcr.CLIENT_REPLY
-    await facts.add_activity(uow.conn, event.incident_id, event.created_at, kind, event.author_id)
+    staff = event.author_role.is_staff
+    await facts.add_activity(
+        uow.conn,
+        event.incident_id,
+        event.created_at,
+        fcr.STAFF_REPLY if staff else fcr.CLIENT_REPLY,
+        event.author_id,
+        # The article a staff reply linked: the incident may be resolved with it.
+        article_id=event.article_id if staff else None,
+    )
 
 
 @handlers.handles(IncidentStatusChanged)

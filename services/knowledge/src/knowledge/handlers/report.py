@@ -1,5 +1,6 @@
-"""The knowledge report: per article shown, helped and deflections; per category
-requests, first-contact resolution, deflections and the gaps to write."""
+"""The knowledge report: per article shown, opened, helped, deflections and incidents
+resolved with it; per category requests, first-contact resolution, resolutions with an
+article, deflections and the gaps to write."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ async def knowledge_report(request: KnowledgeReport, service: Service) -> Knowle
                 answered_at=row["answered_at"],
             ),
         )
-        for row in await store.helped_on_drafts(db, since, until)
+        for row in await store.solved_on_drafts(db, since, until)
     ]
     filed = [
         deflection.Filed(r["requester_id"], r["category_id"], r["registered_at"])
@@ -74,7 +75,21 @@ async def knowledge_report(request: KnowledgeReport, service: Service) -> Knowle
     for article_id, _ in deflected:
         per_article[article_id] += 1
 
-    counts = await store.article_counts(db, since, until)
+    activity: dict[UUID, list[fcr.Activity]] = defaultdict(list)
+    for r in await store.activity_of(db, since, until):
+        activity[r["incident_id"]].append(fcr.Activity(r["at"], r["kind"], r["article_id"]))
+    incidents = [
+        (r["incident_id"], r["category_id"]) for r in await store.incidents_in(db, since, until)
+    ]
+    resolved_with = figures.resolved_with_each((i for i, _ in incidents), activity)
+
+    counts = list(await store.article_counts(db, since, until))
+    # An article resolving incidents in the period is in the report, shown or not.
+    shown_ids = {r["article_id"] for r in counts}
+    counts += [
+        {"article_id": a, "shown": 0, "opened": 0, "rated": 0, "helped": 0}
+        for a in sorted(set(resolved_with) - shown_ids, key=str)
+    ]
     titles = await store.titles(db, [r["article_id"] for r in counts], request.locale)
     articles = sorted(
         (
@@ -82,24 +97,23 @@ async def knowledge_report(request: KnowledgeReport, service: Service) -> Knowle
                 article_id=r["article_id"],
                 title=titles.get(r["article_id"], ""),
                 shown=r["shown"],
+                opened=r["opened"],
                 rated=r["rated"],
                 helped=r["helped"],
                 helped_share=figures.share(r["helped"], r["rated"]),
                 deflections=per_article[r["article_id"]],
+                resolved_with=resolved_with.get(r["article_id"], 0),
             )
             for r in counts
         ),
         key=lambda row: (-row.shown, str(row.article_id)),
     )
 
-    activity: dict[UUID, list[fcr.Activity]] = defaultdict(list)
-    for r in await store.activity_of(db, since, until):
-        activity[r["incident_id"]].append(fcr.Activity(r["at"], r["kind"]))
     tree = await store.categories(db)
     parents = {r["category_id"]: r["parent_id"] for r in tree}
     names = {r["category_id"]: (r["name"], tuple(r["path"])) for r in tree}
     rows = figures.by_category(
-        [(r["incident_id"], r["category_id"]) for r in await store.incidents_in(db, since, until)],
+        incidents,
         activity,
         [(a.category_id, a.user_id, a.shown_at.date()) for _, a in deflected],
         parents,
@@ -119,6 +133,7 @@ async def knowledge_report(request: KnowledgeReport, service: Service) -> Knowle
             deflections=row.deflections,
             deflected_share=row.deflected_share,
             helpful_articles=row.helpful_articles,
+            resolved_with_article=row.resolved_with_article,
         )
 
     return KnowledgeReportView(

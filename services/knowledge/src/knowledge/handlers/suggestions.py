@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from desk_contracts.enums import Locale, Scope
+from desk_contracts.enums import Locale, Role, Scope
 from desk_contracts.messages import (
     Principal,
     SuggestArticles,
@@ -13,11 +13,11 @@ from desk_contracts.messages import (
     Suggestions,
     SuggestionView,
 )
-from desk_runtime.errors import NotFound
+from desk_runtime.errors import Invalid, NotFound
 from desk_runtime.handlers import Handlers
 from desk_runtime.service import Service
 
-from ..domain import ranking
+from ..domain import deflection, ranking
 from ..domain.feedback import counter_changes
 from ..store import Db, facts
 from ..store import suggestions as store
@@ -127,14 +127,21 @@ async def suggest(request: SuggestArticles, service: Service) -> Suggestions:
 
 @handlers.answers(SuggestionFeedback)
 async def feedback(request: SuggestionFeedback, service: Service) -> SuggestionView:
-    """The person a suggestion was shown to says whether it helped; answering again
-    replaces the answer (the article's counters move with it)."""
+    """The person a suggestion was shown to says whether it helped, and a client before
+    filing whether it solved the problem (a deflection, recorded by the page they
+    leave); answering again replaces the answer (the article's counters move with it)."""
     async with service.pool.acquire() as conn, conn.transaction():
         suggestion = await store.get_for_update(conn, request.suggestion_id)
         if suggestion is None or suggestion.user_id != request.principal.user_id:
             raise NotFound("suggestion not found")
+        if request.solved and not deflection.may_deflect(
+            Role(suggestion.role), suggestion.incident_id
+        ):
+            raise Invalid.field(
+                "solved", "only a client's answer before filing says a request was not needed"
+            )
         rated, helped = counter_changes(suggestion.helped, request.helped)
-        await store.answer(conn, suggestion, request.helped, rated, helped)
+        await store.answer(conn, suggestion, request.helped, rated, helped, solved=request.solved)
         text = await store.article_text(conn, suggestion.article_id, suggestion.locale)
     assert text is not None
     return SuggestionView(
@@ -149,4 +156,5 @@ async def feedback(request: SuggestionFeedback, service: Service) -> SuggestionV
         visibility=text["visibility"],
         bound=False,
         helped=request.helped,
+        solved=request.solved,
     )

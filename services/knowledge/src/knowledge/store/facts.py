@@ -52,14 +52,22 @@ async def reclassify(conn: asyncpg.Connection, incident_id: UUID, category_id: U
 
 
 async def add_activity(
-    conn: asyncpg.Connection, incident_id: UUID, at: datetime, kind: str, actor_id: UUID | None
+    conn: asyncpg.Connection,
+    incident_id: UUID,
+    at: datetime,
+    kind: str,
+    actor_id: UUID | None,
+    *,
+    article_id: UUID | None = None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO incident_activity (incident_id, at, kind, actor_id) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO incident_activity (incident_id, at, kind, actor_id, article_id) "
+        "VALUES ($1, $2, $3, $4, $5)",
         incident_id,
         at,
         kind,
         actor_id,
+        article_id,
     )
 
 

@@ -1,5 +1,5 @@
-"""The report's reads: suggestions shown and answered in a period, the helped answers
-that may be deflections, the incidents filed and their FCR timeline, and which
+"""The report's reads: suggestions shown, opened and answered in a period, the recorded
+deflections, the incidents filed and their FCR timeline, and which
 categories have an article that helped."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ async def article_counts(db: Db, since: datetime, until: datetime) -> list[async
     return list(
         await db.fetch(
             """
-            SELECT article_id, count(*) AS shown, count(helped) AS rated,
-                count(*) FILTER (WHERE helped) AS helped
+            SELECT article_id, count(*) AS shown, count(opened_at) AS opened,
+                count(helped) AS rated, count(*) FILTER (WHERE helped) AS helped
             FROM suggestions WHERE shown_at >= $1 AND shown_at < $2
             GROUP BY article_id
             """,
@@ -40,14 +40,16 @@ async def titles(db: Db, article_ids: list[UUID], locale: Locale) -> dict[UUID, 
     return {row["article_id"]: row["title"] for row in rows}
 
 
-async def helped_on_drafts(db: Db, since: datetime, until: datetime) -> list[asyncpg.Record]:
-    """Clients' *helped* answers to suggestions shown before any incident."""
+async def solved_on_drafts(db: Db, since: datetime, until: datetime) -> list[asyncpg.Record]:
+    """Clients' *solved* answers (recorded deflections) to suggestions shown before any
+    incident."""
     return list(
         await db.fetch(
             """
-            SELECT article_id, user_id, role, incident_id, category_id, shown_at, answered_at
+            SELECT article_id, user_id, role, incident_id, category_id, shown_at,
+                deflected_at AS answered_at
             FROM suggestions
-            WHERE helped AND role = 'client' AND incident_id IS NULL
+            WHERE deflected_at IS NOT NULL AND role = 'client' AND incident_id IS NULL
               AND shown_at >= $1 AND shown_at < $2
             """,
             since,
@@ -82,7 +84,7 @@ async def activity_of(db: Db, since: datetime, until: datetime) -> list[asyncpg.
     return list(
         await db.fetch(
             """
-            SELECT a.incident_id, a.at, a.kind FROM incident_activity a
+            SELECT a.incident_id, a.at, a.kind, a.article_id FROM incident_activity a
             JOIN incidents i ON i.incident_id = a.incident_id
             WHERE i.registered_at >= $1 AND i.registered_at < $2
             """,

@@ -237,14 +237,16 @@ class StoredSuggestion:
     rank: int
     locale: Locale
     user_id: UUID
+    role: str
+    incident_id: UUID | None
     helped: bool | None
     shown_at: datetime
 
 
 async def get_for_update(conn: asyncpg.Connection, suggestion_id: UUID) -> StoredSuggestion | None:
     row = await conn.fetchrow(
-        "SELECT suggestion_id, article_id, version, rank, locale, user_id, helped, shown_at "
-        "FROM suggestions WHERE suggestion_id = $1 FOR UPDATE",
+        "SELECT suggestion_id, article_id, version, rank, locale, user_id, role, incident_id, "
+        "helped, shown_at FROM suggestions WHERE suggestion_id = $1 FOR UPDATE",
         suggestion_id,
     )
     if row is None:
@@ -258,11 +260,15 @@ async def answer(
     helped: bool,
     rated_delta: int,
     helped_delta: int,
+    *,
+    solved: bool = False,
 ) -> None:
     await conn.execute(
-        "UPDATE suggestions SET helped = $2, answered_at = now() WHERE suggestion_id = $1",
+        "UPDATE suggestions SET helped = $2, answered_at = now(), "
+        "deflected_at = CASE WHEN $3 THEN now() END WHERE suggestion_id = $1",
         suggestion.suggestion_id,
         helped,
+        solved,
     )
     if rated_delta or helped_delta:
         await conn.execute(
@@ -271,6 +277,21 @@ async def answer(
             rated_delta,
             helped_delta,
         )
+
+
+async def opened(
+    conn: asyncpg.Connection, suggestion_id: UUID, user_id: UUID, article_id: UUID
+) -> bool:
+    """Records that the reader opened the article of a suggestion shown to them (the
+    first opening only); False when no such suggestion was shown to them."""
+    row = await conn.fetchrow(
+        "UPDATE suggestions SET opened_at = coalesce(opened_at, now()) "
+        "WHERE suggestion_id = $1 AND user_id = $2 AND article_id = $3 RETURNING 1",
+        suggestion_id,
+        user_id,
+        article_id,
+    )
+    return row is not None
 
 
 async def article_text(db: Db, article_id: UUID, locale: Locale) -> asyncpg.Record | None:
@@ -293,12 +314,16 @@ async def record_history(
     await conn.execute(
         """
         INSERT INTO suggestions (suggestion_id, article_id, version, rank, locale, user_id,
-            role, category_id, shown_at, helped, answered_at)
+            role, category_id, shown_at, helped, answered_at, opened_at, deflected_at)
         SELECT gen_random_uuid(), $1, 1, 1, h.locale, h.user_id, h.role, h.category_id,
             at.shown_at, h.helped,
-            CASE WHEN h.helped IS NOT NULL THEN at.shown_at + interval '1 minute' END
-        FROM unnest($2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::int[], $7::bool[])
-            WITH ORDINALITY AS h(locale, user_id, role, category_id, days_ago, helped, n)
+            CASE WHEN h.helped IS NOT NULL THEN at.shown_at + interval '1 minute' END,
+            CASE WHEN h.opened THEN at.shown_at + interval '30 seconds' END,
+            CASE WHEN h.solved THEN at.shown_at + interval '1 minute' END
+        FROM unnest($2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::int[], $7::bool[],
+                $8::bool[], $9::bool[])
+            WITH ORDINALITY AS h(locale, user_id, role, category_id, days_ago, helped, opened,
+                solved, n)
         CROSS JOIN LATERAL (
             SELECT now() - make_interval(days => h.days_ago, mins => h.n::int) AS shown_at
         ) AS at
@@ -310,6 +335,8 @@ async def record_history(
         [h.category_id for h in history],
         [h.days_ago for h in history],
         [h.helped for h in history],
+        [h.opened for h in history],
+        [h.solved and bool(h.helped) for h in history],
     )
     await conn.execute(
         "UPDATE articles SET shown = shown + $2, rated = rated + $3, helped = helped + $4 "

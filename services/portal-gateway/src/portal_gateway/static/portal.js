@@ -67,6 +67,8 @@
     if (!box) return;
     box.querySelectorAll('form[action^="/kb/suggestions/"]').forEach(function (form) {
       form.addEventListener("submit", function (event) {
+        // "It solved my problem" leaves the form: the page goes where the answer sends it.
+        if (event.submitter && event.submitter.name === "solved") return;
         event.preventDefault();
         const data = new URLSearchParams(new FormData(form));
         if (event.submitter && event.submitter.name) {
@@ -80,9 +82,20 @@
           note.className = "muted";
           note.setAttribute("role", "status");
           note.setAttribute("data-testid", "kb-answered");
-          note.textContent = data.get("helped") === "1"
+          const helped = data.get("helped") === "1";
+          note.textContent = helped
             ? box.getAttribute("data-said-helped") : box.getAttribute("data-said-not-helped");
-          form.replaceWith(note);
+          const solved = form.querySelector('button[name="solved"]');
+          if (helped && solved) {
+            // Helped: the client may still say it solved the problem and leave.
+            form.querySelectorAll('button[name="helped"], span').forEach(function (node) {
+              node.remove();
+            });
+            form.prepend(note);
+            solved.disabled = false;
+          } else {
+            form.replaceWith(note);
+          }
         }, function () { form.submit(); });
       });
     });
@@ -123,22 +136,58 @@
     category.addEventListener("change", refresh);
   }
 
-  // Staff insert a suggested article into the reply (the button shows only with script).
+  // Staff insert a suggested article into the reply (the button shows only with script);
+  // the reply then links it, as choosing it in the reply's article list does.
   function insertArticles() {
     const reply = document.getElementById("reply-text");
     if (!reply) return;
+    const linked = document.getElementById("reply-article");
     document.querySelectorAll("[data-kb-insert]").forEach(function (button) {
       button.hidden = false;
       button.addEventListener("click", function () {
         const text = button.getAttribute("data-kb-insert");
         reply.value = reply.value ? reply.value.replace(/\s*$/, "") + "\n\n" + text : text;
+        if (linked) linked.value = button.getAttribute("data-kb-article") || "";
         reply.focus();
+      });
+    });
+  }
+
+  // The article editor's preview follows the texts as the editor types, and "Preview"
+  // refreshes it in place (without script the button shows the form again with it).
+  function livePreview() {
+    const form = document.querySelector("[data-testid=kb-editor]");
+    const button = form && form.querySelector("[data-kb-preview]");
+    if (!button) return;
+    let timer = null;
+    function refresh() {
+      const data = new URLSearchParams(new FormData(form));
+      fetch("/kb/editor/preview", { method: "POST", body: data, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          const current = document.getElementById("kb-preview");
+          if (html === null || !current) return;
+          const holder = document.createElement("div");
+          holder.innerHTML = html;
+          const fresh = holder.querySelector("#kb-preview");
+          if (fresh) current.replaceWith(fresh);
+        }, function () { /* the button still works without it */ });
+    }
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      refresh();
+    });
+    form.querySelectorAll("input[name^=title_], textarea[name^=body_]").forEach(function (field) {
+      field.addEventListener("input", function () {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(refresh, 500);
       });
     });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     answerInPlace(document);
+    livePreview();
     insertArticles();
     liveSuggestions();
     localTimes();

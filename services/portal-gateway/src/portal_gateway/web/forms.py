@@ -12,7 +12,7 @@ from desk_runtime.errors import validation_items
 from desk_runtime.rpc import RemoteFailure
 from litestar import Request
 from litestar.datastructures import Cookie
-from litestar.exceptions import HTTPException, PermissionDeniedException
+from litestar.exceptions import HTTPException, PermissionDeniedException, ValidationException
 from litestar.response import Redirect
 from pydantic import BaseModel, ValidationError
 
@@ -50,6 +50,16 @@ def failure_text(error: Exception) -> str:
     if isinstance(error, HTTPException):
         return str(error.detail)
     return str(error)
+
+
+def refused_fields(error: ValidationException) -> dict[str, str]:
+    """The fields a 422 of the gateway's own names, with why (`deps.field_error`)."""
+    extra = error.extra if isinstance(error.extra, list) else []
+    return {
+        str(x["key"]): str(x.get("message", ""))
+        for x in extra
+        if isinstance(x, dict) and "key" in x
+    }
 
 
 def parse_uuid(value: str | None) -> UUID | None:

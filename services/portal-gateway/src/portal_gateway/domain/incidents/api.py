@@ -72,6 +72,8 @@ def incident_out(view: IncidentView) -> Incident:
             text=e.text,
             created_at=e.created_at,
             facts=e.facts,
+            article_id=e.article_id,
+            article_version=e.article_version,
             attachments=[
                 Attachment(
                     id=a.attachment_id,
@@ -222,7 +224,8 @@ class IncidentController(Controller):
         idempotency_key: Annotated[UUID | None, Parameter(header="Idempotency-Key")] = None,
     ) -> EntryCreatedOut:
         """A reply or an internal note (staff), with files. Clients always write public
-        entries; a client's reply to an incident waiting on it resumes the work."""
+        entries; a client's reply to an incident waiting on it resumes the work. A public
+        staff reply may link a published public knowledge base article (`article_id`)."""
         upload = await read_files(request)
         with upload_scope(upload) as files:
             data = await read_body(request, NewEntry, upload)
@@ -234,6 +237,7 @@ class IncidentController(Controller):
                 data.visibility,
                 files,
                 request_id=idempotent_id(idempotency_key, f"entry:{user.id}", incident_id),
+                article_id=data.article_id,
             )
         return EntryCreatedOut(
             id=created.entry_id,

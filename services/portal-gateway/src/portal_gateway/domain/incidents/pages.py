@@ -34,6 +34,7 @@ from ...web.forms import (
     failure_text,
     field_errors,
     parse_uuid,
+    refused_fields,
     submission_id,
     too_large_text,
     words,
@@ -322,12 +323,7 @@ async def new_incident(request: Request[Any, Any, Any]) -> Response[Any]:
         )
     except ValidationException as error:
         # A field the filing checked (the device named, say), next to that field.
-        extra = error.extra if isinstance(error.extra, list) else []
-        errors = {
-            str(x["key"]): str(x.get("message", ""))
-            for x in extra
-            if isinstance(x, dict) and "key" in x
-        }
+        errors = refused_fields(error)
         return await _new_form(
             request,
             user,
@@ -443,9 +439,13 @@ async def reply(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
         with upload_scope(upload) as files:
             fields = check_form_csrf(request, upload)
             # Clients always write public entries; intake decides the default for staff.
-            visibility = (fields.get("visibility") or None) if user.role.is_staff else None
+            staff = user.role.is_staff
             data = NewEntry.model_validate(
-                {"text": fields.get("text", ""), "visibility": visibility}
+                {
+                    "text": fields.get("text", ""),
+                    "visibility": (fields.get("visibility") or None) if staff else None,
+                    "article_id": fields.get("article_id") if staff else None,
+                }
             )
             await service.add_entry(
                 rpc(request),
@@ -455,9 +455,12 @@ async def reply(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect:
                 data.visibility,
                 files,
                 request_id=submission_id("entry", user, fields, incident_id),
+                article_id=data.article_id,
             )
     except ValidationError as error:
         return back(target, "; ".join(i.message for i in validation_items(error)), error=True)
+    except ValidationException as error:  # the linked article (words of knowledge's area)
+        return back(target, "; ".join(map(t, refused_fields(error).values())), error=True)
     except RemoteFailure as error:
         return back(target, failure_text(error), error=True)
     return back(target, t("Reply sent."))

@@ -15,7 +15,7 @@ from desk_contracts.enums import (
     Visibility,
 )
 from desk_contracts.messages import Title
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from ...schemas import Body, WholeNumber
 
@@ -59,6 +59,9 @@ class Entry(BaseModel):
     text: str
     created_at: datetime
     attachments: list[Attachment] = Field(default_factory=list)
+    # The knowledge base article (and version) a public staff reply links.
+    article_id: UUID | None = None
+    article_version: int | None = None
     # A system line's facts ({"line": "status", "from": …, "to": …}) for wording it in
     # the caller's language; null for people's words.
     facts: dict[str, str] | None = None
@@ -133,6 +136,13 @@ class IncidentPage(BaseModel):
 class NewEntry(Body):
     text: str = Field(default="", max_length=1_000_000)
     visibility: Visibility | None = None
+    # A published public knowledge base article the (public, staff) reply links.
+    article_id: UUID | None = None
+
+    @field_validator("article_id", mode="before")
+    @classmethod
+    def _none_chosen(cls, value: object) -> object:
+        return None if value == "" else value  # a form's "no article"
 
 
 class EntryCreatedOut(BaseModel):

@@ -41,6 +41,7 @@ from ...blobs import Blobs, UploadScope, blob_store
 from ...deps import field_error
 from ..accounts.service import client_of
 from ..equipment.service import device_for_incident
+from ..knowledge.service import linkable_version
 from ..packages.service import Translate, category_path_of, claim_before_filing
 from .schemas import NewIncident
 
@@ -190,10 +191,13 @@ async def add_entry(
     *,
     request_id: UUID,
     original: AttachmentMeta | None = None,
+    article_id: UUID | None = None,
 ) -> EntryCreated:
     """A reply or an internal note (staff), with files; intake decides the visibility a
     client may write and resumes work waiting on the client. A mailed reply hands over
-    its `original` mail too (kept internal)."""
+    its `original` mail too (kept internal). A public staff reply may link a published
+    public article: knowledge says which version it is now."""
+    version = await linkable_version(client, user, article_id) if article_id else None
     return await client.ask_as(
         AddEntry(
             request_id=request_id,
@@ -203,6 +207,8 @@ async def add_entry(
             visibility=visibility,
             attachments=files.hand_over(),
             original=original,
+            article_id=article_id,
+            article_version=version,
         ),
         EntryCreated,
     )

@@ -13,6 +13,7 @@ from desk_contracts.messages import (
     ARTICLE_STATUSES,
     MAX_SUGGESTIONS,
     ArticlePage,
+    ArticlePreview,
     ArticleVersions,
     ArticleView,
     KnowledgeReportView,
@@ -30,7 +31,7 @@ from ...guards import signed_in
 from ...web.render import language_of
 from . import service
 from .guards import editors_only
-from .schemas import ArticlePatch, FeedbackIn, NewArticle
+from .schemas import ArticlePatch, FeedbackIn, NewArticle, PreviewIn
 
 Search = Annotated[str | None, Parameter(max_length=MAX_SEARCH, description="words to find")]
 StatusFilter = Annotated[
@@ -80,9 +81,27 @@ class ArticleController(Controller):
         """A new article (admins and heads): version 1."""
         return await service.create_article(client, user, data)
 
+    @post("/preview", operation_id="previewArticle", guards=[editors_only], status_code=200)
+    async def preview(self, data: PreviewIn, user: User, client: RpcClient) -> ArticlePreview:
+        """The texts rendered as the article would show them (admins and heads); nothing
+        is stored."""
+        return await service.preview(client, user, list(data.texts))
+
     @get("/{article_id:uuid}", operation_id="getArticle")
-    async def read(self, article_id: UUID, user: User, client: RpcClient) -> ArticleView:
-        """One article with its texts, Markdown and rendered."""
+    async def read(
+        self,
+        article_id: UUID,
+        user: User,
+        client: RpcClient,
+        suggestion_id: Annotated[
+            UUID | None,
+            Parameter(description="the suggestion it is opened from: counted as opened, once"),
+        ] = None,
+    ) -> ArticleView:
+        """One article with its texts, Markdown and rendered. Opened from a suggestion
+        shown to you (`suggestion_id`), that suggestion counts as opened."""
+        if suggestion_id is not None:
+            return await service.opened_article(client, user, article_id, suggestion_id)
         return await service.article(client, user, article_id)
 
     @patch("/{article_id:uuid}", operation_id="updateArticle", guards=[editors_only])
@@ -137,9 +156,11 @@ class SuggestionController(Controller):
         user: User,
         client: RpcClient,
     ) -> SuggestionView:
-        """Whether a suggestion shown to you helped (answering again replaces it)."""
+        """Whether a suggestion shown to you helped (answering again replaces it);
+        `solved` says a client leaves without filing: a deflection (only for suggestions
+        shown before filing)."""
         return await service.feedback(
-            client, user, suggestion_id, data.helped, locale_of(request, user)
+            client, user, suggestion_id, data.helped, locale_of(request, user), solved=data.solved
         )
 
 
@@ -158,8 +179,9 @@ class KnowledgeReportController(Controller):
         until: datetime | None = None,
         gap_requests: Annotated[int, Parameter(ge=1, le=1_000_000)] = 5,
     ) -> KnowledgeReportView:
-        """Per article: shown, helped share, deflections. Per category: requests,
-        first-contact resolution, deflected share; and the busy categories with no
+        """Per article: shown, opened, helped share, deflections, incidents resolved
+        with it. Per category: requests, first-contact resolution, resolutions with an
+        article, deflected share; and the busy categories with no
         article that helped (default period: the last 30 days)."""
         return await service.report(
             client, user, locale_of(request, user), since, until, gap_requests

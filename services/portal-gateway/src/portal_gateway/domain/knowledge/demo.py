@@ -193,9 +193,9 @@ def history(
     user_id: Callable[[str], UUID],
 ) -> tuple[SeededShowing, ...]:
     """A month of suggestions of the demo's `index`-th article, the same on every desk:
-    shown to the demo's clients (to its agents when internal), some answered, the share
-    that helped differing from article to article, so the report has something to
-    rank."""
+    shown to the demo's clients (to its agents when internal), some opened and
+    answered, the share that helped differing from article to article, some leaving the
+    form without filing, so the report has something to rank."""
     users = (
         (("anna", Locale.EN, Role.AGENT), ("boris", Locale.RU, Role.AGENT))
         if article.visibility is Visibility.INTERNAL
@@ -206,6 +206,7 @@ def history(
     for n in range(6 + (index * 5) % 11):
         username, locale, role = users[n % 2]
         answered = n % 4 != 3
+        helped = ((n * 7 + index) % 10 < helps_in_ten) if answered else None
         showings.append(
             SeededShowing(
                 user_id=user_id(username),
@@ -213,7 +214,11 @@ def history(
                 locale=locale,
                 category_id=category_id(article.categories[0]),
                 days_ago=(n * 7 + index) % 28,
-                helped=((n * 7 + index) % 10 < helps_in_ten) if answered else None,
+                helped=helped,
+                # Most readers who answered opened it first; a third of the clients it
+                # helped left the form without filing.
+                opened=answered and n % 5 != 4,
+                solved=bool(helped) and role is Role.CLIENT and n % 3 == 0,
             )
         )
     return tuple(showings)

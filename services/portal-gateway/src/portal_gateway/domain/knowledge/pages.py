@@ -102,8 +102,20 @@ async def knowledge_page(request: Request[Any, Any, Any]) -> Response[str]:
 @get("/kb/{article_id:uuid}", include_in_schema=False)
 async def article_page(request: Request[Any, Any, Any], article_id: UUID) -> Response[str]:
     user = principal(request)
+    # Opened from a suggestion shown to the reader: it counts as opened (once).
+    suggestion_id = parse_uuid(request.query_params.get("suggestion"))
     try:
-        article = await service.article(rpc(request), user, article_id)
+        article = None
+        if suggestion_id is not None:
+            try:
+                article = await service.opened_article(
+                    rpc(request), user, article_id, suggestion_id
+                )
+            except RemoteFailure as error:
+                if error.failure.status != 422:  # not theirs: the article all the same
+                    raise
+        if article is None:
+            article = await service.article(rpc(request), user, article_id)
     except RemoteFailure as error:
         if error.failure.status == 404:
             raise NotFoundException("article not found") from error
@@ -124,18 +136,27 @@ async def article_page(request: Request[Any, Any, Any], article_id: UUID) -> Res
 
 @post("/kb/suggestions/{suggestion_id:uuid}/feedback", include_in_schema=False)
 async def suggestion_feedback(request: Request[Any, Any, Any], suggestion_id: UUID) -> Redirect:
-    """The *helped* / *did not help* buttons beside a suggestion; back to the page."""
+    """The *helped* / *did not help* buttons beside a suggestion, back to the page; and
+    a client's *it solved my problem*, which leaves the form without filing: the
+    deflection is recorded here, by the page the client leaves."""
     user = principal(request)
     t = words(request, user)
     form = await request.form()
-    helped = form.get("helped") == "1"
+    solved = form.get("solved") == "1"
+    helped = solved or form.get("helped") == "1"
     target = safe_next(str(form.get("next") or ""), "/kb")
     try:
-        await service.feedback(rpc(request), user, suggestion_id, helped, locale_of(request, user))
+        await service.feedback(
+            rpc(request), user, suggestion_id, helped, locale_of(request, user), solved=solved
+        )
     except RemoteFailure as error:
         if error.failure.status == 404:
             raise NotFoundException("suggestion not found") from error
+        if error.failure.status == 422:  # a suggestion on an incident: no request to spare
+            return back(target, t("Only a request not filed yet can be spared."), error=True)
         raise
+    if solved:
+        return back("/incidents", t("Glad it solved your problem. Nothing was filed."))
     message = (
         t("Glad it helped. You need not file an incident.")
         if helped

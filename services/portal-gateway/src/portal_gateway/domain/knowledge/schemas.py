@@ -48,3 +48,14 @@ class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     helped: bool
+    # The client leaves without filing: the suggestion solved the problem (a deflection;
+    # only before filing, and only with `helped`).
+    solved: bool = False
+
+
+class PreviewIn(BaseModel):
+    """The texts an editor is writing, to see them rendered."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    texts: list[TextIn] = Field(min_length=1, max_length=2)

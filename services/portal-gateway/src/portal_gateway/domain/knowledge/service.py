@@ -10,6 +10,7 @@ from desk_contracts.enums import Locale, Role, Visibility
 from desk_contracts.messages import (
     ArticleChanges,
     ArticlePage,
+    ArticlePreview,
     ArticleSpec,
     ArticleText,
     ArticleVersions,
@@ -20,13 +21,15 @@ from desk_contracts.messages import (
     KnowledgeReportView,
     ListArticles,
     ListArticleVersions,
+    OpenArticle,
+    PreviewArticle,
     SuggestArticles,
     SuggestionFeedback,
     Suggestions,
     SuggestionView,
     UpdateArticle,
 )
-from desk_runtime.rpc import RpcClient
+from desk_runtime.rpc import RemoteFailure, RpcClient
 from pydantic import ValidationError
 
 from ...accounts import User
@@ -35,6 +38,7 @@ from .schemas import ArticlePatch, NewArticle
 
 # Who edits articles and reads the report.
 EDITORS = frozenset({Role.ADMIN, Role.HEAD})
+PUBLISHED = "published"
 
 
 def _texts(items: list[object]) -> tuple[ArticleText, ...]:
@@ -87,6 +91,44 @@ async def article(client: RpcClient, user: User, article_id: UUID) -> ArticleVie
     return await client.ask_as(
         GetArticle(principal=user.principal, article_id=article_id), ArticleView
     )
+
+
+async def opened_article(
+    client: RpcClient, user: User, article_id: UUID, suggestion_id: UUID
+) -> ArticleView:
+    """The article opened from a suggestion shown to the reader (counted once)."""
+    return await client.ask_as(
+        OpenArticle(principal=user.principal, article_id=article_id, suggestion_id=suggestion_id),
+        ArticleView,
+    )
+
+
+# Why a reply cannot link an article (the words the pages translate).
+NO_SUCH_ARTICLE = "no such article"
+NOT_LINKABLE = "only a published public article can be linked to a reply"
+
+
+async def linkable_version(client: RpcClient, user: User, article_id: UUID) -> int:
+    """The version of the article a public reply links: it must be published and public
+    (the client reads it); anything else is a 422 naming `article_id`."""
+    try:
+        found = await article(client, user, article_id)
+    except RemoteFailure as error:
+        if error.failure.status == 404:
+            raise field_error("article_id", NO_SUCH_ARTICLE) from error
+        raise
+    if found.visibility is not Visibility.PUBLIC or found.status != PUBLISHED:
+        raise field_error("article_id", NOT_LINKABLE)
+    return found.version
+
+
+async def preview(client: RpcClient, user: User, texts: list[object]) -> ArticlePreview:
+    """The texts rendered by the article's own renderer; nothing is stored."""
+    try:
+        asked = PreviewArticle(principal=user.principal, texts=_texts(texts))
+    except ValidationError as error:
+        raise field_error("texts", "one text per language") from error
+    return await client.ask_as(asked, ArticlePreview)
 
 
 async def versions(client: RpcClient, user: User, article_id: UUID) -> ArticleVersions:
@@ -146,14 +188,27 @@ async def suggestions(
 
 
 async def feedback(
-    client: RpcClient, user: User, suggestion_id: UUID, helped: bool, locale: Locale
+    client: RpcClient,
+    user: User,
+    suggestion_id: UUID,
+    helped: bool,
+    locale: Locale,
+    *,
+    solved: bool = False,
 ) -> SuggestionView:
-    return await client.ask_as(
-        SuggestionFeedback(
-            principal=user.principal, suggestion_id=suggestion_id, helped=helped, locale=locale
-        ),
-        SuggestionView,
-    )
+    """Whether a suggestion helped; `solved`: the client leaves without filing (a
+    deflection)."""
+    try:
+        asked = SuggestionFeedback(
+            principal=user.principal,
+            suggestion_id=suggestion_id,
+            helped=helped,
+            solved=solved,
+            locale=locale,
+        )
+    except ValidationError as error:
+        raise field_error("solved", "an answer that did not help solves nothing") from error
+    return await client.ask_as(asked, SuggestionView)
 
 
 async def report(

@@ -58,4 +58,59 @@ RU: dict[str, str] = {
     "Articles that may help": "Статьи, которые могут помочь",
     "Insert into the reply": "Вставить в ответ",
     "admins and heads only": "только для администраторов и руководителей",
+    # Opening, deflecting, linking an article to a reply, the report's new columns.
+    "It solved my problem: do not file": "Проблема решена — не отправлять",
+    "Glad it solved your problem. Nothing was filed.": (
+        "Рады, что проблема решена. Инцидент не отправлен."
+    ),
+    "Only a request not filed yet can be spared.": (
+        "Так можно ответить только до отправки обращения."
+    ),
+    "Opened": "Открыто",
+    "Resolved with it": "Решено с ней",
+    "Resolved with an article": "Решено статьёй",
+    "Article the reply answers with": "Статья, которой вы отвечаете",
+    "No article": "Без статьи",
+    "The knowledge base article of this reply": "Статья базы знаний к этому ответу",
+    "no such article": "такой статьи нет",
+    "only a published public article can be linked to a reply": (
+        "к ответу можно привязать только опубликованную публичную статью"
+    ),
+    "only a public reply by staff links an article": (
+        "статью привязывает только публичный ответ сотрудника"
+    ),
+    # The editors' pages.
+    "Manage articles": "Управление статьями",
+    "New article": "Новая статья",
+    "Edit article": "Правка статьи",
+    "Open the article": "Открыть статью",
+    "In English": "По-английски",
+    "In Russian": "По-русски",
+    "Text (Markdown)": "Текст (Markdown)",
+    "Markdown: **bold**, *italic*, lists, links. HTML is shown as text.": (
+        "Markdown: **жирный**, *курсив*, списки, ссылки. HTML показывается как текст."
+    ),
+    "A language left empty keeps the text it has.": "Незаполненный язык сохраняет прежний текст.",
+    "Who reads it": "Кто читает",
+    "Clients and staff (public)": "Клиенты и сотрудники (публичная)",
+    "Staff only (internal)": "Только сотрудники (внутренняя)",
+    "Categories it answers": "Категории, на вопросы которых она отвечает",
+    "Keywords": "Ключевые слова",
+    "Separated by commas.": "Через запятую.",
+    "Preview": "Предпросмотр",
+    "Press Preview to see the article as readers will.": (
+        "Нажмите «Предпросмотр», чтобы увидеть статью так, как её увидят читатели."
+    ),
+    "A text needs its title.": "У текста должен быть заголовок.",
+    "Write the article in at least one language.": "Напишите статью хотя бы на одном языке.",
+    "Someone else saved this article meanwhile (it is at version {version} now). "
+    "What you typed is kept below: open the article again to see their change, "
+    "then make yours on it.": (
+        "Пока вы редактировали, статью сохранил кто-то другой (теперь это версия {version}). "
+        "Ваш текст сохранён ниже: откройте статью заново, чтобы увидеть чужие изменения, "
+        "и внесите свои поверх них."
+    ),
+    "Article saved: version {version}.": "Статья сохранена: версия {version}.",
+    "Languages": "Языки",
+    "All": "Все",
 }
