@@ -32,6 +32,7 @@ from desk_contracts.messages import (
     IncidentRegistered,
     IncidentStatusChanged,
     ListAgents,
+    Principal,
     SlaEscalated,
     UpsertAgentProfile,
     UserUpserted,
@@ -201,7 +202,7 @@ def by_hand(incident_id: UUID, agent_id: UUID, *, override: bool = False) -> Ass
     return AssignByHand(
         incident_id=incident_id,
         agent_id=agent_id,
-        actor_id=UUID(int=99),
+        principal=Principal(user_id=UUID(int=99), role=Role.HEAD),
         category_path=PATH,
         priority=Priority.NORMAL,
         registered_at=T0,
