@@ -31,6 +31,7 @@ from desk_contracts.topology import (
 
 from . import namespace
 from .broker import connect_first
+from .rpc import RpcClient
 from .settings import DeskSettings, service_url_variable
 
 if TYPE_CHECKING:
@@ -367,6 +368,29 @@ async def started(service: Service) -> AsyncIterator[Service]:
         yield service
     finally:
         await service.stop()
+
+
+@contextlib.asynccontextmanager
+async def rpc_client(
+    settings: DeskSettings,
+    connection: aio_pika.abc.AbstractRobustConnection | None = None,
+    *,
+    timeout: float = 10,
+    producer: str = "tests",
+) -> AsyncIterator[RpcClient]:
+    """A request/reply client as a peer service would ask with: on the given connection
+    (a started service's), else on one of its own, closed after the test."""
+    own = connection is None
+    if connection is None:
+        connection = await aio_pika.connect_robust(settings.amqp_url)
+    client = RpcClient(settings.amqp_url, settings.namespace, producer, timeout)
+    try:
+        await client.connect(connection)
+        yield client
+    finally:
+        await client.close()
+        if own:
+            await connection.close()
 
 
 async def publish_many(settings: DeskSettings, envelopes: list[Envelope[Any]]) -> None:
