@@ -18,6 +18,7 @@ from litestar.exceptions import HTTPException, NotFoundException
 from ...accounts import User, hash_password
 from ...deps import field_error
 from ...security import parse_cidr
+from ..auth.service import me_of
 from .schemas import (
     NewOrganization,
     NewUser,
@@ -51,15 +52,7 @@ def check_user_shape(role: Role, organization_id: UUID | None, scope: Scope | No
 def _user_out(row: asyncpg.Record) -> UserOut:
     user = User.from_row(row)
     return UserOut(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        email=user.email,
-        phone=user.phone,
-        locale=user.locale,
-        role=user.role,
-        organization_id=user.organization_id,
-        scope=user.scope,
+        **me_of(user).model_dump(),
         active=user.active,
         created_at=row["created_at"],
         updated_at=row["updated_at"],
