@@ -263,6 +263,15 @@ async def organization_name(pool: asyncpg.Pool, organization_id: UUID) -> str | 
     return name
 
 
+async def organization_names_of(pool: asyncpg.Pool, ids: Iterable[UUID]) -> dict[UUID, str]:
+    """The name of each given organization the gateway knows (an unknown id is left out)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = await pool.fetch("SELECT id, name FROM organizations WHERE id = ANY($1::uuid[])", wanted)
+    return {row["id"]: row["name"] for row in rows}
+
+
 async def organization_names(pool: asyncpg.Pool) -> dict[str, str]:
     return {
         str(row["id"]): row["name"]

@@ -21,6 +21,7 @@ from ...accounts import User
 from ...deps import field_error
 from ...guards import signed_in, staff_only
 from ...web.render import reader_translator
+from ..accounts.service import organization_name
 from .reports import READERS, ChannelStatistics, channel_statistics, statistics_csv
 from .service import Package, package_of
 
@@ -52,9 +53,7 @@ class PackageController(Controller):
         """An organization's package and quota state, for staff."""
         t = reader_translator(request, user)
         service: Service = request.app.state.service
-        if not await service.pool.fetchval(
-            "SELECT 1 FROM organizations WHERE id = $1", organization_id
-        ):
+        if await organization_name(service.pool, organization_id) is None:
             raise NotFoundException(t("no such organization"))
         return await package_of(client, organization_id, t)
 
