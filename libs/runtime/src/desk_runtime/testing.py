@@ -133,8 +133,9 @@ def process_desk_settings(
 def environment_for(settings: DeskSettings) -> dict[str, str]:
     """The DESK_* variables that make a child process use these settings."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("DESK_")}
-    for name, value in settings.model_dump(exclude_none=True, exclude={"postgres_urls"}).items():
-        env[f"DESK_{name.upper()}"] = str(int(value) if isinstance(value, bool) else value)
+    for name, value in settings.flat().items():
+        if value is not None and name != "postgres_urls":
+            env[f"DESK_{name.upper()}"] = str(int(value) if isinstance(value, bool) else value)
     for service, url in settings.postgres_urls.items():
         env[service_url_variable(service)] = url
     return env

@@ -992,7 +992,7 @@ async def test_timers_due_while_sla_was_down_fire_once_after_restart(
 async def test_two_instances_never_fire_one_timer_twice(
     sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
 ) -> None:
-    other = build(desk_settings.model_copy(update={"health_port": None}))
+    other = build(desk_settings.replaced(**{"health_port": None}))
     await other.start()
     try:
         organization_id = await organization_on_seconds_contract(

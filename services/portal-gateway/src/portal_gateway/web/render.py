@@ -75,7 +75,7 @@ def reader_translator(request: Request[Any, Any, Any], user: User) -> Callable[.
 def _upload_limit(request: Request[Any, Any, Any]) -> str:
     """The configured limit per file, as the upload forms state it."""
     service = getattr(request.app.state, "service", None)
-    return human_size(service.settings.max_upload_bytes) if service is not None else ""
+    return human_size(service.settings.blobs.max_upload_bytes) if service is not None else ""
 
 
 def render(

@@ -88,13 +88,13 @@ def _ascii(text: str) -> str:
 
 def desk_domain(service: Service) -> str:
     """The domain of the desk's own Message-IDs (notify's: DESK_MAIL_FROM's domain)."""
-    address = rules.address_of(service.settings.mail_from)
+    address = rules.address_of(service.settings.smtp.mail_from)
     return rules.domain_of(address) if "@" in address else "desk.local"
 
 
 def own_addresses(service: Service) -> list[str]:
     settings = service.settings
-    return [a for a in (settings.mail_from, settings.inbound_address) if a]
+    return [a for a in (settings.smtp.mail_from, settings.inbound.address) if a]
 
 
 async def receive(
@@ -114,7 +114,7 @@ async def receive(
         key, sender = rules.mail_key(parsed, raw), rules.sender_address(parsed)
     except Exception:  # an unreadable mail is still kept, by its bytes
         key = rules.mail_key(EmailMessage(), raw)
-    limit = service.settings.inbound_per_sender_hourly
+    limit = service.settings.inbound.per_sender_hourly
     if (
         sender is not None
         and await store.known(service.pool, key) is None
@@ -208,18 +208,18 @@ async def _process(service: Service, client: RpcClient, row: asyncpg.Record) -> 
     if len(clients) > 1:
         return Outcome("refused", f"{address} belongs to several clients of this desk")
     sender = clients[0]
-    settings = service.settings
-    files = rules.attachments(mail, max_bytes=settings.max_upload_bytes, max_files=MAX_FILES)
+    limit = service.settings.blobs.max_upload_bytes
+    files = rules.attachments(mail, max_bytes=limit, max_files=MAX_FILES)
     if files.too_large:
         return Outcome(
             "refused",
-            f"{files.too_large[0]} is larger than the limit of {settings.max_upload_bytes} bytes",
+            f"{files.too_large[0]} is larger than the limit of {limit} bytes",
             code=552,
             sender_id=sender.id,
         )
     text = rules.body_text(mail)
     incident_id = await _answered_incident(client, sender, rules.thread(mail, desk_domain(service)))
-    upload = Upload(blob_store(settings))
+    upload = Upload(blob_store(service.settings))
     if incident_id is not None:
         replied = await _reply(client, sender, row["id"], incident_id, text, files, upload)
         if replied is not None:
