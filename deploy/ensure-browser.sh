@@ -11,9 +11,7 @@ fi
 
 if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1 && [[ -f /etc/debian_version ]]; then
     echo "installing chromium for the portal's browser tests" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq chromium >/dev/null
+    "$(dirname "$0")/apt-install.sh" chromium
     if [[ -x "$BROWSER" ]]; then
         exit 0
     fi

@@ -11,10 +11,7 @@ fi
 
 if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1 && [[ -f /etc/debian_version ]]; then
     echo "installing dovecot-imapd for the e-mail channel's IMAP tests" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # Only the binaries: the package's own service is never started here.
-    apt-get install -y -qq dovecot-imapd >/dev/null
+    "$(dirname "$0")/apt-install.sh" dovecot-imapd
     if [[ -x "$DOVECOT" ]]; then
         exit 0
     fi

@@ -128,13 +128,23 @@ class BlobSettings(_Group):
 
 
 class GatewaySettings(_Group):
-    """Web sessions and login throttling (failures per window, per account and per
-    address)."""
+    """Web sessions, login throttling (failures per window, per account and per address)
+    and password reset links."""
 
     session_idle_minutes: float = Field(default=30.0, gt=0, alias="session_idle_minutes")
     session_absolute_hours: float = Field(default=12.0, gt=0, alias="session_absolute_hours")
     login_max_failures: int = Field(default=5, ge=1, alias="login_max_failures")
     login_window_seconds: float = Field(default=300.0, gt=0, alias="login_window_seconds")
+    # Password reset by e-mail link: its lifetime, and how many links may be asked per
+    # window for one login or e-mail, and from one address.
+    password_reset_minutes: float = Field(default=60.0, gt=0, alias="password_reset_minutes")
+    password_reset_max_requests: int = Field(default=3, ge=1, alias="password_reset_max_requests")
+    password_reset_max_per_address: int = Field(
+        default=20, ge=1, alias="password_reset_max_per_address"
+    )
+    password_reset_window_seconds: float = Field(
+        default=900.0, gt=0, alias="password_reset_window_seconds"
+    )
     # Behind TLS (or a TLS-terminating proxy): __Host- cookies with Secure.
     secure_cookies: bool = Field(default=False, alias="secure_cookies")
 
@@ -231,6 +241,8 @@ class DeskSettings(BaseSettings):
     namespace: str = Field(default="desk", pattern=r"^[a-z][a-z0-9_]{0,30}$")
     admin_password: str | None = None
     demo: bool = False
+    # With `demo`: the month of past incidents and agents' shifts too (seeded once).
+    demo_month: bool = True
     # How long the gateway waits for another service's answer before a 503.
     rpc_timeout_seconds: float = Field(default=5.0, gt=0)
     # How long a service keeps retrying PostgreSQL and RabbitMQ at start before giving up.

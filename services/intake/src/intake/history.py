@@ -78,6 +78,30 @@ async def write_entry(
     return entry_id
 
 
+async def write_registered(
+    uow: UnitOfWork,
+    row: asyncpg.Record,
+    *,
+    channel: str,
+    at: datetime,
+    author_id: UUID | None,
+    author_role: Role | None,
+) -> None:
+    """The incident's first line: its number and the channel it came by."""
+    number = row["number"]
+    await write_entry(
+        uow,
+        row,
+        kind=EntryKind.SYSTEM,
+        visibility=Visibility.PUBLIC,
+        text=f"Incident {number} registered via {channel}.",
+        facts={"line": "registered", "number": number, "channel": channel},
+        at=at,
+        author_id=author_id,
+        author_role=author_role,
+    )
+
+
 async def transition(
     uow: UnitOfWork,
     row: asyncpg.Record,

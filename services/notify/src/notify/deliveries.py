@@ -33,6 +33,9 @@ class Notifier:
     def equipment_link(self, equipment_id: UUID) -> str:
         return f"{self.settings.portal_url.rstrip('/')}/equipment/{equipment_id}"
 
+    def password_reset_link(self, token: str) -> str:
+        return f"{self.settings.portal_url.rstrip('/')}/password-reset/{token}"
+
     def links(self, incident_id: UUID) -> dict[str, str]:
         base = f"{self.settings.portal_url.rstrip('/')}/incidents/{incident_id}"
         return {"link": base, "rating_link": f"{base}#rating"}
@@ -44,6 +47,10 @@ _notifiers: WeakKeyDictionary[Service, Notifier] = WeakKeyDictionary()
 def use(service: Service, notifier: Notifier) -> None:
     """The composition root gives each service the notifier its handlers queue with."""
     _notifiers[service] = notifier
+
+
+def notifier_of(service: Service) -> Notifier:
+    return _notifiers[service]
 
 
 async def queue(
@@ -117,36 +124,42 @@ async def queue_equipment_notice(
     """Queue an equipment notice's e-mails (about a device, not an incident: no
     preferences apply, and no text message), each in its recipient's language;
     returns how many were new."""
-    assert uow.envelope is not None
     notifier = _notifiers[uow.service]
+    link = notifier.equipment_link(values["equipment_id"])
     queued = 0
     for person in people:
-        contact = await store.contact_for(uow.conn, person.user_id, kind)
-        if not contact["active"] or not contact["email"]:
-            continue
-        locale = Locale(contact["locale"])
-        mail = notifier.templates.email(
-            kind,
-            locale,
-            {
-                **values,
-                "recipient_name": contact["display_name"],
-                "link": notifier.equipment_link(values["equipment_id"]),
-            },
-        )
-        queued += await store.queue_delivery(
-            uow.conn,
-            event_id=uow.envelope.message_id,
-            kind=kind,
-            incident_id=None,
-            recipient_id=person.user_id,
-            channel="email",
-            address=contact["email"],
-            locale=locale.value,
-            subject=mail.subject,
-            text=mail.text,
-            html=mail.html,
-            reason=person.reason,
-        )
+        queued += await queue_plain_mail(uow, kind, person, {**values, "link": link})
     log.info("notifications_queued", event_kind=kind, deliveries=queued)
     return queued
+
+
+async def queue_plain_mail(
+    uow: UnitOfWork, kind: str, person: Recipient, values: dict[str, Any]
+) -> int:
+    """One e-mail to one person, in their language, that no preference turns off (an
+    equipment notice, a password reset link): 1 when new, 0 when already queued or the
+    person is inactive or has no e-mail."""
+    assert uow.envelope is not None
+    notifier = _notifiers[uow.service]
+    contact = await store.contact_for(uow.conn, person.user_id, kind)
+    if not contact["active"] or not contact["email"]:
+        return 0
+    locale = Locale(contact["locale"])
+    mail = notifier.templates.email(
+        kind, locale, {**values, "recipient_name": contact["display_name"]}
+    )
+    new = await store.queue_delivery(
+        uow.conn,
+        event_id=uow.envelope.message_id,
+        kind=kind,
+        incident_id=None,
+        recipient_id=person.user_id,
+        channel="email",
+        address=contact["email"],
+        locale=locale.value,
+        subject=mail.subject,
+        text=mail.text,
+        html=mail.html,
+        reason=person.reason,
+    )
+    return int(new)

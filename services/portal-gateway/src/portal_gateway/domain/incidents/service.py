@@ -222,8 +222,10 @@ async def update_incident(
     title: str | None = None,
     category_id: UUID | None = None,
     priority: Priority | None = None,
+    channel: Channel | None = None,
 ) -> IncidentView:
-    """Staff: title, category or priority (the SLA recomputes on the last two)."""
+    """Staff: title, category, priority or channel (the SLA recomputes on the last
+    three; a new channel moves the quota count)."""
     return await client.ask_as(
         UpdateIncident(
             principal=user.principal,
@@ -231,6 +233,7 @@ async def update_incident(
             title=title,
             category_id=category_id,
             priority=priority,
+            channel=channel,
         ),
         IncidentView,
     )
