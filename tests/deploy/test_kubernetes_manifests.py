@@ -163,7 +163,7 @@ def test_the_gateway_is_reached_through_its_service_and_ingress(overlay: str) ->
 
 def _setting_of(variable: str) -> str | None:
     """The settings field a DESK_* variable sets, or None when there is none."""
-    fields = DeskSettings.model_fields
+    fields = DeskSettings.names()
     name = variable.removeprefix("DESK_").lower()
     if name in fields and name not in NOT_IN_MANIFESTS:
         return name
@@ -180,7 +180,7 @@ def test_every_variable_is_a_setting_and_every_setting_is_in_the_manifests(overl
         named |= {v for v in variables(docs, service) if v.startswith("DESK_")}
     unknown = sorted(v for v in named if _setting_of(v) is None)
     assert unknown == [], f"variables no setting reads: {unknown}"
-    fields = {f for f in DeskSettings.model_fields if f not in NOT_IN_MANIFESTS}
+    fields = {f for f in DeskSettings.names() if f not in NOT_IN_MANIFESTS}
     covered = {_setting_of(v) for v in named}
     if all(service_url_variable(s) in named for s in SERVICES):
         covered.add("postgres_url")  # every service has a server of its own

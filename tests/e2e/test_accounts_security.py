@@ -234,7 +234,7 @@ async def test_upload_limit_gives_413_and_writes_nothing(tight: RunningDesk) -> 
     token = await tight.token("alice")
     auth = {"authorization": f"Bearer {token}"}
     form = {"title": "Big file", "category_id": str(demo_id("category:fault"))}
-    blobs_before = sorted(p.name for p in tight.settings.blob_dir.rglob("*") if p.is_file())
+    blobs_before = sorted(p.name for p in tight.settings.blobs.dir.rglob("*") if p.is_file())
     async with tight.client() as http:
         before = (await http.get("/api/v1/incidents", headers=auth)).json()["total"]
     too_big = await _file(
@@ -247,7 +247,9 @@ async def test_upload_limit_gives_413_and_writes_nothing(tight: RunningDesk) -> 
     assert str(UPLOAD_LIMIT) in too_big.json()["detail"]
     async with tight.client() as http:
         assert (await http.get("/api/v1/incidents", headers=auth)).json()["total"] == before
-    assert sorted(p.name for p in tight.settings.blob_dir.rglob("*") if p.is_file()) == blobs_before
+    assert (
+        sorted(p.name for p in tight.settings.blobs.dir.rglob("*") if p.is_file()) == blobs_before
+    )
     fits = await _file(
         tight,
         auth,

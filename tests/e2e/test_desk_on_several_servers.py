@@ -180,4 +180,4 @@ async def test_attachments_live_in_the_bucket(spread_desk: RunningDesk, s3_endpo
         async with stored["Body"] as body:
             assert await body.read() == png
     # The gateway's local folder holds nothing but uploads in progress (none now).
-    assert [p for p in desk.settings.blob_dir.rglob("*") if p.is_file()] == []
+    assert [p for p in desk.settings.blobs.dir.rglob("*") if p.is_file()] == []

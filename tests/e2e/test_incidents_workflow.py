@@ -225,7 +225,7 @@ async def test_files_are_stored_by_hash_sniffed_and_downloaded_safely(desk: Runn
     }
     drawing = next(f for f in files if f["filename"] == name)
     assert drawing["size"] == len(png)
-    blob = desk.settings.blob_dir / drawing["sha256"][:2] / drawing["sha256"]
+    blob = desk.settings.blobs.dir / drawing["sha256"][:2] / drawing["sha256"]
     assert blob.read_bytes() == png
     async with desk.client() as http:
         download = await http.get(drawing["url"], headers={"authorization": f"Bearer {alice}"})
@@ -245,7 +245,7 @@ async def test_files_are_stored_by_hash_sniffed_and_downloaded_safely(desk: Runn
 
 def _blob(desk: RunningDesk, content: bytes) -> Path:
     sha256 = hashlib.sha256(content).hexdigest()
-    return desk.settings.blob_dir / sha256[:2] / sha256
+    return desk.settings.blobs.dir / sha256[:2] / sha256
 
 
 async def _attachment_url(desk: RunningDesk, token: str, incident_id: str) -> str:

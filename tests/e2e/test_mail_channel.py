@@ -64,7 +64,7 @@ def mailbox(smtp_module: tuple[int, Mailbox]) -> Mailbox:
 
 
 def deliver(desk: RunningDesk, raw: bytes, *, sender: str = "alice@example.com") -> None:
-    with smtplib.SMTP("127.0.0.1", desk.settings.inbound_smtp_port, timeout=30) as smtp:
+    with smtplib.SMTP("127.0.0.1", desk.settings.inbound.smtp_port, timeout=30) as smtp:
         smtp.sendmail(sender, [INBOUND], raw)
 
 

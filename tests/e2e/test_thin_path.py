@@ -181,6 +181,6 @@ async def test_an_upload_without_an_answer_keeps_its_blob(desk: RunningDesk) -> 
                 files={"files": ("late.bin", content, "application/octet-stream")},
             )
         assert response.status_code == 503, response.text
-        assert (desk.settings.blob_dir / sha256[:2] / sha256).read_bytes() == content
+        assert (desk.settings.blobs.dir / sha256[:2] / sha256).read_bytes() == content
     finally:
         await desk.group.start_service("intake")

@@ -81,7 +81,7 @@ def main() -> None:
     )
     parser.add_argument("--folder", type=Path, default=Path("var/mail"))
     args = parser.parse_args()
-    port = args.port if args.port is not None else DeskSettings().smtp_port
+    port = args.port if args.port is not None else DeskSettings().smtp.port
     asyncio.run(serve(args.host, port, args.folder))
 
 

@@ -344,9 +344,9 @@ async def _run(args: argparse.Namespace) -> int:
             "-m",
             "desk_runtime.mailsink",
             "--host",
-            settings.smtp_host,
+            settings.smtp.host,
             "--port",
-            str(settings.smtp_port),
+            str(settings.smtp.port),
             "--folder",
             str(Path("var/mail")),
         ]

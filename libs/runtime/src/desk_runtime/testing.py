@@ -31,6 +31,7 @@ from desk_contracts.topology import (
 
 from . import namespace
 from .broker import connect_first
+from .rpc import RpcClient
 from .settings import DeskSettings, service_url_variable
 from .tcpproxy import TcpProxy
 
@@ -202,7 +203,7 @@ async def start_services(
         gateways = [port for service, _, port in plan.values() if service == "portal-gateway"]
         proxy = TcpProxy.round_robin([("127.0.0.1", port) for port in gateways])
         base_url = f"http://127.0.0.1:{await proxy.start()}"
-        settings = settings.model_copy(update={"portal_url": base_url})
+        settings = settings.replaced(portal_url=base_url)
     group = ProcessGroup(env=environment_for(settings), output=output)
     for name, (service, env, _) in plan.items():
         await group.start(name, [sys.executable, "-m", MODULES[service]], env=env)
@@ -213,8 +214,9 @@ async def start_services(
 def environment_for(settings: DeskSettings) -> dict[str, str]:
     """The DESK_* variables that make a child process use these settings."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("DESK_")}
-    for name, value in settings.model_dump(exclude_none=True, exclude={"postgres_urls"}).items():
-        env[f"DESK_{name.upper()}"] = str(int(value) if isinstance(value, bool) else value)
+    for name, value in settings.flat().items():
+        if value is not None and name != "postgres_urls":
+            env[f"DESK_{name.upper()}"] = str(int(value) if isinstance(value, bool) else value)
     for service, url in settings.postgres_urls.items():
         env[service_url_variable(service)] = url
     return env
@@ -448,6 +450,29 @@ async def started(service: Service) -> AsyncIterator[Service]:
         yield service
     finally:
         await service.stop()
+
+
+@contextlib.asynccontextmanager
+async def rpc_client(
+    settings: DeskSettings,
+    connection: aio_pika.abc.AbstractRobustConnection | None = None,
+    *,
+    timeout: float = 10,
+    producer: str = "tests",
+) -> AsyncIterator[RpcClient]:
+    """A request/reply client as a peer service would ask with: on the given connection
+    (a started service's), else on one of its own, closed after the test."""
+    own = connection is None
+    if connection is None:
+        connection = await aio_pika.connect_robust(settings.amqp_url)
+    client = RpcClient(settings.amqp_url, settings.namespace, producer, timeout)
+    try:
+        await client.connect(connection)
+        yield client
+    finally:
+        await client.close()
+        if own:
+            await connection.close()
 
 
 async def publish_many(settings: DeskSettings, envelopes: list[Envelope[Any]]) -> None:

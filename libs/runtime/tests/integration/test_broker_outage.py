@@ -56,9 +56,7 @@ async def behind(desk_settings: DeskSettings) -> AsyncIterator[Behind]:
     proxy = TcpProxy(url.hostname or "127.0.0.1", url.port or 5672)
     port = await proxy.start()
     netloc = f"{url.netloc.rsplit(':', 1)[0]}:{port}"
-    service = build(
-        desk_settings.model_copy(update={"amqp_url": urlunsplit(url._replace(netloc=netloc))})
-    )
+    service = build(desk_settings.replaced(**{"amqp_url": urlunsplit(url._replace(netloc=netloc))}))
     await service.start()
     client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "test", timeout=30)
     await client.connect(service.connection)

@@ -60,7 +60,7 @@ def _drop(namespace: str, *, yes: bool) -> tuple[int, str]:
 
 
 async def test_dropping_a_namespace_leaves_the_others(desk_settings: DeskSettings) -> None:
-    doomed = desk_settings.model_copy(update={"namespace": new_namespace("drop")})
+    doomed = desk_settings.replaced(**{"namespace": new_namespace("drop")})
     await _desk(doomed)
     await _desk(desk_settings)
     queue = next(iter(all_queues(doomed.namespace))).name

@@ -43,9 +43,7 @@ async def notify(
 ) -> AsyncIterator[Service]:
     from notify.app import build
 
-    service = build(
-        desk_settings.model_copy(update={"smtp_port": smtp[0], "template_dir": tmp_path})
-    )
+    service = build(desk_settings.replaced(**{"smtp_port": smtp[0], "template_dir": tmp_path}))
     async with started(service):
         yield service
 
@@ -286,8 +284,8 @@ async def test_readiness_falls_while_the_broker_is_gone_and_returns_with_consume
     url = urlsplit(desk_settings.amqp_url)
     relay = TcpProxy(url.hostname or "127.0.0.1", url.port or 5672)
     port = await relay.start()
-    behind_relay = desk_settings.model_copy(
-        update={
+    behind_relay = desk_settings.replaced(
+        **{
             "smtp_port": smtp[0],
             "amqp_url": urlunsplit(url._replace(netloc=f"{url.netloc.rsplit(':', 1)[0]}:{port}")),
         }

@@ -29,8 +29,8 @@ async def test_the_named_database_is_used_and_none_is_created(
     admin = await asyncpg.connect(desk_settings.maintenance_url)
     await admin.execute(f'CREATE DATABASE "{given}"')
     try:
-        settings = desk_settings.model_copy(
-            update={"postgres_urls": {"intake": with_database(desk_settings.postgres_url, given)}}
+        settings = desk_settings.replaced(
+            **{"postgres_urls": {"intake": with_database(desk_settings.postgres_url, given)}}
         )
         await ensure_database(settings, "intake")
         pool = await create_pool(settings, "intake", min_size=1, max_size=1)
@@ -40,8 +40,8 @@ async def test_the_named_database_is_used_and_none_is_created(
             await pool.close()
         assert await _databases(settings) == {given}
 
-        missing = desk_settings.model_copy(
-            update={"postgres_urls": {"intake": f"{desk_settings.postgres_url}/{given}_not"}}
+        missing = desk_settings.replaced(
+            **{"postgres_urls": {"intake": f"{desk_settings.postgres_url}/{given}_not"}}
         )
         await ensure_database(missing, "intake")
         with pytest.raises(asyncpg.InvalidCatalogNameError):

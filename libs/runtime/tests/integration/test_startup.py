@@ -15,8 +15,8 @@ pytestmark = pytest.mark.integration
 
 
 async def test_unreachable_database_gives_up_after_the_budget(desk_settings: DeskSettings) -> None:
-    settings = desk_settings.model_copy(
-        update={
+    settings = desk_settings.replaced(
+        **{
             "postgres_url": f"postgresql://postgres@127.0.0.1:{free_port()}",
             "connect_timeout_seconds": 0.5,
         }
@@ -28,8 +28,8 @@ async def test_unreachable_database_gives_up_after_the_budget(desk_settings: Des
 
 
 async def test_unreachable_broker_gives_up_after_the_budget(desk_settings: DeskSettings) -> None:
-    settings = desk_settings.model_copy(
-        update={
+    settings = desk_settings.replaced(
+        **{
             "amqp_url": f"amqp://guest:guest@127.0.0.1:{free_port()}/",
             "connect_timeout_seconds": 0.5,
         }
@@ -48,8 +48,8 @@ async def test_unreachable_broker_gives_up_after_the_budget(desk_settings: DeskS
 async def test_the_process_logs_why_and_exits_non_zero(desk_settings: DeskSettings) -> None:
     import asyncio
 
-    settings = desk_settings.model_copy(
-        update={
+    settings = desk_settings.replaced(
+        **{
             "postgres_url": f"postgresql://postgres@127.0.0.1:{free_port()}",
             "connect_timeout_seconds": 0.5,
         }

@@ -52,7 +52,7 @@ async def ring(uow: UnitOfWork, fired: list[FiredTimer]) -> None:
 async def settings(desk_settings: DeskSettings) -> AsyncIterator[DeskSettings]:
     # No health server: several instances run at once. The namespace cleanup knows only
     # the five services' databases.
-    settings = desk_settings.model_copy(update={"health_port": None})
+    settings = desk_settings.replaced(**{"health_port": None})
     try:
         yield settings
     finally:

@@ -15,6 +15,7 @@ from desk_contracts.messages import (
     AttachmentView,
     CategoryView,
     EntryView,
+    IncidentListItem,
     IncidentView,
     Principal,
 )
@@ -75,21 +76,12 @@ def seen_updated_at(principal: visibility.Principal, row: asyncpg.Record) -> dat
     return value
 
 
-async def incident_view(
-    db: Db, row: asyncpg.Record, principal: visibility.Principal
-) -> IncidentView:
-    """The incident with the entries (and their files) the principal may read, in order."""
-    allowed = visibility.visible_visibilities(principal)
-    entries = await entry_store.entries(db, row["id"], allowed)
-    files: dict[UUID, list[AttachmentView]] = {}
-    for a in await entry_store.attachments_of_incident(db, row["id"], allowed):
-        files.setdefault(a["entry_id"], []).append(attachment_view(a))
-    rating = await incident_store.rating(db, row["id"])
-    return IncidentView(
+def list_item(principal: visibility.Principal, row: asyncpg.Record) -> IncidentListItem:
+    """The incident as a list shows it to the principal."""
+    return IncidentListItem(
         incident_id=row["id"],
         number=row["number"],
         title=row["title"],
-        description=row["description"],
         category_id=row["category_id"],
         category_path=tuple(row["category_path"]),
         priority=row["priority"],
@@ -102,6 +94,22 @@ async def incident_view(
         resolution_due=row["resolution_due"],
         created_at=row["created_at"],
         updated_at=seen_updated_at(principal, row),
+    )
+
+
+async def incident_view(
+    db: Db, row: asyncpg.Record, principal: visibility.Principal
+) -> IncidentView:
+    """The incident with the entries (and their files) the principal may read, in order."""
+    allowed = visibility.visible_visibilities(principal)
+    entries = await entry_store.entries(db, row["id"], allowed)
+    files: dict[UUID, list[AttachmentView]] = {}
+    for a in await entry_store.attachments_of_incident(db, row["id"], allowed):
+        files.setdefault(a["entry_id"], []).append(attachment_view(a))
+    rating = await incident_store.rating(db, row["id"])
+    return IncidentView(
+        **dict(list_item(principal, row)),
+        description=row["description"],
         resolved_at=row["resolved_at"],
         closed_at=row["closed_at"],
         rating=rating["score"] if rating else None,

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from uuid import UUID, uuid4
 
-import aio_pika
 import pytest
 import pytest_asyncio
 from desk_contracts import utc_now
@@ -55,7 +54,7 @@ from desk_contracts.messages import (
 from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import send, started, wait_until
+from desk_runtime.testing import rpc_client, send, started, wait_until
 from knowledge.app import build
 
 pytestmark = pytest.mark.integration
@@ -99,14 +98,8 @@ async def knowledge(desk_settings: DeskSettings) -> AsyncIterator[Service]:
 
 @pytest_asyncio.fixture
 async def rpc(knowledge: Service, desk_settings: DeskSettings) -> AsyncIterator[RpcClient]:
-    connection = await aio_pika.connect_robust(desk_settings.amqp_url)
-    client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "tests", 10)
-    await client.connect(connection)
-    try:
+    async with rpc_client(desk_settings) as client:
         yield client
-    finally:
-        await client.close()
-        await connection.close()
 
 
 async def write(

@@ -28,7 +28,7 @@ class Notifier:
 
     def __init__(self, settings: DeskSettings) -> None:
         self.settings = settings
-        self.templates = Templates(settings.template_dir)
+        self.templates = Templates(settings.notify.template_dir)
 
     def equipment_link(self, equipment_id: UUID) -> str:
         return f"{self.settings.portal_url.rstrip('/')}/equipment/{equipment_id}"

@@ -132,11 +132,11 @@ class SmtpSessions:
     async def _open(self) -> aiosmtplib.SMTP:
         settings = self.settings
         client = aiosmtplib.SMTP(
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_user,
-            password=settings.smtp_password,
-            start_tls=settings.smtp_starttls,
+            hostname=settings.smtp.host,
+            port=settings.smtp.port,
+            username=settings.smtp.user,
+            password=settings.smtp.password,
+            start_tls=settings.smtp.starttls,
             local_hostname=await local_hostname(),
             timeout=SEND_TIMEOUT_SECONDS,
         )
@@ -200,14 +200,14 @@ async def send_email(
     The Message-ID is derived from the delivery, so a resend after a crash between the
     server's acceptance and our record of it can be recognised as the same mail."""
     message = build_message(
-        sender=settings.mail_from,
+        sender=settings.smtp.mail_from,
         to=to,
         subject=subject,
         text=text,
         html=html,
         message_key=message_key,
         incident_id=incident_id,
-        reply_to=settings.inbound_address,
+        reply_to=settings.inbound.address,
     )
     try:
         return await sessions.send(message)

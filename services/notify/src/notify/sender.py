@@ -278,8 +278,8 @@ class Sender:
 
     async def _record_failure(self, row: asyncpg.Record, error: DeliveryFailed) -> None:
         attempt = row["attempts"]
-        final = error.permanent or is_last(attempt, self.settings.notify_max_attempts)
-        delay = retry_delay(attempt, self.settings.notify_retry_base_seconds)
+        final = error.permanent or is_last(attempt, self.settings.notify.max_attempts)
+        delay = retry_delay(attempt, self.settings.notify.retry_base_seconds)
         async with self.pool.acquire() as conn, conn.transaction():
             # Only while the claim is still ours: had the lease run out and another
             # sender delivered it meanwhile, `pending` here would send it once more.

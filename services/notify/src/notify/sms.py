@@ -14,7 +14,7 @@ TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
 def sms_enabled(settings: DeskSettings) -> bool:
-    return bool(settings.sms_url)
+    return bool(settings.sms.url)
 
 
 async def send_sms(
@@ -22,14 +22,14 @@ async def send_sms(
 ) -> str:
     """Hand one text to the provider; its answer is returned for the delivery log.
     4xx other than 408/429 are permanent (the request itself is wrong); the rest retry."""
-    if not settings.sms_url:
+    if not settings.sms.url:
         raise DeliveryFailed("SMS is not configured (DESK_SMS_URL is unset)", permanent=True)
     headers = {"Idempotency-Key": message_key}
-    if settings.sms_token:
-        headers["Authorization"] = f"Bearer {settings.sms_token}"
+    if settings.sms.token:
+        headers["Authorization"] = f"Bearer {settings.sms.token}"
     try:
         response = await client.post(
-            settings.sms_url, json={"to": to, "text": text}, headers=headers, timeout=TIMEOUT
+            settings.sms.url, json={"to": to, "text": text}, headers=headers, timeout=TIMEOUT
         )
     except httpx.HTTPError as error:
         raise DeliveryFailed(f"{type(error).__name__}: {error}") from error

@@ -225,8 +225,8 @@ async def start_notify(
     running: list[Service] = []
 
     async def start(**overrides: Any) -> Service:
-        settings = desk_settings.model_copy(
-            update={
+        settings = desk_settings.replaced(
+            **{
                 "smtp_port": smtp[0],
                 "sms_url": sms.url,
                 "sms_token": "sms-secret",

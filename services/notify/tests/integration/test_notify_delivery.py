@@ -35,7 +35,7 @@ from desk_contracts.messages import (
 from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import Mailbox, publish, wait_until
+from desk_runtime.testing import Mailbox, publish, rpc_client, wait_until
 from notify.email import DeliveryFailed
 from notify.sender import Sender
 
@@ -57,12 +57,8 @@ async def world(desk_settings: DeskSettings, notify: Service) -> World:
 
 @pytest_asyncio.fixture
 async def rpc(notify: Service, desk_settings: DeskSettings) -> AsyncIterator[RpcClient]:
-    client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "test", timeout=5)
-    await client.connect(notify.connection)
-    try:
+    async with rpc_client(desk_settings, notify.connection, timeout=5) as client:
         yield client
-    finally:
-        await client.close()
 
 
 def text_of(message: EmailMessage) -> str:

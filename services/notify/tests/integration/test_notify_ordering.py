@@ -37,7 +37,7 @@ pytestmark = pytest.mark.integration
 async def notify(desk_settings: DeskSettings, smtp: tuple[int, Mailbox]) -> AsyncIterator[Service]:
     from notify.app import build
 
-    service = build(desk_settings.model_copy(update={"smtp_port": smtp[0]}))
+    service = build(desk_settings.replaced(**{"smtp_port": smtp[0]}))
     async with started(service):
         yield service
 

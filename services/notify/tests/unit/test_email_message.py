@@ -6,10 +6,26 @@ from __future__ import annotations
 
 import email
 import email.policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
+from typing import Any
 from uuid import UUID, uuid4
 
 from notify.email import build_message, message_id, thread_id
+
+INCIDENT = UUID("0b7f2d4e-8c51-4f0e-9d43-6a1c2b3d4e5f")
+
+
+def _mail(**given: Any) -> Message:
+    """A mail as notify builds it, with plain defaults for what the test does not name."""
+    fields: dict[str, Any] = {
+        "sender": "desk@example.com",
+        "to": "a@example.com",
+        "subject": "S",
+        "text": "T",
+        "html": None,
+        "message_key": "d",
+    }
+    return build_message(**(fields | given))
 
 
 def _read_back(raw: bytes) -> EmailMessage:
@@ -19,7 +35,7 @@ def _read_back(raw: bytes) -> EmailMessage:
 
 
 def test_russian_subject_sender_and_both_parts_survive_the_wire() -> None:
-    built = build_message(
+    built = _mail(
         sender="Служба поддержки <desk@example.com>",
         to="client@example.com",
         subject="Инцидент INC-000042 назначен",
@@ -44,12 +60,10 @@ def test_russian_subject_sender_and_both_parts_survive_the_wire() -> None:
 
 
 def test_plain_only_mail_has_one_part_and_an_ascii_subject_stays_as_is() -> None:
-    built = build_message(
-        sender="desk@example.com",
+    built = _mail(
         to="agent@example.com",
         subject="INC-000007 breached",
         text="Resolution time passed.",
-        html=None,
         message_key="delivery-2",
     )
     assert built["Subject"] == "INC-000007 breached"
@@ -61,10 +75,7 @@ def test_plain_only_mail_has_one_part_and_an_ascii_subject_stays_as_is() -> None
 
 def test_every_copy_of_one_delivery_carries_the_same_message_id() -> None:
     def built(key: str, sender: str = "Desk <desk@example.com>") -> str:
-        message = build_message(
-            sender=sender, to="a@example.com", subject="S", text="T", html=None, message_key=key
-        )
-        return str(message["Message-ID"])
+        return str(_mail(sender=sender, message_key=key)["Message-ID"])
 
     assert built("3f0c") == built("3f0c") == "<3f0c@example.com>"
     assert built("3f0c") != built("3f0d")
@@ -72,16 +83,11 @@ def test_every_copy_of_one_delivery_carries_the_same_message_id() -> None:
     assert built("3f0c", sender="desk") == "<3f0c@desk.local>"
 
 
-INCIDENT = UUID("0b7f2d4e-8c51-4f0e-9d43-6a1c2b3d4e5f")
-
-
 def test_a_mail_about_an_incident_joins_its_thread() -> None:
-    built = build_message(
+    built = _mail(
         sender="Desk <desk@support.example.com>",
         to="alice@example.com",
         subject="[INC-000042] Assigned",
-        text="T",
-        html=None,
         message_key="d1",
         incident_id=INCIDENT,
     )
@@ -106,15 +112,7 @@ def test_every_mail_of_one_incident_shares_the_root_and_none_shares_an_id() -> N
 def test_thread_headers_are_never_folded() -> None:
     """A folded Message-ID reads back with a leading space in many readers: with a UUID
     and a domain of ordinary length every id fits one line."""
-    built = build_message(
-        sender="desk@support.example.com",
-        to="a@example.com",
-        subject="S",
-        text="T",
-        html=None,
-        message_key=str(uuid4()),
-        incident_id=INCIDENT,
-    )
+    built = _mail(sender="desk@support.example.com", message_key=str(uuid4()), incident_id=INCIDENT)
     head = built.as_bytes().split(b"\n\n", 1)[0]
     for name in (b"Message-ID", b"In-Reply-To", b"References"):
         line = next(line for line in head.split(b"\n") if line.startswith(name + b":"))
@@ -122,12 +120,9 @@ def test_thread_headers_are_never_folded() -> None:
 
 
 def test_replies_go_to_the_inbound_address_when_configured() -> None:
-    built = build_message(
+    built = _mail(
         sender="Служба поддержки <desk@support.example.com>",
         to="alice@example.com",
-        subject="S",
-        text="T",
-        html=None,
         message_key="d2",
         incident_id=INCIDENT,
         reply_to="Служба поддержки <help@support.example.com>",
@@ -140,14 +135,7 @@ def test_replies_go_to_the_inbound_address_when_configured() -> None:
 
 
 def test_a_mail_about_no_incident_has_no_thread_but_is_still_marked_automatic() -> None:
-    built = build_message(
-        sender="desk@example.com",
-        to="a@example.com",
-        subject="S",
-        text="T",
-        html=None,
-        message_key="d3",
-    )
+    built = _mail(message_key="d3")
     assert built["In-Reply-To"] is None
     assert built["References"] is None
     assert built["Auto-Submitted"] == "auto-generated"

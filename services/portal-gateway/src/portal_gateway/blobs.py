@@ -235,16 +235,16 @@ class S3BlobStore:
 
 def blob_store(settings: DeskSettings) -> Blobs:
     """The store the settings name: the bucket of DESK_BLOB_URL, else DESK_BLOB_DIR."""
-    if settings.blob_url is None:
-        return BlobStore(settings.blob_dir)
+    if settings.blobs.url is None:
+        return BlobStore(settings.blobs.dir)
     return _s3_store(
-        settings.blob_url,
-        settings.blob_dir,
-        settings.s3_endpoint_url,
-        settings.s3_region,
-        settings.s3_access_key_id,
-        settings.s3_secret_access_key,
-        settings.s3_addressing_style,
+        settings.blobs.url,
+        settings.blobs.dir,
+        settings.blobs.s3_endpoint_url,
+        settings.blobs.s3_region,
+        settings.blobs.s3_access_key_id,
+        settings.blobs.s3_secret_access_key,
+        settings.blobs.s3_addressing_style,
     )
 
 
@@ -539,4 +539,4 @@ async def read_upload(request: Request[Any, Any, Any]) -> Upload:
     """A multipart body with its files streamed into the gateway's blob store."""
     service: Service = request.app.state.service
     settings = service.settings
-    return await read_multipart(request, blob_store(settings), settings.max_upload_bytes)
+    return await read_multipart(request, blob_store(settings), settings.blobs.max_upload_bytes)

@@ -34,11 +34,11 @@ CSRF_FIELD = "csrf_token"
 
 def session_cookie(settings: DeskSettings) -> str:
     """`__Host-` pins the cookie to this host and path / and requires Secure (TLS)."""
-    return "__Host-desk_session" if settings.secure_cookies else "desk_session"
+    return "__Host-desk_session" if settings.gateway.secure_cookies else "desk_session"
 
 
 def csrf_cookie(settings: DeskSettings) -> str:
-    return "__Host-desk_csrf" if settings.secure_cookies else "desk_csrf"
+    return "__Host-desk_csrf" if settings.gateway.secure_cookies else "desk_csrf"
 
 
 def client_address(request: Request[Any, Any, Any]) -> str | None:
@@ -62,8 +62,8 @@ async def authenticate(request: Request[Any, Any, Any]) -> Session | None:
         service.pool,
         cookie,
         "web",
-        idle=timedelta(minutes=settings.session_idle_minutes),
-        absolute=timedelta(hours=settings.session_absolute_hours),
+        idle=timedelta(minutes=settings.gateway.session_idle_minutes),
+        absolute=timedelta(hours=settings.gateway.session_absolute_hours),
     )
 
 

@@ -74,7 +74,7 @@ async def test_a_blob_goes_to_the_bucket_under_its_hash_and_comes_back(
         listed = await s3.list_objects_v2(Bucket=store.bucket)
     assert [o["Key"] for o in listed["Contents"]] == [f"attachments/{sha256[:2]}/{sha256}"]
     # Nothing of the blob stays on the local disk.
-    assert [p for p in settings.blob_dir.rglob("*") if p.is_file()] == []
+    assert [p for p in settings.blobs.dir.rglob("*") if p.is_file()] == []
 
 
 async def test_equal_bytes_are_stored_once(settings: DeskSettings) -> None:

@@ -129,7 +129,7 @@ async def start_gateway(settings: DeskSettings, heard: Heard) -> Service:
 
 @pytest.fixture
 def demo_settings(desk_settings: DeskSettings) -> DeskSettings:
-    return desk_settings.model_copy(update={"demo": True, "admin_password": "admin-password"})
+    return desk_settings.replaced(**{"demo": True, "admin_password": "admin-password"})
 
 
 async def test_a_fresh_namespace_gets_the_whole_demo(demo_settings: DeskSettings) -> None:
@@ -298,7 +298,7 @@ async def test_an_organization_seeded_before_the_packages_is_put_on_its_package_
 
 
 async def test_without_demo_only_the_admin_is_created(desk_settings: DeskSettings) -> None:
-    settings = desk_settings.model_copy(update={"admin_password": "admin-password"})
+    settings = desk_settings.replaced(**{"admin_password": "admin-password"})
     async with heard(settings) as messages:
         service = await start_gateway(settings, messages)
         try:

@@ -131,8 +131,8 @@ def imap_server() -> Iterator[ImapServer]:
 
 @pytest.fixture
 def settings(desk_settings: DeskSettings, imap_server: ImapServer) -> DeskSettings:
-    return desk_settings.model_copy(
-        update={
+    return desk_settings.replaced(
+        **{
             "inbound_smtp_port": 0,
             "imap_url": f"imap://127.0.0.1:{imap_server.port}",
             "imap_user": USER,
@@ -188,7 +188,7 @@ async def test_every_mail_of_the_folder_is_taken_once_and_moved(
         assert rows[auto["Message-ID"]] == "ignored"
         assert sorted(rows.values()) == ["ignored", "quarantined", "refused"]
         assert await asyncio.to_thread(imap_server.count, "INBOX") == 0
-        assert await asyncio.to_thread(imap_server.count, settings.imap_done_folder) == 3
+        assert await asyncio.to_thread(imap_server.count, settings.inbound.imap_done_folder) == 3
 
         # Nothing left: a second poll takes nothing.
         assert await poll_once(service, client) == 0
@@ -196,4 +196,4 @@ async def test_every_mail_of_the_folder_is_taken_once_and_moved(
         await asyncio.to_thread(imap_server.put, wire(stranger))
         assert await poll_once(service, client) == 1
         assert await pool.fetchval("SELECT count(*) FROM inbound_mail") == 3
-        assert await asyncio.to_thread(imap_server.count, settings.imap_done_folder) == 4
+        assert await asyncio.to_thread(imap_server.count, settings.inbound.imap_done_folder) == 4

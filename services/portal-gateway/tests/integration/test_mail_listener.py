@@ -27,8 +27,8 @@ LIMIT = 200_000
 
 @pytest_asyncio.fixture
 async def gateway(desk_settings: DeskSettings) -> AsyncIterator[Service]:
-    settings = desk_settings.model_copy(
-        update={
+    settings = desk_settings.replaced(
+        **{
             "inbound_smtp_port": free_port(),
             "max_upload_bytes": LIMIT,
             "inbound_per_sender_hourly": 3,
@@ -36,7 +36,7 @@ async def gateway(desk_settings: DeskSettings) -> AsyncIterator[Service]:
         }
     )
     async with started(build_service(settings, mail=True)) as service:
-        await wait_until(lambda: _listening(settings.inbound_smtp_port), timeout=20)
+        await wait_until(lambda: _listening(settings.inbound.smtp_port), timeout=20)
         yield service
 
 
@@ -50,7 +50,7 @@ async def _listening(port: int) -> bool:
 
 
 def deliver(service: Service, raw: bytes, sender: str = "stranger@nowhere.example") -> None:
-    with smtplib.SMTP("127.0.0.1", service.settings.inbound_smtp_port, timeout=30) as smtp:
+    with smtplib.SMTP("127.0.0.1", service.settings.inbound.smtp_port, timeout=30) as smtp:
         smtp.sendmail(sender, ["help@support.example.com"], raw)
 
 

@@ -26,12 +26,19 @@ from desk_contracts.messages import (
     IncidentAssigned,
     IncidentBacklogged,
 )
-from desk_runtime.errors import Conflict, Invalid, NotYet
+from desk_runtime.errors import Conflict, Forbidden, Invalid, NotYet
 from desk_runtime.logging import get_logger
 from desk_runtime.service import Gathered, UnitOfWork
 
 from . import states_store, store
-from .domain import AgentState, WaitingIncident, check_manual, choose_agent, plan_backlog
+from .domain import (
+    AgentState,
+    WaitingIncident,
+    check_manual,
+    choose_agent,
+    may_override,
+    plan_backlog,
+)
 from .metrics import ROUTING_ASSIGNMENTS
 from .store import Decision, IncidentFacts
 
@@ -405,6 +412,8 @@ async def assign_by_hand(uow: UnitOfWork, request: AssignByHand) -> AssignmentMa
     overridden; outside the agent's skills is allowed and noted. Under the same locks as
     every decision: the agents (the target and the current assignee among them), then
     the incident, then its assignment row."""
+    if request.override and not may_override(request.principal.role):
+        raise Forbidden("only a head or an admin may override")
     conn = uow.conn
     incident = IncidentFacts(
         request.incident_id, request.category_path, request.priority, request.registered_at
@@ -444,10 +453,9 @@ async def assign_by_hand(uow: UnitOfWork, request: AssignByHand) -> AssignmentMa
             f"cannot assign: {'; '.join(check.blockers)}; a head or admin may override",
             data={"blockers": list(check.blockers)},
         )
-    actor = await store.name_of(conn, request.actor_id)
-    reason = describe_manual(
-        actor or short(request.actor_id), target, check.describe(request.override)
-    )
+    actor_id = request.principal.user_id
+    actor = await store.name_of(conn, actor_id)
+    reason = describe_manual(actor or short(actor_id), target, check.describe(request.override))
     await record_assignment(
         uow,
         incident,

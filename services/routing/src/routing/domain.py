@@ -14,7 +14,7 @@ from datetime import datetime
 from fractions import Fraction
 from uuid import UUID
 
-from desk_contracts.enums import Presence, Priority
+from desk_contracts.enums import Presence, Priority, Role
 
 __all__ = [
     "AgentState",
@@ -27,6 +27,7 @@ __all__ = [
     "covers",
     "is_eligible",
     "load_ratio",
+    "may_override",
     "plan_backlog",
 ]
 
@@ -295,3 +296,11 @@ def check_manual(agent: AgentState, category_path: Sequence[str]) -> ManualCheck
     if not any(covers(skill, category_path) for skill in agent.skills):
         warnings.append("category outside the agent's skills")
     return ManualCheck(tuple(blockers), tuple(warnings))
+
+
+# Who may assign past a blocker (an agent not online or at capacity).
+OVERRIDERS = frozenset({Role.HEAD, Role.ADMIN})
+
+
+def may_override(role: Role) -> bool:
+    return role in OVERRIDERS

@@ -32,6 +32,7 @@ from desk_contracts.messages import (
     IncidentRegistered,
     IncidentStatusChanged,
     ListAgents,
+    Principal,
     SlaEscalated,
     UpsertAgentProfile,
     UserUpserted,
@@ -40,7 +41,7 @@ from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
 from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import publish, publish_many, send, started, wait_until
+from desk_runtime.testing import publish, publish_many, rpc_client, send, started, wait_until
 from routing import store
 from routing.assignment import reconcile_loads
 from routing.store import BACKLOG_FROM, BACKLOG_ORDER, PLACEMENTS_LOCK
@@ -89,12 +90,8 @@ async def routing(desk_settings: DeskSettings) -> AsyncIterator[Service]:
 
 @pytest_asyncio.fixture
 async def ask(routing: Service, desk_settings: DeskSettings) -> AsyncIterator[RpcClient]:
-    client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "test", 5)
-    await client.connect(routing.connection)
-    try:
+    async with rpc_client(desk_settings, routing.connection, timeout=5) as client:
         yield client
-    finally:
-        await client.close()
 
 
 def escalated(incident_id: UUID, *, reassign: bool = True) -> SlaEscalated:
@@ -201,7 +198,7 @@ def by_hand(incident_id: UUID, agent_id: UUID, *, override: bool = False) -> Ass
     return AssignByHand(
         incident_id=incident_id,
         agent_id=agent_id,
-        actor_id=UUID(int=99),
+        principal=Principal(user_id=UUID(int=99), role=Role.HEAD),
         category_path=PATH,
         priority=Priority.NORMAL,
         registered_at=T0,

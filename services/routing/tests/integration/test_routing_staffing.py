@@ -25,7 +25,7 @@ from desk_contracts.messages import (
 from desk_runtime.rpc import RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import send, started, wait_until
+from desk_runtime.testing import rpc_client, send, started, wait_until
 from routing.staffing import hour_of_week
 
 pytestmark = pytest.mark.integration
@@ -44,12 +44,8 @@ async def routing(desk_settings: DeskSettings) -> AsyncIterator[Service]:
 
 @pytest_asyncio.fixture
 async def ask(routing: Service, desk_settings: DeskSettings) -> AsyncIterator[RpcClient]:
-    client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "test", 5)
-    await client.connect(routing.connection)
-    try:
+    async with rpc_client(desk_settings, routing.connection, timeout=5) as client:
         yield client
-    finally:
-        await client.close()
 
 
 def registered(

@@ -151,7 +151,7 @@ async def incident_sla(conn: asyncpg.Connection, query: GetIncidentSla) -> Incid
     pauses = await store.pauses_of(conn, query.incident_id)
     use = await quota_store.use_of(conn, query.incident_id, lock=False)
     staff_only: dict[str, object] = {}
-    if query.staff:
+    if query.principal.role.is_staff:
         incident_timers = await timers_of(conn, str(query.incident_id))
         computation_rows = await store.computations_of(conn, query.incident_id)
         staff_only = {

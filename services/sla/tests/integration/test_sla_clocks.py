@@ -41,8 +41,10 @@ from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
 from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import send, started, wait_until
+from desk_runtime.testing import send, wait_until
 from sla.app import build
+
+from .conftest import AGENT, CLIENT
 
 pytestmark = pytest.mark.integration
 
@@ -65,13 +67,6 @@ class Collector:
 
 
 @pytest_asyncio.fixture
-async def sla(desk_settings: DeskSettings) -> AsyncIterator[Service]:
-    service = build(desk_settings)
-    async with started(service):
-        yield service
-
-
-@pytest_asyncio.fixture
 async def events(sla: Service, desk_settings: DeskSettings) -> AsyncIterator[Collector]:
     collector = Collector()
     connection = await aio_pika.connect(desk_settings.amqp_url)
@@ -86,18 +81,6 @@ async def events(sla: Service, desk_settings: DeskSettings) -> AsyncIterator[Col
     try:
         yield collector
     finally:
-        await connection.close()
-
-
-@pytest_asyncio.fixture
-async def rpc(sla: Service, desk_settings: DeskSettings) -> AsyncIterator[RpcClient]:
-    connection = await aio_pika.connect_robust(desk_settings.amqp_url)
-    client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "tests", 10)
-    await client.connect(connection)
-    try:
-        yield client
-    finally:
-        await client.close()
         await connection.close()
 
 
@@ -386,7 +369,7 @@ async def test_a_wait_on_the_client_moves_the_breach_by_the_paused_time(
     assert moved[-1] == registered + 5 * S
     row = await clock_row(sla, incident_id)
     assert row["client_delay_seconds"] == pytest.approx(2.0)
-    view = await rpc.ask(GetIncidentSla(incident_id=incident_id, staff=True))
+    view = await rpc.ask(GetIncidentSla(principal=AGENT, incident_id=incident_id))
     assert isinstance(view, IncidentSla)
     assert [p.kind for p in view.pauses] == ["client"]
     assert view.pauses[0].business_seconds == pytest.approx(2.0)
@@ -526,7 +509,7 @@ async def test_first_public_staff_reply_stops_the_response_clock(
         return found.get("response_breach") == "cancelled"
 
     await wait_until(response_timers_cancelled)
-    view = await rpc.ask(GetIncidentSla(incident_id=incident_id))
+    view = await rpc.ask(GetIncidentSla(principal=CLIENT, incident_id=incident_id))
     assert isinstance(view, IncidentSla)
     response = next(c for c in view.clocks if c.clock == "response")
     assert response.state == "met"
@@ -580,7 +563,7 @@ async def test_next_reply_clock_runs_from_a_client_entry_to_the_next_staff_answe
     assert kept["answered_at"] == answered
     assert kept["business_seconds"] == pytest.approx(3.0)
     assert kept["breached_at"] == asked + 2 * S
-    view = await rpc.ask(GetIncidentSla(incident_id=incident_id))
+    view = await rpc.ask(GetIncidentSla(principal=CLIENT, incident_id=incident_id))
     assert isinstance(view, IncidentSla)
     reply = next(c for c in view.clocks if c.clock == "next_reply")
     assert (reply.state, reply.target_seconds) == ("breached", 2.0)
@@ -592,7 +575,7 @@ async def test_next_reply_clock_runs_from_a_client_entry_to_the_next_staff_answe
     await row_where(lambda r: r["next_reply_started_at"] == again)
     await send(desk_settings, entry(Visibility.PUBLIC, Role.HEAD, again + 0.5 * S))
     await row_where(lambda r: r["next_reply_started_at"] is None)
-    view = await rpc.ask(GetIncidentSla(incident_id=incident_id))
+    view = await rpc.ask(GetIncidentSla(principal=CLIENT, incident_id=incident_id))
     assert isinstance(view, IncidentSla)
     reply = next(c for c in view.clocks if c.clock == "next_reply")
     assert reply.state == "met"
@@ -636,7 +619,7 @@ async def test_reclassification_recomputes_from_registration(
     }
     # Critical incidents also reach the category's escalation contact after one day.
     assert "escalation:3:escalation_contact" in armed
-    view = await rpc.ask(GetIncidentSla(incident_id=incident_id, staff=True))
+    view = await rpc.ask(GetIncidentSla(principal=AGENT, incident_id=incident_id))
     assert isinstance(view, IncidentSla)
     assert [c.reason for c in view.computations] == ["registered", "reclassified"]
 
@@ -710,7 +693,7 @@ async def test_an_answer_in_time_handled_after_the_breach_fired_is_met(
     row = await clock_when(sla, incident_id, lambda row: row["first_response_at"])
     assert row["first_response_at"] == registered + 30 * S
     assert row["response_breached_at"] is None
-    view = await rpc.ask(GetIncidentSla(incident_id=incident_id, staff=True))
+    view = await rpc.ask(GetIncidentSla(principal=AGENT, incident_id=incident_id))
     assert isinstance(view, IncidentSla)
     response = next(c for c in view.clocks if c.clock == "response")
     assert (response.state, response.breached_at) == ("met", None)
@@ -756,7 +739,7 @@ async def test_a_late_wait_that_moves_the_due_past_the_breach_withdraws_it(
     row = await clock_when(sla, incident_id, lambda row: row["response_due"] == due)
     assert row["response_breached_at"] is None
     assert (await armed_timers(sla, incident_id))["response_breach"] == due
-    view = await rpc.ask(GetIncidentSla(incident_id=incident_id, staff=True))
+    view = await rpc.ask(GetIncidentSla(principal=AGENT, incident_id=incident_id))
     assert isinstance(view, IncidentSla)
     response = next(c for c in view.clocks if c.clock == "response")
     assert (response.state, response.breached_at, response.due_at) == ("running", None, due)
@@ -884,7 +867,7 @@ async def test_a_reopen_after_a_long_resolved_span_does_not_breach_the_next_repl
     armed = await armed_timers(sla, incident_id)
     assert armed[f"next_reply_breach:{(registered + 2 * S).strftime('%Y%m%dT%H%M%S.%fZ')}"] == due
     assert not [e for e in events.of("sla.breached", incident_id) if e["clock"] == "next_reply"]
-    view = await rpc.ask(GetIncidentSla(incident_id=incident_id))
+    view = await rpc.ask(GetIncidentSla(principal=CLIENT, incident_id=incident_id))
     assert isinstance(view, IncidentSla)
     reply = next(c for c in view.clocks if c.clock == "next_reply")
     assert (reply.state, reply.due_at) == ("running", due)
@@ -1009,7 +992,7 @@ async def test_timers_due_while_sla_was_down_fire_once_after_restart(
 async def test_two_instances_never_fire_one_timer_twice(
     sla: Service, events: Collector, rpc: RpcClient, desk_settings: DeskSettings
 ) -> None:
-    other = build(desk_settings.model_copy(update={"health_port": None}))
+    other = build(desk_settings.replaced(**{"health_port": None}))
     await other.start()
     try:
         organization_id = await organization_on_seconds_contract(

@@ -6,14 +6,12 @@ to the parked messages."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-import pytest_asyncio
 from desk_contracts import Message, utc_now
 from desk_contracts.enums import Channel, EntryKind, Priority, Role, Status, Visibility
 from desk_contracts.messages import (
@@ -26,17 +24,10 @@ from desk_runtime.db import create_pool, ensure_database
 from desk_runtime.migrations import RUNTIME_MIGRATIONS, migrate
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import send, started, wait_until
+from desk_runtime.testing import send, wait_until
 from sla.app import MIGRATIONS, build
 
 pytestmark = pytest.mark.integration
-
-
-@pytest_asyncio.fixture
-async def sla(desk_settings: DeskSettings) -> AsyncIterator[Service]:
-    service = build(desk_settings)
-    async with started(service):
-        yield service
 
 
 def registration(incident_id: UUID, at: datetime) -> IncidentRegistered:

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time
 from typing import Any
 from uuid import UUID, uuid4
 
 import aio_pika
 import pytest
-import pytest_asyncio
 from desk_contracts import utc_now
 from desk_contracts.enums import Channel, Priority, QuotaPolicy
 from desk_contracts.messages import (
@@ -46,30 +44,12 @@ from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
 from desk_runtime.rpc import RemoteFailure, RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from desk_runtime.testing import publish, send, started, wait_until
+from desk_runtime.testing import publish, send, wait_until
 from sla import quotas
-from sla.app import build
+
+from .conftest import CLIENT
 
 pytestmark = pytest.mark.integration
-
-
-@pytest_asyncio.fixture
-async def sla(desk_settings: DeskSettings) -> AsyncIterator[Service]:
-    service = build(desk_settings)
-    async with started(service):
-        yield service
-
-
-@pytest_asyncio.fixture
-async def rpc(sla: Service, desk_settings: DeskSettings) -> AsyncIterator[RpcClient]:
-    connection = await aio_pika.connect_robust(desk_settings.amqp_url)
-    client = RpcClient(desk_settings.amqp_url, desk_settings.namespace, "tests", 10)
-    await client.connect(connection)
-    try:
-        yield client
-    finally:
-        await client.close()
-        await connection.close()
 
 
 async def package_contract(
@@ -370,7 +350,9 @@ async def test_a_phone_request_outside_the_phone_hours_starts_its_clock_at_the_o
     await send(desk_settings, event)
     await counted(sla, event.incident_id)
     view = await wait_until(
-        lambda: rpc.ask_as(GetIncidentSla(incident_id=event.incident_id), IncidentSla)
+        lambda: rpc.ask_as(
+            GetIncidentSla(principal=CLIENT, incident_id=event.incident_id), IncidentSla
+        )
     )
     assert view.clock_starts_at == datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
     assert view.channel is Channel.PHONE

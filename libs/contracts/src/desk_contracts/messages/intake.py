@@ -221,11 +221,12 @@ class IncidentEquipment(Message):
     under_service_contract: bool
 
 
-class IncidentView(Message):
+class IncidentListItem(Message):
+    """An incident as a list shows it; its view adds the rest."""
+
     incident_id: UUID
     number: str
     title: str
-    description: str
     category_id: UUID
     category_path: CategoryPath
     priority: Priority
@@ -238,6 +239,10 @@ class IncidentView(Message):
     resolution_due: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+class IncidentView(IncidentListItem):
+    description: str
     entries: tuple[EntryView, ...] = ()
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
@@ -290,24 +295,6 @@ class GetAttachment(Query[AttachmentView]):
 
 
 INCIDENT_SORTS = ("created", "-created", "updated", "-updated", "due", "-due")
-
-
-class IncidentListItem(Message):
-    incident_id: UUID
-    number: str
-    title: str
-    category_id: UUID
-    category_path: CategoryPath
-    priority: Priority
-    channel: Channel
-    status: Status
-    requester_id: UUID
-    organization_id: UUID
-    assignee_id: UUID | None
-    response_due: datetime | None
-    resolution_due: datetime | None
-    created_at: datetime
-    updated_at: datetime
 
 
 class IncidentPage(Message):

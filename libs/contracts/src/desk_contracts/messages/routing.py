@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 from ..enums import Presence, Priority
 from ..envelope import Command, Event, Message, Query, Request
-from .common import CategoryPath, Offset
+from .common import CategoryPath, Offset, Principal
 
 # The most open incidents one agent's profile may hold.
 MAX_CAPACITY = 1000
@@ -162,13 +162,14 @@ class AssignmentMade(Message):
 class AssignByHand(Request[AssignmentMade]):
     """Staff give an incident to a named agent; decided under the agent's row lock so the
     answer says what really happened. `override` lets a head exceed capacity or pick an
-    agent who is not online. The incident's facts come from intake's view of it."""
+    agent who is not online; routing decides from the principal whether they may. The
+    incident's facts come from intake's view of it."""
 
     ROUTING_KEY: ClassVar[str] = "routing.assign_by_hand"
 
+    principal: Principal
     incident_id: UUID
     agent_id: UUID
-    actor_id: UUID
     override: bool = False
     category_path: CategoryPath
     priority: Priority

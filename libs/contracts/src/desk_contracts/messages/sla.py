@@ -10,7 +10,7 @@ from pydantic import Field
 
 from ..enums import Channel, Locale, Priority, QuotaPolicy
 from ..envelope import Command, Event, Message, Query, Request
-from .common import CategoryPath, Instant, Name, Offset
+from .common import CategoryPath, Instant, Name, Offset, Principal
 
 # Contract versions are stored as 32-bit integers.
 MAX_VERSION = 2**31 - 1
@@ -366,14 +366,15 @@ class IncidentSla(Message):
 
 
 class GetIncidentSla(Query[IncidentSla]):
-    """Asked only after intake confirmed the principal may see the incident; `staff`
-    adds what clients never see (escalation steps and timers)."""
+    """Asked only after intake confirmed the principal may see the incident; sla decides
+    from the principal what of it they read (staff also get the escalation steps, the
+    timers and the computations, which clients never see)."""
 
     ROUTING_KEY: ClassVar[str] = "sla.get_incident_sla"
 
+    principal: Principal
     incident_id: UUID
     locale: Locale = Locale.EN
-    staff: bool = False
 
 
 # --- the report -----------------------------------------------------------------------

@@ -8,7 +8,6 @@ from desk_contracts.messages import (
     CountIncidents,
     IncidentCount,
     IncidentCounts,
-    IncidentListItem,
     IncidentPage,
     IncidentState,
     IncidentStates,
@@ -21,7 +20,7 @@ from desk_runtime.service import Service
 
 from ..store import categories as category_store
 from ..store import incidents as store
-from ..views import seen_updated_at, view_principal
+from ..views import list_item, view_principal
 
 handlers = Handlers()
 
@@ -70,26 +69,7 @@ async def list_incidents(query: ListIncidents, service: Service) -> IncidentPage
     return IncidentPage(
         total=min(counted, COUNT_CAP),
         total_exact=counted <= COUNT_CAP,
-        items=tuple(
-            IncidentListItem(
-                incident_id=r["id"],
-                number=r["number"],
-                title=r["title"],
-                category_id=r["category_id"],
-                category_path=tuple(r["category_path"]),
-                priority=r["priority"],
-                channel=r["channel"],
-                status=r["status"],
-                requester_id=r["requester_id"],
-                organization_id=r["organization_id"],
-                assignee_id=r["assignee_id"],
-                response_due=r["response_due"],
-                resolution_due=r["resolution_due"],
-                created_at=r["created_at"],
-                updated_at=seen_updated_at(principal, r),
-            )
-            for r in rows
-        ),
+        items=tuple(list_item(principal, r) for r in rows),
     )
 
 

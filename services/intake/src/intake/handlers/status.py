@@ -34,7 +34,7 @@ def _illegal(error: lifecycle.IllegalTransition) -> Conflict:
 async def change_status(query: ChangeStatus, service: Service) -> IncidentView:
     """A status change by staff, or by the requester on a resolved incident."""
     principal = view_principal(query.principal)
-    reopen_window = timedelta(days=service.settings.reopen_window_days)
+    reopen_window = timedelta(days=service.settings.incidents.reopen_window_days)
     async with service.transaction() as uow:
         row = await store.incident_for_update(uow.conn, query.incident_id)
         if row is None or not can_see(principal, row):
@@ -127,7 +127,7 @@ async def rate_incident(query: RateIncident, service: Service) -> IncidentView:
 @handlers.runs
 async def auto_close(service: Service) -> None:
     """Closes resolved incidents after DESK_AUTO_CLOSE_DAYS."""
-    after = timedelta(days=service.settings.auto_close_days)
+    after = timedelta(days=service.settings.incidents.auto_close_days)
     # Sleep at most half the delay (and at most 30 s) so closing is never late by
     # more than that; a week's delay does not need finer polling.
     nap = min(30.0, max(0.2, after.total_seconds() / 2))
@@ -142,6 +142,7 @@ async def auto_close(service: Service) -> None:
 async def close_due(service: Service, after: timedelta, batch: int = 100) -> int:
     """One pass of the auto-close: rows locked with SKIP LOCKED, so two intake
     instances never close one incident twice."""
+    days = service.settings.incidents.auto_close_days
     async with service.transaction() as uow:
         now = utc_now()
         rows = await store.claim_resolved_before(uow.conn, now - after, batch)
@@ -152,7 +153,6 @@ async def close_due(service: Service, after: timedelta, batch: int = 100) -> int
                     row,
                     Status.CLOSED,
                     now,
-                    reason=f"Closed automatically {service.settings.auto_close_days:g} days "
-                    "after resolution.",
+                    reason=f"Closed automatically {days:g} days after resolution.",
                 )
         return len(rows)

@@ -3,8 +3,8 @@ form fields, refusals shown next to the fields they name, and form submission ke
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import quote
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -94,10 +94,14 @@ def field_errors(model: type[BaseModel], data: dict[str, Any], t: Any) -> dict[s
     return {}
 
 
+def _first_part(name: str) -> str | None:
+    return name.split(".")[0]
+
+
 def refusal(
     error: RemoteFailure | HTTPException,
     t: Any,
-    field_of: Callable[[str], str | None] = lambda name: name.split(".")[0],
+    field_of: Callable[[str], str | None] = _first_part,
 ) -> Errors:
     """A refused save as messages next to the form's fields (`field_of` maps the API's
     field names to the form's; None puts a message on top of the form)."""
@@ -126,6 +130,22 @@ def refusable(error: RemoteFailure | HTTPException) -> bool:
     """Refusals a form can explain; a missing record or a denial is a page of its own."""
     status = error.failure.status if isinstance(error, RemoteFailure) else error.status_code
     return status in (400, 409, 422)
+
+
+T = TypeVar("T")
+
+
+async def saved_or_refused(
+    save: Awaitable[T], t: Any, field_of: Callable[[str], str | None] = _first_part
+) -> tuple[T | None, Errors]:
+    """An admin form's save: what was saved, or (nothing saved) the refusal as messages
+    next to the form's fields; a missing record or a denial goes on as a page of its own."""
+    try:
+        return await save, {}
+    except (RemoteFailure, HTTPException) as error:
+        if not refusable(error):
+            raise
+        return None, refusal(error, t, field_of)
 
 
 def check_form_csrf(request: Request[Any, Any, Any], upload: Upload) -> dict[str, str]:

@@ -4,17 +4,22 @@ and the security headers every page carries."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from desk_contracts.enums import Locale
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
 
 from .history import entry_line
 from .i18n import pick_language, translator
 from .views import duration_words, human_size, query_string
+
+if TYPE_CHECKING:
+    from ..accounts import User
 
 PACKAGE = Path(__file__).resolve().parents[1]
 STATIC_DIR = PACKAGE / "static"
@@ -57,10 +62,20 @@ def language_of(request: Request[Any, Any, Any], user_locale: str | None = None)
     )
 
 
+def reader_locale(request: Request[Any, Any, Any], user: User) -> Locale:
+    """The reader's language: the portal's switch, else their own, else the browser's."""
+    return Locale(language_of(request, user.locale.value))
+
+
+def reader_translator(request: Request[Any, Any, Any], user: User) -> Callable[..., str]:
+    """Words in the reader's language (as :func:`reader_locale` picks it)."""
+    return translator(language_of(request, user.locale.value))
+
+
 def _upload_limit(request: Request[Any, Any, Any]) -> str:
     """The configured limit per file, as the upload forms state it."""
     service = getattr(request.app.state, "service", None)
-    return human_size(service.settings.max_upload_bytes) if service is not None else ""
+    return human_size(service.settings.blobs.max_upload_bytes) if service is not None else ""
 
 
 def render(

@@ -10,12 +10,11 @@ from uuid import UUID
 
 from desk_contracts.enums import Locale, Role, Scope
 from litestar import Request, Response, get, post
-from litestar.exceptions import HTTPException
 
 from ...accounts import User
 from ...deps import gateway, principal, rpc
 from ...web.admin_forms import Errors, validate_form
-from ...web.forms import back, form_values, page_number, parse_uuid, refusable, refusal, words
+from ...web.forms import back, form_values, page_number, parse_uuid, saved_or_refused, words
 from ...web.render import render
 from ..sla.service import all_contracts
 from .schemas import NewOrganization, NewUser, OrganizationChange, UserChange
@@ -142,16 +141,13 @@ async def _save_organization(
     body, errors = validate_form(model, data, t)
     if not errors:
         service = gateway(request)
-        try:
-            if organization_id is None:
-                saved = await insert_organization(service, body, t)
-            else:
-                saved = await change_organization(service, organization_id, body, t)
-        except HTTPException as error:
-            if not refusable(error):
-                raise
-            errors = refusal(error, t)
-        else:
+        saved, errors = await saved_or_refused(
+            insert_organization(service, body, t)
+            if organization_id is None
+            else change_organization(service, organization_id, body, t),
+            t,
+        )
+        if saved is not None:
             return back("/admin/organizations", t("Organization {name} saved.", name=saved.name))
     return await _organization_form(
         request,
@@ -305,16 +301,13 @@ async def _save_user(request: Request[Any, Any, Any], user_id: UUID | None) -> R
         body, errors = validate_form(UserChange, data, t)
     if not errors:
         service = gateway(request)
-        try:
-            if user_id is None:
-                saved = await insert_user(service, body)
-            else:
-                saved = await change_user(service, user, user_id, body)
-        except HTTPException as error:
-            if not refusable(error):
-                raise
-            errors = refusal(error, t)
-        else:
+        saved, errors = await saved_or_refused(
+            insert_user(service, body)
+            if user_id is None
+            else change_user(service, user, user_id, body),
+            t,
+        )
+        if saved is not None:
             return back("/admin/users", t("User {name} saved.", name=saved.username))
     values["password"] = ""  # never sent back to the browser
     return await _user_form(

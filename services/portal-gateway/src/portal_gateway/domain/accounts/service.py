@@ -19,6 +19,7 @@ from ...accounts import User, hash_password
 from ...deps import field_error
 from ...security import parse_cidr
 from ...web.i18n import Translate
+from ..auth.service import me_of
 from .mail_contacts import checked_domains, domains_of, save_domains
 from .schemas import (
     NewOrganization,
@@ -53,15 +54,7 @@ def check_user_shape(role: Role, organization_id: UUID | None, scope: Scope | No
 def _user_out(row: asyncpg.Record) -> UserOut:
     user = User.from_row(row)
     return UserOut(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        email=user.email,
-        phone=user.phone,
-        locale=user.locale,
-        role=user.role,
-        organization_id=user.organization_id,
-        scope=user.scope,
+        **me_of(user).model_dump(),
         active=user.active,
         created_at=row["created_at"],
         updated_at=row["updated_at"],
@@ -272,6 +265,15 @@ async def organization_name(pool: asyncpg.Pool, organization_id: UUID) -> str | 
         "SELECT name FROM organizations WHERE id = $1", organization_id
     )
     return name
+
+
+async def organization_names_of(pool: asyncpg.Pool, ids: Iterable[UUID]) -> dict[UUID, str]:
+    """The name of each given organization the gateway knows (an unknown id is left out)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = await pool.fetch("SELECT id, name FROM organizations WHERE id = ANY($1::uuid[])", wanted)
+    return {row["id"]: row["name"] for row in rows}
 
 
 async def organization_names(pool: asyncpg.Pool) -> dict[str, str]:

@@ -29,7 +29,7 @@ from desk_contracts.messages import (
 )
 from desk_runtime.rpc import RpcClient
 from desk_runtime.service import Service
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotFoundException
 
 from ...accounts import User
 from ...deps import field_error
@@ -162,8 +162,6 @@ async def assign_by_hand(
     client: RpcClient, user: User, incident_id: UUID, agent_id: UUID, override: bool = False
 ) -> AssignmentMade:
     """Staff give an open incident to a named agent (the API and the portal both)."""
-    if override and user.role not in OVERRIDERS:
-        raise PermissionDeniedException("only a head or an admin may override")
     view = await visible_incident(client, user, incident_id)
     if not view.status.is_open:
         raise HTTPException(
@@ -173,7 +171,7 @@ async def assign_by_hand(
         AssignByHand(
             incident_id=incident_id,
             agent_id=agent_id,
-            actor_id=user.id,
+            principal=user.principal,
             override=override,
             category_path=view.category_path,
             priority=view.priority,

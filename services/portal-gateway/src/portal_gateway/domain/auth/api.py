@@ -46,7 +46,7 @@ class AuthController(Controller):
         return Response(
             LoginResponse(
                 csrf_token=session.csrf,
-                idle_timeout=int(settings.session_idle_minutes * 60),
+                idle_timeout=int(settings.gateway.session_idle_minutes * 60),
                 expires_in=session.max_age,
                 user=me_of(user),
             ),
@@ -104,7 +104,7 @@ class AuthController(Controller):
                     path="/",
                     max_age=0,
                     httponly=True,
-                    secure=settings.secure_cookies,
+                    secure=settings.gateway.secure_cookies,
                     samesite="lax",
                 ),
                 Cookie(
@@ -112,7 +112,7 @@ class AuthController(Controller):
                     value="",
                     path="/",
                     max_age=0,
-                    secure=settings.secure_cookies,
+                    secure=settings.gateway.secure_cookies,
                     samesite="strict",
                 ),
             ],

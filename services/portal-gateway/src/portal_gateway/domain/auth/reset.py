@@ -91,17 +91,17 @@ async def request_reset(service: Service, address: str | None, data: PasswordRes
     attempt = await claim_login_attempt(
         service.pool,
         {
-            f"reset:{typed}": settings.password_reset_max_requests,
-            f"reset-addr:{address}": settings.password_reset_max_per_address,
+            f"reset:{typed}": settings.gateway.password_reset_max_requests,
+            f"reset-addr:{address}": settings.gateway.password_reset_max_per_address,
         },
-        timedelta(seconds=settings.password_reset_window_seconds),
+        timedelta(seconds=settings.gateway.password_reset_window_seconds),
     )
     if not isinstance(attempt, LoginAttempt):
         raise TooManyAttempts(
             "too many password reset requests; try again later",
             headers={"Retry-After": str(max(1, round(attempt)))},
         )
-    lifetime = timedelta(minutes=settings.password_reset_minutes)
+    lifetime = timedelta(minutes=settings.gateway.password_reset_minutes)
     async with service.transaction() as uow:
         rows = await uow.conn.fetch(
             """

@@ -39,7 +39,7 @@ def _page(
         door_csrf=token,
         values=template_values.pop("values", {}),
         errors=template_values.pop("errors", {}),
-        minutes=round(gateway(request).settings.password_reset_minutes),
+        minutes=round(gateway(request).settings.gateway.password_reset_minutes),
         **template_values,
     )
     response.set_cookie(

@@ -52,13 +52,13 @@ async def check_credentials(service: Service, address: str | None, data: TokenRe
     """Throttled password check, then the organization's allow-list (after the password,
     so a stranger learns nothing about who is restricted where)."""
     settings = service.settings
-    window = timedelta(seconds=settings.login_window_seconds)
+    window = timedelta(seconds=settings.gateway.login_window_seconds)
     # Per account and address, and per address: wrong passwords typed elsewhere never
     # lock the account's owner out, and one address cannot try account after account.
     account = f"user:{data.username.strip().lower()}@{address}"
     limits = {
-        account: settings.login_max_failures,
-        f"addr:{address}": settings.login_max_failures * ADDRESS_LIMIT_FACTOR,
+        account: settings.gateway.login_max_failures,
+        f"addr:{address}": settings.gateway.login_max_failures * ADDRESS_LIMIT_FACTOR,
     }
     attempt = await claim_login_attempt(service.pool, limits, window)
     if not isinstance(attempt, LoginAttempt):
@@ -92,7 +92,7 @@ class WebSession:
 
 async def open_web_session(service: Service, user: User, previous: str | None) -> WebSession:
     """A fresh session at every login; any session the browser still carried is ended."""
-    absolute = timedelta(hours=service.settings.session_absolute_hours)
+    absolute = timedelta(hours=service.settings.gateway.session_absolute_hours)
     async with service.pool.acquire() as conn, conn.transaction():
         if previous:
             await end_session(conn, previous)
@@ -107,7 +107,7 @@ def session_cookies(settings: DeskSettings, session: WebSession) -> list[Cookie]
             value=session.token,
             path="/",
             httponly=True,
-            secure=settings.secure_cookies,
+            secure=settings.gateway.secure_cookies,
             samesite="lax",
             max_age=session.max_age,
         ),
@@ -118,7 +118,7 @@ def session_cookies(settings: DeskSettings, session: WebSession) -> list[Cookie]
             value=session.csrf,
             path="/",
             httponly=False,
-            secure=settings.secure_cookies,
+            secure=settings.gateway.secure_cookies,
             samesite="strict",
             max_age=session.max_age,
         ),

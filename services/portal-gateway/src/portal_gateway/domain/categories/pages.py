@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from desk_runtime.rpc import RemoteFailure
 from litestar import Request, Response, get, post
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 
 from ...accounts import User
 from ...deps import gateway, principal, rpc
 from ...web.admin_forms import Errors, validate_form
-from ...web.forms import back, form_values, parse_uuid, refusable, refusal, words
+from ...web.forms import back, form_values, parse_uuid, saved_or_refused, words
 from ...web.render import render
 from ...web.views import category_labels
 from ..accounts.service import active_staff
@@ -110,16 +109,14 @@ async def _save_category(
         body, errors = validate_form(CategoryChange, data, t)
     if not errors:
         client = rpc(request)
-        try:
-            if category_id is None:
-                saved = await create_category(client, user, body)
-            else:
-                saved = await change_category(client, user, category_id, body)
-        except (RemoteFailure, HTTPException) as error:
-            if not refusable(error):
-                raise
-            errors = refusal(error, t, lambda name: name if name in CATEGORY_FIELDS else None)
-        else:
+        saved, errors = await saved_or_refused(
+            create_category(client, user, body)
+            if category_id is None
+            else change_category(client, user, category_id, body),
+            t,
+            lambda name: name if name in CATEGORY_FIELDS else None,
+        )
+        if saved is not None:
             return back("/admin/categories", t("Category {name} saved.", name=saved.name))
     return await _category_form(
         request, user, category_id=category_id, values=values, errors=errors, status_code=422

@@ -24,8 +24,7 @@ from ...deps import (
     is_multipart,
 )
 from ...guards import admins_only, signed_in, staff_only
-from ...web.i18n import translator
-from ...web.render import language_of
+from ...web.render import reader_translator
 from . import service
 from .schemas import (
     Equipment,
@@ -37,10 +36,6 @@ from .schemas import (
     NewEquipment,
     Notices,
 )
-
-
-def _t(request: Request[Any, Any, Any], user: User) -> service.Translate:
-    return translator(language_of(request, user.locale.value))
 
 
 def equipment_id_for(user: User, key: UUID | None) -> UUID:
@@ -96,7 +91,7 @@ class EquipmentController(Controller):
             user,
             data,
             equipment_id_for(user, idempotency_key),
-            _t(request, user),
+            reader_translator(request, user),
         )
 
     @post(
@@ -121,7 +116,7 @@ class EquipmentController(Controller):
         maintenance_interval_months, last_maintenance_on, notes; dates YYYY-MM-DD. The
         report lists the rows accepted and each rejected one with the column and the
         reason; a malformed file imports nothing (422 naming `file`)."""
-        t = _t(request, user)
+        t = reader_translator(request, user)
         organization = organization_id
         if is_multipart(request):
             form = await request.form()
@@ -157,7 +152,7 @@ class EquipmentController(Controller):
     ) -> Equipment:
         """One device and its terms; 404 outside the caller's scope."""
         return await service.device(
-            client, gateway(request).pool, user, equipment_id, _t(request, user)
+            client, gateway(request).pool, user, equipment_id, reader_translator(request, user)
         )
 
     @patch("/{equipment_id:uuid}", operation_id="updateEquipment", guards=[staff_only])
@@ -171,7 +166,12 @@ class EquipmentController(Controller):
     ) -> Equipment:
         """Staff: change the fields sent; the device's notices follow the new dates."""
         return await service.change(
-            client, gateway(request).pool, user, equipment_id, data, _t(request, user)
+            client,
+            gateway(request).pool,
+            user,
+            equipment_id,
+            data,
+            reader_translator(request, user),
         )
 
     @get("/{equipment_id:uuid}/notices", operation_id="listEquipmentNotices")
@@ -179,7 +179,7 @@ class EquipmentController(Controller):
         self, request: Request[Any, Any, Any], equipment_id: UUID, user: User, client: RpcClient
     ) -> Notices:
         """The notices the desk sent about the device, newest first."""
-        return await service.notices(client, user, equipment_id, _t(request, user))
+        return await service.notices(client, user, equipment_id, reader_translator(request, user))
 
 
 class LeadTimesController(Controller):
@@ -198,7 +198,7 @@ class LeadTimesController(Controller):
         """Days before a warranty or service contract ends, and before a maintenance is
         due, that the organization's contacts are told (defaults 30, 60 and 0)."""
         return await service.lead_times(
-            client, gateway(request).pool, organization_id, _t(request, user)
+            client, gateway(request).pool, organization_id, reader_translator(request, user)
         )
 
     @put("/{organization_id:uuid}/equipment-lead-times", operation_id="setEquipmentLeadTimes")
@@ -212,5 +212,10 @@ class LeadTimesController(Controller):
     ) -> LeadTimesOut:
         """Managers, heads and admins: the lead times; every device's notices re-arm."""
         return await service.set_lead_times(
-            client, gateway(request).pool, user, organization_id, data, _t(request, user)
+            client,
+            gateway(request).pool,
+            user,
+            organization_id,
+            data,
+            reader_translator(request, user),
         )

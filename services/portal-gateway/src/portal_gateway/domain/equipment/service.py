@@ -34,6 +34,7 @@ from litestar.exceptions import HTTPException, NotFoundException
 
 from ...accounts import User
 from ...deps import field_error
+from ..accounts.service import organization_names_of
 from .imports import Malformed, read_csv
 from .schemas import (
     AcceptedRow,
@@ -73,13 +74,6 @@ def in_words_of(t: Translate) -> Iterator[None]:
         raise HTTPException(status_code=failure.status, detail=detail, extra=items) from None
 
 
-async def organization_names(pool: asyncpg.Pool, ids: set[UUID]) -> dict[UUID, str]:
-    if not ids:
-        return {}
-    rows = await pool.fetch("SELECT id, name FROM organizations WHERE id = ANY($1::uuid[])", ids)
-    return {row["id"]: row["name"] for row in rows}
-
-
 def equipment_out(view: EquipmentView, names: dict[UUID, str]) -> Equipment:
     data = view.model_dump(exclude={"equipment_id"})
     return Equipment(
@@ -107,7 +101,7 @@ async def find_equipment(
         ),
         EquipmentPageView,
     )
-    names = await organization_names(pool, {item.organization_id for item in page.items})
+    names = await organization_names_of(pool, {item.organization_id for item in page.items})
     return EquipmentPage(
         total=page.total,
         limit=limit,
@@ -123,7 +117,7 @@ async def device(
         view = await client.ask_as(
             GetEquipment(principal=user.principal, equipment_id=equipment_id), EquipmentView
         )
-    return equipment_out(view, await organization_names(pool, {view.organization_id}))
+    return equipment_out(view, await organization_names_of(pool, {view.organization_id}))
 
 
 async def record(
@@ -135,7 +129,7 @@ async def record(
     t: Translate,
 ) -> Equipment:
     """Staff record a device of an organization the gateway knows."""
-    names = await organization_names(pool, {data.organization_id})
+    names = await organization_names_of(pool, {data.organization_id})
     if data.organization_id not in names:
         raise field_error("organization_id", t("no such organization"))
     terms = EquipmentTerms.model_validate(data.model_dump(exclude={"organization_id"}))
@@ -175,7 +169,7 @@ async def change(
             ),
             EquipmentView,
         )
-    return equipment_out(view, await organization_names(pool, {view.organization_id}))
+    return equipment_out(view, await organization_names_of(pool, {view.organization_id}))
 
 
 async def notices(client: RpcClient, user: User, equipment_id: UUID, t: Translate) -> Notices:
@@ -201,7 +195,7 @@ async def notices(client: RpcClient, user: User, equipment_id: UUID, t: Translat
 
 
 async def known_organization(pool: asyncpg.Pool, organization_id: UUID, t: Translate) -> str:
-    names = await organization_names(pool, {organization_id})
+    names = await organization_names_of(pool, {organization_id})
     if organization_id not in names:
         raise NotFoundException(t("no such organization"))
     return names[organization_id]
@@ -259,7 +253,7 @@ async def import_list(
     """The valid rows recorded for the organization, the others reported with the
     column and the reason in the reader's language; a malformed file is refused
     whole (422 naming `file`) before anything is asked."""
-    names = await organization_names(pool, {organization_id})
+    names = await organization_names_of(pool, {organization_id})
     if organization_id not in names:
         raise field_error("organization_id", t("no such organization"))
     try:

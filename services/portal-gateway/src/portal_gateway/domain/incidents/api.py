@@ -19,8 +19,7 @@ from ...blobs import UPLOAD_ROUTE, upload_scope
 from ...deps import Limit, Offset, field_error, gateway
 from ...guards import signed_in, staff_only
 from ...security import content_disposition
-from ...web.i18n import translator
-from ...web.render import language_of
+from ...web.render import reader_translator
 from . import service
 from .bodies import body_operation, read_body, read_files
 from .schemas import (
@@ -199,7 +198,7 @@ class IncidentController(Controller):
                 data,
                 files,
                 request_id=idempotent_id(idempotency_key, f"incident:{user.id}"),
-                t=translator(language_of(request, user.locale.value)),
+                t=reader_translator(request, user),
             )
         return Created(id=created.incident_id, number=created.number)
 

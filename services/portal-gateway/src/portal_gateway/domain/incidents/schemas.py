@@ -79,11 +79,12 @@ class IncidentDevice(BaseModel):
     url: str
 
 
-class Incident(BaseModel):
+class IncidentListItem(BaseModel):
+    """An incident as a list shows it; the incident itself adds the rest."""
+
     id: UUID
     number: str
     title: str
-    description: str
     category_id: UUID
     category_path: list[str]
     priority: Priority
@@ -96,6 +97,10 @@ class Incident(BaseModel):
     resolution_due: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+class Incident(IncidentListItem):
+    description: str
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     rating: int | None = None
@@ -104,24 +109,6 @@ class Incident(BaseModel):
     allowed_statuses: list[Status] = []
     equipment: IncidentDevice | None = None
     entries: list[Entry]
-
-
-class IncidentListItem(BaseModel):
-    id: UUID
-    number: str
-    title: str
-    category_id: UUID
-    category_path: list[str]
-    priority: Priority
-    channel: Channel
-    status: Status
-    requester_id: UUID
-    organization_id: UUID
-    assignee_id: UUID | None
-    response_due: datetime | None
-    resolution_due: datetime | None
-    created_at: datetime
-    updated_at: datetime
 
 
 class IncidentPage(BaseModel):

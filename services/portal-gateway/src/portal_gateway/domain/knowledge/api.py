@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from desk_contracts.enums import Locale, Visibility
+from desk_contracts.enums import Visibility
 from desk_contracts.messages import (
     ARTICLE_STATUSES,
     MAX_SUGGESTIONS,
@@ -28,7 +28,7 @@ from litestar.params import Parameter
 from ...accounts import User
 from ...deps import Limit, Offset
 from ...guards import signed_in
-from ...web.render import language_of
+from ...web.render import reader_locale
 from . import service
 from .guards import editors_only
 from .schemas import ArticlePatch, FeedbackIn, NewArticle, PreviewIn
@@ -37,11 +37,6 @@ Search = Annotated[str | None, Parameter(max_length=MAX_SEARCH, description="wor
 StatusFilter = Annotated[
     str | None, Parameter(pattern="^(" + "|".join(ARTICLE_STATUSES) + ")$", description="status")
 ]
-
-
-def locale_of(request: Request[Any, Any, Any], user: User) -> Locale:
-    """The reader's language: the portal's switch, else their own, else the browser's."""
-    return Locale(language_of(request, user.locale.value))
 
 
 class ArticleController(Controller):
@@ -67,7 +62,7 @@ class ArticleController(Controller):
         return await service.articles(
             client,
             user,
-            locale_of(request, user),
+            reader_locale(request, user),
             q=q,
             category_id=category_id,
             status=status,
@@ -140,7 +135,7 @@ class SuggestionController(Controller):
         return await service.suggestions(
             client,
             user,
-            locale_of(request, user),
+            reader_locale(request, user),
             category_id=category_id,
             q=q,
             incident_id=incident_id,
@@ -160,7 +155,12 @@ class SuggestionController(Controller):
         `solved` says a client leaves without filing: a deflection (only for suggestions
         shown before filing)."""
         return await service.feedback(
-            client, user, suggestion_id, data.helped, locale_of(request, user), solved=data.solved
+            client,
+            user,
+            suggestion_id,
+            data.helped,
+            reader_locale(request, user),
+            solved=data.solved,
         )
 
 
@@ -184,5 +184,5 @@ class KnowledgeReportController(Controller):
         article, deflected share; and the busy categories with no
         article that helped (default period: the last 30 days)."""
         return await service.report(
-            client, user, locale_of(request, user), since, until, gap_requests
+            client, user, reader_locale(request, user), since, until, gap_requests
         )

@@ -21,13 +21,13 @@ from pydantic import ValidationError
 from ...accounts import User
 from ...deps import gateway, principal, rpc
 from ...web.forms import back, failure_text, parse_uuid, refused_fields, words
-from ...web.render import render
+from ...web.render import reader_locale, render
 from ...web.views import category_labels
 from ..accounts.service import names_of
 from ..categories.service import category_infos
 from . import service
 from .guards import editors_only
-from .pages import PAGE_SIZE, locale_of
+from .pages import PAGE_SIZE
 from .schemas import ArticlePatch, NewArticle, TextIn
 
 LOCALES = (Locale.EN, Locale.RU)
@@ -135,7 +135,7 @@ async def editor_list(request: Request[Any, Any, Any]) -> Response[str]:
     status = query.get("status") if query.get("status") in ARTICLE_STATUSES else None
     q = " ".join((query.get("q") or "").split())[:500] or None
     found = await service.articles(
-        rpc(request), user, locale_of(request, user), q=q, status=status, limit=PAGE_SIZE * 4
+        rpc(request), user, reader_locale(request, user), q=q, status=status, limit=PAGE_SIZE * 4
     )
     return render(request, "kb_editor_list.html", user=user, found=found, q=q or "", status=status)
 

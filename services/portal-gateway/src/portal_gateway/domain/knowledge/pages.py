@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from desk_contracts.enums import Locale
 from desk_contracts.messages import Suggestions
 from desk_runtime.rpc import RemoteFailure, ServiceUnavailable
 from litestar import Request, Response, get, post
@@ -17,17 +16,13 @@ from litestar.response import Redirect
 from ...accounts import User
 from ...deps import principal, rpc
 from ...web.forms import back, parse_uuid, words
-from ...web.render import language_of, render
+from ...web.render import reader_locale, render
 from ...web.views import query_string, safe_next
 from ..categories.service import category_infos
 from . import service
 from .guards import editors_only
 
 PAGE_SIZE = 25
-
-
-def locale_of(request: Request[Any, Any, Any], user: User) -> Locale:
-    return Locale(language_of(request, user.locale.value))
 
 
 async def suggestions_for(
@@ -41,7 +36,7 @@ async def suggestions_for(
         return None
     try:
         return await service.suggestions(
-            rpc(request), user, locale_of(request, user), category_id=category, q=q
+            rpc(request), user, reader_locale(request, user), category_id=category, q=q
         )
     except (RemoteFailure, ServiceUnavailable):  # the form works without its answers
         return None
@@ -56,7 +51,7 @@ async def staff_suggestions(
         return await service.suggestions(
             rpc(request),
             user,
-            locale_of(request, user),
+            reader_locale(request, user),
             category_id=category_id,
             q=title[:500],
             incident_id=incident_id,
@@ -78,7 +73,7 @@ async def knowledge_page(request: Request[Any, Any, Any]) -> Response[str]:
     found = await service.articles(
         rpc(request),
         user,
-        locale_of(request, user),
+        reader_locale(request, user),
         q=q,
         category_id=category_id,
         limit=PAGE_SIZE,
@@ -120,7 +115,7 @@ async def article_page(request: Request[Any, Any, Any], article_id: UUID) -> Res
         if error.failure.status == 404:
             raise NotFoundException("article not found") from error
         raise
-    locale = locale_of(request, user)
+    locale = reader_locale(request, user)
     text = next((t for t in article.texts if t.locale is locale), article.texts[0])
     categories = await category_infos(rpc(request), user)
     names = {c.category_id: c.name for c in categories}
@@ -147,7 +142,7 @@ async def suggestion_feedback(request: Request[Any, Any, Any], suggestion_id: UU
     target = safe_next(str(form.get("next") or ""), "/kb")
     try:
         await service.feedback(
-            rpc(request), user, suggestion_id, helped, locale_of(request, user), solved=solved
+            rpc(request), user, suggestion_id, helped, reader_locale(request, user), solved=solved
         )
     except RemoteFailure as error:
         if error.failure.status == 404:
@@ -186,7 +181,7 @@ async def suggestions_fragment(request: Request[Any, Any, Any]) -> Response[str]
 async def report_page(request: Request[Any, Any, Any]) -> Response[str]:
     """The heads' knowledge base report: gaps, categories and articles, with bars."""
     user = principal(request)
-    report = await service.report(rpc(request), user, locale_of(request, user), None, None, 5)
+    report = await service.report(rpc(request), user, reader_locale(request, user), None, None, 5)
     return render(request, "kb_report.html", user=user, report=report)
 
 

@@ -89,18 +89,23 @@ def _ok(response: Any, what: str) -> Any:
 async def poll_once(desk: Service, client: RpcClient) -> int:
     """One look at the mailbox: every mail in the folder taken and moved; how many."""
     settings = desk.settings
-    assert settings.imap_url is not None
-    box = mailbox_of(settings.imap_url)
+    assert settings.inbound.imap_url is not None
+    box = mailbox_of(settings.inbound.imap_url)
     imap: IMAP4 = (IMAP4_SSL if box.secure else IMAP4)(
         host=box.host, port=box.port, timeout=TIMEOUT_SECONDS
     )
     await imap.wait_hello_from_server()
     taken = 0
     try:
-        _ok(await imap.login(settings.imap_user or "", settings.imap_password or ""), "LOGIN")
+        _ok(
+            await imap.login(
+                settings.inbound.imap_user or "", settings.inbound.imap_password or ""
+            ),
+            "LOGIN",
+        )
         # Created once; a folder that exists answers NO, which is fine.
-        await imap.create(quoted(settings.imap_done_folder))
-        _ok(await imap.select(quoted(settings.imap_folder)), "SELECT")
+        await imap.create(quoted(settings.inbound.imap_done_folder))
+        _ok(await imap.select(quoted(settings.inbound.imap_folder)), "SELECT")
         uids = uids_of(_ok(await imap.uid_search("ALL", charset=None), "SEARCH").lines)
         for uid in uids:
             fetched = _ok(await imap.uid("fetch", uid, "(BODY.PEEK[])"), "FETCH")
@@ -112,12 +117,12 @@ async def poll_once(desk: Service, client: RpcClient) -> int:
                 client,
                 raw,
                 envelope_from=envelope_sender(raw),
-                recipients=[settings.imap_user or ""],
+                recipients=[settings.inbound.imap_user or ""],
             )
             log.info("imap_mail_taken", uid=uid, status=outcome.status)
             if outcome.status == "deferred":
                 continue  # over its sender's rate: it stays for a later poll
-            await _move(imap, uid, settings.imap_done_folder)
+            await _move(imap, uid, settings.inbound.imap_done_folder)
             taken += 1
         if uids and not imap.has_capability("MOVE"):
             await imap.expunge()
@@ -143,4 +148,4 @@ async def poll_mailbox(desk: Service, client: RpcClient) -> None:
             await poll_once(desk, client)
         except Exception as error:  # out of reach, refused, timed out: the next poll tries
             log.warning("imap_poll_failed", error=repr(error))
-        await asyncio.sleep(desk.settings.imap_poll_seconds)
+        await asyncio.sleep(desk.settings.inbound.imap_poll_seconds)

@@ -65,8 +65,8 @@ class InboundHandler:
 def listener_factory(desk: Service, client: RpcClient) -> Any:
     settings = desk.settings
     handler = InboundHandler(desk, client)
-    protocol = LMTP if settings.inbound_lmtp else SMTP
-    limit = rules.mail_size_limit(settings.max_upload_bytes)
+    protocol = LMTP if settings.inbound.lmtp else SMTP
+    limit = rules.mail_size_limit(settings.blobs.max_upload_bytes)
     hostname = socket.getfqdn()
 
     def factory() -> SMTP:
@@ -86,16 +86,16 @@ async def serve_mail(desk: Service, client: RpcClient) -> None:
     """The listener, for the life of the process (a background task of the gateway);
     port 0 turns it off."""
     settings = desk.settings
-    if settings.inbound_smtp_port == 0:
+    if settings.inbound.smtp_port == 0:
         return
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        listener_factory(desk, client), settings.inbound_smtp_host, settings.inbound_smtp_port
+        listener_factory(desk, client), settings.inbound.smtp_host, settings.inbound.smtp_port
     )
     log.info(
         "mail_listening",
-        address=f"{settings.inbound_smtp_host}:{settings.inbound_smtp_port}",
-        protocol="lmtp" if settings.inbound_lmtp else "smtp",
+        address=f"{settings.inbound.smtp_host}:{settings.inbound.smtp_port}",
+        protocol="lmtp" if settings.inbound.lmtp else "smtp",
     )
     try:
         async with server:
@@ -127,7 +127,7 @@ async def run_mail(desk: Service) -> None:
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(serve_mail(desk, client))
             tasks.create_task(sweep_mail(desk, client))
-            if settings.imap_url:
+            if settings.inbound.imap_url:
                 tasks.create_task(poll_mailbox(desk, client))
     finally:
         if client in desk.rpc_clients:

@@ -92,13 +92,13 @@ def _ascii(text: str) -> str:
 
 def desk_domain(service: Service) -> str:
     """The domain of the desk's own Message-IDs (notify's: DESK_MAIL_FROM's domain)."""
-    address = rules.address_of(service.settings.mail_from)
+    address = rules.address_of(service.settings.smtp.mail_from)
     return rules.domain_of(address) if "@" in address else "desk.local"
 
 
 def own_addresses(service: Service) -> list[str]:
     settings = service.settings
-    return [a for a in (settings.mail_from, settings.inbound_address) if a]
+    return [a for a in (settings.smtp.mail_from, settings.inbound.address) if a]
 
 
 async def receive(
@@ -118,7 +118,7 @@ async def receive(
         key, sender = rules.mail_key(parsed, raw), rules.sender_address(parsed)
     except Exception:  # an unreadable mail is still kept, by its bytes
         key = rules.mail_key(EmailMessage(), raw)
-    limit = service.settings.inbound_per_sender_hourly
+    limit = service.settings.inbound.per_sender_hourly
     if (
         sender is not None
         and await store.known(service.pool, key) is None
@@ -205,16 +205,17 @@ async def _process(service: Service, client: RpcClient, row: asyncpg.Record) -> 
     if isinstance(sender, Outcome):
         return sender
     settings = service.settings
-    files = rules.attachments(mail, max_bytes=settings.max_upload_bytes, max_files=MAX_FILES)
+    limit = settings.blobs.max_upload_bytes
+    files = rules.attachments(mail, max_bytes=limit, max_files=MAX_FILES)
     if files.too_large:
         return Outcome(
             "refused",
-            f"{files.too_large[0]} is larger than the limit of {settings.max_upload_bytes} bytes",
+            f"{files.too_large[0]} is larger than the limit of {limit} bytes",
             code=552,
             sender_id=sender.id,
         )
     text = rules.body_text(mail)
-    mailed = Mailed(row["id"], text, files, _original(row, settings.max_upload_bytes))
+    mailed = Mailed(row["id"], text, files, _original(row, limit))
     incident_id = await _answered_incident(client, sender, rules.thread(mail, desk_domain(service)))
     if incident_id is not None:
         replied = await _reply(client, sender, incident_id, mailed, blob_store(settings))

@@ -28,7 +28,7 @@ from .schemas import (
 def _preferences(request: Request[Any, Any, Any], answer: NotificationPreferences) -> Preferences:
     return Preferences(
         preferences=[Preference(**p.model_dump()) for p in answer.preferences],
-        sms_available=bool(request.app.state.service.settings.sms_url),
+        sms_available=bool(request.app.state.service.settings.sms.url),
     )
 
 

@@ -20,8 +20,8 @@ from litestar.params import Parameter
 from ...accounts import User
 from ...deps import field_error
 from ...guards import signed_in, staff_only
-from ...web.i18n import translator
-from ...web.render import language_of
+from ...web.render import reader_translator
+from ..accounts.service import organization_name
 from .reports import READERS, ChannelStatistics, channel_statistics, statistics_csv
 from .service import Package, package_of
 
@@ -35,7 +35,7 @@ class PackageController(Controller):
     async def mine(self, request: Request[Any, Any, Any], user: User, client: RpcClient) -> Package:
         """The client's package: every channel, its hours, the quota used and left
         this month and when it renews."""
-        t = translator(language_of(request, user.locale.value))
+        t = reader_translator(request, user)
         if user.role.is_staff or user.organization_id is None:
             raise PermissionDeniedException(
                 t("clients only; staff read /api/v1/organizations/{id}/package")
@@ -51,11 +51,9 @@ class PackageController(Controller):
         self, request: Request[Any, Any, Any], organization_id: UUID, user: User, client: RpcClient
     ) -> Package:
         """An organization's package and quota state, for staff."""
-        t = translator(language_of(request, user.locale.value))
+        t = reader_translator(request, user)
         service: Service = request.app.state.service
-        if not await service.pool.fetchval(
-            "SELECT 1 FROM organizations WHERE id = $1", organization_id
-        ):
+        if await organization_name(service.pool, organization_id) is None:
             raise NotFoundException(t("no such organization"))
         return await package_of(client, organization_id, t)
 
@@ -90,7 +88,7 @@ class PackageController(Controller):
     ) -> Response[str]:
         """The same report as CSV, headed in the reader's language."""
         report = await _statistics(request, user, client, since, until, segment_by)
-        t = translator(language_of(request, user.locale.value))
+        t = reader_translator(request, user)
         return Response(
             statistics_csv(report, t),
             media_type="text/csv; charset=utf-8",
@@ -109,7 +107,7 @@ async def _statistics(
     until: datetime | None,
     segment_by: str,
 ) -> ChannelStatistics:
-    t = translator(language_of(request, user.locale.value))
+    t = reader_translator(request, user)
     if user.role not in READERS:
         raise PermissionDeniedException(t("managers, heads and admins only"))
     for name, value in (("since", since), ("until", until)):

@@ -14,6 +14,7 @@ from desk_contracts.messages import ChannelReport, ChannelReportView
 from desk_runtime.rpc import RpcClient
 from pydantic import BaseModel
 
+from ..accounts.service import organization_names_of
 from .service import CHANNEL_NAMES, Translate
 
 # Who reads the channel statistics: those who shape packages and staff the desk.
@@ -43,17 +44,15 @@ class ChannelStatistics(BaseModel):
     rows: list[ChannelRow]
 
 
-async def organization_names(pool: asyncpg.Pool, ids: list[str]) -> dict[str, str]:
+async def segment_names(pool: asyncpg.Pool, segments: list[str]) -> dict[str, str]:
+    """The organization each segment of the report names."""
     wanted = []
-    for raw in ids:
+    for raw in segments:
         try:
             wanted.append(UUID(raw))
         except ValueError:
             continue
-    if not wanted:
-        return {}
-    rows = await pool.fetch("SELECT id, name FROM organizations WHERE id = ANY($1::uuid[])", wanted)
-    return {str(row["id"]): row["name"] for row in rows}
+    return {str(key): name for key, name in (await organization_names_of(pool, wanted)).items()}
 
 
 async def channel_statistics(
@@ -69,7 +68,7 @@ async def channel_statistics(
         ChannelReport(since=since, until=until, segment_by=segment_by), ChannelReportView
     )
     names = (
-        await organization_names(pool, [row.segment for row in view.rows])
+        await segment_names(pool, [row.segment for row in view.rows])
         if segment_by == "organization"
         else {"all": t("all clients")}
     )

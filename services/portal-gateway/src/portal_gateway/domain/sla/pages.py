@@ -41,7 +41,7 @@ from ...web.admin_forms import (
     reminder_text,
 )
 from ...web.contract_terms import channel_rows, ladder_rows, parse_channels, parse_ladder
-from ...web.forms import back, form_values, parse_uuid, refusable, refusal, words
+from ...web.forms import back, form_values, parse_uuid, refusable, refusal, saved_or_refused, words
 from ...web.render import render
 from ...web.views import category_labels
 from ..accounts.service import names_of, organization_names
@@ -228,15 +228,12 @@ async def _save_contract(
         except ValidationError as error:
             errors = model_errors(error, values, t)
         else:
-            try:
-                saved = await client.ask_as(
-                    SaveContract(contract_id=contract_id, contract=spec), ContractView
-                )
-            except RemoteFailure as error:
-                if not refusable(error):
-                    raise
-                errors = refusal(error, t, lambda name: contract_field(name, origin))
-            else:
+            saved, errors = await saved_or_refused(
+                client.ask_as(SaveContract(contract_id=contract_id, contract=spec), ContractView),
+                t,
+                lambda name: contract_field(name, origin),
+            )
+            if saved is not None:
                 return back(
                     f"/admin/contracts/{saved.contract_id}",
                     t(
@@ -413,15 +410,12 @@ async def _save_calendar(
     t = words(request, user)
     values, spec, errors = parse_calendar(await form_values(request), t)
     if spec is not None:
-        try:
-            saved = await rpc(request).ask_as(
-                SaveCalendar(calendar_id=calendar_id, calendar=spec), CalendarView
-            )
-        except RemoteFailure as error:
-            if not refusable(error):
-                raise
-            errors = refusal(error, t, calendar_field)
-        else:
+        saved, errors = await saved_or_refused(
+            rpc(request).ask_as(SaveCalendar(calendar_id=calendar_id, calendar=spec), CalendarView),
+            t,
+            calendar_field,
+        )
+        if saved is not None:
             return back("/admin/calendars", t("Calendar {name} saved.", name=saved.name))
     return await _calendar_form(
         request, user, calendar_id=calendar_id, values=values, errors=errors, status_code=422

@@ -78,7 +78,7 @@ async def incident_deadlines(
     await visible_incident(client, user, incident_id)
     return await client.ask_as(
         GetIncidentSla(
-            incident_id=incident_id, locale=locale or user.locale, staff=user.role.is_staff
+            principal=user.principal, incident_id=incident_id, locale=locale or user.locale
         ),
         IncidentSla,
     )
@@ -91,7 +91,7 @@ async def deadlines_if_known(
     computed them yet (the page says so)."""
     try:
         answer = await client.ask(
-            GetIncidentSla(incident_id=incident_id, locale=user.locale, staff=user.role.is_staff)
+            GetIncidentSla(principal=user.principal, incident_id=incident_id, locale=user.locale)
         )
     except RemoteFailure:
         return None

@@ -13,8 +13,7 @@ from litestar.params import Parameter
 from ...accounts import User
 from ...deps import field_error
 from ...guards import signed_in
-from ...web.i18n import translator
-from ...web.render import language_of
+from ...web.render import reader_translator
 from .guards import heads_and_admins
 from .service import staffing_csv, staffing_report, waiting_clients
 
@@ -81,7 +80,7 @@ class StaffingController(Controller):
         """The same report as CSV, one row per hour of the week, headed in the reader's
         language (the portal's switch, else their own, else the browser's)."""
         report = await _report(client, weeks, service_level, answer_within_minutes, time_zone)
-        t = translator(language_of(request, user.locale.value))
+        t = reader_translator(request, user)
         return Response(
             staffing_csv(report, t, [t(day) for day in WEEKDAYS]),
             media_type="text/csv; charset=utf-8",
