@@ -1,5 +1,6 @@
 """One mapping from every failure to the public error shape:
-{"detail": ..., "errors": [{"field": ..., "message": ...}]}."""
+{"detail": ..., "errors": [{"field": ..., "message": ...}]}, worded in the reader's
+language (the portal's switch, else the account's language, else `Accept-Language`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from .blobs import UploadTooLarge
+from .error_words import body_in
 from .outage import OUTAGES, RETRY_AFTER, UNAVAILABLE
 from .web.i18n import pick_language, translator
 from .web.render import LANG_COOKIE
@@ -23,7 +25,30 @@ def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[
     return {"detail": detail, "errors": errors or []}
 
 
-def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+def _language(request: Request[Any, Any, Any]) -> str:
+    user = getattr(getattr(request.state, "session", None), "user", None)
+    return pick_language(
+        request.cookies.get(LANG_COOKIE),
+        getattr(user, "locale", None),
+        request.headers.get("accept-language"),
+    )
+
+
+def _answer(
+    request: Request[Any, Any, Any],
+    body: dict[str, Any],
+    status_code: int,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    return Response(
+        body_in(_language(request), body),
+        status_code=status_code,
+        media_type=MediaType.JSON,
+        headers=headers,
+    )
+
+
+def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     items = []
     for problem in exc.extra if isinstance(exc.extra, list) else []:
         if (
@@ -43,16 +68,16 @@ def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response
     detail = exc.detail if not items else "invalid request"
     if not items:
         items.append({"field": "body", "message": str(exc.detail)})
-    return Response(error_body(detail, items), status_code=422, media_type=MediaType.JSON)
+    return _answer(request, error_body(detail, items), 422)
 
 
-def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code == 400:
         # Litestar's own 400s are bodies it could not parse: name the body as the field.
-        return Response(
+        return _answer(
+            request,
             error_body("invalid request", [{"field": "body", "message": str(exc.detail)}]),
-            status_code=422,
-            media_type=MediaType.JSON,
+            422,
         )
     items = [
         {"field": str(item["key"]), "message": str(item.get("message", ""))}
@@ -62,22 +87,17 @@ def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     headers = dict(exc.headers or {})
     if exc.status_code == 503:  # every "not now" says when to come back
         headers = {**RETRY_AFTER, **headers}
-    return Response(
-        error_body(str(exc.detail), items),
-        status_code=exc.status_code,
-        media_type=MediaType.JSON,
-        headers=headers,
-    )
+    return _answer(request, error_body(str(exc.detail), items), exc.status_code, headers)
 
 
-def _too_large(_: Request[Any, Any, Any], exc: UploadTooLarge) -> Response[Any]:
-    return Response(
+def _too_large(request: Request[Any, Any, Any], exc: UploadTooLarge) -> Response[Any]:
+    return _answer(
+        request,
         error_body(
             f"file too large: {exc.filename} exceeds the limit of {exc.limit} bytes",
             [{"field": "files", "message": f"larger than {exc.limit} bytes"}],
         ),
-        status_code=413,
-        media_type=MediaType.JSON,
+        413,
     )
 
 
@@ -85,10 +105,10 @@ def _remote(request: Request[Any, Any, Any], exc: RemoteFailure) -> Response[Any
     failure = exc.failure
     if failure.status == 503:  # the service asked could not reach one it depends on
         return _unavailable(request, exc)
-    return Response(
+    return _answer(
+        request,
         error_body(failure.detail, [item.model_dump() for item in failure.errors]),
-        status_code=failure.status,
-        media_type=MediaType.JSON,
+        failure.status,
     )
 
 
@@ -97,11 +117,8 @@ def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     language (the portal's language switch, else the `Accept-Language` header)."""
     if not isinstance(exc, ServiceUnavailable):  # the request/reply client logged those
         log.warning("dependency_unavailable", path=request.url.path, error=repr(exc))
-    language = pick_language(
-        request.cookies.get(LANG_COOKIE), None, request.headers.get("accept-language")
-    )
     return Response(
-        error_body(translator(language)(UNAVAILABLE)),
+        error_body(translator(_language(request))(UNAVAILABLE)),
         status_code=503,
         media_type=MediaType.JSON,
         headers=RETRY_AFTER,
