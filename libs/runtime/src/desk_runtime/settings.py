@@ -128,6 +128,9 @@ class DeskSettings(BaseSettings):
     # a delivery is failed and dead-lettered, and a folder of operators' template overrides.
     notify_retry_base_seconds: float = Field(default=30.0, gt=0)
     notify_max_attempts: int = Field(default=8, ge=1, le=50)
+    # Changes on one incident for one recipient within this many seconds of each other
+    # make one message (public replies, files added one by one); 0 sends one each.
+    notify_group_seconds: float = Field(default=5.0, ge=0)
     template_dir: Path | None = None
     # How long the gateway waits for another service's answer before a 503.
     rpc_timeout_seconds: float = Field(default=5.0, gt=0)

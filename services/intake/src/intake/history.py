@@ -40,6 +40,7 @@ async def write_entry(
     assignee_id: UUID | None = None,
     announce: bool = True,
     facts: dict[str, str] | None = None,
+    files: tuple[str, ...] = (),
 ) -> UUID:
     """One history entry (announced when other services act on its kind). A system
     line passes its `facts` too, from which each reader's page words it in their
@@ -73,6 +74,7 @@ async def write_entry(
             requester_id=row["requester_id"],
             organization_id=row["organization_id"],
             assignee_id=assignee_id if assignee_id is not None else row["assignee_id"],
+            files=files,
         )
     )
     return entry_id

@@ -15,7 +15,7 @@ from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
 from desk_runtime.settings import DeskSettings
 
-from . import preferences, store
+from . import grouping, preferences, store
 from .recipients import Recipient
 from .sms import sms_enabled
 from .templates import Templates
@@ -46,6 +46,16 @@ def use(service: Service, notifier: Notifier) -> None:
     _notifiers[service] = notifier
 
 
+def _message(
+    notifier: Notifier, kind: str, channel: str, locale: Locale, context: dict[str, Any]
+) -> tuple[str, str, str | None]:
+    """Subject, text and HTML of one message (a text message has only its text)."""
+    if channel == "sms":
+        return "", notifier.templates.sms(kind, locale, context), None
+    mail = notifier.templates.email(kind, locale, context)
+    return mail.subject, mail.text, mail.html
+
+
 async def queue(
     uow: UnitOfWork,
     kind: str,
@@ -54,10 +64,18 @@ async def queue(
     values: dict[str, Any] | None = None,
 ) -> int:
     """Queue the deliveries of the event being handled, with its service's notifier;
-    returns how many were new."""
+    returns how many were new. For a kind whose bursts are grouped, `values` is the
+    event's change (`grouping.change_values`), joined to the delivery that still gathers
+    for its (incident, recipient, channel) or starting one."""
     assert uow.envelope is not None
     notifier = _notifiers[uow.service]
-    queued = 0
+    window = notifier.settings.notify_group_seconds
+    grouped = grouping.groups(kind, window)
+    queued = joined = 0
+    # A change of a grouped kind sent alone reads as a group of one.
+    shown = values or {}
+    if values is not None and kind in grouping.GROUPED_KINDS:
+        shown = grouping.message_values([values])
     for person in people:
         contact = await store.contact_for(uow.conn, person.user_id, kind)
         if not contact["active"]:
@@ -78,7 +96,6 @@ async def queue(
             "resolution_due": incident["resolution_due"],
             "recipient_name": contact["display_name"],
             **notifier.links(incident["incident_id"]),
-            **(values or {}),
         }
         for channel in preferences.channels_for(Role(contact["role"]), kind, choices):
             if channel == "sms":
@@ -87,28 +104,109 @@ async def queue(
                 address = contact["email"]
             if not address:
                 continue
-            if channel == "sms":
-                subject, text = "", notifier.templates.sms(kind, locale, context)
-                html = None
-            else:
-                mail = notifier.templates.email(kind, locale, context)
-                subject, text, html = mail.subject, mail.text, mail.html
-            queued += await store.queue_delivery(
+            delivery = {
+                "kind": kind,
+                "incident_id": incident["incident_id"],
+                "recipient_id": person.user_id,
+                "channel": channel,
+                "address": address,
+                "locale": locale.value,
+                "reason": person.reason,
+            }
+            if grouped and values is not None:
+                change = values
+                if await _join_group(uow, notifier, delivery, locale, context, change):
+                    joined += 1
+                    continue
+                now = await store.now(uow.conn)
+                subject, text, html = _message(
+                    notifier,
+                    kind,
+                    channel,
+                    locale,
+                    {**context, **grouping.message_values([change])},
+                )
+                until = grouping.gathering_until(now, window)
+                delivery_id = await store.queue_delivery(
+                    uow.conn,
+                    event_id=uow.envelope.message_id,
+                    subject=subject,
+                    text=text,
+                    html=html,
+                    due_at=grouping.send_at(now, until, window),
+                    gathering_until=until,
+                    **delivery,
+                )
+                if delivery_id is not None:
+                    queued += 1
+                    await store.add_change(
+                        uow.conn,
+                        delivery_id=delivery_id,
+                        event_id=uow.envelope.message_id,
+                        recipient_id=person.user_id,
+                        channel=channel,
+                        position=1,
+                        change=change,
+                    )
+                continue
+            subject, text, html = _message(notifier, kind, channel, locale, {**context, **shown})
+            delivery_id = await store.queue_delivery(
                 uow.conn,
                 event_id=uow.envelope.message_id,
-                kind=kind,
-                incident_id=incident["incident_id"],
-                recipient_id=person.user_id,
-                channel=channel,
-                address=address,
-                locale=locale.value,
                 subject=subject,
                 text=text,
                 html=html,
-                reason=person.reason,
+                **delivery,
             )
-    log.info("notifications_queued", event_kind=kind, deliveries=queued)
+            queued += delivery_id is not None
+    log.info("notifications_queued", event_kind=kind, deliveries=queued, joined=joined)
     return queued
+
+
+async def _join_group(
+    uow: UnitOfWork,
+    notifier: Notifier,
+    delivery: dict[str, Any],
+    locale: Locale,
+    context: dict[str, Any],
+    change: dict[str, Any],
+) -> bool:
+    """Adds the event's change to the delivery still gathering for its incident,
+    recipient and channel, its message rewritten to list every change and its send
+    put off by one window (capped); whether the change is now carried by one (a
+    redelivered event's already is). False: nothing gathers, start a delivery."""
+    assert uow.envelope is not None
+    conn, event_id = uow.conn, uow.envelope.message_id
+    recipient_id, channel = delivery["recipient_id"], delivery["channel"]
+    if await store.change_known(conn, event_id, recipient_id, channel):
+        return True
+    group = await store.gathering(
+        conn, delivery["incident_id"], recipient_id, channel, delivery["kind"]
+    )
+    if group is None:
+        return False
+    changes = [*group["changes"], change]
+    subject, text, html = _message(
+        notifier,
+        delivery["kind"],
+        channel,
+        locale,
+        {**context, **grouping.message_values(changes)},
+    )
+    await store.add_change(
+        conn,
+        delivery_id=group["id"],
+        event_id=event_id,
+        recipient_id=recipient_id,
+        channel=channel,
+        position=len(changes),
+        change=change,
+    )
+    due_at = grouping.send_at(
+        group["now"], group["gathering_until"], notifier.settings.notify_group_seconds
+    )
+    await store.regroup(conn, group["id"], subject=subject, text=text, html=html, due_at=due_at)
+    return True
 
 
 async def queue_equipment_notice(
@@ -134,7 +232,7 @@ async def queue_equipment_notice(
                 "link": notifier.equipment_link(values["equipment_id"]),
             },
         )
-        queued += await store.queue_delivery(
+        delivery_id = await store.queue_delivery(
             uow.conn,
             event_id=uow.envelope.message_id,
             kind=kind,
@@ -148,5 +246,6 @@ async def queue_equipment_notice(
             html=mail.html,
             reason=person.reason,
         )
+        queued += delivery_id is not None
     log.info("notifications_queued", event_kind=kind, deliveries=queued)
     return queued

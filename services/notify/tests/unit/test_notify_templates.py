@@ -25,6 +25,8 @@ VALUES = {
     "rating_link": "http://desk.example/incidents/1#rating",
     "entry_text": "Please try again now.",
     "author_name": "Anna Agent",
+    "files": [],
+    "changes": [{"author_name": "Anna Agent", "entry_text": "Please try again now.", "files": []}],
     "clock": "resolution",
     "due_at": datetime(2026, 3, 3, 9, 0, tzinfo=UTC),
     "level": 2,

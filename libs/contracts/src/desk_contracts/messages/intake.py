@@ -140,6 +140,9 @@ class EntryAdded(Event):
     requester_id: UUID
     organization_id: UUID
     assignee_id: UUID | None = None
+    # The names of the files the entry carries (none from producers before this field),
+    # so a notification lists them in its reader's language.
+    files: tuple[str, ...] = ()
 
 
 # --- incident work and search (request/reply; intake answers) -------------------------

@@ -67,6 +67,7 @@ async def add_entry(query: AddEntry, service: Service) -> EntryCreated:
             author_role=principal.role,
             request_id=query.request_id,
             request_digest=digest,
+            files=tuple(f.filename for f in query.attachments),
         )
         if query.attachments:
             await store.insert_attachments(uow.conn, row["id"], entry_id, query.attachments, now)
