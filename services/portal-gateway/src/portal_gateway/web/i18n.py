@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..domain.equipment.words import RU as EQUIPMENT_RU
+from ..domain.incidents.words import RU as INCIDENTS_RU
 from ..domain.knowledge.words import RU as KNOWLEDGE_RU
 from ..domain.ops.words import RU as OPS_RU
 from ..domain.packages.words import RU as PACKAGES_RU
@@ -512,6 +513,7 @@ _RU.update(KNOWLEDGE_RU)
 _RU.update(EQUIPMENT_RU)
 _RU.update(OPS_RU)
 _RU.update(PROFILE_RU)
+_RU.update(INCIDENTS_RU)
 
 _CATALOGUE: dict[str, dict[str, str]] = {"en": _EN, "ru": _RU}
 
