@@ -12,6 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .local_time import zone_named
+
 # DESK_POSTGRES_URL_<SERVICE> (e.g. DESK_POSTGRES_URL_PORTAL_GATEWAY) puts one service on a
 # server of its own; the others keep DESK_POSTGRES_URL.
 SERVICE_URL_PREFIX = "DESK_POSTGRES_URL_"
@@ -53,6 +55,13 @@ def broker_urls(value: str) -> list[str]:
 
 class DeskSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DESK_", extra="ignore", frozen=True)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if zone_named(value) is None:
+            raise ValueError(f"DESK_TIME_ZONE: {value!r} is not an IANA time zone")
+        return value
 
     http_port: int = Field(default=8080, ge=1, le=65535)
     # Services other than the gateway serve health and metrics on ports after it.
@@ -132,6 +141,9 @@ class DeskSettings(BaseSettings):
     # make one message (public replies, files added one by one); 0 sends one each.
     notify_group_seconds: float = Field(default=5.0, ge=0)
     template_dir: Path | None = None
+    # The zone times are shown in to people who chose none and whose organization's
+    # calendar names none (an IANA name, e.g. Europe/Moscow).
+    time_zone: str = "UTC"
     # How long the gateway waits for another service's answer before a 503.
     rpc_timeout_seconds: float = Field(default=5.0, gt=0)
     # How long a service keeps retrying PostgreSQL and RabbitMQ at start before giving up.

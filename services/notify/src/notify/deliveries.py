@@ -95,6 +95,8 @@ async def queue(
             "response_due": incident["response_due"],
             "resolution_due": incident["resolution_due"],
             "recipient_name": contact["display_name"],
+            # Times in the recipient's zone: their own choice, else the desk's.
+            "time_zone": contact["time_zone"] or notifier.settings.time_zone,
             **notifier.links(incident["incident_id"]),
         }
         for channel in preferences.channels_for(Role(contact["role"]), kind, choices):
@@ -229,6 +231,7 @@ async def queue_equipment_notice(
             {
                 **values,
                 "recipient_name": contact["display_name"],
+                "time_zone": contact["time_zone"] or notifier.settings.time_zone,
                 "link": notifier.equipment_link(values["equipment_id"]),
             },
         )

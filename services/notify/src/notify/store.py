@@ -43,13 +43,13 @@ async def save_contact(conn: asyncpg.Connection, user: UserUpserted) -> None:
     await conn.execute(
         """
         INSERT INTO contacts (user_id, username, display_name, email, phone, locale, role,
-            organization_id, active, scope)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            organization_id, active, scope, time_zone)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
         ON CONFLICT (user_id) DO UPDATE SET username = EXCLUDED.username,
             display_name = EXCLUDED.display_name, email = EXCLUDED.email,
             phone = EXCLUDED.phone, locale = EXCLUDED.locale, role = EXCLUDED.role,
             organization_id = EXCLUDED.organization_id, active = EXCLUDED.active,
-            scope = EXCLUDED.scope, updated_at = now()
+            scope = EXCLUDED.scope, time_zone = EXCLUDED.time_zone, updated_at = now()
         """,
         user.user_id,
         user.username,
@@ -61,6 +61,7 @@ async def save_contact(conn: asyncpg.Connection, user: UserUpserted) -> None:
         user.organization_id,
         user.active,
         user.scope.value if user.scope else None,
+        user.time_zone,
     )
 
 

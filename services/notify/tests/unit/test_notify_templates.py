@@ -132,3 +132,12 @@ def test_every_subject_carries_the_incident_reference(
     subject: str, number: str | None, expected: str
 ) -> None:
     assert with_reference(subject, number) == expected
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+def test_times_are_in_the_recipients_zone_with_its_offset(locale: Locale) -> None:
+    moscow = {**VALUES, "time_zone": "Europe/Moscow"}
+    mail = Templates().email("incident_assigned", locale, moscow)
+    assert "2026-03-02 14:00 MSK (UTC+03:00)" in mail.text
+    assert "2026-03-02 14:00 MSK (UTC+03:00)" in mail.html
+    assert "11:00 UTC" not in mail.text

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from desk_runtime.local_time import local_time, zone_for
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
 
@@ -57,6 +58,12 @@ def language_of(request: Request[Any, Any, Any], user_locale: str | None = None)
     )
 
 
+def desk_zone(request: Request[Any, Any, Any]) -> str:
+    """The zone of people who chose none (`DESK_TIME_ZONE`)."""
+    service = getattr(request.app.state, "service", None)
+    return service.settings.time_zone if service is not None else "UTC"
+
+
 def _upload_limit(request: Request[Any, Any, Any]) -> str:
     """The configured limit per file, as the upload forms state it."""
     service = getattr(request.app.state, "service", None)
@@ -77,9 +84,12 @@ def render(
     flash_error = flash.startswith(FLASH_ERROR_MARK)
     shown_flash = flash.removeprefix(FLASH_ERROR_MARK)
     now = datetime.now(UTC)
+    default_zone = desk_zone(request)
+    zone = zone_for(getattr(user, "time_zone", None), default_zone)
 
     def when(value: datetime | None) -> str:
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+        """Every time on a page: in the reader's zone, with its abbreviation and offset."""
+        return local_time(value, zone)
 
     def time_left(value: datetime | None) -> str:
         if value is None:
@@ -101,6 +111,7 @@ def render(
         flash_error=flash_error,
         now=now,
         when=when,
+        default_zone=default_zone,
         time_left=time_left,
         size=human_size,
         line=entry_line,
