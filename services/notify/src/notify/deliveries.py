@@ -5,6 +5,7 @@ sending half (claims, leases, one `Message-ID` per delivery) is `sender.py`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 from weakref import WeakKeyDictionary
@@ -44,6 +45,17 @@ _notifiers: WeakKeyDictionary[Service, Notifier] = WeakKeyDictionary()
 def use(service: Service, notifier: Notifier) -> None:
     """The composition root gives each service the notifier its handlers queue with."""
     _notifiers[service] = notifier
+
+
+def reading_zone(contact: Mapping[str, Any], incident: Mapping[str, Any], desk_zone: str) -> str:
+    """The zone a message quotes times in: the recipient's own choice, else, for a
+    client of the incident's organization, its contract calendar's zone, else the
+    desk's."""
+    ours = contact["organization_id"] is not None and (
+        contact["organization_id"] == incident.get("organization_id")
+    )
+    chosen: str = contact["time_zone"] or (ours and incident.get("time_zone")) or desk_zone
+    return chosen
 
 
 def _message(
@@ -95,8 +107,7 @@ async def queue(
             "response_due": incident["response_due"],
             "resolution_due": incident["resolution_due"],
             "recipient_name": contact["display_name"],
-            # Times in the recipient's zone: their own choice, else the desk's.
-            "time_zone": contact["time_zone"] or notifier.settings.time_zone,
+            "time_zone": reading_zone(contact, incident, notifier.settings.time_zone),
             **notifier.links(incident["incident_id"]),
         }
         for channel in preferences.channels_for(Role(contact["role"]), kind, choices):

@@ -170,18 +170,21 @@ async def change_deadlines(
     response_due: datetime,
     resolution_due: datetime,
     computed_at: datetime,
+    time_zone: str | None = None,
 ) -> bool:
-    """The due times of the computation made `computed_at`, unless a later one's are
-    kept; whether they were applied."""
+    """The due times of the computation made `computed_at` (and its calendar's zone),
+    unless a later one's are kept; whether they were applied."""
     applied = await conn.fetchval(
         "UPDATE incidents SET response_due = $2, resolution_due = $3, "
-        "deadlines_computed_at = $4 WHERE incident_id = $1 "
+        "deadlines_computed_at = $4, time_zone = coalesce($5, time_zone) "
+        "WHERE incident_id = $1 "
         "AND (deadlines_computed_at IS NULL OR deadlines_computed_at <= $4) "
         "RETURNING true",
         incident_id,
         response_due,
         resolution_due,
         computed_at,
+        time_zone,
     )
     return bool(applied)
 

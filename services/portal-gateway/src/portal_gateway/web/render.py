@@ -84,7 +84,8 @@ def render(
     flash_error = flash.startswith(FLASH_ERROR_MARK)
     shown_flash = flash.removeprefix(FLASH_ERROR_MARK)
     now = datetime.now(UTC)
-    default_zone = desk_zone(request)
+    # The reader's own zone, else the one their sign-in found (organization's or desk's).
+    default_zone = getattr(request.state, "default_zone", None) or desk_zone(request)
     zone = zone_for(getattr(user, "time_zone", None), default_zone)
 
     def when(value: datetime | None) -> str:
