@@ -54,7 +54,9 @@ class Sla:
     def __init__(self, zone: str | None = None, failure: int | None = None) -> None:
         self.zone, self.failure, self.asked = zone, failure, 0
 
-    async def ask_as(self, query: GetPackage, _: type[PackageView]) -> PackageView:
+    async def ask_as(
+        self, query: GetPackage, _: type[PackageView], timeout: float | None = None
+    ) -> PackageView:
         self.asked += 1
         if self.failure is not None:
             raise RemoteFailure(Failure(status=self.failure, detail="no"))

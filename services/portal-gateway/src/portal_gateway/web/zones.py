@@ -19,6 +19,8 @@ log = get_logger(__name__)
 # shows within it); an answer sla could not give is asked again sooner.
 ZONE_MAX_AGE_SECONDS = 300.0
 UNKNOWN_MAX_AGE_SECONDS = 30.0
+# A page does not wait long for it: the desk's zone is a fine answer meanwhile.
+ASK_SECONDS = 1.0
 _zones: dict[UUID, tuple[str | None, float]] = {}
 
 
@@ -32,7 +34,9 @@ async def organization_zone(client: RpcClient, organization_id: UUID) -> str | N
     zone: str | None = None
     max_age = ZONE_MAX_AGE_SECONDS
     try:
-        package = await client.ask_as(GetPackage(organization_id=organization_id), PackageView)
+        package = await client.ask_as(
+            GetPackage(organization_id=organization_id), PackageView, timeout=ASK_SECONDS
+        )
         zone = package.time_zone
     except RemoteFailure as failure:  # no contract (404) or a refusal: the desk's zone
         if failure.failure.status >= 500:
