@@ -7,6 +7,7 @@ Screenshots of the main pages land in test-artifacts/screens/."""
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pytest
 from desk_runtime.testing import wait_until
@@ -464,3 +465,86 @@ async def test_the_profile_page_changes_own_details_and_notifications(
     await expect(choices).to_contain_text("Новый ответ")
     await screenshot(page, "profile-ru")
     await context.close()
+
+
+async def _shows(page: Page, selector: str, words: str) -> bool:
+    """Whether the first element the selector finds shows the words (none: not yet)."""
+    found = page.locator(selector)
+    return await found.count() > 0 and words in await found.first.inner_text()
+
+
+async def _file(desk: RunningDesk, username: str, title: str) -> str:
+    token = await desk.token(username)
+    async with desk.client() as http:
+        filed = await http.post(
+            "/api/v1/incidents",
+            headers={"authorization": f"Bearer {token}"},
+            json={
+                "title": title,
+                "category_id": str(demo_id("category:fault/software")),
+                "priority": "normal",
+            },
+        )
+    assert filed.status_code == 201, filed.text
+    incident_id: str = filed.json()["id"]
+    return incident_id
+
+
+async def test_times_show_in_the_readers_zone_in_both_languages(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    """A zone of one's own in the profile (a bad one refused, naming the field, in the
+    reader's language); the incident's due times then carry that zone's abbreviation and
+    offset; without a choice, the organization's calendar zone (the demo's is UTC)."""
+    incident_id = await _file(desk, "carl", "Times in Moscow")
+    for login, language, bad, refused, zone, shown in (
+        (
+            "carl",
+            "ru",
+            "Марс/Олимп",
+            "Неизвестный часовой пояс",
+            "Europe/Moscow",
+            "MSK (UTC+03:00)",
+        ),
+        ("alice", "en", "Mars/Olympus", "Unknown time zone", "Asia/Kolkata", "IST (UTC+05:30)"),
+    ):
+        context = await new_context(browser)
+        page = await context.new_page()
+        await log_in(page, desk, login, DEMO_PASSWORD)
+        await page.goto(desk.base_url + "/profile")
+        form = page.locator("[data-testid=profile-form]")
+        await form.locator("#time_zone").fill(bad)
+        await form.locator("button[type=submit]").click()
+        await expect(page.locator("[data-testid=error-time_zone]")).to_contain_text(refused)
+        await form.locator("#time_zone").fill(zone)
+        await form.locator("button[type=submit]").click()
+        await expect(page.locator("[data-testid=flash]")).to_be_visible()
+        await expect(form.locator("#time_zone")).to_have_value(zone)
+        await screenshot(page, f"profile-time-zone-{language}")
+        if login == "carl":  # alice sees only her own incidents
+            await page.goto(f"{desk.base_url}/incidents/{incident_id}")
+            await reload_until(page, partial(_shows, page, "[data-testid=due-times]", shown))
+            await screenshot(page, f"incident-time-zone-{language}")
+        # Back to the default: the organization's calendar zone.
+        await page.goto(desk.base_url + "/profile")
+        await form.locator("#time_zone").fill("")
+        await form.locator("button[type=submit]").click()
+        await expect(form.locator("#time_zone")).to_have_value("")
+        await context.close()
+
+
+async def test_the_staff_tree_says_what_each_number_counts(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    await _file(desk, "alice", "Counted in the tree")
+    for login, open_word in (("anna", "open"), ("boris", "открыто")):
+        context = await new_context(browser)
+        page = await context.new_page()
+        await log_in(page, desk, login, DEMO_PASSWORD)
+        await page.goto(desk.base_url + "/incidents")
+        tree = page.locator(".side .tree")
+        await reload_until(page, partial(_shows, page, "[data-testid=tree-total]", open_word))
+        await expect(tree.locator("[data-testid=tree-total]").first).to_contain_text(open_word)
+        await expect(page.locator(".side .legend")).to_be_visible()
+        await screenshot(page, f"incidents-tree-{'en' if login == 'anna' else 'ru'}")
+        await context.close()
