@@ -126,43 +126,19 @@ async def queue(
                 "locale": locale.value,
                 "reason": person.reason,
             }
-            if grouped and values is not None:
-                change = values
-                if await _join_group(uow, notifier, delivery, locale, context, change):
-                    joined += 1
-                    continue
-                now = await store.now(uow.conn)
-                subject, text, html = _message(
-                    notifier,
-                    kind,
-                    channel,
-                    locale,
-                    {**context, **grouping.message_values([change])},
-                )
-                until = grouping.gathering_until(now, window)
-                delivery_id = await store.queue_delivery(
-                    uow.conn,
-                    event_id=uow.envelope.message_id,
-                    subject=subject,
-                    text=text,
-                    html=html,
-                    due_at=grouping.send_at(now, until, window),
-                    gathering_until=until,
-                    **delivery,
-                )
-                if delivery_id is not None:
-                    queued += 1
-                    await store.add_change(
-                        uow.conn,
-                        delivery_id=delivery_id,
-                        event_id=uow.envelope.message_id,
-                        recipient_id=person.user_id,
-                        channel=channel,
-                        position=1,
-                        change=change,
-                    )
+            # The event's change, when deliveries of its kind gather changes.
+            change = values if grouped else None
+            if change is not None and await _join_group(
+                uow, notifier, delivery, locale, context, change
+            ):
+                joined += 1
                 continue
             subject, text, html = _message(notifier, kind, channel, locale, {**context, **shown})
+            timing: dict[str, Any] = {}
+            if change is not None:
+                now = await store.now(uow.conn)
+                until = grouping.gathering_until(now, window)
+                timing = {"due_at": grouping.send_at(now, until, window), "gathering_until": until}
             delivery_id = await store.queue_delivery(
                 uow.conn,
                 event_id=uow.envelope.message_id,
@@ -170,8 +146,21 @@ async def queue(
                 text=text,
                 html=html,
                 **delivery,
+                **timing,
             )
-            queued += delivery_id is not None
+            if delivery_id is None:
+                continue
+            queued += 1
+            if change is not None:
+                await store.add_change(
+                    uow.conn,
+                    delivery_id=delivery_id,
+                    event_id=uow.envelope.message_id,
+                    recipient_id=person.user_id,
+                    channel=channel,
+                    position=1,
+                    change=change,
+                )
     log.info("notifications_queued", event_kind=kind, deliveries=queued, joined=joined)
     return queued
 
