@@ -524,6 +524,8 @@ async def test_times_show_in_the_readers_zone_in_both_languages(
         if login == "carl":  # alice sees only her own incidents
             await page.goto(f"{desk.base_url}/incidents/{incident_id}")
             await reload_until(page, partial(_shows, page, "[data-testid=due-times]", shown))
+            # The page's history lines quote times the same way.
+            await expect(page.locator("[data-testid=history]")).to_contain_text(shown)
             await screenshot(page, f"incident-time-zone-{language}")
         # Back to the default: the organization's calendar zone.
         await page.goto(desk.base_url + "/profile")
