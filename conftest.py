@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import AsyncIterator, Generator, Iterator
 
 import pytest
@@ -51,14 +53,19 @@ def smtp() -> Iterator[tuple[int, Mailbox]]:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """After a failure of a test on the real servers, stop the session if the broker has
-    stopped answering: the rest would only wait for their timeouts, one by one."""
+    """After a failure of a test on the real servers, end the run at once if the broker
+    has stopped answering: the rest would only wait for their timeouts, one by one, and
+    the fixtures' own clean-up would wait on the silent broker with no timeout at all."""
     report = yield
     if report.failed and "infra" in getattr(item, "fixturenames", ()):
         amqp_url = DeskSettings().amqp_url
         if not broker_answers(amqp_url):
-            item.session.shouldstop = (
-                f"RabbitMQ at {amqp_url} no longer answers AMQP (out of file handles or "
-                "sockets? see `rabbitmqctl status`); the remaining tests would only time out"
+            sys.stdout.flush()
+            sys.stderr.write(
+                f"\n{item.nodeid} failed and RabbitMQ at {amqp_url} no longer answers AMQP "
+                "(out of file handles or sockets? see `rabbitmqctl status`): the run ends "
+                "here, since every test and clean-up after it would only wait on the broker\n"
             )
+            sys.stderr.flush()
+            os._exit(3)
     return report

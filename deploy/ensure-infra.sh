@@ -79,7 +79,7 @@ restart_local_broker() {
     echo "Restarting the local RabbitMQ, which does not answer…" >&2
     /etc/init.d/rabbitmq-server stop >/dev/null 2>&1 || true
     pkill -9 -u rabbitmq -f beam.smp 2>/dev/null || true
-    (ulimit -n 65536 2>/dev/null || true; /etc/init.d/rabbitmq-server start >/dev/null 2>&1) || true
+    (ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; /etc/init.d/rabbitmq-server start >/dev/null 2>&1) || true
     wait_for RabbitMQ "$mq_host" "$mq_port" 120 && speaks_amqp "$mq_host" "$mq_port"
   else
     return 1
@@ -120,7 +120,7 @@ if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1 && local_host "$pg_
       "$(dirname "$0")/apt-install.sh" rabbitmq-server
     fi
     # Every queue costs the broker file handles; the default 1024 runs out with tests.
-    (ulimit -n 65536 2>/dev/null || true; rabbitmq-server -detached) || true
+    (ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; rabbitmq-server -detached) || true
   fi
   wait_for PostgreSQL "$pg_host" "$pg_port" 60 && wait_for RabbitMQ "$mq_host" "$mq_port" 120 && { check_limits; exit $?; }
 fi

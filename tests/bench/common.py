@@ -104,7 +104,7 @@ def machine_cpu(group: ProcessGroup) -> dict[str, float]:
     RabbitMQ and this benchmark (its load generator and SMTP server), from Linux /proc
     (each process's own time and that of its children that have exited)."""
     names = {
-        managed.process.pid: name.split("-")[0] if name.startswith("routing") else name
+        managed.process.pid: _service_of(name)
         for name, managed in group.processes.items()
         if managed.process is not None
     }
@@ -125,6 +125,12 @@ def machine_cpu(group: ProcessGroup) -> dict[str, float]:
                 used = sum(int(value) for value in fields.split()[11:15])
                 totals[name] = totals.get(name, 0.0) + used / ticks
     return totals
+
+
+def _service_of(process: str) -> str:
+    """The service a process is an instance of: `routing-2` and `routing` are routing."""
+    service, _, n = process.rpartition("-")
+    return service if service and n.isdigit() else process
 
 
 def cpu_shares(
@@ -148,6 +154,7 @@ async def demo_desk(log: IO[str]) -> AsyncIterator[tuple[DeskSettings, str]]:
             http_port=free_port_block(len(SERVICES)),
             smtp_port=smtp_port,
             demo=True,
+            demo_month=False,
             admin_password="bench-admin-password",
             log_level="WARNING",
             blob_dir=str(Path("var") / "bench-blobs"),

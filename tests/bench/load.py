@@ -2,9 +2,10 @@
 seconds; prints incidents/s and latency percentiles from the POST to `assigned` and to
 `deadlines set`, as a table, and writes the same as JSON.
 
-    python -m tests.bench.load --clients 16 --duration 20
+    python -m tests.bench.load --clients 16 --duration 20 [--instances 2]
 
-It starts the five services as processes in a namespace of its own (with a local SMTP
+It starts the services as processes (each `--instances` times, the gateways behind a
+round-robin proxy) in a namespace of its own (with a local SMTP
 server for notify), watches the broker for the incidents' events, and removes the
 namespace at the end.
 """
@@ -27,15 +28,14 @@ import httpx
 from desk_contracts.messages import DeadlinesSet, IncidentAssigned
 from desk_contracts.topology import EVENTS_EXCHANGE, SERVICES, exchange_name
 from desk_runtime import loop as desk_loop
-from desk_runtime.supervisor import ProcessGroup
 from desk_runtime.testing import (
     drop_namespace,
-    environment_for,
     free_port_block,
     infrastructure,
     new_namespace,
     settings_for,
     smtp_server,
+    start_services,
     wait_until,
 )
 from portal_gateway.seed import DEMO_PASSWORD, demo_id
@@ -117,7 +117,7 @@ async def client_loop(
         timeline.answered_at[incident_id] = time.perf_counter()
 
 
-async def run(clients: int, duration: float, settle: float) -> dict[str, Any]:
+async def run(clients: int, duration: float, settle: float, instances: int = 1) -> dict[str, Any]:
     with infrastructure() as infra, smtp_server(keep=False) as (smtp_port, _):
         settings = settings_for(
             infra,
@@ -125,27 +125,20 @@ async def run(clients: int, duration: float, settle: float) -> dict[str, Any]:
             http_port=free_port_block(len(SERVICES)),
             smtp_port=smtp_port,
             demo=True,
+            demo_month=False,
             admin_password=ADMIN_PASSWORD,
             log_level="WARNING",
         )
         log = (RESULTS / "load-services.log").open("w")
-        group = ProcessGroup(env=environment_for(settings), output=log)
         timeline = Timeline()
         probe = None
         shares: dict[str, float] = {}
+        processes = await start_services(settings, log, instances)
+        group = processes.group
         try:
-            for service in SERVICES:
-                await group.start_service(service)
-            base = f"http://127.0.0.1:{settings.http_port}"
+            base = processes.base_url
             async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-
-                async def ready() -> bool:
-                    try:
-                        return (await http.get("/readyz")).status_code == 200
-                    except httpx.TransportError:
-                        return False
-
-                await wait_until(ready, timeout=60, interval=0.2)
+                await wait_until(processes.ready, timeout=60 * instances, interval=0.2)
                 # Agents with room for the whole run, so every incident can be assigned.
                 routing = await asyncpg.connect(settings.database_url("routing"))
                 try:
@@ -198,7 +191,7 @@ async def run(clients: int, duration: float, settle: float) -> dict[str, Any]:
         finally:
             if probe is not None:
                 await probe.close()
-            await group.stop_all()
+            await processes.stop()
             log.close()
             await drop_namespace(settings)
 
@@ -217,6 +210,7 @@ async def run(clients: int, duration: float, settle: float) -> dict[str, Any]:
     return {
         "benchmark": "end-to-end incident load",
         "clients": clients,
+        "instances_of_each_service": instances,
         "duration_s": round(elapsed, 2),
         "incidents_created": created,
         "incidents_per_s": round(created / elapsed, 1),
@@ -234,7 +228,8 @@ async def run(clients: int, duration: float, settle: float) -> dict[str, Any]:
 
 def print_table(result: dict[str, Any]) -> None:
     print(
-        f"\nEnd-to-end load: {result['clients']} clients for {result['duration_s']} s — "
+        f"\nEnd-to-end load, {result['instances_of_each_service']} instance(s) of each "
+        f"service: {result['clients']} clients for {result['duration_s']} s — "
         f"{result['incidents_created']} incidents, {result['incidents_per_s']} incidents/s, "
         f"{result['http_errors']} HTTP errors, {result['assigned']} assigned, "
         f"{result['deadlines_set']} with deadlines"
@@ -255,12 +250,19 @@ def main() -> None:
     parser.add_argument(
         "--settle", type=float, default=30.0, help="seconds to wait for the last incidents' events"
     )
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="processes of each service, the gateways behind a round-robin proxy",
+    )
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
-    result = desk_loop.run(run(args.clients, args.duration, args.settle))
+    result = desk_loop.run(run(args.clients, args.duration, args.settle, args.instances))
     print_table(result)
-    (RESULTS / "load.json").write_text(json.dumps(result, indent=2))
-    print(f"\nWritten to {RESULTS / 'load.json'}", file=sys.stderr)
+    written = RESULTS / ("load.json" if args.instances == 1 else f"load-{args.instances}x.json")
+    written.write_text(json.dumps(result, indent=2))
+    print(f"\nWritten to {written}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -127,6 +127,7 @@ async def run(args: argparse.Namespace, notify_env: dict[str, str]) -> dict[str,
             http_port=free_port_block(len(SERVICES)),
             smtp_port=smtp_port,
             demo=True,
+            demo_month=False,
             admin_password=ADMIN_PASSWORD,
             log_level="WARNING",
         )

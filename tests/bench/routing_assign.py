@@ -551,6 +551,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             http_port=free_port_block(len(SERVICES)),
             smtp_port=smtp_port,
             demo=True,
+            demo_month=False,
             admin_password=ADMIN_PASSWORD,
             log_level="WARNING",
         )

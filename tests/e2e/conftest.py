@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,16 +11,15 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from desk_contracts.topology import SERVICES
 from desk_runtime.settings import DeskSettings
 from desk_runtime.supervisor import ProcessGroup
 from desk_runtime.testing import (
     Infrastructure,
     Mailbox,
     drop_namespace,
-    environment_for,
     process_desk_settings,
     smtp_server,
+    start_services,
     wait_until,
 )
 
@@ -35,6 +35,10 @@ class RunningDesk:
     group: ProcessGroup
     base_url: str
     log_path: Path
+    # Each process's name in the group (`routing`, `routing-2`…) and its health port.
+    instances: dict[str, int]
+    # Stops every process (and the proxy in front of several gateways).
+    stop: Callable[[], Awaitable[None]]
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.base_url, timeout=15)
@@ -48,6 +52,17 @@ class RunningDesk:
         token: str = response.json()["access_token"]
         return token
 
+    async def page(self, path: str, username: str, password: str = DEMO_PASSWORD) -> str:
+        """A portal page as the user's browser gets it (signed in with a session cookie)."""
+        async with self.client() as http:
+            login = await http.post(
+                "/api/v1/auth/login", json={"username": username, "password": password}
+            )
+            assert login.status_code == 200, login.text
+            response = await http.get(path)
+        assert response.status_code == 200, response.text
+        return response.text
+
     async def restart(self, service: str) -> None:
         await self.group.stop(service)
         await self.group.start_service(service)
@@ -57,8 +72,10 @@ class RunningDesk:
 
 
 async def start_desk(
-    infra: Infrastructure, smtp_port: int, **overrides: object
+    infra: Infrastructure, smtp_port: int, *, instances: int = 1, **overrides: object
 ) -> tuple[RunningDesk, object]:
+    """The desk's services as processes, each `instances` times (with several, the
+    gateways behind a round-robin proxy: desk_runtime.testing.start_services)."""
     settings = process_desk_settings(
         infra, "e", smtp_port, ARTIFACTS, **{"admin_password": "admin-e2e-password", **overrides}
     )
@@ -66,46 +83,53 @@ async def start_desk(
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / f"{namespace}.log"
     log_file = log_path.open("w")
-    group = ProcessGroup(env=environment_for(settings), output=log_file)
-    for service in SERVICES:
-        await group.start_service(service)
-    desk = RunningDesk(settings, group, f"http://127.0.0.1:{settings.http_port}", log_path)
+    processes = await start_services(settings, log_file, instances)
+    desk = RunningDesk(
+        processes.settings,
+        processes.group,
+        processes.base_url,
+        log_path,
+        processes.ports,
+        processes.stop,
+    )
 
     async def ready() -> bool:
-        if group.exited():
-            raise RuntimeError(f"{group.exited()} exited at start:\n{desk.log()[-4000:]}")
-        async with desk.client() as http:
-            try:
-                checks = [
-                    await http.get(f"http://127.0.0.1:{settings.service_port(s)}/readyz")
-                    for s in SERVICES
-                ]
-            except httpx.TransportError:
-                return False
-        return all(r.status_code == 200 for r in checks)
+        try:
+            return await processes.ready()
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}:\n{desk.log()[-4000:]}") from None
 
     try:
-        await wait_until(ready, timeout=60, interval=0.2)
+        await wait_until(ready, timeout=60 * instances, interval=0.2)
     except BaseException:
         # A desk that did not come up must not outlive the test that wanted it.
-        await group.stop_all()
+        await desk.stop()
         log_file.close()
         await drop_namespace(settings)
         raise
     return desk, log_file
 
 
+@contextlib.asynccontextmanager
+async def running_desk(
+    infra: Infrastructure, smtp_port: int, **overrides: Any
+) -> AsyncIterator[RunningDesk]:
+    """A whole desk for a module, stopped and its namespace removed afterwards."""
+    running, log_file = await start_desk(infra, smtp_port, **overrides)
+    try:
+        yield running
+    finally:
+        await running.stop()
+        log_file.close()  # type: ignore[attr-defined]
+        await drop_namespace(running.settings)
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def desk(
     infra: Infrastructure, smtp_module: tuple[int, Mailbox]
 ) -> AsyncIterator[RunningDesk]:
-    running, log_file = await start_desk(infra, smtp_module[0])
-    try:
+    async with running_desk(infra, smtp_module[0]) as running:
         yield running
-    finally:
-        await running.group.stop_all()
-        log_file.close()  # type: ignore[attr-defined]
-        await drop_namespace(running.settings)
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +154,14 @@ async def poll_incident(
     return result
 
 
-__all__ = ["DEMO_PASSWORD", "RunningDesk", "demo_id", "poll_incident", "start_desk"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "RunningDesk",
+    "demo_id",
+    "poll_incident",
+    "running_desk",
+    "start_desk",
+]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

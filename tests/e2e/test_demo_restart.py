@@ -1,24 +1,38 @@
-"""DESK_DEMO=1 through the real desk: a fresh namespace has the whole demo, and what an
-admin changed afterwards (an agent's capacity, a user's name, an organization's
-contract) survives a restart of the gateway, which seeds the demo at every start — in
-the gateway and in every service that keeps a copy (routing, notify, sla)."""
+"""DESK_DEMO=1 through the real desk: a fresh namespace has the whole demo (its month of
+past incidents in every service that keeps them, once), and what an admin changed
+afterwards (an agent's capacity, a user's name, an organization's contract) survives a
+restart of the gateway, which seeds the demo at every start — in the gateway and in
+every service that keeps a copy (routing, notify, sla)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
 import httpx
 import pytest
+import pytest_asyncio
 from desk_contracts import Envelope, Message
 from desk_contracts.enums import Role
 from desk_contracts.messages import OrganizationUpserted, UpsertAgentProfile, UserUpserted
-from desk_runtime.testing import publish, wait_until
+from desk_runtime.testing import Infrastructure, Mailbox, publish, wait_until
+from portal_gateway.seed import demo_month_plan
 
-from .conftest import RunningDesk, demo_id
+from .conftest import RunningDesk, demo_id, running_desk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def desk(
+    infra: Infrastructure, smtp_module: tuple[int, Mailbox]
+) -> AsyncIterator[RunningDesk]:
+    """The demo desk as `make run` starts it: with its month of past incidents."""
+    async with running_desk(infra, smtp_module[0], demo_month=True) as running:
+        yield running
+
 
 ACME = demo_id("organization:Acme Manufacturing")
 ANNA = demo_id("user:anna")
@@ -60,6 +74,19 @@ async def agent(desk: RunningDesk, token: str, agent_id: UUID) -> dict[str, Any]
 async def category_count(desk: RunningDesk, token: str, count: int) -> bool:
     page = await call(desk, token, "GET", "/api/v1/categories")
     return len(page["items"]) == count
+
+
+async def month_counts(desk: RunningDesk, size: int) -> bool:
+    """Each service keeps the demo month's incidents once (none filed besides here)."""
+    counts = [
+        await fetchval(desk, "intake", "SELECT count(*) FROM incidents"),
+        await fetchval(desk, "sla", "SELECT count(*) FROM incident_clocks"),
+        await fetchval(desk, "routing", "SELECT count(*) FROM staffing_incidents"),
+        await fetchval(desk, "notify", "SELECT count(*) FROM incidents"),
+        await fetchval(desk, "knowledge", "SELECT count(*) FROM incidents"),
+    ]
+    assert max(counts) <= size, counts
+    return counts == [size] * len(counts)
 
 
 async def restart_gateway(desk: RunningDesk) -> None:
@@ -122,6 +149,12 @@ async def test_what_an_admin_changed_survives_a_restart_of_the_demo_desk(
     await wait_until(lambda: category_count(desk, admin, 8), timeout=30, interval=0.2)
     users = {u["username"] for u in (await call(desk, admin, "GET", "/api/v1/users"))["items"]}
     assert {"anna", "boris", "helen", "mike", "alice", "carl"} <= users
+    # The demo month, written by every service that keeps facts of incidents.
+    month_sent = await fetchval(
+        desk, "portal-gateway", "SELECT seeded_at FROM demo_seeded WHERE item = 'history:month'"
+    )
+    incidents, _ = demo_month_plan(month_sent)
+    await wait_until(lambda: month_counts(desk, len(incidents)), timeout=120, interval=0.5)
 
     # The admin's changes, each seen where it is kept.
     changed = await call(desk, admin, "PATCH", f"/api/v1/agents/{ANNA}", json={"capacity": 4})
@@ -191,6 +224,16 @@ async def test_what_an_admin_changed_survives_a_restart_of_the_demo_desk(
     alice = await call(desk, admin, "GET", f"/api/v1/users/{ALICE}")
     assert alice["display_name"] == "Alice Renamed"
     assert await copies() == expected
+    # The month was not sent again, and nothing of it was written twice anywhere.
+    assert (
+        await fetchval(
+            desk,
+            "portal-gateway",
+            "SELECT seeded_at FROM demo_seeded WHERE item = 'history:month'",
+        )
+        == month_sent
+    )
+    assert await month_counts(desk, len(incidents))
     # Nothing the demo has was lost either.
     assert await category_count(desk, admin, 8)
     assert (await agent(desk, admin, BORIS) or {}).get("capacity") == 3

@@ -2,11 +2,14 @@
 gateway's real listener of a whole desk running as processes. A known client's mail
 files an incident that is assigned, given deadlines and confirmed by a threaded mail;
 replies come back by subject and by In-Reply-To; noise files nothing; an unknown sender
-is refused; the same mail twice files once; the sender must be in the incident's scope."""
+is refused — unless its domain is an organization's, whose new contact it becomes; the
+same mail twice files once; the sender must be in the incident's scope; each mail's
+original is an internal `.eml` that staff download and clients never see."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import smtplib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import make_msgid
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import pytest
@@ -31,6 +35,7 @@ INBOUND = "help@support.example.com"
 GINA_PASSWORD = "globex-password-2026"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 MAX_UPLOAD = 300_000
+RESET_LINK = re.compile(r"/password-reset/([A-Za-z0-9_-]+)")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -85,21 +90,25 @@ def a_mail(
     message["To"] = INBOUND
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="client.example")
+    message.set_content(text)  # (before the headers: it drops Content-* ones set earlier)
     for name, value in headers.items():
         message[name.replace("_", "-")] = value
-    message.set_content(text)
     return message
 
 
-async def mail_row(desk: RunningDesk, message_id: str) -> asyncpg.Record:
-    """What became of a mail, as the gateway recorded it (processing is over when the
-    listener answers)."""
+async def mail_rows(desk: RunningDesk, where: str, *args: Any) -> list[asyncpg.Record]:
+    """What became of mails, as the gateway recorded them (processing is over when the
+    listener answers), in the order they came."""
     conn = await asyncpg.connect(desk.settings.database_url("portal-gateway"))
     try:
-        row = await conn.fetchrow("SELECT * FROM inbound_mail WHERE mail_key = $1", message_id)
+        sql = f"SELECT * FROM inbound_mail WHERE {where} ORDER BY received_at"
+        return list(await conn.fetch(sql, *args))
     finally:
         await conn.close()
-    assert row is not None
+
+
+async def mail_row(desk: RunningDesk, message_id: str) -> asyncpg.Record:
+    [row] = await mail_rows(desk, "mail_key = $1", message_id)
     return row
 
 
@@ -418,3 +427,184 @@ async def test_a_mailed_reply_resumes_work_waiting_on_the_client_and_a_closed_on
     assert row["status"] == "filed"
     assert str(row["incident_id"]) != incident_id
     assert "It hangs again." not in texts(await incident(desk, alice, incident_id))
+
+
+# --- the original mail, kept internal ---------------------------------------------------
+
+
+async def test_each_mails_original_is_an_eml_staff_download_and_clients_never_see(
+    desk: RunningDesk, filed: Filed
+) -> None:
+    staff_view = await incident(desk, filed.tokens["admin"], filed.incident_id)
+    originals = [
+        (entry, file)
+        for entry in staff_view["entries"]
+        for file in entry["attachments"]
+        if file["filename"].endswith(".eml")
+    ]
+    mailed = "incident_id = $1 AND status IN ('filed', 'replied')"
+    stored = [bytes(r["raw"]) for r in await mail_rows(desk, mailed, filed.incident_id)]
+    # The filing and every mailed reply before this test, each with its own original.
+    assert len(originals) == len(stored) >= 3
+    assert {entry["visibility"] for entry, _ in originals} == {"internal"}
+    async with desk.client() as http:
+        for (_, file), raw in zip(originals, stored, strict=True):
+            download = await http.get(
+                file["url"], headers={"authorization": f"Bearer {filed.tokens['admin']}"}
+            )
+            assert download.status_code == 200
+            assert download.content == raw
+            assert download.headers["content-disposition"].startswith("attachment")
+            hidden = await http.get(
+                file["url"], headers={"authorization": f"Bearer {filed.tokens['alice']}"}
+            )
+            assert hidden.status_code == 404
+    clients_view = await incident(desk, filed.tokens["alice"], filed.incident_id)
+    assert ".eml" not in str(clients_view)
+    path = f"/incidents/{filed.incident_id}"
+    name = originals[0][1]["filename"]
+    assert name in await desk.page(path, "admin", "admin-e2e-password")
+    assert ".eml" not in await desk.page(path, "alice")
+
+
+# --- unknown senders of an organization's own domain ----------------------------------
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def initech(desk: RunningDesk, filed: Filed) -> str:
+    """An organization that lists its mail domain (as an admin types it)."""
+    admin = {"authorization": f"Bearer {filed.tokens['admin']}"}
+    async with desk.client() as http:
+        created = await http.post(
+            "/api/v1/organizations",
+            headers=admin,
+            json={"name": "Initech", "mail_domains": [" Initech.Example "], "locale": "en"},
+        )
+    assert created.status_code == 201, created.text
+    assert created.json()["mail_domains"] == ["initech.example"]
+    return str(created.json()["id"])
+
+
+async def contacts_of(desk: RunningDesk, token: str, organization_id: str) -> list[Any]:
+    async with desk.client() as http:
+        listed = await http.get(
+            "/api/v1/users",
+            params={"organization_id": organization_id},
+            headers={"authorization": f"Bearer {token}"},
+        )
+    assert listed.status_code == 200, listed.text
+    items: list[Any] = listed.json()["items"]
+    return items
+
+
+async def test_a_domain_that_is_none_is_refused_naming_the_field_in_russian(
+    desk: RunningDesk, filed: Filed, initech: str
+) -> None:
+    async with desk.client() as http:
+        http.cookies.set("desk_lang", "ru")  # the language switch: over the admin's own
+        refused = await http.patch(
+            f"/api/v1/organizations/{initech}",
+            headers={"authorization": f"Bearer {filed.tokens['admin']}"},
+            json={"mail_domains": ["initech.example", "initech example"]},
+        )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == [
+        {"field": "mail_domains.1", "message": "это не доменное имя: initech example"}
+    ]
+
+
+async def test_an_unknown_sender_of_an_organizations_domain_is_filed_as_its_new_contact(
+    desk: RunningDesk, mailbox: Mailbox, filed: Filed, initech: str
+) -> None:
+    admin = filed.tokens["admin"]
+    first = a_mail(
+        "Наш сканер не включается.",
+        sender="Pat Smith <Pat@Initech.Example>",
+        subject="Сканер не включается",
+        Content_Language="ru-RU",
+    )
+    await send(desk, first, sender="pat@initech.example")
+    await send(desk, first, sender="pat@initech.example")  # the same mail once more
+    row = await mail_row(desk, first["Message-ID"])
+    assert row["status"] == "filed", row["reason"]
+    [pat] = await contacts_of(desk, admin, initech)
+    assert [pat[k] for k in ("username", "display_name", "email")] == [
+        "pat@initech.example", "Pat Smith", "pat@initech.example"
+    ]  # fmt: skip
+    assert [pat[k] for k in ("role", "scope", "locale", "active")] == ["client", "own", "ru", True]
+    body = await poll_incident(
+        desk,
+        admin,
+        str(row["incident_id"]),
+        lambda b: b["status"] == "assigned" and b["response_due"] and b["resolution_due"],
+    )
+    assert [body[k] for k in ("requester_id", "organization_id", "channel")] == [
+        pat["id"], initech, "email"
+    ]  # fmt: skip
+    number = str(body["number"])
+
+    def confirmation() -> EmailMessage | None:
+        found = [m for m in mailbox.to("pat@initech.example") if number in str(m["Subject"])]
+        return found[0] if found else None
+
+    confirmed: EmailMessage = await wait_until(confirmation, timeout=20)
+    assert "Ваше обращение зарегистрировано" in str(confirmed["Subject"])
+
+    # The contact's next mail, an answer to the confirmation, threads onto the incident.
+    reply = a_mail(
+        "Он включился после замены кабеля.",
+        sender="Pat Smith <pat@initech.example>",
+        subject="Re: scanner",
+        In_Reply_To=str(confirmed["Message-ID"]),
+    )
+    await send(desk, reply, sender="pat@initech.example")
+    replied = await mail_row(desk, reply["Message-ID"])
+    assert (replied["status"], replied["incident_id"]) == ("replied", row["incident_id"])
+    assert "Он включился после замены кабеля." in texts(
+        await incident(desk, admin, str(row["incident_id"]))
+    )
+    assert len(await contacts_of(desk, admin, initech)) == 1
+
+    # No password yet: the contact sets its first one with a reset link to its address.
+    async with desk.client() as http:
+        asked = await http.post("/api/v1/auth/password-reset", json={"login": pat["username"]})
+        assert asked.status_code == 202, asked.text
+
+        def link() -> str | None:
+            bodies = [m.get_body(("plain",)).get_content() for m in mailbox.to(pat["email"])]  # type: ignore[union-attr]
+            found = [f.group(1) for f in map(RESET_LINK.search, bodies) if f]
+            return found[0] if found else None
+
+        chosen = {"token": await wait_until(link), "new_password": "pat-chose-this-2026"}
+        assert (await http.post("/api/v1/auth/password-reset/confirm", json=chosen)).is_success
+    own = await desk.token(pat["username"], "pat-chose-this-2026")
+    assert (await incident(desk, own, str(row["incident_id"])))["number"] == number
+
+
+async def test_two_mails_racing_from_one_new_address_make_one_contact(
+    desk: RunningDesk, filed: Filed, initech: str
+) -> None:
+    mails = [
+        a_mail(f"Request {n} of two.", sender="Quinn <quinn@initech.example>", subject=f"Q {n}")
+        for n in (1, 2)
+    ]
+    await asyncio.gather(*(send(desk, m, sender="quinn@initech.example") for m in mails))
+    rows = [await mail_row(desk, m["Message-ID"]) for m in mails]
+    assert [r["status"] for r in rows] == ["filed", "filed"]
+    assert rows[0]["incident_id"] != rows[1]["incident_id"]
+    quinns = [
+        u for u in await contacts_of(desk, filed.tokens["admin"], initech) if "quinn" in u["email"]
+    ]
+    assert len(quinns) == 1
+    assert quinns[0]["locale"] == "en"  # the organization's: the mails name no language
+    assert {r["sender_id"] for r in rows} == {UUID(quinns[0]["id"])}
+
+
+async def test_an_unknown_sender_of_an_unlisted_domain_is_still_refused(
+    desk: RunningDesk, initech: str
+) -> None:
+    outsider = a_mail("Hello", sender="Sam <sam@initech.example.org>")
+    with pytest.raises(smtplib.SMTPDataError) as refused:
+        await send(desk, outsider, sender="sam@initech.example.org")
+    assert refused.value.smtp_code == 550
+    assert b"sam@initech.example.org is not the address of a client" in refused.value.smtp_error

@@ -1,10 +1,14 @@
 """Notifications through the real API and processes: each user's own preferences, and
-the delivery log that staff and operators read (every attempt, the server's answer)."""
+the delivery log that staff and operators read (every attempt, the server's answer), and
+the password reset link mailed to a user who forgot theirs."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 
+import asyncpg
 import pytest
 from desk_runtime.testing import Mailbox, wait_until
 
@@ -48,6 +52,9 @@ async def test_each_user_reads_and_changes_their_own_preferences(desk: RunningDe
         "reminder",
         "escalation",
         "breach",
+        "complaint",
+        "low_rating",
+        "quota_used_up",
     }
 
     changed = await _put(
@@ -358,3 +365,153 @@ async def test_a_user_changes_their_own_profile_and_password(
     )
     assert "Dora D." in registered[0].get_body(("plain",)).get_content()
     assert "Здравствуйте" in registered[0].get_body(("plain",)).get_content()
+
+
+# --- a forgotten password: the link by e-mail (SPEC §7, issue 17 point 12) ----------------
+
+RESET = "/api/v1/auth/password-reset"
+NEW_PASSWORD = "a-new-password-for-rita"
+LINK = re.compile(r"/password-reset/([A-Za-z0-9_-]+)")
+
+
+async def _new_user(desk: RunningDesk, username: str, email: str, locale: str) -> str:
+    admin = await desk.token("admin", "admin-e2e-password")
+    async with desk.client() as http:
+        created = await http.post(
+            "/api/v1/users",
+            headers={"authorization": f"Bearer {admin}"},
+            json={
+                "username": username,
+                "password": "the-first-password-2026",
+                "display_name": username.title(),
+                "email": email,
+                "locale": locale,
+                "role": "agent",
+            },
+        )
+    assert created.status_code == 201, created.text
+    user_id: str = created.json()["id"]
+    return user_id
+
+
+async def _ask(desk: RunningDesk, login: str) -> Any:
+    async with desk.client() as http:
+        return await http.post(RESET, json={"login": login})
+
+
+async def _mailed_token(mailbox: Mailbox, address: str, seen: int) -> str:
+    """The token of the next reset mail to `address` (after the `seen` already read)."""
+
+    async def arrived() -> str | None:
+        mails = mailbox.to(address)
+        if len(mails) <= seen:
+            return None
+        found = LINK.search(mails[seen].get_body(("plain",)).get_content())  # type: ignore[union-attr]
+        return found.group(1) if found else None
+
+    token: str = await wait_until(arrived, timeout=20, interval=0.1)
+    return token
+
+
+async def _confirm(desk: RunningDesk, token: str, password: str = NEW_PASSWORD) -> Any:
+    async with desk.client() as http:
+        return await http.post(f"{RESET}/confirm", json={"token": token, "new_password": password})
+
+
+async def test_a_reset_link_is_mailed_works_once_and_ends_every_session(
+    desk: RunningDesk, smtp_module: tuple[int, Mailbox]
+) -> None:
+    _, mailbox = smtp_module
+    rita = await _new_user(desk, "rita", "rita@example.com", "ru")
+    old_token = await desk.token("rita", "the-first-password-2026")
+
+    nobody = await _ask(desk, "nobody-at-all@example.com")
+    asked = await _ask(desk, "Rita@Example.com")
+    # The same answer whether or not such an account exists.
+    assert asked.status_code == nobody.status_code == 202, asked.text
+    assert asked.json() == nobody.json()
+
+    token = await _mailed_token(mailbox, "rita@example.com", 0)
+    mail = mailbox.to("rita@example.com")[0]
+    assert "пароль" in str(mail["Subject"])
+    assert "rita" in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert not mailbox.to("nobody-at-all@example.com")
+
+    # The delivery log shows that the mail went, never the link it carries.
+    admin = await desk.token("admin", "admin-e2e-password")
+    log = (await _get(desk, admin, "/api/v1/notifications", recipient_id=rita)).json()
+    [delivery] = [n for n in log["items"] if n["event_kind"] == "password_reset"]
+    shown = (await _get(desk, admin, f"/api/v1/notifications/{delivery['id']}")).json()
+    assert shown["body_text"] is None
+    assert token not in str(log) + str(shown)
+
+    short = await _confirm(desk, token, "short")
+    assert short.status_code == 422
+    assert short.json()["errors"][0]["field"] == "new_password"
+
+    assert (await _confirm(desk, token)).status_code == 204
+    # Every session of the account ended; the new password opens a new one, the old none.
+    assert (await _get(desk, old_token, "/api/v1/me")).status_code == 401
+    await desk.token("rita", NEW_PASSWORD)
+    async with desk.client() as http:
+        refused = await http.post(
+            "/api/v1/auth/token",
+            json={"username": "rita", "password": "the-first-password-2026"},
+        )
+    assert refused.status_code == 401
+
+    again = await _confirm(desk, token, "yet-another-password-2026")
+    assert again.status_code == 422
+    assert again.json()["errors"] == [
+        {"field": "token", "message": "this link has already been used; ask for a new one"}
+    ]
+    await desk.token("rita", NEW_PASSWORD)
+
+
+async def test_an_expired_or_superseded_link_sets_nothing(
+    desk: RunningDesk, smtp_module: tuple[int, Mailbox]
+) -> None:
+    _, mailbox = smtp_module
+    await _new_user(desk, "sven", "sven@example.com", "en")
+    assert (await _ask(desk, "sven")).status_code == 202
+    first = await _mailed_token(mailbox, "sven@example.com", 0)
+    assert (await _ask(desk, "sven")).status_code == 202
+    second = await _mailed_token(mailbox, "sven@example.com", 1)
+    assert mailbox.to("sven@example.com")[1]["Subject"] == "Set a new password for the service desk"
+
+    # A newer link voids the older one.
+    superseded = await _confirm(desk, first)
+    assert superseded.status_code == 422
+    assert superseded.json()["errors"][0]["message"] == "this link has expired; ask for a new one"
+
+    # The lifetime is the database's clock: move this link's end into the past.
+    conn = await asyncpg.connect(desk.settings.database_url("portal-gateway"))
+    try:
+        await conn.execute(
+            "UPDATE password_resets SET expires_at = now() - interval '1 second' "
+            "WHERE token_hash = $1",
+            hashlib.sha256(second.encode()).digest(),
+        )
+    finally:
+        await conn.close()
+    expired = await _confirm(desk, second)
+    assert expired.status_code == 422
+    assert expired.json()["errors"][0]["field"] == "token"
+    await desk.token("sven", "the-first-password-2026")
+
+    unknown = await _confirm(desk, "no-such-token")
+    assert unknown.json()["errors"][0]["message"] == "this link is not valid; ask for a new one"
+
+
+async def test_reset_requests_are_throttled_alike_for_accounts_that_exist_or_not(
+    desk: RunningDesk, smtp_module: tuple[int, Mailbox]
+) -> None:
+    await _new_user(desk, "tess", "tess@example.com", "en")
+    for login in ("tess", "no-such-login"):
+        answers = [await _ask(desk, login) for _ in range(3)]
+        assert [a.status_code for a in answers] == [202, 202, 202]
+        throttled = await _ask(desk, login)
+        assert throttled.status_code == 429, throttled.text
+        assert int(throttled.headers["retry-after"]) >= 1
+    # Another login from the same address is still served.
+    assert (await _ask(desk, "someone-else")).status_code == 202

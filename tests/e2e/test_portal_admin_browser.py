@@ -3,7 +3,9 @@ whole desk: an admin creates an organization, a user in it, a subcategory and a 
 edits the calendar and adds a contract version, with a readable error for each bad field
 and nothing written by a refused form; the new user can sign in; an agent is refused the
 admin pages. Staff change an incident's assignee and category from its page, and the SLA
-report sets planned against actual.
+report sets planned against actual. An agent sets their presence from the header; a head
+overrides capacity where the page says a head may; an admin changes an agent's skills and
+capacity and a contract's escalation ladder and channel quotas, in both languages.
 
 Screenshots of every admin page land in test-artifacts/screens/."""
 
@@ -132,16 +134,24 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     assert "Initech" not in [o["name"] for o in organizations["items"]]
     await screenshot(page, "admin-organization-errors")
     await page.fill("#ip_allow_list", "127.0.0.0/8\n10.20.0.0/16")
-    await page.select_option("#contract_id", label="Standard (v1)")
+    await page.fill("#mail_domains", "initech.example\nbad_domain.example")
+    await _submit(page, "organization-form")
+    await _refused(page, "mail_domains", "not a domain name: bad_domain.example")
+    await page.fill("#mail_domains", "Initech.Example")
+    await page.select_option("#locale", label="Русский")
+    # The built-in Standard contract (the demo's Standard package bears the same name).
+    await page.select_option("#contract_id", value=STANDARD_CONTRACT)
     await _submit(page, "organization-form")
     await _saved(page, "Organization Initech saved.")
     row = page.locator("[data-testid=organizations] tbody tr", has_text="Initech")
     await expect(row).to_contain_text("Mike Manager")
     await expect(row).to_contain_text("10.20.0.0/16")
+    await expect(row).to_contain_text("initech.example")
     organizations = await _api(desk, "/api/v1/organizations")
     initech = next(o for o in organizations["items"] if o["name"] == "Initech")
     assert initech["contract_id"] == STANDARD_CONTRACT
     assert initech["account_manager_id"] == str(demo_id("user:mike"))
+    assert (initech["mail_domains"], initech["locale"]) == (["initech.example"], "ru")
 
     # --- a user in it: bad login, password and e-mail; then saved and edited ---------
     await row.get_by_role("link", name="Add user").click()
@@ -242,7 +252,7 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     # --- a new version of the Standard contract on that calendar ----------------------
     await page.goto(desk.base_url + "/admin/contracts")
     await screenshot(page, "admin-contracts")
-    await page.locator("[data-testid=contracts] a", has_text="Standard").click()
+    await page.locator(f"[data-testid=contracts] a[href$='{STANDARD_CONTRACT}']").click()
     await expect(page.locator("[data-testid=targets]")).to_contain_text("any category")
     blank = await page.locator("[data-testid=targets] tbody tr").count()
     editor = page.locator("[data-testid=contract-form]")
@@ -316,3 +326,179 @@ async def test_admin_manages_the_desk_from_the_admin_pages(
     organizations = await _api(desk, "/api/v1/organizations")
     assert "Hooli" not in [o["name"] for o in organizations["items"]]
     await agent_context.close()
+
+
+# --- self-service for staff (issue 17 point 12): presence, agents, override, contract terms
+
+
+async def _put_presence(desk: RunningDesk, username: str, presence: str) -> None:
+    token = await desk.token(username)
+    async with desk.client() as http:
+        answer = await http.put(
+            f"/api/v1/agents/{demo_id(f'user:{username}')}/presence",
+            headers={"authorization": f"Bearer {token}"},
+            json={"presence": presence},
+        )
+    assert answer.status_code == 200, answer.text
+
+
+async def test_an_agent_sets_their_presence_from_the_header(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    boris = str(demo_id("user:boris"))
+    context = await new_context(browser)
+    page = await context.new_page()
+    await log_in(page, desk, "boris", DEMO_PASSWORD)  # boris reads Russian
+    header = page.locator("[data-testid=presence-form]")
+    await expect(header.locator("select option:checked")).to_have_text("в сети")
+    await header.locator("select").select_option("away")
+    await header.locator("button[type=submit]").click()
+    await _saved(page, "Ваш статус: отошёл.")
+    await expect(header.locator("select option:checked")).to_have_text("отошёл")
+    assert (await _api(desk, f"/api/v1/agents/{boris}"))["presence"] == "away"
+    await screenshot(page, "header-presence-ru")
+    await page.goto(f"{desk.base_url}/language/en?next=/agents")
+    await expect(header.locator("select option:checked")).to_have_text("away")
+    await header.locator("select").select_option("online")
+    await header.locator("button[type=submit]").click()
+    await _saved(page, "You are online now.")
+    await screenshot(page, "header-presence")
+    assert (await _api(desk, f"/api/v1/agents/{boris}"))["presence"] == "online"
+    await context.close()
+
+
+async def test_a_head_overrides_capacity_where_the_page_says_a_head_may(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    client_token = await desk.token("alice")
+    async with desk.client() as http:
+        created = await http.post(
+            "/api/v1/incidents",
+            headers={"authorization": f"Bearer {client_token}"},
+            json={"title": "Scanner offline", "category_id": str(demo_id("category:fault"))},
+        )
+    assert created.status_code == 201, created.text
+    incident_id = created.json()["id"]
+    staff_token = await desk.token("helen")
+    first = await poll_incident(desk, staff_token, incident_id, lambda b: b["assignee_id"])
+    other = next(
+        name for name in ("anna", "boris") if str(demo_id(f"user:{name}")) != first["assignee_id"]
+    )
+    await _put_presence(desk, other, "away")
+    try:
+        context = await new_context(browser)
+        page = await context.new_page()
+        await log_in(page, desk, "helen", DEMO_PASSWORD)
+        await page.goto(f"{desk.base_url}/incidents/{incident_id}")
+        actions = page.locator("[data-testid=staff-actions]")
+        await actions.locator("#edit-assignee").select_option(str(demo_id(f"user:{other}")))
+        await actions.locator("form[action$='/update'] button[type=submit]").click()
+        flash = page.locator("[data-testid=flash]")
+        await expect(flash).to_contain_text("Cannot assign: agent is away")
+        await expect(flash).to_contain_text("Tick “Override capacity”")
+        await expect(flash).to_have_class(re.compile("error"))
+        await screenshot(page, "incident-override-refused")
+        await actions.locator("#edit-assignee").select_option(str(demo_id(f"user:{other}")))
+        await actions.locator("[data-testid=override]").check()
+        await actions.locator("form[action$='/update'] button[type=submit]").click()
+        await _saved(page, "Saved.")
+        await poll_incident(
+            desk,
+            staff_token,
+            incident_id,
+            lambda b: b["assignee_id"] == str(demo_id(f"user:{other}")),
+        )
+        await page.goto(f"{desk.base_url}/language/ru?next=/incidents/{incident_id}")
+        await expect(actions.locator("[data-testid=override]")).to_be_visible()
+        await expect(actions).to_contain_text("Сверх ёмкости")
+        await screenshot(page, "incident-override-ru")
+        await context.close()
+    finally:
+        await _put_presence(desk, other, "online")
+
+    # An agent gets no such control.
+    context = await new_context(browser)
+    page = await context.new_page()
+    await log_in(page, desk, "anna", DEMO_PASSWORD)
+    await page.goto(f"{desk.base_url}/incidents/{incident_id}")
+    await expect(page.locator("[data-testid=staff-actions]")).to_be_visible()
+    assert await page.locator("[data-testid=override]").count() == 0
+    await context.close()
+
+
+async def test_admin_changes_skills_capacity_and_a_contracts_ladder_and_quotas(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    boris = str(demo_id("user:boris"))
+    context = await new_context(browser)
+    page = await context.new_page()
+    await log_in(page, desk, "admin", ADMIN_PASSWORD)
+    await page.goto(f"{desk.base_url}/agents")
+    row = page.locator("[data-testid=agents] tr", has_text="Борис Иванов")
+    form = row.locator("[data-testid=agent-edit]")
+    await form.locator("input[name=capacity]").fill("-1")
+    await form.locator("button[type=submit]").click()
+    await expect(page.locator("[data-testid=error-capacity]")).to_have_text(
+        "Capacity: a whole number from 0 to 1000."
+    )
+    await screenshot(page, "agents-admin-refused")
+    before = await _api(desk, f"/api/v1/agents/{boris}")
+    assert before["capacity"] != -1
+    form = page.locator("[data-testid=agents] tr", has_text="Борис Иванов").locator(
+        "[data-testid=agent-edit]"
+    )
+    await form.locator("select[name=skills]").select_option(["", "fault/hardware"])
+    await form.locator("input[name=capacity]").fill("7")
+    await form.locator("button[type=submit]").click()
+    await _saved(page, "Skills and capacity of Борис Иванов are saved.")
+    after = await _api(desk, f"/api/v1/agents/{boris}")
+    assert after["capacity"] == 7
+    assert sorted(after["skills"]) == [[], ["fault", "hardware"]]
+    assert after["presence"] == before["presence"]
+    await page.goto(f"{desk.base_url}/language/ru?next=/agents")
+    await expect(page.locator("[data-testid=agents] th").last).to_have_text("Изменить")
+    await screenshot(page, "agents-admin-ru")
+
+    # --- the Standard contract's ladder and channels, each saved as a new version
+    await page.goto(f"{desk.base_url}/admin/contracts/{STANDARD_CONTRACT}")
+    ladder = page.locator("[data-testid=ladder-form]")
+    versions = len((await _api(desk, "/api/v1/contracts"))["items"])
+    await ladder.locator("input[name=e0_after]").fill("скоро")
+    await ladder.locator("select[name=e0_unit]").select_option("time")
+    await ladder.locator("button[type=submit]").click()
+    await expect(page.locator("[data-testid=error-e0_after]")).to_have_text(
+        "Длительность вида 30m, 8h или 2d."
+    )
+    await screenshot(page, "contract-ladder-refused-ru")
+    ladder = page.locator("[data-testid=ladder-form]")
+    await ladder.locator("input[name=e0_after]").fill("2")
+    await ladder.locator("select[name=e0_unit]").select_option("business_days")
+    await ladder.locator("button[type=submit]").click()
+    await expect(page.locator("[data-testid=flash]")).to_contain_text("сохранён")
+    contract = await _api(desk, f"/api/v1/contracts/{STANDARD_CONTRACT}")
+    assert contract["escalation"][0]["after_business_days"] == 2
+    assert len((await _api(desk, "/api/v1/contracts"))["items"]) == versions
+
+    channels = page.locator("[data-testid=channels-form]")
+    await channels.locator("input[name=c_email_quota]").fill("-3")
+    await channels.locator("button[type=submit]").click()
+    await expect(page.locator("[data-testid=error-c_email_quota]")).to_contain_text(
+        "Целое число от 0"
+    )
+    unchanged = await _api(desk, f"/api/v1/contracts/{STANDARD_CONTRACT}")
+    assert unchanged["version"] == contract["version"]
+    await page.goto(f"{desk.base_url}/language/en?next=/admin/contracts/{STANDARD_CONTRACT}")
+    channels = page.locator("[data-testid=channels-form]")
+    await channels.locator("input[name=c_onsite_quota]").fill("2")
+    await channels.locator("select[name=c_onsite_policy]").select_option("refuse")
+    await channels.locator("button[type=submit]").click()
+    await _saved(page, f"saved as version {contract['version'] + 1}")
+    terms = (await _api(desk, f"/api/v1/contracts/{STANDARD_CONTRACT}"))["channels"]
+    onsite = [t for t in terms if t["channel"] == "onsite" and not t["category_path"]]
+    assert onsite[0]["per_month"] == 2
+    assert onsite[0]["policy"] == "refuse"
+    await expect(page.locator("[data-testid=escalation] tr").nth(1)).to_contain_text(
+        "2 business days"
+    )
+    await screenshot(page, "contract-ladder-channels")
+    await context.close()

@@ -1,16 +1,16 @@
 """The web portal in a real headless Chromium against the whole desk: a client files an
 incident with a file, follows it to its resolution and rates it; the assigned agent works
-it from the staff pages; a client of another organization cannot open it by URL.
+it from the staff pages; a client of another organization cannot open it by URL; a user
+who forgot their password sets a new one from the mailed link.
 
 Screenshots of the main pages land in test-artifacts/screens/."""
 
 from __future__ import annotations
 
 import re
-from functools import partial
 
 import pytest
-from desk_runtime.testing import wait_until
+from desk_runtime.testing import Mailbox, wait_until
 from playwright.async_api import Browser, Page, expect
 
 from .browser import log_in, new_context, reload_until, screenshot
@@ -467,86 +467,125 @@ async def test_the_profile_page_changes_own_details_and_notifications(
     await context.close()
 
 
-async def _shows(page: Page, selector: str, words: str) -> bool:
-    """Whether the first element the selector finds shows the words (none: not yet)."""
-    found = page.locator(selector)
-    return await found.count() > 0 and words in await found.first.inner_text()
+async def test_a_forgotten_password_is_set_again_from_the_mailed_link(
+    desk: RunningDesk, browser: Browser, smtp_module: tuple[int, Mailbox]
+) -> None:
+    _, mailbox = smtp_module
+    admin = await desk.token("admin", "admin-e2e-password")
+    async with desk.client() as http:
+        created = await http.post(
+            "/api/v1/users",
+            headers={"authorization": f"Bearer {admin}"},
+            json={
+                "username": "vera",
+                "password": "veras-old-password",
+                "display_name": "Вера Петрова",
+                "email": "vera@example.com",
+                "locale": "ru",
+                "role": "client",
+                "organization_id": str(demo_id("organization:Acme Manufacturing")),
+                "scope": "own",
+            },
+        )
+    assert created.status_code == 201, created.text
+
+    context = await new_context(browser)
+    page = await context.new_page()
+    await page.goto(desk.base_url + "/login")
+    await page.click("[data-testid=forgot-password]")
+    await page.click("main form button[type=submit]")  # nothing typed
+    await expect(page.locator("[data-testid=error-login]")).to_have_text("This field is required.")
+    await page.fill("#login", "vera@example.com")
+    await screenshot(page, "password-reset-ask")
+    await page.click("main form button[type=submit]")
+    await expect(page.locator("[data-testid=reset-asked]")).to_contain_text("works once")
+    await screenshot(page, "password-reset-asked")
+
+    async def mailed() -> str | None:
+        for mail in mailbox.to("vera@example.com"):
+            found = re.search(
+                r"/password-reset/[A-Za-z0-9_-]+", mail.get_body(("plain",)).get_content()
+            )  # type: ignore[union-attr]
+            if found:
+                return found.group(0)
+        return None
+
+    link = await wait_until(mailed, timeout=20, interval=0.1)
+    assert "пароль" in str(mailbox.to("vera@example.com")[0]["Subject"])  # vera reads Russian
+    await page.goto(f"{desk.base_url}/language/ru?next={link}")
+    await page.fill("#new_password", "veras-new-password")
+    await page.fill("#repeat_password", "something-else-entirely")
+    await page.click("main form button[type=submit]")
+    await expect(page.locator("[data-testid=error-repeat_password]")).to_have_text(
+        "Новые пароли не совпадают."
+    )
+    await screenshot(page, "password-reset-choose-ru")
+    await page.fill("#new_password", "veras-new-password")
+    await page.fill("#repeat_password", "veras-new-password")
+    await page.click("main form button[type=submit]")
+    await expect(page.locator("[data-testid=flash]")).to_have_text(
+        "Новый пароль задан; войдите с ним."
+    )
+    await log_in(page, desk, "vera", "veras-new-password")
+
+    await page.goto(desk.base_url + link)
+    await expect(page.locator("[data-testid=reset-refused]")).to_have_text(
+        "Эта ссылка уже использована. Если нужно, запросите новую."
+    )
+    await screenshot(page, "password-reset-used-ru")
+    await page.goto(f"{desk.base_url}/language/en?next={link}")
+    await expect(page.locator("[data-testid=reset-refused]")).to_have_text(
+        "This link has already been used. Ask for a new one if you need it."
+    )
+    await screenshot(page, "password-reset-used")
+    await context.close()
 
 
-async def _file(desk: RunningDesk, username: str, title: str) -> str:
-    token = await desk.token(username)
+async def test_a_client_sees_the_package_on_the_home_page_in_english_and_russian(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    """SPEC §12: the package, its channels, hours and quota this month on the portal's
+    home; staff read the organization's on the incident page; heads the channel report."""
+    context = await new_context(browser)
+    page = await context.new_page()
+    await log_in(page, desk, "alice", DEMO_PASSWORD)
+    package = page.locator("[data-testid=my-package]")
+    # The demo puts Acme on "Standard" through the broker, right after the desk starts.
+    await reload_until(page, lambda: package.get_by_text("Standard").count())
+    email = package.locator("tr[data-channel=email] [data-testid=quota-summary]")
+    await expect(email).to_contain_text(re.compile(r"\d+ of 15 used, renews on \d{4}-\d\d-\d\d"))
+    await expect(package.locator("tr[data-channel=phone]")).to_contain_text("Mon-Fri 09:00-18:00")
+    await expect(package.locator("tr[data-channel=chat]")).to_contain_text("not included")
+    await screenshot(page, "package-home-en")
+    await page.click("a[lang=ru]")
+    await expect(package.locator("h2")).to_contain_text("Ваш пакет")
+    await expect(email).to_contain_text(re.compile(r"использовано \d+ из 15, обновится"))
+    await expect(package.locator("tr[data-channel=chat]")).to_contain_text("не входит в пакет")
+    await screenshot(page, "package-home-ru")
+    await context.close()
+
+    staff = await new_context(browser)
+    head = await staff.new_page()
+    await log_in(head, desk, "helen", DEMO_PASSWORD)
+    alice = await desk.token("alice")
     async with desk.client() as http:
         filed = await http.post(
             "/api/v1/incidents",
-            headers={"authorization": f"Bearer {token}"},
-            json={
-                "title": title,
-                "category_id": str(demo_id("category:fault/software")),
-                "priority": "normal",
-            },
+            headers={"authorization": f"Bearer {alice}"},
+            json={"title": "Package check", "category_id": str(demo_id("category:consultation"))},
         )
     assert filed.status_code == 201, filed.text
-    incident_id: str = filed.json()["id"]
-    return incident_id
-
-
-async def test_times_show_in_the_readers_zone_in_both_languages(
-    desk: RunningDesk, browser: Browser
-) -> None:
-    """A zone of one's own in the profile (a bad one refused, naming the field, in the
-    reader's language); the incident's due times then carry that zone's abbreviation and
-    offset; without a choice, the organization's calendar zone (the demo's is UTC)."""
-    incident_id = await _file(desk, "carl", "Times in Moscow")
-    for login, language, bad, refused, zone, shown in (
-        (
-            "carl",
-            "ru",
-            "Марс/Олимп",
-            "Неизвестный часовой пояс",
-            "Europe/Moscow",
-            "MSK (UTC+03:00)",
-        ),
-        ("alice", "en", "Mars/Olympus", "Unknown time zone", "Asia/Kolkata", "IST (UTC+05:30)"),
-    ):
-        context = await new_context(browser)
-        page = await context.new_page()
-        await log_in(page, desk, login, DEMO_PASSWORD)
-        await page.goto(desk.base_url + "/profile")
-        form = page.locator("[data-testid=profile-form]")
-        await form.locator("#time_zone").fill(bad)
-        await form.locator("button[type=submit]").click()
-        await expect(page.locator("[data-testid=error-time_zone]")).to_contain_text(refused)
-        await form.locator("#time_zone").fill(zone)
-        await form.locator("button[type=submit]").click()
-        await expect(page.locator("[data-testid=flash]")).to_be_visible()
-        await expect(form.locator("#time_zone")).to_have_value(zone)
-        await screenshot(page, f"profile-time-zone-{language}")
-        if login == "carl":  # alice sees only her own incidents
-            await page.goto(f"{desk.base_url}/incidents/{incident_id}")
-            await reload_until(page, partial(_shows, page, "[data-testid=due-times]", shown))
-            # The page's history lines quote times the same way.
-            await expect(page.locator("[data-testid=history]")).to_contain_text(shown)
-            await screenshot(page, f"incident-time-zone-{language}")
-        # Back to the default: the organization's calendar zone.
-        await page.goto(desk.base_url + "/profile")
-        await form.locator("#time_zone").fill("")
-        await form.locator("button[type=submit]").click()
-        await expect(form.locator("#time_zone")).to_have_value("")
-        await context.close()
-
-
-async def test_the_staff_tree_says_what_each_number_counts(
-    desk: RunningDesk, browser: Browser
-) -> None:
-    await _file(desk, "alice", "Counted in the tree")
-    for login, open_word in (("anna", "open"), ("boris", "открыто")):
-        context = await new_context(browser)
-        page = await context.new_page()
-        await log_in(page, desk, login, DEMO_PASSWORD)
-        await page.goto(desk.base_url + "/incidents")
-        tree = page.locator(".side .tree")
-        await reload_until(page, partial(_shows, page, "[data-testid=tree-total]", open_word))
-        await expect(tree.locator("[data-testid=tree-total]").first).to_contain_text(open_word)
-        await expect(page.locator(".side .legend")).to_be_visible()
-        await screenshot(page, f"incidents-tree-{'en' if login == 'anna' else 'ru'}")
-        await context.close()
+    await head.goto(f"{desk.base_url}/incidents/{filed.json()['id']}")
+    staff_card = head.locator("[data-testid=organization-package]")
+    await expect(staff_card).to_contain_text("Standard")
+    await expect(staff_card.locator("tr[data-channel=email]")).to_contain_text("of 15 used")
+    await head.locator("[data-testid=nav-channels]").click()
+    await expect(head.locator("h1")).to_have_text("Channel report")
+    await expect(head.locator("[data-testid=channels-csv]")).to_have_attribute(
+        "href", re.compile(r"^/api/v1/reports/channels\.csv\?segment_by=package")
+    )
+    await screenshot(head, "channel-report")
+    # The heads' board has room for the low ratings (none, or those of other tests).
+    await head.goto(desk.base_url + "/agents")
+    await expect(head.locator("main")).to_contain_text("Low ratings")
+    await staff.close()

@@ -565,7 +565,9 @@ async def test_an_unassigned_incident_breaches_aloud(
     smtp_module: tuple[int, Mailbox],
 ) -> None:
     """Every agent offline: nobody is assigned, and the breach of the response still
-    reaches a person — the category's escalation contact (Helen, a head) — by mail."""
+    reaches a person — the category's escalation contact (Helen, a head) — by mail; the
+    client waiting past the target is on the heads' list, and the escalation ladder's
+    step reaches Helen too (SPEC §15: every waiting client gets an answer)."""
     _, mailbox = smtp_module
     admin = tokens["admin"]
     agents = [demo_id("user:anna"), demo_id("user:boris")]
@@ -591,6 +593,26 @@ async def test_an_unassigned_incident_breaches_aloud(
 
         mails = await wait_until(breach_mail, timeout=30)
         assert len(mails) == 1
+        view = await call(desk, admin, "GET", f"/api/v1/incidents/{created['id']}")
+        assert view["assignee_id"] is None
+
+        async def listed() -> dict[str, Any] | None:
+            waiting = await call(desk, tokens["helen"], "GET", "/api/v1/reports/waiting-clients")
+            return next((w for w in waiting["items"] if w["incident_id"] == created["id"]), None)
+
+        waiting = await wait_until(listed, timeout=30)
+        assert waiting["assignee_id"] is None
+        assert waiting["waited_minutes"] > waiting["target_minutes"]
+
+        def escalation_mail() -> list[Any]:
+            return [
+                m
+                for m in mailbox.to("helen@example.com")
+                if created["number"] in str(m["Subject"]) and "Escalation" in str(m["Subject"])
+            ]
+
+        # The ladder's first step (8 s) with nobody assigned to reassign from.
+        assert len(await wait_until(escalation_mail, timeout=30)) == 1
         view = await call(desk, admin, "GET", f"/api/v1/incidents/{created['id']}")
         assert view["assignee_id"] is None
     finally:

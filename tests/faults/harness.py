@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -153,6 +153,16 @@ async def start_supervised_desk(
     return desk
 
 
+class Reachable(Protocol):
+    """A running desk as the load and the judgement need it: its settings and address
+    (a supervised desk here, or the e2e suite's desk of several instances)."""
+
+    settings: DeskSettings
+
+    @property
+    def base_url(self) -> str: ...
+
+
 class Outcome(Exception):
     """A request the load generator could not get answered as it should."""
 
@@ -163,9 +173,12 @@ class Load:
     keeps until the desk answers 201, and staff answering every few of them and asking
     the client for information. It records every answer's status."""
 
-    desk: SupervisedDesk
+    desk: Reachable
     rate: float
     clients: int = 4
+    # Each demo agent's capacity: the most by default (the suite measures assignment,
+    # not a full backlog); less puts the agents at their limit and the rest in a backlog.
+    capacity: int = MAX_CAPACITY
     accepted: dict[UUID, float] = field(default_factory=dict)  # incident id -> answered at
     statuses: Counter[int] = field(default_factory=Counter)
     transport_errors: int = 0
@@ -187,8 +200,8 @@ class Load:
         self._tasks.append(asyncio.create_task(self._staff()))
 
     async def _agents_with_room(self) -> None:
-        """The demo's agents online with room for the whole run, as a head would set
-        them for a busy day: the suite measures assignment, not a full backlog."""
+        """The demo's agents online with `capacity` each, as a head would set them for a
+        busy day."""
 
         async def set_up(agent: str) -> bool:
             answer = await self.http.put(
@@ -196,7 +209,7 @@ class Load:
                 headers={"authorization": f"Bearer {self.staff_token}"},
                 json={
                     "skills": [[]],
-                    "capacity": MAX_CAPACITY,
+                    "capacity": self.capacity,
                     "presence": "online",
                     "group_head_id": str(demo_id("user:helen")),
                 },
@@ -342,7 +355,7 @@ class Verdict:
         }
 
 
-async def settle(desk: SupervisedDesk, load: Load, mailbox: Mailbox, timeout: float) -> Verdict:
+async def settle(desk: Reachable, load: Load, mailbox: Mailbox, timeout: float) -> Verdict:
     """Wait (up to `timeout`) until the desk has worked off the load, then judge it."""
     verdict = Verdict()
 
@@ -362,7 +375,7 @@ async def settle(desk: SupervisedDesk, load: Load, mailbox: Mailbox, timeout: fl
     return verdict
 
 
-async def judge(desk: SupervisedDesk, load: Load, mailbox: Mailbox) -> Verdict:
+async def judge(desk: Reachable, load: Load, mailbox: Mailbox) -> Verdict:
     settings = desk.settings
     verdict = Verdict(accepted=len(load.accepted))
     accepted = list(load.accepted)

@@ -23,7 +23,7 @@ DELIVERY_LIMIT = 5
 
 
 SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
-    "intake": (m.UpsertCategory, m.IncidentAssigned, m.DeadlinesSet),
+    "intake": (m.UpsertCategory, m.IncidentAssigned, m.DeadlinesSet, m.SeedIncidentHistory),
     "sla": (
         m.IncidentRegistered,
         m.IncidentStatusChanged,
@@ -31,6 +31,9 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.IncidentAssigned,
         m.EntryAdded,
         m.OrganizationUpserted,
+        m.IncidentHistorySeeded,
+        m.IncidentRated,
+        m.SeedPackage,
     ),
     "routing": (
         m.UpsertAgentProfile,
@@ -41,6 +44,8 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.DeadlinesSet,
         m.SlaEscalated,
         m.EntryAdded,
+        m.IncidentHistorySeeded,
+        m.SeedPresenceHistory,
     ),
     "notify": (
         m.UserUpserted,
@@ -57,6 +62,10 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.SlaEscalated,
         m.SlaBreached,
         m.EquipmentNoticeDue,
+        m.IncidentHistorySeeded,
+        m.PasswordResetRequested,
+        m.IncidentRated,
+        m.QuotaUsedUp,
     ),
     "knowledge": (
         m.CategoryUpserted,
@@ -65,6 +74,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Message], ...]] = {
         m.IncidentStatusChanged,
         m.EntryAdded,
         m.SeedArticle,
+        m.IncidentHistorySeeded,
     ),
     "assets": (m.UpsertEquipment,),
     "portal-gateway": (),
@@ -99,6 +109,7 @@ QUERIES: dict[str, tuple[type[RequestReply[Any]], ...]] = {
         m.ClaimQuota,
         m.GetPackage,
         m.ChannelReport,
+        m.ListLowRatings,
     ),
     "routing": (
         m.ListAgents,

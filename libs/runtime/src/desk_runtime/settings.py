@@ -80,6 +80,8 @@ class DeskSettings(BaseSettings):
     namespace: str = Field(default="desk", pattern=r"^[a-z][a-z0-9_]{0,30}$")
     admin_password: str | None = None
     demo: bool = False
+    # With `demo`: the month of past incidents and agents' shifts too (seeded once).
+    demo_month: bool = True
     smtp_host: str = "127.0.0.1"
     # Unless given: DESK_HTTP_PORT + 25 (8105 for the default desk), where `make run`'s
     # demo mail sink listens, so a second desk on another port block has a sink of its own.
@@ -131,6 +133,12 @@ class DeskSettings(BaseSettings):
     session_absolute_hours: float = Field(default=12.0, gt=0)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: float = Field(default=300.0, gt=0)
+    # Password reset by e-mail link: its lifetime, and how many links may be asked per
+    # window for one login or e-mail, and from one address.
+    password_reset_minutes: float = Field(default=60.0, gt=0)
+    password_reset_max_requests: int = Field(default=3, ge=1)
+    password_reset_max_per_address: int = Field(default=20, ge=1)
+    password_reset_window_seconds: float = Field(default=900.0, gt=0)
     # Behind TLS (or a TLS-terminating proxy): __Host- cookies with Secure.
     secure_cookies: bool = False
     # Notifications: first retry delay (doubled per attempt, with jitter), attempts before

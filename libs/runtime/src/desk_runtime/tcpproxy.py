@@ -10,12 +10,17 @@ stays the same throughout, as a restarted server's would.
     await proxy.cut()                   # ... the server is "down"
     await proxy.restore()               # ... and back
     await proxy.close()
+
+Given several targets (`TcpProxy.round_robin([(host, port), ...])`) it balances: each new
+connection goes to the next target in turn, and past one that refuses to the one after,
+as a load balancer in front of several instances of a server would.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 
 CHUNK = 65536
 
@@ -28,7 +33,8 @@ class TcpProxy:
         listen_host: str = "127.0.0.1",
         listen_port: int = 0,
     ) -> None:
-        self.target = (target_host, target_port)
+        self.targets = [(target_host, target_port)]
+        self._turn = 0
         self.listen = (listen_host, listen_port)
         self._port = 0
         self._server: asyncio.Server | None = None
@@ -36,6 +42,17 @@ class TcpProxy:
         # Every task serving a client connection, and the transports it holds open.
         self._links: set[asyncio.Task[None]] = set()
         self._transports: set[asyncio.WriteTransport] = set()
+
+    @classmethod
+    def round_robin(
+        cls, targets: Sequence[tuple[str, int]], listen_host: str = "127.0.0.1"
+    ) -> TcpProxy:
+        """A proxy handing each new connection to the next of `targets` in turn."""
+        if not targets:
+            raise ValueError("targets: at least one (host, port) is needed")
+        proxy = cls(*targets[0], listen_host=listen_host)
+        proxy.targets = list(targets)
+        return proxy
 
     @property
     def port(self) -> int:
@@ -96,10 +113,10 @@ class TcpProxy:
             client.abort()
 
     async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
-        except OSError:
+        opened = await self._open_next()
+        if opened is None:
             return
+        upstream_reader, upstream_writer = opened
         upstream = upstream_writer.transport
         self._transports.add(upstream)
         try:
@@ -109,6 +126,16 @@ class TcpProxy:
         finally:
             self._transports.discard(upstream)
             upstream.abort()
+
+    async def _open_next(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        """A connection to the next target in turn, or past those that refuse (None: all)."""
+        start = self._turn
+        self._turn = (self._turn + 1) % len(self.targets)
+        for step in range(len(self.targets)):
+            target = self.targets[(start + step) % len(self.targets)]
+            with contextlib.suppress(OSError):
+                return await asyncio.open_connection(*target)
+        return None
 
 
 async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import aio_pika
 from desk_contracts import Envelope, Message
@@ -32,9 +32,11 @@ from desk_contracts.topology import (
 from . import namespace
 from .broker import connect_first
 from .settings import DeskSettings, service_url_variable
+from .tcpproxy import TcpProxy
 
 if TYPE_CHECKING:
     from .service import Service
+    from .supervisor import ProcessGroup
 
 
 def new_namespace(prefix: str = "t") -> str:
@@ -112,8 +114,9 @@ def process_desk_settings(
     infra: Infrastructure, prefix: str, smtp_port: int, artifacts: Path, **overrides: Any
 ) -> DeskSettings:
     """Settings of a whole desk that a test runs as processes: a namespace of its own
-    (named from `prefix`), a block of free ports, the demo data, blobs under
-    `artifacts`, and patience at start for a machine busy with other tests."""
+    (named from `prefix`), a block of free ports, the demo data (without its month of
+    past incidents unless asked: the tests count their own), blobs under `artifacts`,
+    and patience at start for a machine busy with other tests."""
     namespace = new_namespace(prefix)
     return settings_for(
         infra,
@@ -122,11 +125,89 @@ def process_desk_settings(
             "http_port": free_port_block(len(SERVICES)),
             "smtp_port": smtp_port,
             "demo": True,
+            "demo_month": False,
             "connect_timeout_seconds": 30,
             "blob_dir": str(artifacts / namespace / "blobs"),
             **overrides,
         },
     )
+
+
+def another_instance(service: str) -> dict[str, str]:
+    """The variables a further instance of `service` adds to the desk's on the host of the
+    first: ports of its own (the gateway's API and mail listener, another service's
+    health and metrics). On machines of their own (pods) every instance keeps the same
+    settings."""
+    if service == "portal-gateway":
+        return {"DESK_HTTP_PORT": str(free_port()), "DESK_INBOUND_SMTP_PORT": str(free_port())}
+    return {"DESK_HEALTH_PORT": str(free_port())}
+
+
+@dataclass
+class DeskProcesses:
+    """Every service of a desk as processes, each `instances` times, the gateways behind a
+    round-robin proxy when there are several (`start_services`)."""
+
+    settings: DeskSettings
+    group: ProcessGroup
+    # Each process's name in the group (`routing`, `routing-2`…) and its health port.
+    ports: dict[str, int]
+    base_url: str
+    proxy: TcpProxy | None = None
+
+    async def ready(self) -> bool:
+        """Every process answers /readyz with 200 (one that exited raises, with why)."""
+        import httpx
+
+        if self.group.exited():
+            raise RuntimeError(f"{self.group.exited()} exited at start")
+        async with httpx.AsyncClient(timeout=5) as http:
+            try:
+                checks = [
+                    await http.get(f"http://127.0.0.1:{port}/readyz")
+                    for port in self.ports.values()
+                ]
+            except httpx.TransportError:
+                return False
+        return all(check.status_code == 200 for check in checks)
+
+    async def stop(self) -> None:
+        """Every process, then the proxy in front of the gateways."""
+        await self.group.stop_all()
+        if self.proxy is not None:
+            await self.proxy.close()
+
+
+async def start_services(
+    settings: DeskSettings, output: IO[str], instances: int = 1
+) -> DeskProcesses:
+    """Start every service `instances` times as processes writing to `output`. A further
+    instance gets ports of its own (`another_instance`); with several gateways, a
+    round-robin proxy in front of them is the desk's address, and the portal's in mails
+    (DESK_PORTAL_URL)."""
+    import sys
+
+    from .supervisor import MODULES, ProcessGroup
+
+    plan: dict[str, tuple[str, dict[str, str], int]] = {}
+    for service in SERVICES:
+        plan[service] = (service, {}, settings.service_port(service))
+        for n in range(2, instances + 1):
+            env = another_instance(service)
+            port = env.get("DESK_HEALTH_PORT") or env["DESK_HTTP_PORT"]
+            plan[f"{service}-{n}"] = (service, env, int(port))
+    proxy = None
+    base_url = f"http://127.0.0.1:{settings.http_port}"
+    if instances > 1:
+        gateways = [port for service, _, port in plan.values() if service == "portal-gateway"]
+        proxy = TcpProxy.round_robin([("127.0.0.1", port) for port in gateways])
+        base_url = f"http://127.0.0.1:{await proxy.start()}"
+        settings = settings.model_copy(update={"portal_url": base_url})
+    group = ProcessGroup(env=environment_for(settings), output=output)
+    for name, (service, env, _) in plan.items():
+        await group.start(name, [sys.executable, "-m", MODULES[service]], env=env)
+    ports = {name: port for name, (_, _, port) in plan.items()}
+    return DeskProcesses(settings, group, ports, base_url, proxy)
 
 
 def environment_for(settings: DeskSettings) -> dict[str, str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 
-from .handlers import categories, entries, events, incidents, search, status
+from .handlers import categories, demo_month, entries, events, incidents, search, status
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -25,6 +25,7 @@ def build(settings: DeskSettings | None = None) -> Service:
         status.handlers,
         search.handlers,
         events.handlers,
+        demo_month.handlers,
     )
     return service
 

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import asyncpg
 from desk_contracts.enums import EntryKind, Role, Status, Visibility
-from desk_contracts.messages import EntryAdded, IncidentStatusChanged
+from desk_contracts.messages import AttachmentMeta, EntryAdded, IncidentStatusChanged, Principal
 from desk_runtime.service import UnitOfWork
 
 from .store import entries as entry_store
@@ -78,6 +78,52 @@ async def write_entry(
         )
     )
     return entry_id
+
+
+async def write_original_mail(
+    uow: UnitOfWork, row: asyncpg.Record, original: AttachmentMeta, at: datetime, by: Principal
+) -> UUID:
+    """The mail a filing or a reply came as, on an internal entry of its own (its file
+    inherits the visibility: a client never sees it, by any path). Part of what the
+    mail did, not a note: nobody is told of it."""
+    entry_id = await write_entry(
+        uow,
+        row,
+        kind=EntryKind.ATTACHMENT,
+        visibility=Visibility.INTERNAL,
+        text=f"Original mail: {original.filename}",
+        facts={"line": "original_mail", "file": original.filename},
+        at=at,
+        author_id=by.user_id,
+        author_role=by.role,
+        announce=False,
+    )
+    await entry_store.insert_attachments(uow.conn, row["id"], entry_id, [original], at)
+    return entry_id
+
+
+async def write_registered(
+    uow: UnitOfWork,
+    row: asyncpg.Record,
+    *,
+    channel: str,
+    at: datetime,
+    author_id: UUID | None,
+    author_role: Role | None,
+) -> None:
+    """The incident's first line: its number and the channel it came by."""
+    number = row["number"]
+    await write_entry(
+        uow,
+        row,
+        kind=EntryKind.SYSTEM,
+        visibility=Visibility.PUBLIC,
+        text=f"Incident {number} registered via {channel}.",
+        facts={"line": "registered", "number": number, "channel": channel},
+        at=at,
+        author_id=author_id,
+        author_role=author_role,
+    )
 
 
 async def transition(

@@ -171,7 +171,9 @@ def agents_entry(incident: UUID, text: str, visibility: Visibility) -> AddEntry:
     )
 
 
-async def _incident(ask: RpcClient, desk_settings: DeskSettings) -> UUID:
+async def _incident(
+    ask: RpcClient, desk_settings: DeskSettings, original: AttachmentMeta | None = None
+) -> UUID:
     category = uuid4()
     await publish(
         desk_settings,
@@ -191,6 +193,7 @@ async def _incident(ask: RpcClient, desk_settings: DeskSettings) -> UUID:
                     organization_id=ORG,
                     title="Label printer jams",
                     category_id=category,
+                    original=original,
                 )
             )
         except RemoteFailure:
@@ -326,3 +329,52 @@ async def test_a_repeated_or_conflicting_request_draws_no_number(
         return int(created.number.removeprefix("INC-"))  # type: ignore[attr-defined]
 
     assert drawn(third) == drawn(second) + 1 == drawn(first) + 2
+
+
+def eml(name: str, digit: str) -> AttachmentMeta:
+    return AttachmentMeta(
+        attachment_id=uuid4(),
+        filename=name,
+        size=120,
+        sha256=digit * 64,
+        declared_type="message/rfc822",
+        sniffed_type="text/plain",
+    )
+
+
+async def test_the_original_of_a_mail_is_an_internal_entry_a_client_never_sees(
+    ask: RpcClient, desk_settings: DeskSettings
+) -> None:
+    filed_as = eml("mail-20261203-061500.eml", "b")
+    incident = await _incident(ask, desk_settings, original=filed_as)
+    replied_as = eml("mail-20261203-062000.eml", "c")
+    reply = AddEntry(
+        request_id=uuid4(),
+        principal=REQUESTER,
+        incident_id=incident,
+        text="It jams again.",
+        original=replied_as,
+    )
+    await ask.ask(reply)
+    await ask.ask(reply)  # the mail processed again: nothing twice
+
+    staff_view = await ask.ask(GetIncident(principal=AGENT, incident_id=incident))
+    assert isinstance(staff_view, IncidentView)
+    originals = [e for e in staff_view.entries if e.facts and e.facts["line"] == "original_mail"]
+    assert [
+        (e.visibility, e.author_id, [a.filename for a in e.attachments]) for e in originals
+    ] == [
+        (Visibility.INTERNAL, REQUESTER.user_id, [filed_as.filename]),
+        (Visibility.INTERNAL, REQUESTER.user_id, [replied_as.filename]),
+    ]
+    assert sum(e.text == "It jams again." for e in staff_view.entries) == 1
+    for client in (REQUESTER, COLLEAGUE):
+        view = await ask.ask(GetIncident(principal=client, incident_id=incident))
+        assert ".eml" not in view.model_dump_json()
+        assert "It jams again." in view.model_dump_json()
+        for original in (filed_as, replied_as):
+            with pytest.raises(RemoteFailure) as hidden:
+                await ask.ask(GetAttachment(principal=client, attachment_id=original.attachment_id))
+            assert hidden.value.failure.status == 404
+    seen = await ask.ask(GetAttachment(principal=AGENT, attachment_id=replied_as.attachment_id))
+    assert seen.filename == replied_as.filename  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from pathlib import Path
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 
-from .handlers import articles, facts, report, suggestions
+from .handlers import articles, demo_month, facts, report, suggestions
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -19,7 +19,13 @@ POOL_SIZE = 4
 
 def build(settings: DeskSettings | None = None) -> Service:
     service = Service("knowledge", MIGRATIONS, settings, pool_size=POOL_SIZE)
-    service.include(facts.handlers, articles.handlers, suggestions.handlers, report.handlers)
+    service.include(
+        facts.handlers,
+        articles.handlers,
+        suggestions.handlers,
+        report.handlers,
+        demo_month.handlers,
+    )
     return service
 
 

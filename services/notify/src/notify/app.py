@@ -9,7 +9,17 @@ from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 
 from . import deliveries
-from .handlers import equipment, facts, incidents, log, preferences, sla
+from .handlers import (
+    accounts,
+    demo_month,
+    equipment,
+    facts,
+    incidents,
+    log,
+    packages,
+    preferences,
+    sla,
+)
 from .sender import run_sender
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -20,10 +30,14 @@ def build(settings: DeskSettings | None = None) -> Service:
     service.include(
         facts.handlers,
         incidents.handlers,
+        # After incidents: a complaint's notice needs the registration kept first.
+        packages.handlers,
         sla.handlers,
         preferences.handlers,
         log.handlers,
         equipment.handlers,
+        demo_month.handlers,
+        accounts.handlers,
     )
     deliveries.use(service, deliveries.Notifier(service.settings))
     service.background(run_sender)

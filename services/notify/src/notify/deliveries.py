@@ -34,6 +34,9 @@ class Notifier:
     def equipment_link(self, equipment_id: UUID) -> str:
         return f"{self.settings.portal_url.rstrip('/')}/equipment/{equipment_id}"
 
+    def password_reset_link(self, token: str) -> str:
+        return f"{self.settings.portal_url.rstrip('/')}/password-reset/{token}"
+
     def links(self, incident_id: UUID) -> dict[str, str]:
         base = f"{self.settings.portal_url.rstrip('/')}/incidents/{incident_id}"
         return {"link": base, "rating_link": f"{base}#rating"}
@@ -66,6 +69,10 @@ def _message(
         return "", notifier.templates.sms(kind, locale, context), None
     mail = notifier.templates.email(kind, locale, context)
     return mail.subject, mail.text, mail.html
+
+
+def notifier_of(service: Service) -> Notifier:
+    return _notifiers[service]
 
 
 async def queue(
@@ -217,38 +224,48 @@ async def queue_equipment_notice(
     """Queue an equipment notice's e-mails (about a device, not an incident: no
     preferences apply, and no text message), each in its recipient's language;
     returns how many were new."""
-    assert uow.envelope is not None
     notifier = _notifiers[uow.service]
+    link = notifier.equipment_link(values["equipment_id"])
     queued = 0
     for person in people:
-        contact = await store.contact_for(uow.conn, person.user_id, kind)
-        if not contact["active"] or not contact["email"]:
-            continue
-        locale = Locale(contact["locale"])
-        mail = notifier.templates.email(
-            kind,
-            locale,
-            {
-                **values,
-                "recipient_name": contact["display_name"],
-                "time_zone": contact["time_zone"] or notifier.settings.time_zone,
-                "link": notifier.equipment_link(values["equipment_id"]),
-            },
-        )
-        delivery_id = await store.queue_delivery(
-            uow.conn,
-            event_id=uow.envelope.message_id,
-            kind=kind,
-            incident_id=None,
-            recipient_id=person.user_id,
-            channel="email",
-            address=contact["email"],
-            locale=locale.value,
-            subject=mail.subject,
-            text=mail.text,
-            html=mail.html,
-            reason=person.reason,
-        )
-        queued += delivery_id is not None
+        queued += await queue_plain_mail(uow, kind, person, {**values, "link": link})
     log.info("notifications_queued", event_kind=kind, deliveries=queued)
     return queued
+
+
+async def queue_plain_mail(
+    uow: UnitOfWork, kind: str, person: Recipient, values: dict[str, Any]
+) -> int:
+    """One e-mail to one person, in their language, that no preference turns off (an
+    equipment notice, a password reset link): 1 when new, 0 when already queued or the
+    person is inactive or has no e-mail."""
+    assert uow.envelope is not None
+    notifier = _notifiers[uow.service]
+    contact = await store.contact_for(uow.conn, person.user_id, kind)
+    if not contact["active"] or not contact["email"]:
+        return 0
+    locale = Locale(contact["locale"])
+    mail = notifier.templates.email(
+        kind,
+        locale,
+        {
+            **values,
+            "recipient_name": contact["display_name"],
+            "time_zone": contact["time_zone"] or notifier.settings.time_zone,
+        },
+    )
+    new = await store.queue_delivery(
+        uow.conn,
+        event_id=uow.envelope.message_id,
+        kind=kind,
+        incident_id=None,
+        recipient_id=person.user_id,
+        channel="email",
+        address=contact["email"],
+        locale=locale.value,
+        subject=mail.subject,
+        text=mail.text,
+        html=mail.html,
+        reason=person.reason,
+    )
+    return int(new is not None)

@@ -18,6 +18,9 @@ STAFF_KINDS = (
     "reminder",
     "escalation",
     "breach",
+    "complaint",
+    "low_rating",
+    "quota_used_up",
 )
 
 # E-mail is on by default for every kind a role receives; SMS is opt-in (it costs money

@@ -166,3 +166,46 @@ def on_equipment_notice(
             (account_manager_id, "account_manager"),
         ]
     )
+
+
+# The category type whose requests are complaints (SPEC §12), and the ratings that are low.
+COMPLAINT_TYPE = "complaint"
+LOW_RATING = 2
+
+
+def is_complaint(category_path: CategoryPath) -> bool:
+    return bool(category_path) and category_path[0] == COMPLAINT_TYPE
+
+
+def is_low_rating(score: int) -> bool:
+    return score <= LOW_RATING
+
+
+def on_complaint(
+    account_manager_id: UUID | None,
+    escalation_contact_id: UUID | None,
+    heads: Iterable[UUID],
+) -> list[Recipient]:
+    """A complaint is told on registration to the organization's account manager and
+    to the head who answers for it: the complaint category's escalation contact, else
+    every head (nobody's group is known before the assignment)."""
+    if escalation_contact_id is not None:
+        answering = [(escalation_contact_id, "escalation_contact")]
+    else:
+        answering = [(head, "head") for head in heads]
+    return unique([(account_manager_id, "account_manager"), *answering])
+
+
+def on_low_rating(group_head_id: UUID | None, heads: Iterable[UUID]) -> list[Recipient]:
+    """A rating of 1–2 goes to the assignee's group head, else to every head."""
+    if group_head_id is not None:
+        return unique([(group_head_id, "group_head")])
+    return unique((head, "head") for head in heads)
+
+
+def on_quota_used_up(account_manager_id: UUID | None, admins: Iterable[UUID]) -> list[Recipient]:
+    """A `warn` quota used up goes to the organization's account manager, else to the
+    admins (someone must hear of it)."""
+    if account_manager_id is not None:
+        return unique([(account_manager_id, "account_manager")])
+    return unique((admin, "admin") for admin in admins)

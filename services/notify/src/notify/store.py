@@ -217,6 +217,13 @@ async def account_manager_of(conn: asyncpg.Connection, organization_id: UUID) ->
     return manager
 
 
+async def organization_name(conn: asyncpg.Connection, organization_id: UUID) -> str:
+    name: str | None = await conn.fetchval(
+        "SELECT name FROM organizations WHERE organization_id = $1", organization_id
+    )
+    return name or str(organization_id)
+
+
 async def organization_wide_clients(conn: asyncpg.Connection, organization_id: UUID) -> list[UUID]:
     """The organization's active clients who see its whole work (scope organization)."""
     rows = await conn.fetch(

@@ -41,6 +41,26 @@ PRIORITY_LABELS = {
     Locale.RU: {"critical": "критический", "high": "высокий", "normal": "обычный", "low": "низкий"},
 }
 
+# A package's support channels as a mail names them (SPEC §12).
+CHANNEL_LABELS = {
+    Locale.EN: {
+        "phone": "phone",
+        "email": "e-mail",
+        "portal": "portal",
+        "api": "API",
+        "onsite": "on-site visit",
+        "chat": "chat",
+    },
+    Locale.RU: {
+        "phone": "телефон",
+        "email": "электронная почта",
+        "portal": "портал",
+        "api": "API",
+        "onsite": "выезд специалиста",
+        "chat": "чат",
+    },
+}
+
 
 @pass_context
 def when(context: Context, value: datetime | None) -> str:
@@ -113,7 +133,14 @@ class Templates:
     def _values(locale: Locale, values: dict[str, Any]) -> dict[str, Any]:
         priority = values.get("priority")
         label = PRIORITY_LABELS[locale].get(str(priority), str(priority)) if priority else ""
-        return {**values, "locale": locale.value, "priority": label, "priority_code": priority}
+        channel = str(values.get("channel") or "")
+        return {
+            **values,
+            "locale": locale.value,
+            "priority": label,
+            "priority_code": priority,
+            "channel_name": CHANNEL_LABELS[locale].get(channel, channel),
+        }
 
     def email(self, kind: str, locale: Locale, values: dict[str, Any]) -> RenderedEmail:
         values = self._values(locale, values)

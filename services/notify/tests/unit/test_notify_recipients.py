@@ -185,3 +185,36 @@ def test_the_account_manager_keeps_the_reminder_beside_the_watchers() -> None:
         (manager, "account_manager"),
         (head, "head"),
     ]
+
+
+def test_a_complaint_goes_to_the_account_manager_and_the_answering_head() -> None:
+    manager, contact, head_a, head_b = (uuid4() for _ in range(4))
+    assert recipients.is_complaint(("complaint", "service"))
+    assert not recipients.is_complaint(("fault",))
+    assert not recipients.is_complaint(())
+    with_contact = recipients.on_complaint(manager, contact, [head_a, head_b])
+    assert [(r.user_id, r.reason) for r in with_contact] == [
+        (manager, "account_manager"),
+        (contact, "escalation_contact"),
+    ]
+    without = recipients.on_complaint(None, None, [head_a, head_b, head_a])
+    assert [(r.user_id, r.reason) for r in without] == [(head_a, "head"), (head_b, "head")]
+    # The manager who is also the head hears of it once.
+    assert len(recipients.on_complaint(head_a, None, [head_a])) == 1
+
+
+@pytest.mark.parametrize(("score", "low"), [(1, True), (2, True), (3, False), (5, False)])
+def test_ratings_of_one_and_two_are_low(score: int, low: bool) -> None:
+    assert recipients.is_low_rating(score) is low
+
+
+def test_a_low_rating_goes_to_the_group_head_else_to_every_head() -> None:
+    group_head, head = uuid4(), uuid4()
+    assert [r.user_id for r in recipients.on_low_rating(group_head, [head])] == [group_head]
+    assert [r.reason for r in recipients.on_low_rating(None, [head])] == ["head"]
+
+
+def test_a_used_up_quota_goes_to_the_account_manager_else_to_the_admins() -> None:
+    manager, admin = uuid4(), uuid4()
+    assert [r.reason for r in recipients.on_quota_used_up(manager, [admin])] == ["account_manager"]
+    assert [r.user_id for r in recipients.on_quota_used_up(None, [admin])] == [admin]

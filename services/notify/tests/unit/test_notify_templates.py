@@ -30,6 +30,15 @@ VALUES = {
     "clock": "resolution",
     "due_at": datetime(2026, 3, 3, 9, 0, tzinfo=UTC),
     "level": 2,
+    "organization": "Acme Manufacturing",
+    "score": 2,
+    "comment": "Took a week.",
+    "channel": "email",
+    "category_path": "",
+    "per_month": 15,
+    "used": 16,
+    "renews_on": "2027-01-01",
+    "contract_name": "Standard",
 }
 
 
@@ -132,6 +141,32 @@ def test_every_subject_carries_the_incident_reference(
     subject: str, number: str | None, expected: str
 ) -> None:
     assert with_reference(subject, number) == expected
+
+
+def test_a_used_up_quota_names_the_channel_the_quota_and_the_renewal_in_each_language() -> None:
+    templates = Templates()
+    en = templates.email("quota_used_up", Locale.EN, VALUES)
+    ru = templates.email("quota_used_up", Locale.RU, VALUES)
+    assert "Acme Manufacturing" in en.subject
+    assert "e-mail quota of 15" in en.subject
+    assert "16 requests against 15 a month" in en.text
+    assert "renews on 2027-01-01" in en.text
+    assert "электронная почта" in ru.subject
+    assert "16 обращений при 15 в месяц" in ru.text
+    assert "обновится 2027-01-01" in ru.text
+
+
+def test_a_complaint_and_a_low_rating_say_what_they_are() -> None:
+    templates = Templates()
+    assert (
+        "Complaint from Acme Manufacturing"
+        in templates.email("complaint", Locale.EN, VALUES).subject
+    )
+    assert "Жалоба" in templates.email("complaint", Locale.RU, VALUES).subject
+    low = templates.email("low_rating", Locale.EN, VALUES)
+    assert "2/5" in low.subject
+    assert "Took a week." in low.text
+    assert "2 из 5" in templates.email("low_rating", Locale.RU, VALUES).text
 
 
 @pytest.mark.parametrize("locale", list(Locale))

@@ -24,6 +24,12 @@ _DUMMY_HASH = PASSWORDS.hash("not-a-real-password")
 TOKEN_LIFETIME = timedelta(hours=12)
 
 
+# The password of an account that has none yet (a contact filed from its mail): no
+# password verifies against it, so nobody signs in until one is set (a reset link to
+# the account's address, or an admin).
+NO_PASSWORD = "!"
+
+
 def hash_password(password: str) -> str:
     return PASSWORDS.hash(password)
 

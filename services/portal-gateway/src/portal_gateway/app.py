@@ -5,12 +5,13 @@ one mapping of failures to answers."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from desk_runtime.health import health_routes, http_metrics_middleware, serve_http
 from desk_runtime.rpc import RpcClient
 from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.di import Provide
 
 from . import api_docs
@@ -22,12 +23,14 @@ from .domain.agents import api as agents_api
 from .domain.agents import pages as agents_pages
 from .domain.auth import api as auth_api
 from .domain.auth import pages as auth_pages
+from .domain.auth import reset_pages
 from .domain.categories import api as categories_api
 from .domain.categories import pages as categories_pages
 from .domain.equipment import api as equipment_api
 from .domain.equipment import pages as equipment_pages
 from .domain.incidents import api as incidents_api
 from .domain.incidents import pages as incidents_pages
+from .domain.incidents import recording as incidents_recording
 from .domain.knowledge import api as knowledge_api
 from .domain.knowledge import pages as knowledge_pages
 from .domain.mail import api as mail_api
@@ -35,6 +38,7 @@ from .domain.mail.listener import run_mail
 from .domain.notifications import api as notifications_api
 from .domain.ops import api as ops_api
 from .domain.packages import api as packages_api
+from .domain.packages import pages as packages_pages
 from .domain.profile import api as profile_api
 from .domain.profile import pages as profile_pages
 from .domain.sla import api as sla_api
@@ -83,7 +87,7 @@ CONTROLLERS = [
 # session, and the admin pages for admins; every failure becomes a page.
 DOOR = Router(
     path="/",
-    route_handlers=auth_pages.PAGES,
+    route_handlers=[*auth_pages.PAGES, *reset_pages.PAGES],
     include_in_schema=False,
     exception_handlers=PAGE_ERRORS,
 )
@@ -91,9 +95,11 @@ PORTAL = Router(
     path="/",
     route_handlers=[
         *incidents_pages.PAGES,
+        *incidents_recording.PAGES,
         *agents_pages.PAGES,
         *sla_pages.PAGES,
         *staffing_pages.PAGES,
+        *packages_pages.PAGES,
         *knowledge_pages.PAGES,
         *profile_pages.PAGES,
         *equipment_pages.PAGES,
@@ -136,6 +142,13 @@ def build_service(settings: DeskSettings | None = None, *, mail: bool = False) -
     return service
 
 
+async def before_each_request(request: Request[Any, Any, Any]) -> None:
+    """NUL characters refused at the door; then, for a staff page, the reader's own
+    presence for the header."""
+    await refuse_nul_characters(request)
+    await agents_pages.header_presence(request)
+
+
 def build_http(service: Service, rpc: RpcClient) -> Litestar:
     async def connect_rpc() -> None:
         await rpc.connect(service.connection)
@@ -157,7 +170,7 @@ def build_http(service: Service, rpc: RpcClient) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[http_metrics_middleware],
-        before_request=refuse_nul_characters,
+        before_request=before_each_request,
         openapi_config=api_docs.OPENAPI,
         on_startup=[connect_rpc],
         on_shutdown=[close_rpc],

@@ -12,6 +12,7 @@ s3://bucket/prefix, SPEC §9), chosen by `blob_store` from the settings.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -76,6 +77,22 @@ class BadUpload(Exception):
 # is written by one gateway process. A blob kept when it was not needed is only wasted
 # space, never a broken download.
 _unsettled: dict[Path, Upload] = {}
+# Several gateway processes may share the folder (instances on one host, or a shared
+# mount): one that finds the bytes stored already moves the file's modification time on,
+# and a writer deletes its file only if that time is still the one it wrote, both under
+# the lock of the file's folder (`_folder_locked`), so a refusal in one process never
+# deletes a blob another process's request has just used.
+_written_at: dict[Path, int] = {}
+
+
+@contextmanager
+def _folder_locked(folder: Path) -> Iterator[None]:
+    """Commits and deletions in one folder of the store, one at a time across every
+    process sharing it (an advisory lock on a file of the folder's own)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
 
 
 class Blobs(Protocol):
@@ -118,13 +135,18 @@ class BlobStore:
 
     @staticmethod
     def _move_into_place(temp: Path, target: Path) -> Path | None:
-        if target.exists():
-            temp.unlink(missing_ok=True)
-            _unsettled.pop(target, None)
-            return None
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp, target)
-        return target
+        with _folder_locked(target.parent):
+            if target.exists():
+                temp.unlink(missing_ok=True)
+                _unsettled.pop(target, None)
+                _written_at.pop(target, None)
+                # In use now: a writer in another process must not delete it any more.
+                stat = target.stat()
+                os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+                return None
+            os.replace(temp, target)
+            _written_at[target] = target.stat().st_mtime_ns
+            return target
 
     async def exists(self, sha256: str) -> bool:
         return self.path_of(sha256).is_file()
@@ -277,6 +299,7 @@ class Upload:
         for path in self.created:
             if _unsettled.get(path) is self:
                 del _unsettled[path]
+                _written_at.pop(path, None)
         self.created.clear()
 
     def discard(self) -> None:
@@ -286,7 +309,7 @@ class Upload:
         for path in self.created:
             if _unsettled.get(path) is self:
                 del _unsettled[path]
-                path.unlink(missing_ok=True)
+                _delete_unused(path)
         self.created.clear()
 
     def settle(self, error: BaseException | None, *, asked: bool) -> None:
@@ -296,6 +319,15 @@ class Upload:
             self.discard()
         else:
             self.keep()
+
+
+def _delete_unused(path: Path) -> None:
+    """Delete a blob this process wrote unless another process has used it since."""
+    with _folder_locked(path.parent):
+        written = _written_at.pop(path, None)
+        with contextlib.suppress(FileNotFoundError):
+            if written is not None and path.stat().st_mtime_ns == written:
+                path.unlink()
 
 
 class UploadScope:
@@ -475,6 +507,17 @@ async def store_file(
     """A file that arrived whole (an e-mail's attachment) stored as an uploaded file is:
     by its hash, its type sniffed, its name cleaned, and kept or discarded with the
     upload it joins (`upload_scope`)."""
+    meta = await store_blob(upload, filename, declared_type, content)
+    upload.files.append(meta)
+    return meta
+
+
+async def store_blob(
+    upload: Upload, filename: str, declared_type: str, content: bytes
+) -> AttachmentMeta:
+    """`store_file` without listing the file among the upload's files: the request
+    hands it over apart (the original of a mail, kept internal), and it is kept or
+    discarded with the upload all the same."""
     temp = upload.store.temp_path()
     temp.write_bytes(content)
     sha256 = hashlib.sha256(content).hexdigest()
@@ -489,7 +532,6 @@ async def store_file(
         declared_type=(declared_type or "application/octet-stream")[:255],
         sniffed_type=sniff(content[:SNIFF_BYTES]),
     )
-    upload.files.append(meta)
     return meta
 
 

@@ -7,7 +7,8 @@ UserUpserted / OrganizationUpserted is announced only when it was (re-announcing
 demo's version would overwrite the copies other services keep). Categories belong to
 intake, agent profiles to routing, equipment to assets and articles to knowledge: each
 command is sent once, as `demo_seeded` records, all through the outbox in the seed's
-transaction.
+transaction. So is the demo month (domain/demo_month.py): its incidents to intake, the
+agents' online stretches to routing, planned back from the day it is first sent.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from desk_contracts.enums import Locale, Presence, Role, Scope
 from desk_contracts.messages import (
     EquipmentTerms,
+    OnlineStretch,
     OrganizationUpserted,
     SeedArticle,
+    SeededIncident,
+    SeedIncidentHistory,
+    SeedPresenceHistory,
     UpsertAgentProfile,
     UpsertCategory,
     UpsertEquipment,
@@ -30,9 +35,14 @@ from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
 
 from .accounts import User, hash_password
+from .domain import demo_month
 from .domain.knowledge.demo import DEMO_ARTICLES, history
+from .domain.packages.demo import PREMIUM, STANDARD, demo_packages
 
 log = get_logger(__name__)
+
+# Incidents of the demo month per message to intake (one transaction each there).
+HISTORY_BATCH = 40
 
 DEMO_PASSWORD = "demo-desk-2026"
 
@@ -57,6 +67,9 @@ class DemoUser:
 
 
 ACME = "Acme Manufacturing"
+GLOBEX = "Globex Logistics"
+# Each demo organization and the package it is on (SPEC §12).
+DEMO_ORGANIZATIONS = ((ACME, STANDARD), (GLOBEX, PREMIUM))
 DEMO_USERS = (
     DemoUser("anna", "Anna Agent", Role.AGENT),
     DemoUser("boris", "Борис Иванов", Role.AGENT, Locale.RU),
@@ -64,6 +77,7 @@ DEMO_USERS = (
     DemoUser("mike", "Mike Manager", Role.MANAGER),
     DemoUser("alice", "Alice Client", Role.CLIENT, Locale.EN, ACME, Scope.OWN, "+15550100"),
     DemoUser("carl", "Карл Клиентов", Role.CLIENT, Locale.RU, ACME, Scope.ORGANIZATION),
+    DemoUser("greta", "Greta Client", Role.CLIENT, Locale.EN, GLOBEX, Scope.ORGANIZATION),
 )
 
 # (path of codes, name, colour, escalation contact username)
@@ -173,7 +187,10 @@ async def ensure_admin(service: Service) -> None:
             scope=None,
             active=True,
         )
-        await _insert_user(uow, admin, password)
+        # Two gateways starting together: the second finds the first one's row and
+        # neither prints nor logs a password that is not the one stored.
+        if not await _insert_user(uow, admin, password):
+            return
     if not service.settings.admin_password:
         print(f"\n  Bootstrap admin created: username 'admin', password '{password}'\n", flush=True)
     log.info("admin_created")
@@ -213,6 +230,65 @@ async def _first_time(uow: UnitOfWork, item: str) -> bool:
     )
 
 
+def demo_month_plan(
+    today: datetime,
+) -> tuple[tuple[SeededIncident, ...], tuple[OnlineStretch, ...]]:
+    """The demo month counted back from `today`, under the demo's ids."""
+    return demo_month.plan(
+        today,
+        demo_month.Ids(
+            user=lambda name: demo_id(f"user:{name}"),
+            category=category_id,
+            incident=lambda n: demo_id(f"history:incident:{n}"),
+            organization=demo_id(f"organization:{ACME}"),
+        ),
+    )
+
+
+async def _send_month(uow: UnitOfWork) -> None:
+    """The demo month, counted back from today: what intake and routing write of it."""
+    incidents, stretches = demo_month_plan(datetime.now(UTC))
+    for start in range(0, len(incidents), HISTORY_BATCH):
+        await uow.publish(SeedIncidentHistory(incidents=incidents[start : start + HISTORY_BATCH]))
+    await uow.publish(SeedPresenceHistory(stretches=stretches))
+
+
+async def _seed_organization(
+    uow: UnitOfWork, name: str, contract_id: UUID, manager_id: UUID, seeded_unrecorded: bool
+) -> None:
+    """The organization on its package, managed by the demo's account manager; its
+    clients' e-mail is filed as software errors (an admin may change either). One that
+    exists without a contract is put on its package once (a desk seeded before the
+    packages were); any other is left as it is."""
+    organization_id = demo_id(f"organization:{name}")
+    row = await uow.conn.fetchrow(
+        "INSERT INTO organizations (id, name, account_manager_id, mail_category_id, "
+        "contract_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING *",
+        organization_id,
+        name,
+        manager_id,
+        category_id(DEMO_MAIL_CATEGORY),
+        contract_id,
+    )
+    first = await _first_time(uow, f"organization-package:{name}")
+    if row is None and first and not seeded_unrecorded:
+        row = await uow.conn.fetchrow(
+            "UPDATE organizations SET contract_id = $2 WHERE id = $1 AND contract_id IS NULL "
+            "RETURNING *",
+            organization_id,
+            contract_id,
+        )
+    if row is not None:
+        await uow.publish(
+            OrganizationUpserted(
+                organization_id=row["id"],
+                name=row["name"],
+                account_manager_id=row["account_manager_id"],
+                contract_id=row["contract_id"],
+            )
+        )
+
+
 async def seed_demo(service: Service) -> None:
     async with service.transaction() as uow:
         organization_id = demo_id(f"organization:{ACME}")
@@ -223,19 +299,15 @@ async def seed_demo(service: Service) -> None:
             "AND NOT EXISTS (SELECT 1 FROM demo_seeded)",
             organization_id,
         )
-        if await uow.conn.fetchval(
-            # Its clients' e-mail is filed as software errors (an admin may change it).
-            "INSERT INTO organizations (id, name, account_manager_id, mail_category_id) "
-            "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
-            organization_id,
-            ACME,
-            manager_id,
-            category_id(DEMO_MAIL_CATEGORY),
-        ):
-            await uow.publish(
-                OrganizationUpserted(
-                    organization_id=organization_id, name=ACME, account_manager_id=manager_id
-                )
+        # The packages first: sla creates each once, and an organization named on one
+        # sla does not know yet is registered under the default contract meanwhile.
+        for package in demo_packages(demo_id):
+            if not await _first_time(uow, f"package:{package.contract.name}") or seeded_unrecorded:
+                continue
+            await uow.publish(package)
+        for name, package_name in DEMO_ORGANIZATIONS:
+            await _seed_organization(
+                uow, name, demo_id(f"package:{package_name}"), manager_id, seeded_unrecorded
             )
         for demo in DEMO_USERS:
             user = User(
@@ -300,5 +372,8 @@ async def seed_demo(service: Service) -> None:
                     equipment_id=equipment_id, organization_id=organization_id, terms=terms
                 )
             )
+        month = service.settings.demo_month
+        if month and await _first_time(uow, "history:month") and not seeded_unrecorded:
+            await _send_month(uow)
         sent = len(uow.end.outbox)
     log.info("demo_data_seeded", messages_sent=sent)

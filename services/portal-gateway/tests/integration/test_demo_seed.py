@@ -1,12 +1,14 @@
 """The demo seed (DESK_DEMO=1) against the real database and broker: a fresh namespace
-gets the whole demo; a restart adds only what is missing and announces nothing an admin
-may have changed since (names, an organization's contract, categories, capacities)."""
+gets the whole demo with its month of history; a restart adds only what is missing and
+announces nothing an admin may have changed since (names, an organization's contract,
+categories, capacities), nor the month again."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -15,6 +17,9 @@ import pytest
 from desk_contracts.messages import (
     OrganizationUpserted,
     SeedArticle,
+    SeedIncidentHistory,
+    SeedPackage,
+    SeedPresenceHistory,
     UpsertAgentProfile,
     UpsertCategory,
     UpsertEquipment,
@@ -27,14 +32,18 @@ from desk_runtime.testing import wait_until
 from desk_runtime.topology import declare_topology
 from portal_gateway.app import build_service
 from portal_gateway.domain.knowledge.demo import DEMO_ARTICLES
+from portal_gateway.domain.packages.demo import demo_packages
 from portal_gateway.seed import (
     ACME,
     DEMO_AGENTS,
     DEMO_CATEGORIES,
     DEMO_EQUIPMENT,
+    DEMO_ORGANIZATIONS,
     DEMO_USERS,
+    HISTORY_BATCH,
     category_id,
     demo_id,
+    demo_month_plan,
 )
 
 pytestmark = pytest.mark.integration
@@ -46,6 +55,9 @@ SEEDED = (
     UpsertAgentProfile,
     UpsertEquipment,
     SeedArticle,
+    SeedIncidentHistory,
+    SeedPresenceHistory,
+    SeedPackage,
 )
 
 
@@ -135,7 +147,14 @@ async def test_a_fresh_namespace_gets_the_whole_demo(demo_settings: DeskSettings
     by_type: dict[str, list[dict[str, Any]]] = {}
     for kind, payload in sent:
         by_type.setdefault(kind, []).append(payload)
-    assert [o["name"] for o in by_type["organization.upserted"]] == [ACME]
+    organizations = by_type["organization.upserted"]
+    assert [o["name"] for o in organizations] == [name for name, _ in DEMO_ORGANIZATIONS]
+    packages = {p["contract"]["name"]: p["contract_id"] for p in by_type["sla.package.seed"]}
+    assert set(packages) == {"Standard", "Premium 24/7"}
+    # Each organization on its package.
+    assert {o["name"]: o["contract_id"] for o in organizations} == {
+        name: packages[package] for name, package in DEMO_ORGANIZATIONS
+    }
     assert sorted(u["username"] for u in by_type["user.upserted"]) == sorted(users)
     assert [c["category_id"] for c in by_type["intake.category.upsert"]] == [
         str(category_id(path)) for path, *_ in DEMO_CATEGORIES
@@ -151,13 +170,25 @@ async def test_a_fresh_namespace_gets_the_whole_demo(demo_settings: DeskSettings
         str(demo_id(f"article:{a.slug}")) for a in DEMO_ARTICLES
     ]
     assert all(a["history"] for a in articles)
+    # The demo month: its incidents to intake in batches, the agents' shifts to routing.
+    incidents, stretches = demo_month_plan(datetime.now(UTC))
+    batches = by_type["intake.history.seed"]
+    assert [i["incident_id"] for b in batches for i in b["incidents"]] == [
+        str(i.incident_id) for i in incidents
+    ]
+    assert len(batches) == -(-len(incidents) // HISTORY_BATCH)
+    [presence] = by_type["routing.presence_history.seed"]
+    assert len(presence["stretches"]) == len(stretches)
     assert len(sent) == (
-        1
+        len(DEMO_ORGANIZATIONS)
+        + len(packages)
         + len(users)
         + len(DEMO_CATEGORIES)
         + len(DEMO_AGENTS)
         + len(DEMO_EQUIPMENT)
         + len(DEMO_ARTICLES)
+        + len(batches)
+        + 1
     )
 
 
@@ -221,10 +252,49 @@ async def test_a_desk_seeded_before_the_record_was_kept_is_not_seeded_again(
         finally:
             await service.stop()
     assert messages.take() == []
-    # Recorded now, so a later start knows without guessing.
+    # Recorded now, so a later start knows without guessing (the month too).
     assert recorded == (
-        len(DEMO_CATEGORIES) + len(DEMO_AGENTS) + len(DEMO_EQUIPMENT) + len(DEMO_ARTICLES)
+        len(DEMO_CATEGORIES)
+        + len(DEMO_AGENTS)
+        + len(DEMO_EQUIPMENT)
+        + len(DEMO_ARTICLES)
+        + len(demo_packages(demo_id))  # the packages
+        + len(DEMO_ORGANIZATIONS)  # each organization put on its package
+        + 1  # the month
     )
+
+
+async def test_an_organization_seeded_before_the_packages_is_put_on_its_package_once(
+    demo_settings: DeskSettings,
+) -> None:
+    acme = demo_id(f"organization:{ACME}")
+    async with heard(demo_settings) as messages:
+        service = await start_gateway(demo_settings, messages)
+        messages.take()
+        # As a desk seeded before the packages left it: Acme on no contract, no record.
+        await service.pool.execute(
+            "UPDATE organizations SET contract_id = NULL WHERE id = $1", acme
+        )
+        await service.pool.execute(
+            "DELETE FROM demo_seeded WHERE item LIKE 'organization-package:%'"
+        )
+        await service.stop()
+        service = await start_gateway(demo_settings, messages)
+        # Put on it once: an admin who takes it off again is not overruled.
+        await service.pool.execute(
+            "UPDATE organizations SET contract_id = NULL WHERE id = $1", acme
+        )
+        await service.stop()
+        service = await start_gateway(demo_settings, messages)
+        try:
+            contract = await service.pool.fetchval(
+                "SELECT contract_id FROM organizations WHERE id = $1", acme
+            )
+        finally:
+            await service.stop()
+    (announced,) = [p for kind, p in messages.take() if kind == "organization.upserted"]
+    assert announced["contract_id"] == str(demo_id("package:Standard"))
+    assert contract is None
 
 
 async def test_without_demo_only_the_admin_is_created(desk_settings: DeskSettings) -> None:

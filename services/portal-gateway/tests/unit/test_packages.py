@@ -4,7 +4,9 @@ filing and its claim share, the package as shown, and the channel statistics."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -31,6 +33,7 @@ from portal_gateway.domain.packages.service import (
     category_path_of,
     claim_before_filing,
     filing_request_id,
+    hours_words,
     package_out,
 )
 from portal_gateway.domain.packages.words import RU
@@ -255,9 +258,10 @@ async def test_the_channel_statistics_name_the_organizations_and_speak_russian()
     lines = statistics_csv(report, ru_with_the_portal).splitlines()
     assert lines[0] == (
         "Группа клиентов,Канал,Обращения,Доля,Сверх лимита,"
-        '"Первый ответ, медиана, мин","Решение, медиана, мин",Доля нарушений'
+        '"Первый ответ, медиана, мин","Решение, медиана, мин",Доля нарушений,'
+        'Жалобы,"Удовлетворённость, среднее из 5",Оценки'
     )
-    assert lines[1] == "Acme,электронная почта,3,0.7500,1,1.5,,0.2500"
+    assert lines[1] == "Acme,электронная почта,3,0.7500,1,1.5,,0.2500,0,,0"
     english_lines = statistics_csv(report, english).splitlines()
     assert english_lines[0].startswith("Client group,Channel,Requests,Share,Over quota")
 
@@ -302,3 +306,29 @@ async def test_the_claim_names_the_category_path_of_the_filing() -> None:
     rpc: Any = Categories()
     assert await category_path_of(rpc, principal, wanted) == ("consultation", "billing")
     assert await category_path_of(rpc, principal, uuid4()) == ()
+
+
+TEMPLATES = Path(__file__).parents[2] / "src" / "portal_gateway" / "templates" / "web"
+
+
+@pytest.mark.parametrize(
+    "template", ["_package.html", "channel_report.html", "record_incident.html"]
+)
+def test_every_phrase_of_the_package_pages_is_in_russian(template: str) -> None:
+    text = (TEMPLATES / template).read_text(encoding="utf-8")
+    phrases = set(re.findall(r't\("([^"]+)"', text)) | set(re.findall(r'": "([^"]+)"', text))
+    assert phrases
+    russian = translator("ru")
+    missing = [p for p in phrases if russian(p) == p and p not in ("API",)]
+    assert missing == []
+
+
+def test_a_channels_hours_read_in_the_readers_words() -> None:
+    assert hours_words("1-5 09:00-18:00; 6 10:00-14:00", english) == (
+        "Mon-Fri 09:00-18:00; Sat 10:00-14:00"
+    )
+    assert hours_words("1-5 09:00-13:00,14:00-18:00", ru_with_the_portal) == (
+        "Пн-Пт 09:00-13:00, 14:00-18:00"
+    )
+    assert hours_words("24/7", ru_with_the_portal) == "круглосуточно"
+    assert hours_words("", english) == "closed"

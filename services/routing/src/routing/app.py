@@ -9,7 +9,7 @@ from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 
 from .arrivals import assigner
-from .handlers import incidents, operations, profiles, staffing
+from .handlers import demo_month, incidents, operations, profiles, staffing
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -18,7 +18,13 @@ def build(settings: DeskSettings | None = None) -> Service:
     service = Service("routing", MIGRATIONS, settings)
     # Staffing comes after the areas it observes: its facts are kept in the same
     # transaction, after theirs (a fact they wait for parks the delivery first).
-    service.include(profiles.handlers, incidents.handlers, operations.handlers, staffing.handlers)
+    service.include(
+        profiles.handlers,
+        incidents.handlers,
+        operations.handlers,
+        staffing.handlers,
+        demo_month.handlers,
+    )
     service.background(assigner)
     return service
 

@@ -70,6 +70,20 @@ def hour_occurrences(start: datetime, end: datetime, zone: ZoneInfo) -> dict[int
     return dict(seen)
 
 
+def observed_from(window_start: datetime, first_fact: datetime | None, zone: ZoneInfo) -> datetime:
+    """Where the averages start: the window's start, or the whole hour (in `zone`) of the
+    first fact the desk kept when that came later. A desk younger than the window is not
+    averaged over weeks it was not working, which would thin the load and the agents
+    alike and understate the agents needed (Erlang C is not linear in the load)."""
+    if first_fact is None or first_fact <= window_start:
+        return window_start
+    local = first_fact.astimezone(zone)
+    into_hour = timedelta(
+        minutes=local.minute, seconds=local.second, microseconds=local.microsecond
+    )
+    return max(window_start, first_fact - into_hour)
+
+
 def online_hours(
     intervals: Iterable[tuple[datetime, datetime]],
     window_start: datetime,

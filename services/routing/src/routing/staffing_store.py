@@ -38,6 +38,50 @@ async def record_arrival(
     )
 
 
+async def record_history(
+    conn: asyncpg.Connection,
+    *,
+    incident_id: UUID,
+    channel: str,
+    organization_id: UUID,
+    number: str,
+    title: str,
+    registered_at: datetime,
+    assigned_at: datetime,
+    first_response_at: datetime | None,
+    resolved_at: datetime | None,
+) -> None:
+    """A past incident's facts as the live path leaves them once it is resolved: nobody
+    waits, the worked time is first assignment → resolution (none of it paused)."""
+    await conn.execute(
+        "INSERT INTO staffing_incidents (incident_id, channel, organization_id, number, "
+        "title, registered_at, first_assigned_at, first_response_at, resolved_at, "
+        "worked_seconds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, "
+        "GREATEST(0, EXTRACT(EPOCH FROM $9::timestamptz - $7::timestamptz))) "
+        "ON CONFLICT (incident_id) DO NOTHING",
+        incident_id,
+        channel,
+        organization_id,
+        number,
+        title,
+        registered_at,
+        assigned_at,
+        first_response_at,
+        resolved_at,
+    )
+
+
+async def record_stretches(
+    conn: asyncpg.Connection, stretches: list[tuple[UUID, datetime, datetime]]
+) -> None:
+    """Past online stretches, each kept once."""
+    await conn.executemany(
+        "INSERT INTO presence_intervals (agent_id, started_at, ended_at) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING",
+        stretches,
+    )
+
+
 async def known_elsewhere(conn: asyncpg.Connection, incident_id: UUID) -> bool:
     """Routing knew the incident before it kept staffing facts (no fact will come)."""
     return bool(
@@ -170,6 +214,15 @@ async def online_intervals(
         end,
     )
     return [(row["started_at"], row["ended_at"]) for row in rows]
+
+
+async def first_fact(conn: asyncpg.Connection) -> datetime | None:
+    """The earliest arrival or online stretch kept: since when the desk has figures."""
+    value: datetime | None = await conn.fetchval(
+        "SELECT least((SELECT min(registered_at) FROM staffing_incidents), "
+        "(SELECT min(started_at) FROM presence_intervals))"
+    )
+    return value
 
 
 async def mean_capacity(conn: asyncpg.Connection) -> float:

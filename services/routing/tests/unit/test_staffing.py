@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from routing.staffing import (
     hour_occurrences,
     hour_of_week,
     most_understaffed,
+    observed_from,
     online_hours,
     recommend,
     split_by_hour,
@@ -90,6 +91,18 @@ def test_erlang_c_meets_the_published_example() -> None:
     assert agents_needed(200, 3, 20 / 60, 0.8) == 14
     # 360 calls an hour of 4 minutes, 80/20 → 29 agents.
     assert agents_needed(360, 4, 20 / 60, 0.8) == 29
+
+
+def test_erlang_c_meets_the_textbook_formula_for_a_small_queue() -> None:
+    # M/M/c with 2 Erlangs offered (120 an hour of 1 minute). The Erlang C formula
+    # gives P(wait) = 4/9 with 3 agents and 4/23 with 4; the share answered within 30 s,
+    # 1 − P(wait)·e^(−(c − A)·t/h), is 73.0 % with 3 agents and 93.6 % with 4.
+    assert agents_needed(120, 1, 0.5, 0.70) == 3
+    assert agents_needed(120, 1, 0.5, 0.80) == 4
+    assert agents_needed(120, 1, 0.5, 0.93) == 4
+    assert agents_needed(120, 1, 0.5, 0.94) == 5
+    # Fewer agents than the offered load never suffice: with 2 Erlangs, at least 3.
+    assert agents_needed(120, 1, 60, 0.05) == 3
 
 
 def test_nothing_arriving_needs_nobody() -> None:
@@ -184,3 +197,88 @@ def test_an_hour_with_few_handled_incidents_borrows_the_window_mean() -> None:
     window_mean = (10 * 10.0 + 1000.0) / 11
     assert hours[10].handle_minutes == pytest.approx(10.0)
     assert hours[20].handle_minutes == pytest.approx(window_mean)
+
+
+# Berlin's clocks went forward on 29 March 2026 (02:00 → 03:00) and back on 25 October
+# 2026 (03:00 → 02:00): Sunday 02:00 (hour 146) is missing from the one week and
+# there twice in the other.
+SPRING_WEEK = datetime(2026, 3, 23, tzinfo=BERLIN)
+AUTUMN_WEEK = datetime(2026, 10, 19, tzinfo=BERLIN)
+SUNDAY_2AM = 6 * 24 + 2
+
+
+def test_a_spring_week_has_no_sunday_2am_and_an_autumn_week_has_two() -> None:
+    # Instants in UTC, as the desk keeps them (Python adds days to a zoned time on the
+    # wall clock, which the week's ends are).
+    spring = hour_occurrences(
+        SPRING_WEEK.astimezone(UTC), (SPRING_WEEK + timedelta(days=7)).astimezone(UTC), BERLIN
+    )
+    assert SUNDAY_2AM not in spring
+    assert sum(spring.values()) == pytest.approx(167)
+    autumn = hour_occurrences(
+        AUTUMN_WEEK.astimezone(UTC), (AUTUMN_WEEK + timedelta(days=7)).astimezone(UTC), BERLIN
+    )
+    assert autumn[SUNDAY_2AM] == pytest.approx(2)
+    assert sum(autumn.values()) == pytest.approx(169)
+    assert all(autumn[h] == pytest.approx(1) for h in range(HOURS_OF_WEEK) if h != SUNDAY_2AM)
+
+
+def test_online_across_the_change_of_clocks_is_counted_in_wall_clock_hours() -> None:
+    # Online Saturday 23:00 to Sunday 04:00 local: four real hours in spring, six in
+    # autumn, each in the hour the wall clock showed.
+    for week, real_hours, at_two in ((SPRING_WEEK, 4, 0), (AUTUMN_WEEK, 6, 2)):
+        start = datetime.combine(week.date() + timedelta(days=5), time(23), BERLIN)
+        end = datetime.combine(week.date() + timedelta(days=6), time(4), BERLIN)
+        online = online_hours(
+            [(start.astimezone(UTC), end.astimezone(UTC))],
+            week.astimezone(UTC),
+            (week + timedelta(days=7)).astimezone(UTC),
+            BERLIN,
+        )
+        assert sum(online.values()) == pytest.approx(real_hours)
+        assert online.get(SUNDAY_2AM, 0) == pytest.approx(at_two)
+        assert online[SUNDAY_2AM - 1] == pytest.approx(1)
+        assert online[SUNDAY_2AM + 1] == pytest.approx(1)
+
+
+def test_arrivals_are_averaged_over_the_hours_that_occurred_across_a_change() -> None:
+    # Two weeks from the spring week: Sunday 02:00 happened once, in the second week,
+    # so its one arrival is one an hour; Sunday 01:00 happened twice.
+    start = SPRING_WEEK.astimezone(UTC)
+    second_sunday = datetime(2026, 4, 5, tzinfo=BERLIN)
+    arrivals = [
+        Arrival((second_sunday + timedelta(hours=2, minutes=10)).astimezone(UTC), 20.0, True),
+        Arrival((second_sunday + timedelta(hours=1, minutes=10)).astimezone(UTC), 20.0, True),
+    ]
+    hours = recommend(
+        arrivals,
+        [],
+        start,
+        start + timedelta(days=14) - timedelta(hours=1),
+        BERLIN,
+        service_level=0.8,
+        answer_within_minutes=30,
+    )
+    assert hours[SUNDAY_2AM].arrivals == pytest.approx(1)
+    assert hours[SUNDAY_2AM - 1].arrivals == pytest.approx(0.5)
+
+
+def test_a_desk_younger_than_the_window_is_averaged_from_its_first_fact() -> None:
+    window = MONDAY - timedelta(weeks=8)
+    assert observed_from(window, None, UTC_ZONE) == window
+    assert observed_from(window, window - timedelta(days=3), UTC_ZONE) == window
+    first = MONDAY + timedelta(hours=9, minutes=47, seconds=5)
+    assert observed_from(window, first, UTC_ZONE) == MONDAY + timedelta(hours=9)
+    # The whole hour of the reader's zone: 15:47 in Kolkata starts at 15:00 there.
+    kolkata = datetime(2026, 11, 2, 15, 47, tzinfo=KOLKATA)
+    assert observed_from(window, kolkata, KOLKATA) == datetime(2026, 11, 2, 15, tzinfo=KOLKATA)
+    # Two weeks of facts in an eight-week window: the hour is averaged over two weeks.
+    arrivals = [
+        Arrival(MONDAY + timedelta(weeks=w, hours=10, minutes=5), 30.0, True) for w in range(2)
+    ]
+    until = MONDAY + timedelta(weeks=2)
+    start = observed_from(until - timedelta(weeks=8), arrivals[0].at, UTC_ZONE)
+    hours = recommend(
+        arrivals, [], start, until, UTC_ZONE, service_level=0.8, answer_within_minutes=60
+    )
+    assert hours[10].arrivals == pytest.approx(1)

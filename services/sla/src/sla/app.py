@@ -9,7 +9,7 @@ from desk_runtime.service import Service
 from desk_runtime.settings import DeskSettings
 from desk_runtime.timers import schedule
 
-from .handlers import contracts, incidents, quotas, reports
+from .handlers import contracts, demo_month, incidents, quotas, ratings, reports
 from .timers import HANDLERS
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -17,7 +17,14 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def build(settings: DeskSettings | None = None) -> Service:
     service = Service("sla", MIGRATIONS, settings)
-    service.include(incidents.handlers, contracts.handlers, reports.handlers, quotas.handlers)
+    service.include(
+        incidents.handlers,
+        contracts.handlers,
+        reports.handlers,
+        quotas.handlers,
+        demo_month.handlers,
+        ratings.handlers,
+    )
     schedule(service, HANDLERS)
     return service
 

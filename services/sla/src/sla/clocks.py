@@ -256,12 +256,14 @@ async def register_clock(
     event: IncidentRegistered,
     contract: ContractVersion,
     starts_at: datetime | None = None,
+    computed_at: datetime | None = None,
 ) -> None:
     """Start a new incident's clocks under `contract`: the due times computed from the
     registration (the contract's calendar, no pauses yet), the clock with its protocol
     and the computation's record in one statement (nothing if a redelivery finds the
     clock there), then its timers, and announce the due times. The events about the
-    incident that came first (an assignment, a status change) are handled next."""
+    incident that came first (an assignment, a status change) are handled next.
+    `computed_at` is now, or the registration of a past incident the demo seeds."""
     origin = starts_at if starts_at is not None else event.registered_at
     first = compute(
         contract,
@@ -273,7 +275,7 @@ async def register_clock(
         None,
     )
     deadlines = first.deadlines
-    now = utc_now()
+    now = computed_at or utc_now()
     row = await store.register(
         uow.conn,
         event,

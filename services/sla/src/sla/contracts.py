@@ -19,6 +19,7 @@ from desk_contracts.messages import (
     ContractView,
     EscalationStepSpec,
     QuotaSpec,
+    SeedPackage,
     TargetSpec,
 )
 from desk_runtime.errors import Invalid, NotFound
@@ -218,26 +219,27 @@ def calendar_view(row: asyncpg.Record) -> CalendarView:
     )
 
 
-async def save_calendar(
-    conn: asyncpg.Connection, calendar_id: UUID | None, spec: CalendarSpec
-) -> CalendarView:
+def _calendar_values(spec: CalendarSpec) -> dict[str, Any]:
+    """The spec as stored, once validated (a 422 naming the field otherwise)."""
     validate_calendar(spec)
     weekly = {
         str(day): [list(span) for span in spans]
         for day, spans in spec.weekly_hours.items()
         if spans
     }
-    row = await store.save_calendar(
-        conn,
-        calendar_id,
-        {
-            "name": spec.name,
-            "time_zone": spec.time_zone,
-            "always_open": spec.always_open,
-            "weekly_hours": weekly,
-            "holidays": sorted(set(spec.holidays)),
-        },
-    )
+    return {
+        "name": spec.name,
+        "time_zone": spec.time_zone,
+        "always_open": spec.always_open,
+        "weekly_hours": weekly,
+        "holidays": sorted(set(spec.holidays)),
+    }
+
+
+async def save_calendar(
+    conn: asyncpg.Connection, calendar_id: UUID | None, spec: CalendarSpec
+) -> CalendarView:
+    row = await store.save_calendar(conn, calendar_id, _calendar_values(spec))
     if row is None:
         raise NotFound("calendar not found")
     return calendar_view(row)
@@ -346,14 +348,27 @@ async def _validated_channels(conn: asyncpg.Connection, spec: ContractSpec) -> l
     return [terms.model_dump(mode="json") for terms in spec.channels]
 
 
-async def save_contract(
-    conn: asyncpg.Connection, contract_id: UUID | None, spec: ContractSpec
-) -> ContractView:
+async def _version_values(conn: asyncpg.Connection, spec: ContractSpec) -> dict[str, Any]:
+    """The spec as a stored version, once validated (a 422 naming the field otherwise)."""
     rules = _validated_rules(spec)
     ladder = _validated_ladder(spec)
     if not await store.calendar_exists(conn, spec.calendar_id):
         raise Invalid.field("contract.calendar_id", "no such calendar")
-    channels = await _validated_channels(conn, spec)
+    return {
+        "name": spec.name,
+        "calendar_id": spec.calendar_id,
+        "rules": rules,
+        "escalation": ladder,
+        "quotas": [quota.model_dump(mode="json") for quota in spec.quotas],
+        "channels": await _validated_channels(conn, spec),
+        "is_default": spec.is_default,
+    }
+
+
+async def save_contract(
+    conn: asyncpg.Connection, contract_id: UUID | None, spec: ContractSpec
+) -> ContractView:
+    values = await _version_values(conn, spec)
     if contract_id is None:
         contract_id, version = uuid4(), 1
     else:
@@ -361,18 +376,17 @@ async def save_contract(
         if next_version is None:
             raise NotFound("contract not found")
         version = next_version
-    await store.add_version(
-        conn,
-        contract_id,
-        version,
-        {
-            "name": spec.name,
-            "calendar_id": spec.calendar_id,
-            "rules": rules,
-            "escalation": ladder,
-            "quotas": [quota.model_dump(mode="json") for quota in spec.quotas],
-            "channels": channels,
-            "is_default": spec.is_default,
-        },
-    )
+    await store.add_version(conn, contract_id, version, values)
     return contract_view(await contract_version(conn, contract_id, version))
+
+
+async def seed_package(conn: asyncpg.Connection, command: SeedPackage) -> bool:
+    """The demo's package under its fixed ids: the calendars and the contract that are
+    missing are created; nothing that exists is changed. True if the contract was."""
+    for seeded in command.calendars:
+        await store.insert_calendar(conn, seeded.calendar_id, _calendar_values(seeded.calendar))
+    if await store.next_version(conn, command.contract_id) is not None:
+        return False
+    values = await _version_values(conn, command.contract)
+    await store.add_version(conn, command.contract_id, 1, values)
+    return True

@@ -88,6 +88,7 @@ async def _tell(
             used=used,
             month_start=month.start,
             renews_at=month.renews_at,
+            renews_on=month.renews_on,
             contract_name=contract.name,
         )
     )

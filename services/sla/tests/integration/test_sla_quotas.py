@@ -1,7 +1,8 @@
 """Package quotas against the real PostgreSQL and RabbitMQ: claims racing for the last
 unit, registrations counted once however delivered, a claim consumed by the
 registration it precedes, a reclassification moving the count, the sweep giving back
-unconsumed claims, and the package as read."""
+unconsumed claims, the package as read, and the ratings reported per channel and
+package."""
 
 from __future__ import annotations
 
@@ -26,14 +27,19 @@ from desk_contracts.messages import (
     ContractSpec,
     GetIncidentSla,
     GetPackage,
+    IncidentRated,
     IncidentReclassified,
     IncidentRegistered,
     IncidentSla,
+    ListLowRatings,
+    LowRatings,
     OrganizationUpserted,
     PackageView,
     QuotaClaim,
     SaveCalendar,
     SaveContract,
+    SlaReport,
+    SlaReportView,
     TargetSpec,
 )
 from desk_contracts.topology import EVENTS_EXCHANGE, exchange_name
@@ -452,5 +458,77 @@ async def test_a_warn_quota_used_up_is_told_once_a_month(
         payload = message["payload"]
         assert payload["incident_id"] == str(events[1].incident_id)
         assert (payload["per_month"], payload["used"], payload["channel"]) == (1, 2, "email")
+        assert payload["renews_on"] > payload["month_start"][:10]
     finally:
         await connection.close()
+
+
+def rated(event: IncidentRegistered, score: int, at: datetime | None = None) -> IncidentRated:
+    return IncidentRated(
+        incident_id=event.incident_id,
+        number=event.number,
+        score=score,
+        rated_at=at or utc_now(),
+        requester_id=event.requester_id,
+        organization_id=event.organization_id,
+        category_path=event.category_path,
+        channel=event.channel,
+    )
+
+
+async def test_ratings_are_reported_per_channel_and_package_and_a_late_older_one_loses(
+    sla: Service, rpc: RpcClient, desk_settings: DeskSettings
+) -> None:
+    name = f"Rated {uuid4()}"
+    organization_id = await organization_on(
+        desk_settings, sla, await package_contract(rpc, name=name)
+    )
+    email, phone, complaint = (
+        registered(organization_id, Channel.EMAIL),
+        registered(organization_id, Channel.PHONE),
+        registered(organization_id, Channel.PHONE, path=("complaint",)),
+    )
+    for event in (email, phone, complaint):
+        await send(desk_settings, event)
+        await counted(sla, event.incident_id)
+    later = utc_now()
+    for event in (
+        rated(email, 5, later),
+        rated(phone, 2),
+        rated(email, 1, later.replace(year=2020)),
+    ):
+        await send(desk_settings, event)
+
+    async def report() -> ChannelReportView | None:
+        view = await rpc.ask_as(ChannelReport(segment_by="package"), ChannelReportView)
+        mine = [row for row in view.rows if row.segment == name]
+        return view if sum(row.satisfaction_count for row in mine) == 2 else None
+
+    await wait_until(report)
+    # The rating of 1 was older than the 5 it arrived after: the 5 stands.
+    assert (
+        await sla.pool.fetchval(
+            "SELECT score FROM incident_ratings WHERE incident_id = $1", email.incident_id
+        )
+        == 5
+    )
+    view = await rpc.ask_as(ChannelReport(segment_by="package"), ChannelReportView)
+    rows = {row.channel: row for row in view.rows if row.segment == name}
+    assert (rows[Channel.EMAIL].satisfaction_average, rows[Channel.EMAIL].satisfaction_count) == (
+        5.0,
+        1,
+    )
+    assert (rows[Channel.PHONE].satisfaction_average, rows[Channel.PHONE].complaints) == (2.0, 1)
+    by_package = await rpc.ask_as(
+        SlaReport(organization_id=organization_id, group_by="package"), SlaReportView
+    )
+    (group,) = by_package.groups
+    assert (group.key, group.satisfaction_average, group.satisfaction_count) == (name, 3.5, 2)
+    by_channel = await rpc.ask_as(
+        SlaReport(organization_id=organization_id, group_by="channel"), SlaReportView
+    )
+    assert {g.key: g.incidents for g in by_channel.groups} == {"email": 1, "phone": 2}
+    # The heads' board lists the rating of 2, not the 5.
+    low = await rpc.ask_as(ListLowRatings(limit=200), LowRatings)
+    mine = [item for item in low.items if item.organization_id == organization_id]
+    assert [(item.incident_id, item.score) for item in mine] == [(phone.incident_id, 2)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
@@ -34,3 +35,16 @@ class OrganizationUpserted(Event):
     name: str
     account_manager_id: UUID | None = None
     contract_id: UUID | None = None
+
+
+class PasswordResetRequested(Event):
+    """Someone asked for a new password of this account (by its login or e-mail): notify
+    mails the link to the account's e-mail, in its language. The token travels only
+    here and in that mail; the gateway keeps nothing but its hash."""
+
+    ROUTING_KEY: ClassVar[str] = "user.password_reset_requested"
+
+    user_id: UUID
+    username: str
+    token: str
+    expires_at: datetime

@@ -120,6 +120,24 @@ class IncidentReclassified(Event):
     channel: Channel | None = None
 
 
+class IncidentRated(Event):
+    """The requester rated the service after resolution (1–5; a new rating replaces the
+    last): reported per channel, agent, category and package; 1–2 tells the group head."""
+
+    ROUTING_KEY: ClassVar[str] = "incident.rated"
+
+    incident_id: UUID
+    number: str
+    score: int = Field(ge=1, le=5)
+    comment: str = ""
+    rated_at: datetime
+    requester_id: UUID
+    organization_id: UUID
+    assignee_id: UUID | None = None
+    category_path: CategoryPath
+    channel: Channel
+
+
 class EntryAdded(Event):
     """A comment or attachment line was written to the history. Internal ones are
     announced too: every consumer that can reach a client must check `visibility`
@@ -249,6 +267,9 @@ class CreateIncident(Request[IncidentCreated]):
     # Files filed with the incident (stored by the gateway already) form its first entry.
     attachments: tuple[AttachmentMeta, ...] = Field(default=(), max_length=20)
     equipment: IncidentEquipment | None = None
+    # The mail it came as (an `.eml` the gateway stored), kept on an internal entry of
+    # its own: staff can read the original, clients never see it.
+    original: AttachmentMeta | None = None
 
 
 class GetIncident(Query[IncidentView]):
@@ -336,6 +357,8 @@ class AddEntry(Request[EntryCreated]):
     text: str = Field(max_length=1_000_000)
     visibility: Visibility | None = None
     attachments: tuple[AttachmentMeta, ...] = Field(default=(), max_length=20)
+    # The mail a reply came as (`.eml`), kept on an internal entry beside the reply.
+    original: AttachmentMeta | None = None
 
 
 class ChangeStatus(Request[IncidentView]):
@@ -348,8 +371,9 @@ class ChangeStatus(Request[IncidentView]):
 
 
 class UpdateIncident(Request[IncidentView]):
-    """Staff change title, category or priority; category/priority announce a
-    reclassification so the SLA recomputes."""
+    """Staff change title, category, priority or the channel the request came by;
+    category/priority/channel announce a reclassification so the SLA recomputes (and
+    the quota count moves to the channel now named)."""
 
     ROUTING_KEY: ClassVar[str] = "intake.update_incident"
 
@@ -358,6 +382,7 @@ class UpdateIncident(Request[IncidentView]):
     title: Title | None = None
     category_id: UUID | None = None
     priority: Priority | None = None
+    channel: Channel | None = None
 
 
 class RateIncident(Request[IncidentView]):
@@ -424,3 +449,96 @@ class ListIncidentStates(Query[IncidentStates]):
     after: UUID | None = None
     incident_ids: tuple[UUID, ...] | None = Field(default=None, max_length=MAX_STATE_PAGE)
     limit: int = Field(default=1000, ge=1, le=MAX_STATE_PAGE)
+
+
+# --- the demo month (DESK_DEMO=1) -----------------------------------------------------
+# Back-dated history each service writes into its own tables by its own rules: the
+# gateway plans it and sends intake the incidents; intake writes them with their history
+# lines and announces what it wrote (with the numbers it drew), as no live change, so no
+# mail goes out; sla, routing, notify and knowledge keep their facts of it. Every seeded
+# incident is closed, so no clock is left running.
+
+MAX_SEEDED_PER_MESSAGE = 100
+
+
+class SeededEntry(Message):
+    """A comment of the seeded history (public or internal), by staff or the client."""
+
+    at: datetime
+    author_id: UUID
+    author_role: Role
+    visibility: Visibility = Visibility.PUBLIC
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class SeededChange(Message):
+    """A status change of the seeded history."""
+
+    at: datetime
+    previous: Status
+    status: Status
+    actor_id: UUID | None = None
+
+
+class SeededRating(Message):
+    at: datetime
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=2000)
+
+
+class SeededIncident(Message):
+    """One incident of the demo month as it happened: registered, assigned, answered,
+    worked and resolved (or closed), in that order of times."""
+
+    incident_id: UUID
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=4000)
+    category_id: UUID
+    priority: Priority
+    channel: Channel
+    requester_id: UUID
+    organization_id: UUID
+    registered_at: datetime
+    assignee_id: UUID
+    assigned_at: datetime
+    entries: tuple[SeededEntry, ...] = ()
+    changes: tuple[SeededChange, ...] = Field(min_length=1)
+    rating: SeededRating | None = None
+
+
+class HistoricIncident(SeededIncident):
+    """A seeded incident as intake wrote it: with its number and category path."""
+
+    number: str
+    category_path: CategoryPath
+
+    def registration(self) -> IncidentRegistered:
+        """The registration it had: what services that keep incidents' facts read."""
+        return IncidentRegistered(
+            incident_id=self.incident_id,
+            number=self.number,
+            title=self.title,
+            category_id=self.category_id,
+            category_path=self.category_path,
+            priority=self.priority,
+            channel=self.channel,
+            requester_id=self.requester_id,
+            organization_id=self.organization_id,
+            registered_at=self.registered_at,
+        )
+
+
+class SeedIncidentHistory(Command):
+    """Write these past incidents once each (an id that exists is left as it is)."""
+
+    ROUTING_KEY: ClassVar[str] = "intake.history.seed"
+
+    incidents: tuple[SeededIncident, ...] = Field(max_length=MAX_SEEDED_PER_MESSAGE)
+
+
+class IncidentHistorySeeded(Event):
+    """Intake wrote these past incidents: each service keeps its facts of them."""
+
+    ROUTING_KEY: ClassVar[str] = "incident.history_seeded"
+
+    incidents: tuple[HistoricIncident, ...] = Field(max_length=MAX_SEEDED_PER_MESSAGE)

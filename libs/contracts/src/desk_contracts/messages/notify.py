@@ -22,6 +22,9 @@ NOTIFICATION_KINDS = (
     "reminder",
     "escalation",
     "breach",
+    "complaint",
+    "low_rating",
+    "quota_used_up",
 )
 
 NOTIFICATION_CHANNELS = ("email", "sms")

@@ -294,3 +294,20 @@ class ListWaitingClients(Query[WaitingClients]):
     ROUTING_KEY: ClassVar[str] = "routing.list_waiting_clients"
 
     limit: int = Field(default=50, ge=1, le=500)
+
+
+# --- the demo month (DESK_DEMO=1): agents' past online stretches ----------------------
+
+
+class OnlineStretch(Message):
+    agent_id: UUID
+    started_at: datetime
+    ended_at: datetime
+
+
+class SeedPresenceHistory(Command):
+    """Past stretches agents were online (each kept once), for the staffing figures."""
+
+    ROUTING_KEY: ClassVar[str] = "routing.presence_history.seed"
+
+    stretches: tuple[OnlineStretch, ...] = Field(max_length=2000)

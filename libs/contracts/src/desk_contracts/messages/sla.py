@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from ..enums import Channel, Locale, Priority, QuotaPolicy
-from ..envelope import Event, Message, Query, Request
+from ..envelope import Command, Event, Message, Query, Request
 from .common import CategoryPath, Instant, Name, Offset
 
 # Contract versions are stored as 32-bit integers.
@@ -76,6 +76,8 @@ SLA_REPORT_GROUPS = (
     "category",
     "agent",
     "priority",
+    "channel",
+    "package",
     "day",
     "week",
     "month",
@@ -235,6 +237,23 @@ class ListContracts(Query[ContractList]):
     offset: Offset = 0
 
 
+class SeededCalendar(Message):
+    calendar_id: UUID
+    calendar: CalendarSpec
+
+
+class SeedPackage(Command):
+    """The demo data's package under its fixed ids, written once: each calendar it names
+    and the contract (version 1) are created only when absent; what exists is left as
+    it is (an admin may have changed it since)."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.package.seed"
+
+    contract_id: UUID
+    contract: ContractSpec
+    calendars: tuple[SeededCalendar, ...] = Field(default=(), max_length=20)
+
+
 # --- deadlines previewed and an incident's SLA ----------------------------------------
 
 
@@ -382,6 +401,9 @@ class SlaReportRow(Message):
     # of the rules the incidents were measured by.
     response_target_median_seconds: float | None = None
     resolution_target_median_seconds: float | None = None
+    # The requesters' ratings (1–5) of the incidents: their mean and how many.
+    satisfaction_average: float | None = None
+    satisfaction_count: int = 0
 
 
 class SlaReportView(Message):
@@ -493,6 +515,8 @@ class QuotaUsedUp(Event):
     month_start: datetime
     renews_at: datetime
     contract_name: str
+    # The local day it renews on, as the contract's calendar reads it.
+    renews_on: date | None = None
 
 
 # --- channel statistics (SPEC §12) -----------------------------------------------------
@@ -513,6 +537,10 @@ class ChannelReportRow(Message):
     response_median_seconds: float | None
     resolution_median_seconds: float | None
     breach_rate: float
+    # Of the requests, the complaints (category type `complaint`), reported apart.
+    complaints: int = 0
+    satisfaction_average: float | None = None
+    satisfaction_count: int = 0
 
 
 class ChannelReportView(Message):
@@ -531,3 +559,28 @@ class ChannelReport(Query[ChannelReportView]):
     since: datetime | None = None
     until: datetime | None = None
     segment_by: str = Field(default="package", pattern="^(" + "|".join(CHANNEL_SEGMENTS) + ")$")
+
+
+# --- satisfaction: the low ratings the heads' board shows (SPEC §12) --------------------
+
+
+class LowRatingView(Message):
+    incident_id: UUID
+    number: str
+    score: int
+    rated_at: datetime
+    organization_id: UUID
+    # Who worked the incident (as the rating found it, else as sla knows it).
+    assignee_id: UUID | None
+
+
+class LowRatings(Message):
+    items: tuple[LowRatingView, ...]
+
+
+class ListLowRatings(Query[LowRatings]):
+    """The latest ratings of 1–2 (a reopen takes its rating away), newest first."""
+
+    ROUTING_KEY: ClassVar[str] = "sla.list_low_ratings"
+
+    limit: int = Field(default=20, ge=1, le=200)

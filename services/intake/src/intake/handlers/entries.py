@@ -10,7 +10,7 @@ from desk_runtime.handlers import Handlers
 from desk_runtime.service import Service
 
 from ..domain import lifecycle, visibility
-from ..history import transition, write_entry
+from ..history import transition, write_entry, write_original_mail
 from ..idempotency import request_digest, same_request
 from ..store import entries as store
 from ..store import incidents as incident_store
@@ -40,6 +40,7 @@ async def add_entry(query: AddEntry, service: Service) -> EntryCreated:
             text,
             entry_visibility.value,
             [(f.filename, f.sha256) for f in query.attachments],
+            *([query.original.sha256] if query.original is not None else []),
         )
         done = await store.entry_by_request(uow.conn, query.request_id)
         if done is not None:
@@ -71,6 +72,8 @@ async def add_entry(query: AddEntry, service: Service) -> EntryCreated:
         )
         if query.attachments:
             await store.insert_attachments(uow.conn, row["id"], entry_id, query.attachments, now)
+        if query.original is not None:
+            await write_original_mail(uow, row, query.original, now, query.principal)
         # A public entry is what a client sees change: it moves their "updated".
         await incident_store.touch(
             uow.conn, row["id"], now, public=entry_visibility is Visibility.PUBLIC

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 from desk_contracts import utc_now
-from desk_contracts.enums import EntryKind, Priority, Role, Visibility
+from desk_contracts.enums import Channel, EntryKind, Priority, Role, Visibility
 from desk_contracts.messages import (
     CreateIncident,
     GetIncident,
@@ -19,7 +19,7 @@ from desk_runtime.errors import Forbidden, Invalid, NotFound
 from desk_runtime.handlers import Handlers
 from desk_runtime.service import Service
 
-from ..history import write_entry
+from ..history import write_entry, write_original_mail, write_registered
 from ..idempotency import request_digest, same_request
 from ..store import categories as category_store
 from ..store import entries as entry_store
@@ -53,6 +53,7 @@ async def create_incident(query: CreateIncident, service: Service) -> IncidentCr
             query.priority.value,
             query.channel.value,
             [(f.filename, f.sha256) for f in query.attachments],
+            *([query.original.sha256] if query.original is not None else []),
         )
         # A repeated request inserts nothing and answers with the first incident.
         row = await store.insert(
@@ -81,13 +82,10 @@ async def create_incident(query: CreateIncident, service: Service) -> IncidentCr
                 request_id=query.request_id,
             )
         )
-        await write_entry(
+        await write_registered(
             uow,
             row,
-            kind=EntryKind.SYSTEM,
-            visibility=Visibility.PUBLIC,
-            text=f"Incident {number} registered via {query.channel.value}.",
-            facts={"line": "registered", "number": number, "channel": query.channel.value},
+            channel=query.channel.value,
             at=now,
             author_id=principal.user_id,
             author_role=principal.role,
@@ -113,6 +111,8 @@ async def create_incident(query: CreateIncident, service: Service) -> IncidentCr
             await entry_store.insert_attachments(
                 uow.conn, incident_id, entry_id, query.attachments, now
             )
+        if query.original is not None:
+            await write_original_mail(uow, row, query.original, now, principal)
     return IncidentCreated(incident_id=incident_id, number=number)
 
 
@@ -132,8 +132,13 @@ async def update_incident(query: UpdateIncident, service: Service) -> IncidentVi
     principal = view_principal(query.principal)
     if not principal.is_staff:
         raise NotFound("incident not found")
-    if query.title is None and query.category_id is None and query.priority is None:
-        raise Invalid.field("body", "name at least one of title, category_id, priority")
+    if (
+        query.title is None
+        and query.category_id is None
+        and query.priority is None
+        and query.channel is None
+    ):
+        raise Invalid.field("body", "name at least one of title, category_id, priority, channel")
     title = query.title.strip() if query.title is not None else None
     if title == "":
         raise Invalid.field("title", "must not be blank")
@@ -149,6 +154,7 @@ async def update_incident(query: UpdateIncident, service: Service) -> IncidentVi
                 raise Invalid.field("category_id", "unknown category")
             category_id, path = category["id"], tuple(category["path"])
         priority = query.priority or Priority(row["priority"])
+        channel = query.channel or Channel(row["channel"])
         changes: list[str] = []
         if title is not None and title != row["title"]:
             changes.append(f"title to “{title}”")
@@ -156,6 +162,9 @@ async def update_incident(query: UpdateIncident, service: Service) -> IncidentVi
             changes.append(f"category from {'/'.join(row['category_path'])} to {'/'.join(path)}")
         if priority.value != row["priority"]:
             changes.append(f"priority from {row['priority']} to {priority.value}")
+        moved = channel.value != row["channel"]
+        if moved:
+            changes.append(f"channel from {row['channel']} to {channel.value}")
         if changes:
             now = utc_now()
             await store.reclassify(
@@ -165,6 +174,7 @@ async def update_incident(query: UpdateIncident, service: Service) -> IncidentVi
                 category_id=category_id,
                 category_path=path,
                 priority=priority.value,
+                channel=channel.value,
                 at=now,
             )
             await write_entry(
@@ -177,7 +187,7 @@ async def update_incident(query: UpdateIncident, service: Service) -> IncidentVi
                 author_id=principal.user_id,
                 author_role=principal.role,
             )
-            if category_id != row["category_id"] or priority.value != row["priority"]:
+            if moved or category_id != row["category_id"] or priority.value != row["priority"]:
                 await uow.publish(
                     IncidentReclassified(
                         incident_id=row["id"],
@@ -186,6 +196,7 @@ async def update_incident(query: UpdateIncident, service: Service) -> IncidentVi
                         priority=priority,
                         changed_at=now,
                         actor_id=principal.user_id,
+                        channel=channel if moved else None,
                     )
                 )
         return await fresh_view(uow.conn, row["id"], principal)

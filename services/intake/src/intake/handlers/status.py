@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from desk_contracts import ErrorItem, utc_now
 from desk_contracts.enums import EntryKind, Status, Visibility
-from desk_contracts.messages import ChangeStatus, IncidentView, RateIncident
+from desk_contracts.messages import ChangeStatus, IncidentRated, IncidentView, RateIncident
 from desk_runtime.errors import Conflict, Forbidden, NotFound
 from desk_runtime.handlers import Handlers
 from desk_runtime.logging import get_logger
@@ -106,6 +106,20 @@ async def rate_incident(query: RateIncident, service: Service) -> IncidentView:
             at=now,
             author_id=principal.user_id,
             author_role=principal.role,
+        )
+        await uow.publish(
+            IncidentRated(
+                incident_id=row["id"],
+                number=row["number"],
+                score=query.score,
+                comment=comment,
+                rated_at=now,
+                requester_id=row["requester_id"],
+                organization_id=row["organization_id"],
+                assignee_id=row["assignee_id"],
+                category_path=tuple(row["category_path"]),
+                channel=row["channel"],
+            )
         )
         return await fresh_view(uow.conn, row["id"], principal)
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 from desk_contracts.enums import Status
-from desk_contracts.messages import CreateIncident, ListIncidents
+from desk_contracts.messages import CreateIncident, ListIncidents, SeededIncident
 
 from .. import listing
 from ..domain import visibility
@@ -72,6 +72,34 @@ async def insert(
     )
 
 
+async def insert_seeded(
+    conn: asyncpg.Connection, seeded: SeededIncident, category_path: tuple[str, ...]
+) -> asyncpg.Record | None:
+    """A past incident of the demo month with its drawn number, as registered (its
+    history then moves it on); None if it exists."""
+    return await conn.fetchrow(
+        """
+        INSERT INTO incidents (id, number, request_id, title, description, category_id,
+            category_path, priority, channel, status, requester_id, organization_id,
+            created_at, updated_at, public_updated_at)
+        SELECT $1, 'INC-' || lpad(nextval('incident_number_seq')::text, 6, '0'),
+            $1, $2, $3, $4, $5, $6, $7, 'new', $8, $9, $10, $10, $10
+        WHERE NOT EXISTS (SELECT 1 FROM incidents WHERE id = $1)
+        ON CONFLICT DO NOTHING RETURNING *
+        """,
+        seeded.incident_id,
+        seeded.title,
+        seeded.description,
+        seeded.category_id,
+        list(category_path),
+        seeded.priority.value,
+        seeded.channel.value,
+        seeded.requester_id,
+        seeded.organization_id,
+        seeded.registered_at,
+    )
+
+
 async def by_request(conn: Db, request_id: UUID) -> asyncpg.Record | None:
     """The incident a request id registered (its id, number and what the request asked)."""
     return await conn.fetchrow(
@@ -128,11 +156,12 @@ async def reclassify(
     category_id: UUID,
     category_path: tuple[str, ...],
     priority: str,
+    channel: str,
     at: datetime,
 ) -> None:
     await conn.execute(
         "UPDATE incidents SET title = $2, category_id = $3, category_path = $4, "
-        "priority = $5, updated_at = $6, "
+        "priority = $5, channel = $7, updated_at = $6, "
         "public_updated_at = greatest(public_updated_at, $6) WHERE id = $1",
         incident_id,
         title,
@@ -140,6 +169,7 @@ async def reclassify(
         list(category_path),
         priority,
         at,
+        channel,
     )
 
 

@@ -23,6 +23,7 @@ from desk_runtime.handlers import Handlers
 from desk_runtime.service import Service
 
 from .. import store
+from .accounts import SECRET_KINDS
 
 handlers = Handlers()
 
@@ -61,7 +62,7 @@ async def notification(pool: asyncpg.Pool, notification_id: Any) -> Notification
     row, attempts = found
     return _view(
         row,
-        body_text=row["body_text"],
+        body_text=None if row["event_kind"] in SECRET_KINDS else row["body_text"],
         log=tuple(
             NotificationAttempt(
                 attempt=a["attempt"],

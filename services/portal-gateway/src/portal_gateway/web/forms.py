@@ -17,12 +17,13 @@ from litestar.response import Redirect
 from pydantic import BaseModel, ValidationError
 
 from ..accounts import Session, User
-from ..blobs import Upload
+from ..blobs import Upload, UploadTooLarge
 from ..deps import CSRF_FIELD
 from ..security import csrf_matches
 from .admin_forms import Errors
 from .i18n import translator
 from .render import FLASH_COOKIE, FLASH_ERROR_MARK, language_of
+from .views import human_size
 
 
 def words(request: Request[Any, Any, Any], user: User | None = None) -> Any:
@@ -140,3 +141,17 @@ def submission_id(kind: str, user: User, fields: Mapping[str, Any], scope: objec
     except ValueError:
         return uuid4()
     return uuid5(NAMESPACE_URL, f"web-{kind}:{user.id}:{scope}:{key}")
+
+
+def too_large_text(t: Any, error: UploadTooLarge) -> str:
+    """A refused file, named with the limit, in the reader's language."""
+    limit = human_size(error.limit)
+    if error.filename == "body":  # the whole request, before any file was read
+        return str(t("The files are larger than the limit of {limit} per file.", limit=limit))
+    return str(
+        t(
+            "“{name}” is larger than the limit of {limit} per file; nothing was saved.",
+            name=error.filename,
+            limit=limit,
+        )
+    )

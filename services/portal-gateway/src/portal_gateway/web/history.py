@@ -27,6 +27,8 @@ def entry_line(text: str, facts: Mapping[str, str] | None, t: Translate, when: W
         )
     if line == "attached":
         return t("Attached: {files}", files=facts.get("files", ""))
+    if line == "original_mail":
+        return t("Original mail: {file}", file=facts.get("file", ""))
     if line == "status":
         worded = t(
             "Status changed from {old} to {new}.",

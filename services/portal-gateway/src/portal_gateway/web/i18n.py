@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..domain.agents.words import RU as AGENTS_RU
 from ..domain.equipment.words import RU as EQUIPMENT_RU
 from ..domain.incidents.words import RU as INCIDENTS_RU
 from ..domain.knowledge.words import RU as KNOWLEDGE_RU
+from ..domain.mail.words import RU as MAIL_RU
 from ..domain.ops.words import RU as OPS_RU
 from ..domain.packages.words import RU as PACKAGES_RU
 from ..domain.profile.words import RU as PROFILE_RU
+from ..domain.sla.words import EN as SLA_EN
+from ..domain.sla.words import RU as SLA_RU
 from ..domain.staffing.words import RU as STAFFING_RU
 
 LANGUAGES = ("en", "ru")
@@ -496,9 +500,13 @@ _EN: dict[str, str] = {
     "notify:reminder": "A deadline reminder",
     "notify:escalation": "An escalation",
     "notify:breach": "A deadline is breached",
+    "notify:complaint": "A client's complaint",
+    "notify:low_rating": "A client's low rating",
+    "notify:quota_used_up": "A package quota is used up",
     "in_progress": "in progress",
     "waiting_on_client": "waiting on client",
     "api": "API",
+    "onsite": "on-site visit",
     "scope_own": "own incidents",
     "scope_organization": "whole organization",
     "group_head": "group head",
@@ -513,12 +521,20 @@ _RU.update(KNOWLEDGE_RU)
 _RU.update(EQUIPMENT_RU)
 _RU.update(OPS_RU)
 _RU.update(PROFILE_RU)
+_RU.update(MAIL_RU)
+_RU.update(AGENTS_RU)
+_RU.update(SLA_RU)
+_EN.update(SLA_EN)
 _RU.update(INCIDENTS_RU)
 
 _CATALOGUE: dict[str, dict[str, str]] = {"en": _EN, "ru": _RU}
 
 
-def translator(language: str) -> Callable[..., str]:
+# What `translator` gives: `t(phrase, **values)` in one language.
+Translate = Callable[..., str]
+
+
+def translator(language: str) -> Translate:
     """`t("Page {page} of {pages}", page=1, pages=3)` in the given language."""
     words = _CATALOGUE.get(language, {})
 

@@ -118,6 +118,7 @@ def render(
         line=entry_line,
         upload_limit=_upload_limit(request),
         qs=query_string,
+        presence=getattr(request.state, "presence", None),
         **context,
     )
     response = Response(

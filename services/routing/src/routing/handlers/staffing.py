@@ -27,7 +27,13 @@ from desk_runtime.handlers import Handlers
 from desk_runtime.service import Service, UnitOfWork
 
 from .. import staffing_store as store
-from ..staffing import arrivals_by_channel, hour_occurrences, most_understaffed, recommend
+from ..staffing import (
+    arrivals_by_channel,
+    hour_occurrences,
+    most_understaffed,
+    observed_from,
+    recommend,
+)
 
 handlers = Handlers()
 
@@ -97,8 +103,10 @@ async def record_status(event: IncidentStatusChanged, uow: UnitOfWork) -> None:
 async def get_staffing(request: GetStaffing, service: Service) -> StaffingReport:
     zone = ZoneInfo(request.time_zone)
     end = request.until or utc_now()
-    start = end - timedelta(weeks=request.weeks)
     async with service.pool.acquire() as conn:
+        start = observed_from(
+            end - timedelta(weeks=request.weeks), await store.first_fact(conn), zone
+        )
         arrivals, channels, targets = await store.arrivals(conn, start, end)
         sessions = await store.online_intervals(conn, start, end)
         concurrency = await store.mean_capacity(conn)

@@ -36,6 +36,11 @@ class ContractMonth:
     def renews_at(self) -> datetime:
         return self.end
 
+    @property
+    def renews_on(self) -> date:
+        """The local day the quota renews on: the next month's first."""
+        return _next_month(self.first)
+
 
 def _local(instant: datetime, zone: ZoneInfo) -> datetime:
     return instant.astimezone(zone).replace(tzinfo=None)

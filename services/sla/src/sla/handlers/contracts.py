@@ -18,6 +18,7 @@ from desk_contracts.messages import (
     PreviewDeadlines,
     SaveCalendar,
     SaveContract,
+    SeedPackage,
 )
 from desk_runtime.errors import Invalid, NotFound
 from desk_runtime.handlers import Handlers
@@ -30,6 +31,7 @@ from ..contracts import (
     contract_view,
     save_calendar,
     save_contract,
+    seed_package,
     version_from_row,
 )
 from ..domain import Pause, render_protocol
@@ -42,6 +44,13 @@ handlers = Handlers()
 async def on_organization(event: OrganizationUpserted, uow: UnitOfWork) -> None:
     """Which contract an organization's new incidents are registered under."""
     await store.set_organization_contract(uow.conn, event.organization_id, event.contract_id)
+
+
+@handlers.handles(SeedPackage)
+async def on_seed_package(command: SeedPackage, uow: UnitOfWork) -> None:
+    """The demo's package and its calendars, each once: an existing one is left as it
+    is (an admin may have changed it since)."""
+    await seed_package(uow.conn, command)
 
 
 @handlers.answers(SaveCalendar)

@@ -46,7 +46,13 @@ def _report_row(key: str, row: asyncpg.Record) -> SlaReportRow:
         reopens=row["reopens"],
         response_target_median_seconds=row["response_target_median"],
         resolution_target_median_seconds=row["resolution_target_median"],
+        satisfaction_average=_mean(row["satisfaction_average"]),
+        satisfaction_count=row["satisfaction_count"],
     )
+
+
+def _mean(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 @handlers.answers(SlaReport)
@@ -87,6 +93,9 @@ async def answer_channel_report(request: ChannelReport, service: Service) -> Cha
                 response_median_seconds=row["response_median"],
                 resolution_median_seconds=row["resolution_median"],
                 breach_rate=round(row["breached"] / row["requests"], 4),
+                complaints=row["complaints"],
+                satisfaction_average=_mean(row["satisfaction_average"]),
+                satisfaction_count=row["satisfaction_count"],
             )
             for row in rows
         ),

@@ -173,6 +173,24 @@ async def save_calendar(
     return created
 
 
+async def insert_calendar(
+    conn: asyncpg.Connection, calendar_id: UUID, values: dict[str, Any]
+) -> None:
+    """A calendar under a fixed id, unless one exists with it."""
+    await conn.execute(
+        """
+        INSERT INTO calendars (id, name, time_zone, always_open, weekly_hours, holidays)
+        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING
+        """,
+        calendar_id,
+        values["name"],
+        values["time_zone"],
+        values["always_open"],
+        values["weekly_hours"],
+        values["holidays"],
+    )
+
+
 # --- organizations ------------------------------------------------------------------------
 
 

@@ -4,9 +4,10 @@ groups, each aggregating counts, breaches, percentiles and client-caused delay."
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from uuid import UUID
 
 import asyncpg
-from desk_contracts.messages import SlaReport
+from desk_contracts.messages import IncidentRated, SlaReport
 
 _GROUP_KEYS = {
     "none": "'all'",
@@ -14,6 +15,8 @@ _GROUP_KEYS = {
     "category": "array_to_string(category_path, '/')",
     "agent": "coalesce(assignee_id::text, 'unassigned')",
     "priority": "priority",
+    "channel": "coalesce(channel_use.channel, 'unknown')",
+    "package": "coalesce(package.name, contract_id::text)",
     "day": "to_char(date_trunc('day', registered_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
     "week": "to_char(date_trunc('week', registered_at AT TIME ZONE 'UTC'), 'IYYY-\"W\"IW')",
     "month": "to_char(date_trunc('month', registered_at AT TIME ZONE 'UTC'), 'YYYY-MM')",
@@ -35,7 +38,9 @@ _AGGREGATES = """
     coalesce(sum(client_delay_seconds), 0) AS client_delay,
     coalesce(sum(reopen_count), 0) AS reopens,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY target.response) AS response_target_median,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY target.resolution) AS resolution_target_median
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY target.resolution) AS resolution_target_median,
+    avg(rating.score)::float8 AS satisfaction_average,
+    count(rating.score) AS satisfaction_count
 """
 
 # The targets each incident is measured by, from the rule step of its protocol (ISO 8601
@@ -49,6 +54,16 @@ _TARGETS = """
         WHERE step->>'code' = 'rule'
         LIMIT 1
     ) AS target ON true
+    LEFT JOIN LATERAL (
+        SELECT r.score FROM incident_ratings r WHERE r.incident_id = incident_clocks.incident_id
+    ) AS rating ON true
+    LEFT JOIN LATERAL (
+        SELECT u.channel FROM quota_uses u WHERE u.incident_id = incident_clocks.incident_id
+    ) AS channel_use ON true
+    LEFT JOIN LATERAL (
+        SELECT k.name FROM contracts k WHERE k.id = incident_clocks.contract_id
+        ORDER BY k.version DESC LIMIT 1
+    ) AS package ON true
 """
 
 
@@ -108,9 +123,13 @@ async def by_channel(
             percentile_cont(0.5) WITHIN GROUP (ORDER BY c.resolution_business_seconds)
                 AS resolution_median,
             count(*) FILTER (WHERE c.response_breached_at IS NOT NULL
-                                OR c.resolution_breached_at IS NOT NULL) AS breached
+                                OR c.resolution_breached_at IS NOT NULL) AS breached,
+            count(*) FILTER (WHERE c.category_path[1] = 'complaint') AS complaints,
+            avg(r.score)::float8 AS satisfaction_average,
+            count(r.score) AS satisfaction_count
         FROM incident_clocks c
         JOIN quota_uses u ON u.incident_id = c.incident_id
+        LEFT JOIN incident_ratings r ON r.incident_id = c.incident_id
         LEFT JOIN LATERAL (
             SELECT k.name FROM contracts k WHERE k.id = c.contract_id
             ORDER BY k.version DESC LIMIT 1
@@ -123,3 +142,42 @@ async def by_channel(
         until.astimezone(UTC) if until else None,
     )
     return rows
+
+
+async def save_rating(conn: asyncpg.Connection, event: IncidentRated) -> None:
+    """The incident's rating; a later one replaces it, an earlier one arriving late
+    does not."""
+    await conn.execute(
+        """
+        INSERT INTO incident_ratings (incident_id, score, rated_at, number, organization_id,
+            assignee_id)
+        VALUES ($1, $2, $3, $4, $5,
+            coalesce($6, (SELECT assignee_id FROM incident_clocks WHERE incident_id = $1)))
+        ON CONFLICT (incident_id) DO UPDATE SET score = EXCLUDED.score,
+            rated_at = EXCLUDED.rated_at, assignee_id = EXCLUDED.assignee_id
+        WHERE incident_ratings.rated_at <= EXCLUDED.rated_at
+        """,
+        event.incident_id,
+        event.score,
+        event.rated_at,
+        event.number,
+        event.organization_id,
+        event.assignee_id,
+    )
+
+
+async def low_ratings(pool: asyncpg.Pool, limit: int) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await pool.fetch(
+        "SELECT * FROM incident_ratings WHERE score <= 2 ORDER BY rated_at DESC LIMIT $1",
+        limit,
+    )
+    return rows
+
+
+async def drop_rating(conn: asyncpg.Connection, incident_id: UUID, before: datetime) -> None:
+    """A reopen at `before` takes away the rating given before it."""
+    await conn.execute(
+        "DELETE FROM incident_ratings WHERE incident_id = $1 AND rated_at <= $2",
+        incident_id,
+        before,
+    )

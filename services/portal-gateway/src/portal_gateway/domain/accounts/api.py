@@ -12,6 +12,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from ...accounts import User
 from ...deps import Limit, Offset
 from ...guards import admins_only, signed_in
+from ...web.forms import words
 from .schemas import (
     NewOrganization,
     NewUser,
@@ -99,8 +100,10 @@ class OrganizationController(Controller):
     async def create_organization(
         self, request: Request[Any, Any, Any], user: User, data: NewOrganization
     ) -> OrganizationOut:
-        """A client company, its account manager, contract and optional IP allow-list."""
-        return await insert_organization(request.app.state.service, data)
+        """A client company, its account manager, contract and optional IP allow-list;
+        `mail_domains`: domains it owns, whose unknown senders' mail files a new contact
+        of it (speaking `locale` when the mail names no language)."""
+        return await insert_organization(request.app.state.service, data, words(request, user))
 
     @get("/{organization_id:uuid}", operation_id="getOrganization")
     async def get_organization(
@@ -117,4 +120,8 @@ class OrganizationController(Controller):
         organization_id: UUID,
         data: OrganizationChange,
     ) -> OrganizationOut:
-        return await change_organization(request.app.state.service, organization_id, data)
+        """The given fields; `mail_domains` replaces the list (each domain one
+        organization's at most: another's is a 409 naming it)."""
+        return await change_organization(
+            request.app.state.service, organization_id, data, words(request, user)
+        )

@@ -75,7 +75,12 @@ async def _organization_form(
             (str(c.contract_id), f"{c.name} (v{c.version})")
             for c in await all_contracts(rpc(request))
         ],
+        locale_options=LOCALE_OPTIONS,
     )
+
+
+def _listed(text: str) -> list[str]:
+    return [n for n in re.split(r"[\s,;]+", text) if n]
 
 
 def _organization_data(values: dict[str, str]) -> dict[str, Any]:
@@ -83,17 +88,28 @@ def _organization_data(values: dict[str, str]) -> dict[str, Any]:
         "name": values["name"].strip(),
         "account_manager_id": values["account_manager_id"] or None,
         "contract_id": values["contract_id"] or None,
-        "ip_allow_list": [n for n in re.split(r"[\s,;]+", values["ip_allow_list"]) if n],
+        "ip_allow_list": _listed(values["ip_allow_list"]),
+        "mail_domains": _listed(values["mail_domains"]),
+        "locale": values["locale"] or Locale.EN.value,
     }
 
 
-ORGANIZATION_FIELDS = ("name", "account_manager_id", "contract_id", "ip_allow_list")
+ORGANIZATION_FIELDS = (
+    "name",
+    "account_manager_id",
+    "contract_id",
+    "ip_allow_list",
+    "mail_domains",
+    "locale",
+)
+LOCALE_OPTIONS = [(Locale.EN.value, "English"), (Locale.RU.value, "Русский")]
 
 
 @get("/organizations/new", include_in_schema=False)
 async def organization_new_form(request: Request[Any, Any, Any]) -> Response[str]:
     user = principal(request)
     values = dict.fromkeys(ORGANIZATION_FIELDS, "")
+    values["locale"] = Locale.EN.value
     return await _organization_form(request, user, organization_id=None, values=values)
 
 
@@ -108,6 +124,8 @@ async def organization_edit_form(
         "account_manager_id": str(found.account_manager_id or ""),
         "contract_id": str(found.contract_id or ""),
         "ip_allow_list": "\n".join(found.ip_allow_list),
+        "mail_domains": "\n".join(found.mail_domains),
+        "locale": found.locale.value,
     }
     return await _organization_form(request, user, organization_id=organization_id, values=values)
 
@@ -126,9 +144,9 @@ async def _save_organization(
         service = gateway(request)
         try:
             if organization_id is None:
-                saved = await insert_organization(service, body)
+                saved = await insert_organization(service, body, t)
             else:
-                saved = await change_organization(service, organization_id, body)
+                saved = await change_organization(service, organization_id, body, t)
         except HTTPException as error:
             if not refusable(error):
                 raise
@@ -226,7 +244,7 @@ async def _user_form(
         errors=errors or {},
         role_options=[(r.value, t(r.value)) for r in Role],
         scope_options=[(s.value, t(f"scope_{s.value}")) for s in Scope],
-        locale_options=[(Locale.EN.value, "English"), (Locale.RU.value, "Русский")],
+        locale_options=LOCALE_OPTIONS,
         organization_options=list((await _organization_names(request)).items()),
     )
 

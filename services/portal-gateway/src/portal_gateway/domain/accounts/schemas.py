@@ -30,6 +30,11 @@ Phone = Annotated[str, Field(min_length=3, max_length=32, pattern=r"^\+?[0-9 ()-
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
+# A domain the organization owns: mail from an unknown address of it files a new contact
+# (checked and normalised by `domain/mail/contacts.py`).
+MailDomain = Annotated[str, Field(min_length=1, max_length=255)]
+
+
 class NewUser(Body):
     username: Username
     password: Password
@@ -72,6 +77,8 @@ class NewOrganization(Body):
     ip_allow_list: list[Annotated[str, Field(max_length=64)]] = Field(
         default_factory=list, max_length=100
     )
+    mail_domains: list[MailDomain] = Field(default_factory=list, max_length=100)
+    locale: Locale = Locale.EN
 
 
 class OrganizationChange(Body):
@@ -84,6 +91,11 @@ class OrganizationChange(Body):
     # What its clients' e-mail is filed under (null: the first category of the tree).
     mail_category_id: UUID | None = None
     mail_priority: Priority | None = None
+    # Its own e-mail domains (the whole list; [] clears it): mail from an unknown address
+    # of one files a new contact of the organization.
+    mail_domains: list[MailDomain] | None = Field(default=None, max_length=100)
+    # The language of such a contact when the mail names none.
+    locale: Locale | None = None
 
 
 class OrganizationOut(BaseModel):
@@ -94,6 +106,8 @@ class OrganizationOut(BaseModel):
     ip_allow_list: list[str]
     mail_category_id: UUID | None = None
     mail_priority: Priority = Priority.NORMAL
+    mail_domains: list[str] = Field(default_factory=list)
+    locale: Locale = Locale.EN
     created_at: datetime
     updated_at: datetime
 

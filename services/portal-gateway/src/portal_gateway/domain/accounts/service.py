@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from desk_contracts.enums import Priority, Role, Scope
+from desk_contracts.enums import Locale, Priority, Role, Scope
 from desk_contracts.messages import OrganizationUpserted
 from desk_runtime.service import Service, UnitOfWork
 from litestar.exceptions import HTTPException, NotFoundException
@@ -18,6 +18,8 @@ from litestar.exceptions import HTTPException, NotFoundException
 from ...accounts import User, hash_password
 from ...deps import field_error
 from ...security import parse_cidr
+from ...web.i18n import Translate
+from .mail_contacts import checked_domains, domains_of, save_domains
 from .schemas import (
     NewOrganization,
     NewUser,
@@ -66,7 +68,7 @@ def _user_out(row: asyncpg.Record) -> UserOut:
     )
 
 
-def _organization_out(row: asyncpg.Record) -> OrganizationOut:
+def _organization_out(row: asyncpg.Record, mail_domains: list[str]) -> OrganizationOut:
     return OrganizationOut(
         id=row["id"],
         name=row["name"],
@@ -75,6 +77,8 @@ def _organization_out(row: asyncpg.Record) -> OrganizationOut:
         ip_allow_list=[str(net) for net in row["ip_allow_list"]],
         mail_category_id=row["mail_category_id"],
         mail_priority=Priority(row["mail_priority"]),
+        mail_domains=mail_domains,
+        locale=Locale(row["locale"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
@@ -291,14 +295,18 @@ async def organizations_page(pool: asyncpg.Pool, *, limit: int, offset: int) -> 
     rows = await pool.fetch(
         "SELECT * FROM organizations ORDER BY name, id LIMIT $1 OFFSET $2", limit, offset
     )
-    return OrganizationPage(total=total, items=[_organization_out(r) for r in rows])
+    domains = await domains_of(pool, [r["id"] for r in rows])
+    return OrganizationPage(
+        total=total, items=[_organization_out(r, domains.get(r["id"], [])) for r in rows]
+    )
 
 
 async def organization_by_id(pool: asyncpg.Pool, organization_id: UUID) -> OrganizationOut:
     row = await pool.fetchrow("SELECT * FROM organizations WHERE id = $1", organization_id)
     if row is None:
         raise NotFoundException("organization not found")
-    return _organization_out(row)
+    domains = await domains_of(pool, [organization_id])
+    return _organization_out(row, domains.get(organization_id, []))
 
 
 def _name_taken() -> ConflictException:
@@ -308,32 +316,40 @@ def _name_taken() -> ConflictException:
     )
 
 
-async def insert_organization(service: Service, data: NewOrganization) -> OrganizationOut:
-    """A client company, its account manager, contract and optional IP allow-list."""
+async def insert_organization(
+    service: Service, data: NewOrganization, t: Translate
+) -> OrganizationOut:
+    """A client company, its account manager, contract, optional IP allow-list, its own
+    mail domains and language. Refusals are worded in `t`'s language."""
     networks = _allow_list(data.ip_allow_list)
+    wanted = checked_domains(data.mail_domains, t)
     async with service.transaction() as uow:
         await _check_staff(uow, "account_manager_id", data.account_manager_id)
         row = await uow.conn.fetchrow(
             "INSERT INTO organizations (id, name, account_manager_id, contract_id, "
-            "ip_allow_list) VALUES ($1, $2, $3, $4, $5::cidr[]) "
+            "ip_allow_list, locale) VALUES ($1, $2, $3, $4, $5::cidr[], $6) "
             "ON CONFLICT DO NOTHING RETURNING *",
             uuid4(),
             data.name.strip(),
             data.account_manager_id,
             data.contract_id,
             networks,
+            data.locale.value,
         )
         if row is None:
             raise _name_taken()
+        domains = await save_domains(uow, row["id"], wanted, t)
         await uow.publish(_organization_event(row))
-    return _organization_out(row)
+    return _organization_out(row, domains)
 
 
 async def change_organization(
-    service: Service, organization_id: UUID, data: OrganizationChange
+    service: Service, organization_id: UUID, data: OrganizationChange, t: Translate
 ) -> OrganizationOut:
+    """The given fields; `mail_domains` replaces the whole list."""
     given = data.model_fields_set
     networks = _allow_list(data.ip_allow_list) if data.ip_allow_list is not None else None
+    wanted = checked_domains(data.mail_domains, t) if data.mail_domains is not None else None
     async with service.transaction() as uow:
         row = await uow.conn.fetchrow(
             "SELECT * FROM organizations WHERE id = $1 FOR UPDATE", organization_id
@@ -351,7 +367,8 @@ async def change_organization(
             """
             UPDATE organizations SET name = $2, account_manager_id = $3, contract_id = $4,
                 ip_allow_list = coalesce($5::cidr[], ip_allow_list), mail_category_id = $6,
-                mail_priority = coalesce($7, mail_priority), updated_at = now()
+                mail_priority = coalesce($7, mail_priority), locale = coalesce($8, locale),
+                updated_at = now()
             WHERE id = $1 RETURNING *
             """,
             organization_id,
@@ -361,6 +378,11 @@ async def change_organization(
             networks,
             data.mail_category_id if "mail_category_id" in given else row["mail_category_id"],
             data.mail_priority.value if data.mail_priority is not None else None,
+            data.locale.value if data.locale is not None else None,
         )
+        if wanted is not None:
+            domains = await save_domains(uow, organization_id, wanted, t)
+        else:
+            domains = (await domains_of(uow.conn, [organization_id])).get(organization_id, [])
         await uow.publish(_organization_event(row))
-    return _organization_out(row)
+    return _organization_out(row, domains)

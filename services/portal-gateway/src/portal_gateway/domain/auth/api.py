@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException
 from ...accounts import TOKEN_LIFETIME, end_session, issue_token
 from ...deps import authenticate, check_csrf, client_address, csrf_cookie, session_cookie
 from ...guards import json_only
+from . import reset
 from .schemas import LoginResponse, TokenRequest, TokenResponse
 from .service import check_credentials, me_of, open_web_session, session_cookies
 
@@ -51,6 +52,29 @@ class AuthController(Controller):
             ),
             cookies=session_cookies(settings, session),
         )
+
+    @post("/password-reset", operation_id="askPasswordReset", status_code=202, guards=[json_only])
+    async def ask_password_reset(
+        self, request: Request[Any, Any, Any], data: reset.PasswordResetRequest
+    ) -> reset.PasswordResetAsked:
+        """Mail a link to set a new password to the account with this login or e-mail.
+        The answer is the same whether or not such an account exists; requests are
+        throttled per login or e-mail and per address (429 with Retry-After)."""
+        await reset.request_reset(request.app.state.service, client_address(request), data)
+        return reset.PasswordResetAsked(detail=reset.ASKED)
+
+    @post(
+        "/password-reset/confirm",
+        operation_id="confirmPasswordReset",
+        status_code=204,
+        guards=[json_only],
+    )
+    async def confirm_password_reset(
+        self, request: Request[Any, Any, Any], data: reset.PasswordResetConfirm
+    ) -> None:
+        """Set the new password with the mailed token: once, before the link expires
+        (else 422 naming `token`); every session of the account ends."""
+        await reset.reset_password(request.app.state.service, data)
 
     @post("/logout", operation_id="logout", status_code=204)
     async def logout(self, request: Request[Any, Any, Any]) -> Response[None]:

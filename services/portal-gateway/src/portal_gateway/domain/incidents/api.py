@@ -255,7 +255,8 @@ class IncidentController(Controller):
     async def update(
         self, incident_id: UUID, data: IncidentChange, user: User, client: RpcClient
     ) -> Incident:
-        """Staff: change title, category or priority (the SLA recomputes on the last two)."""
+        """Staff: change title, category, priority or the channel the request came by
+        (the SLA recomputes on the last three; a new channel moves the quota count)."""
         view = await service.update_incident(
             client,
             user,
@@ -263,6 +264,7 @@ class IncidentController(Controller):
             title=data.title,
             category_id=data.category_id,
             priority=data.priority,
+            channel=data.channel,
         )
         return incident_out(view)
 

@@ -35,6 +35,7 @@ from ...web.forms import (
     field_errors,
     parse_uuid,
     submission_id,
+    too_large_text,
     words,
 )
 from ...web.render import render
@@ -42,17 +43,17 @@ from ...web.views import (
     CountRow,
     category_labels,
     category_tree,
-    human_size,
     is_overdue,
     query_string,
     safe_next,
 )
 from ..accounts.service import names_of, organization_name, organization_names
-from ..agents.service import agent_board, assign_by_hand
+from ..agents.pages import assignment_refusal
+from ..agents.service import OVERRIDERS, agent_board, assign_by_hand
 from ..categories.service import category_infos
 from ..equipment import service as equipment_service
 from ..knowledge import pages as knowledge_pages
-from ..packages.service import QuotaRefused
+from ..packages.service import QuotaRefused, package_if_known
 from ..sla.service import deadlines_if_known
 from . import service
 from .guards import clients_only
@@ -156,6 +157,10 @@ async def incident_list(request: Request[Any, Any, Any]) -> Response[str]:
         tree=tree,
         statuses=list(Status),
         priorities=list(Priority),
+        # A client's home: their package, its channels and quotas, beside the list.
+        package=None
+        if user.role.is_staff
+        else await package_if_known(client, user.organization_id, words(request, user)),
     )
 
 
@@ -202,20 +207,6 @@ NEW_INCIDENT_FIELDS = (
     "equipment_id",
     "equipment_serial",
 )
-
-
-def too_large_text(t: Any, error: UploadTooLarge) -> str:
-    """A refused file, named with the limit, in the reader's language."""
-    limit = human_size(error.limit)
-    if error.filename == "body":  # the whole request, before any file was read
-        return str(t("The files are larger than the limit of {limit} per file.", limit=limit))
-    return str(
-        t(
-            "“{name}” is larger than the limit of {limit} per file; nothing was saved.",
-            name=error.filename,
-            limit=limit,
-        )
-    )
 
 
 async def _new_form(
@@ -430,6 +421,10 @@ async def incident_page(request: Request[Any, Any, Any], incident_id: UUID) -> R
         is_requester=view.requester_id == user.id,
         form_key=uuid4(),
         articles=articles,
+        # Staff see the organization's quota state beside the incident.
+        package=await package_if_known(client, view.organization_id, words(request, user))
+        if user.role.is_staff
+        else None,
     )
 
 
@@ -541,9 +536,10 @@ async def update(request: Request[Any, Any, Any], incident_id: UUID) -> Redirect
             )
         agent = parse_uuid(str(form.get("assignee_id") or ""))
         if agent and agent != view.assignee_id:
-            await assign_by_hand(client, user, incident_id, agent)
+            override = form.get("override") == "1" and user.role in OVERRIDERS
+            await assign_by_hand(client, user, incident_id, agent, override)
     except (RemoteFailure, HTTPException) as error:
-        return back(target, failure_text(error), error=True)
+        return back(target, assignment_refusal(error, t, user), error=True)
     return back(target, t("Saved."))
 
 

@@ -151,6 +151,8 @@ class IncidentChange(Body):
     title: Title | None = None
     category_id: UUID | None = None
     priority: Priority | None = None
+    # The channel the request really came by: its quota count moves with it.
+    channel: Channel | None = None
 
 
 class RatingIn(Body):

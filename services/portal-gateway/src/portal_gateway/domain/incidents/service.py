@@ -15,6 +15,7 @@ from uuid import UUID
 from desk_contracts.enums import Channel, Priority, Role, Status, Visibility
 from desk_contracts.messages import (
     AddEntry,
+    AttachmentMeta,
     AttachmentView,
     ChangeStatus,
     CountIncidents,
@@ -109,6 +110,7 @@ async def file_incident(
     request_id: UUID,
     t: Translate,
     channel: Channel = Channel.API,
+    original: AttachmentMeta | None = None,
 ) -> IncidentCreated:
     """Clients file for themselves (through the API, or the portal); staff name the
     client who asks and may record an e-mail or a phone call. The organization's package
@@ -155,6 +157,7 @@ async def file_incident(
             channel=filed_by,
             attachments=files.hand_over(),
             equipment=equipment,
+            original=original,
         ),
         IncidentCreated,
     )
@@ -186,9 +189,11 @@ async def add_entry(
     files: UploadScope,
     *,
     request_id: UUID,
+    original: AttachmentMeta | None = None,
 ) -> EntryCreated:
     """A reply or an internal note (staff), with files; intake decides the visibility a
-    client may write and resumes work waiting on the client."""
+    client may write and resumes work waiting on the client. A mailed reply hands over
+    its `original` mail too (kept internal)."""
     return await client.ask_as(
         AddEntry(
             request_id=request_id,
@@ -197,6 +202,7 @@ async def add_entry(
             text=text,
             visibility=visibility,
             attachments=files.hand_over(),
+            original=original,
         ),
         EntryCreated,
     )
@@ -222,8 +228,10 @@ async def update_incident(
     title: str | None = None,
     category_id: UUID | None = None,
     priority: Priority | None = None,
+    channel: Channel | None = None,
 ) -> IncidentView:
-    """Staff: title, category or priority (the SLA recomputes on the last two)."""
+    """Staff: title, category, priority or channel (the SLA recomputes on the last
+    three; a new channel moves the quota count)."""
     return await client.ask_as(
         UpdateIncident(
             principal=user.principal,
@@ -231,6 +239,7 @@ async def update_incident(
             title=title,
             category_id=category_id,
             priority=priority,
+            channel=channel,
         ),
         IncidentView,
     )

@@ -1,8 +1,10 @@
 """The e-mail channel's use cases (SPEC §14): a mail is stored raw before the sending
 server hears 250, then processed — a known client's mail files an incident (channel
 `email`) or, when it names one of the client's incidents (`[INC-000123]` in the subject,
-one of the desk's Message-IDs in In-Reply-To/References), a public reply on it; noise is
-ignored, unknown senders are refused, unreadable mail is quarantined. Filing and replies
+one of the desk's Message-IDs in In-Reply-To/References), a public reply on it, the
+original `.eml` on an internal entry beside either; an unknown address of a domain an
+organization owns first becomes a new contact of it; noise is ignored, other unknown
+senders are refused, unreadable mail is quarantined. Filing and replies
 go through the incidents area's own use cases (`file_incident`, `add_entry`), exactly as
 the API's do; attachments through the blob store as portal uploads do."""
 
@@ -15,8 +17,9 @@ from typing import Literal
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import asyncpg
-from desk_contracts.enums import Channel, Priority, Role, Visibility
+from desk_contracts.enums import Channel, Locale, Priority, Role, Visibility
 from desk_contracts.messages import (
+    AttachmentMeta,
     CategoryList,
     FindMailThread,
     IncidentPage,
@@ -31,12 +34,13 @@ from litestar.exceptions import HTTPException
 from pydantic import ValidationError
 
 from ...accounts import User
-from ...blobs import MAX_FILES, Upload, blob_store, store_file, upload_scope
+from ...blobs import MAX_FILES, Blobs, Upload, blob_store, store_blob, store_file, upload_scope
 from ...outage import OUTAGES
 from ...web.i18n import translator
+from ..accounts.mail_contacts import contact_for_mail, organization_of_domain
 from ..incidents.schemas import NewIncident
 from ..incidents.service import add_entry, file_incident, visible_incident
-from . import rules, store
+from . import contacts, rules, store
 
 log = get_logger(__name__)
 
@@ -197,17 +201,9 @@ async def _process(service: Service, client: RpcClient, row: asyncpg.Record) -> 
     address = rules.sender_address(mail)
     if address is None:
         return Outcome("refused", "the mail names no sender address (From)")
-    users = await store.users_by_email(service.pool, address)
-    clients = [User.from_row(u) for u in users if u["role"] == Role.CLIENT.value]
-    if not clients:
-        if users:
-            return Outcome(
-                "refused", f"{address} belongs to staff: staff answer in the portal, not by mail"
-            )
-        return Outcome("refused", f"{address} is not the address of a client of this desk")
-    if len(clients) > 1:
-        return Outcome("refused", f"{address} belongs to several clients of this desk")
-    sender = clients[0]
+    sender = await _sender(service, mail, address)
+    if isinstance(sender, Outcome):
+        return sender
     settings = service.settings
     files = rules.attachments(mail, max_bytes=settings.max_upload_bytes, max_files=MAX_FILES)
     if files.too_large:
@@ -218,13 +214,65 @@ async def _process(service: Service, client: RpcClient, row: asyncpg.Record) -> 
             sender_id=sender.id,
         )
     text = rules.body_text(mail)
+    mailed = Mailed(row["id"], text, files, _original(row, settings.max_upload_bytes))
     incident_id = await _answered_incident(client, sender, rules.thread(mail, desk_domain(service)))
-    upload = Upload(blob_store(settings))
     if incident_id is not None:
-        replied = await _reply(client, sender, row["id"], incident_id, text, files, upload)
+        replied = await _reply(client, sender, incident_id, mailed, blob_store(settings))
         if replied is not None:
             return replied
-    return await _file(service, client, sender, row["id"], mail, text, files, upload)
+    return await _file(service, client, sender, mail, mailed, blob_store(settings))
+
+
+async def _sender(service: Service, mail: EmailMessage, address: str) -> User | Outcome:
+    """The one active client with the From address; for an address nobody has, of a
+    domain an organization owns, a new contact of that organization (speaking the
+    mail's language, else the organization's). Anyone else is refused."""
+    users = await store.users_by_email(service.pool, address)
+    clients = [User.from_row(u) for u in users if u["role"] == Role.CLIENT.value]
+    if len(clients) > 1:
+        return Outcome("refused", f"{address} belongs to several clients of this desk")
+    if clients:
+        return clients[0]
+    if users:
+        return Outcome(
+            "refused", f"{address} belongs to staff: staff answer in the portal, not by mail"
+        )
+    unknown = Outcome("refused", f"{address} is not the address of a client of this desk")
+    domain = contacts.domain_of(address)
+    owner = await organization_of_domain(service.pool, domain) if domain else None
+    if owner is None:
+        return unknown
+    contact = await contact_for_mail(
+        service,
+        organization_id=owner["id"],
+        email=address,
+        display_name=contacts.contact_name(rules.header(mail, "From"), address),
+        locale=contacts.mail_language(mail) or Locale(owner["locale"]),
+    )
+    if contact is None:  # a deactivated account, or one made staff meanwhile
+        return unknown
+    log.info("mail_contact", user_id=contact.id, organization_id=owner["id"], domain=domain)
+    return contact
+
+
+@dataclass(frozen=True)
+class Mailed:
+    """What a person's mail brings to an incident: its text, its files, and its original
+    (None when it is larger than a file may be: it stays in `inbound_mail` alone)."""
+
+    mail_id: UUID
+    text: str
+    files: rules.Files
+    original: rules.File | None
+
+
+def _original(row: asyncpg.Record, max_bytes: int) -> rules.File | None:
+    """The stored mail as an `.eml` file named by when it came, within the file limit."""
+    raw = bytes(row["raw"])
+    if len(raw) > max_bytes:
+        log.warning("mail_original_too_large", size=len(raw), limit=max_bytes)
+        return None
+    return rules.File(f"mail-{row['received_at']:%Y%m%d-%H%M%S}.eml", "message/rfc822", raw)
 
 
 async def _answered_incident(client: RpcClient, sender: User, thread: rules.Thread) -> UUID | None:
@@ -249,26 +297,28 @@ async def _answered_incident(client: RpcClient, sender: User, thread: rules.Thre
     return None
 
 
-async def _stored_files(files: rules.Files, upload: Upload) -> None:
-    for found in files.found:
+async def _stored(mailed: Mailed, upload: Upload) -> AttachmentMeta | None:
+    """The mail's files into the blob store, as the upload's; its original beside them
+    (handed over apart: intake keeps it internal)."""
+    for found in mailed.files.found:
         await store_file(upload, found.filename, found.content_type, found.content)
+    original = mailed.original
+    if original is None:
+        return None
+    return await store_blob(upload, original.filename, original.content_type, original.content)
 
 
 async def _reply(
-    client: RpcClient,
-    sender: User,
-    mail_id: UUID,
-    incident_id: UUID,
-    text: str,
-    files: rules.Files,
-    upload: Upload,
+    client: RpcClient, sender: User, incident_id: UUID, mailed: Mailed, blobs: Blobs
 ) -> Outcome | None:
-    """A public reply on the incident (it resumes one waiting on the client); None when
-    intake will not take one (a closed incident: the mail then files a new one)."""
+    """A public reply on the incident (it resumes one waiting on the client), the
+    original on an internal entry beside it; None when intake will not take one (a
+    closed incident: the mail then files a new one)."""
+    upload = Upload(blobs)
     with upload_scope(upload) as scope:
-        await _stored_files(files, upload)
-        entry_text = rules.reply_text(text)
-        if not entry_text and not files.found:
+        original = await _stored(mailed, upload)
+        entry_text = rules.reply_text(mailed.text)
+        if not entry_text and not mailed.files.found:
             entry_text = "(empty reply)"
         try:
             entry = await add_entry(
@@ -278,7 +328,8 @@ async def _reply(
                 entry_text,
                 Visibility.PUBLIC,
                 scope,
-                request_id=uuid5(NAMESPACE_URL, f"mail:{mail_id}:entry:{incident_id}"),
+                request_id=uuid5(NAMESPACE_URL, f"mail:{mailed.mail_id}:entry:{incident_id}"),
+                original=original,
             )
         except RemoteFailure as error:
             if error.failure.status == 409:
@@ -294,11 +345,9 @@ async def _file(
     service: Service,
     client: RpcClient,
     sender: User,
-    mail_id: UUID,
     mail: EmailMessage,
-    text: str,
-    files: rules.Files,
-    upload: Upload,
+    mailed: Mailed,
+    blobs: Blobs,
 ) -> Outcome:
     assert sender.organization_id is not None
     category_id, priority = await _defaults(service, client, sender)
@@ -307,14 +356,15 @@ async def _file(
     try:
         data = NewIncident(
             title=rules.title(rules.header(mail, "Subject")),
-            description=text[:1_000_000],
+            description=mailed.text[:1_000_000],
             category_id=category_id,
             priority=priority,
         )
     except ValidationError as error:
         return Outcome("quarantined", f"not a filing: {error}")
+    upload = Upload(blobs)
     with upload_scope(upload) as scope:
-        await _stored_files(files, upload)
+        original = await _stored(mailed, upload)
         try:
             created = await file_incident(
                 service,
@@ -322,10 +372,11 @@ async def _file(
                 sender,
                 data,
                 scope,
-                request_id=uuid5(NAMESPACE_URL, f"mail:{mail_id}:incident"),
+                request_id=uuid5(NAMESPACE_URL, f"mail:{mailed.mail_id}:incident"),
                 # SMTP answers are ASCII: a refusal reads in English.
                 t=translator("en"),
                 channel=Channel.EMAIL,
+                original=original,
             )
         except HTTPException as error:  # the package refuses the channel (QuotaRefused)
             if 400 <= error.status_code < 500:

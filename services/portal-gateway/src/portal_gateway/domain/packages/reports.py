@@ -31,6 +31,9 @@ class ChannelRow(BaseModel):
     response_median_seconds: float | None
     resolution_median_seconds: float | None
     breach_rate: float
+    complaints: int = 0
+    satisfaction_average: float | None = None
+    satisfaction_count: int = 0
 
 
 class ChannelStatistics(BaseModel):
@@ -86,6 +89,9 @@ async def channel_statistics(
                 response_median_seconds=row.response_median_seconds,
                 resolution_median_seconds=row.resolution_median_seconds,
                 breach_rate=row.breach_rate,
+                complaints=row.complaints,
+                satisfaction_average=row.satisfaction_average,
+                satisfaction_count=row.satisfaction_count,
             )
             for row in view.rows
         ],
@@ -110,6 +116,9 @@ def statistics_csv(report: ChannelStatistics, t: Translate) -> str:
             t("First response, median minutes"),
             t("Resolution, median minutes"),
             t("Breach rate"),
+            t("Complaints"),
+            t("Satisfaction, mean of 5"),
+            t("Ratings"),
         ]
     )
     for row in report.rows:
@@ -123,6 +132,9 @@ def statistics_csv(report: ChannelStatistics, t: Translate) -> str:
                 _minutes(row.response_median_seconds),
                 _minutes(row.resolution_median_seconds),
                 f"{row.breach_rate:.4f}",
+                row.complaints,
+                "" if row.satisfaction_average is None else f"{row.satisfaction_average:.2f}",
+                row.satisfaction_count,
             ]
         )
     return out.getvalue()

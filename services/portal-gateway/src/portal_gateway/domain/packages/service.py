@@ -21,7 +21,7 @@ from desk_contracts.messages import (
     Principal,
     QuotaClaim,
 )
-from desk_runtime.rpc import RpcClient
+from desk_runtime.rpc import RemoteFailure, RpcClient
 from litestar.exceptions import HTTPException
 from pydantic import BaseModel
 
@@ -154,6 +154,25 @@ class Package(BaseModel):
     channels: list[ChannelPackage]
 
 
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def hours_words(week: str, t: Translate) -> str:
+    """sla's neutral week ("1-5 09:00-18:00; 6 10:00-14:00", ISO weekdays) in the
+    reader's words: "Mon-Fri 09:00-18:00; Sat 10:00-14:00"."""
+    if week == "24/7":
+        return t("24/7")
+    parts = []
+    for group in filter(None, (g.strip() for g in week.split(";"))):
+        days, _, windows = group.partition(" ")
+        try:
+            named = "-".join(t(WEEKDAYS[int(day) - 1]) for day in days.split("-"))
+        except (ValueError, IndexError):
+            named = days
+        parts.append(f"{named} {windows.replace(',', ', ')}".strip())
+    return "; ".join(parts) or t("closed")
+
+
 def summary(view: ChannelPackageView, renews_on: str, t: Translate) -> str:
     """ "15 of 15 used, renews on 2027-01-01", in the reader's language."""
     if not view.included:
@@ -185,7 +204,7 @@ def package_out(view: PackageView, t: Translate) -> Package:
                 name=t(CHANNEL_NAMES[c.channel]),
                 category_path=list(c.category_path),
                 included=c.included,
-                hours=t("24/7") if c.always_open else c.hours,
+                hours=t("24/7") if c.always_open else hours_words(c.hours, t),
                 calendar_name=c.calendar_name,
                 always_open=c.always_open,
                 per_month=c.per_month,
@@ -202,3 +221,16 @@ def package_out(view: PackageView, t: Translate) -> Package:
 async def package_of(client: RpcClient, organization_id: UUID, t: Translate) -> Package:
     view = await client.ask_as(GetPackage(organization_id=organization_id), PackageView)
     return package_out(view, t)
+
+
+async def package_if_known(
+    client: RpcClient, organization_id: UUID | None, t: Translate
+) -> Package | None:
+    """The package shown beside a page's own content: None when there is no
+    organization or sla cannot tell now (the page is shown without it)."""
+    if organization_id is None:
+        return None
+    try:
+        return await package_of(client, organization_id, t)
+    except RemoteFailure:
+        return None

@@ -7,6 +7,7 @@ from desk_runtime.service import Service
 from litestar.exceptions import ValidationException
 
 from ...accounts import User, hash_password, token_digest, verify_password
+from ..auth.reset import void_links
 from .schemas import PasswordChange, ProfileChange
 
 
@@ -45,7 +46,7 @@ async def change_password(
     service: Service, user: User, data: PasswordChange, keep_token: str | None
 ) -> None:
     """The new password holds from now on; every other session of the user ends (the
-    one that asked stays signed in)."""
+    one that asked stays signed in), and so do the password reset links mailed before."""
     async with service.transaction() as uow:
         stored = await uow.conn.fetchval(
             "SELECT password_hash FROM users WHERE id = $1 FOR UPDATE", user.id
@@ -60,6 +61,7 @@ async def change_password(
             user.id,
             hash_password(data.new_password),
         )
+        await void_links(uow.conn, user.id)
         await uow.conn.execute(
             "DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2",
             user.id,

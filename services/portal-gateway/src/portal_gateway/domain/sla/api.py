@@ -11,6 +11,7 @@ from uuid import UUID
 from desk_contracts.enums import Locale, Priority
 from desk_contracts.messages import (
     MAX_VERSION,
+    SLA_REPORT_GROUPS,
     CalendarList,
     CalendarSpec,
     CalendarView,
@@ -164,11 +165,12 @@ class SlaReportController(Controller):
         priority: Priority | None = None,
         group_by: Annotated[
             str,
-            Parameter(pattern="^(none|organization|category|agent|priority|day|week|month)$"),
+            Parameter(pattern="^(" + "|".join(SLA_REPORT_GROUPS) + ")$"),
         ] = "none",
     ) -> SlaReportView:
         """Incidents registered in [since, until): counts, breach rate, median and 90th
-        percentile of response and resolution (business seconds), client-caused delay."""
+        percentile of response and resolution (business seconds), client-caused delay,
+        and satisfaction (mean rating and count); grouped also by channel or package."""
         return await sla_report(
             client,
             since=since,

@@ -9,8 +9,9 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import available_timezones
 
-from desk_contracts.enums import Priority
+from desk_contracts.enums import Priority, QuotaPolicy
 from desk_contracts.messages import (
+    ESCALATION_AUDIENCES,
     CalendarView,
     ContractSpec,
     ContractView,
@@ -19,7 +20,8 @@ from desk_contracts.messages import (
     SaveCalendar,
     SaveContract,
 )
-from desk_runtime.rpc import RemoteFailure
+from desk_runtime.errors import validation_items
+from desk_runtime.rpc import RemoteFailure, RpcClient
 from litestar import Request, Response, get, post
 from pydantic import ValidationError
 
@@ -38,11 +40,13 @@ from ...web.admin_forms import (
     parse_targets,
     reminder_text,
 )
+from ...web.contract_terms import channel_rows, ladder_rows, parse_channels, parse_ladder
 from ...web.forms import back, form_values, parse_uuid, refusable, refusal, words
 from ...web.render import render
 from ...web.views import category_labels
-from ..accounts.service import organization_names
+from ..accounts.service import names_of, organization_names
 from ..categories.service import category_infos
+from ..packages.service import CHANNEL_NAMES
 from .service import all_calendars, all_contracts, sla_report
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -64,15 +68,19 @@ async def sla_report_page(request: Request[Any, Any, Any]) -> Response[str]:
     since = _parse_day(request.query_params.get("since"))
     until = _parse_day(request.query_params.get("until"))
     reports = {}
-    for group in ("category", "organization"):
+    for group in ("category", "organization", "package", "agent"):
         reports[group] = await sla_report(client, since=since, until=until, group_by=group)
     categories = await category_infos(client, user)
     labels = {"/".join(path): label for path, label in category_labels(categories).items()}
+    agent_ids = [parse_uuid(g.key) for g in reports["agent"].groups]
+    agents = await names_of(gateway(request).pool, [a for a in agent_ids if a])
     return render(
         request,
         "sla_report.html",
         user=user,
         reports=reports,
+        agents={str(k): v["display_name"] for k, v in agents.items()}
+        | {"unassigned": words(request, user)("Unassigned")},
         organizations=await organization_names(gateway(request).pool),
         labels=labels,
         since_day=since.date().isoformat() if since else "",
@@ -100,6 +108,9 @@ async def _contract_page(
     values: dict[str, Any],
     errors: Errors | None = None,
     status_code: int = 200,
+    form_in_error: str = "targets",
+    ladder: list[dict[str, Any]] | None = None,
+    channels: dict[str, dict[str, Any]] | None = None,
 ) -> Response[str]:
     categories = await category_infos(rpc(request), user)
     labels = {"/".join(path): label for path, label in category_labels(categories).items()}
@@ -122,6 +133,12 @@ async def _contract_page(
         },
         duration=format_duration,
         reminder=reminder_text,
+        form_in_error=form_in_error,
+        ladder=ladder or (ladder_rows(contract) if contract else []),
+        channel_values=channels or (channel_rows(contract) if contract else {}),
+        audiences=ESCALATION_AUDIENCES,
+        channel_names=CHANNEL_NAMES,
+        policies=list(QuotaPolicy),
     )
 
 
@@ -152,6 +169,25 @@ async def contract_page(request: Request[Any, Any, Any], contract_id: UUID) -> R
     )
 
 
+async def contract_base(
+    client: RpcClient, contract_id: UUID, base_version: str | None
+) -> tuple[ContractView, int]:
+    """The version a form was opened on (the newest if it names none or no older one)
+    and the newest version's number. Saving revises that version, as a PUT of what was
+    read does: every version stays, so nothing saved meanwhile is lost from history."""
+    newest = await client.ask_as(GetContract(contract_id=contract_id), ContractView)
+    try:
+        based_on = int(base_version or newest.version)
+    except ValueError:
+        based_on = newest.version
+    if 1 <= based_on < newest.version:
+        older = await client.ask_as(
+            GetContract(contract_id=contract_id, version=based_on), ContractView
+        )
+        return older, newest.version
+    return newest, newest.version
+
+
 async def _save_contract(
     request: Request[Any, Any, Any], contract_id: UUID | None
 ) -> Response[Any]:
@@ -169,17 +205,7 @@ async def _save_contract(
     base: ContractView | None = None
     latest: int | None = None
     if contract_id is not None:
-        newest = await client.ask_as(GetContract(contract_id=contract_id), ContractView)
-        latest = newest.version
-        base = newest
-        try:
-            based_on = int(form.get("base_version") or newest.version)
-        except ValueError:
-            based_on = newest.version
-        if 1 <= based_on < newest.version:
-            base = await client.ask_as(
-                GetContract(contract_id=contract_id, version=based_on), ContractView
-            )
+        base, latest = await contract_base(client, contract_id, form.get("base_version"))
     if not values["name"]:
         errors["name"] = t("This field is required.")
     calendar_id = parse_uuid(values["calendar_id"])
@@ -238,6 +264,93 @@ async def contract_create(request: Request[Any, Any, Any]) -> Response[Any]:
 @post("/contracts/{contract_id:uuid}", include_in_schema=False)
 async def contract_revise(request: Request[Any, Any, Any], contract_id: UUID) -> Response[Any]:
     return await _save_contract(request, contract_id)
+
+
+# --- a contract's escalation ladder and channel terms: each form saves a new version
+# of the version it was opened on with only its own part changed.
+
+
+async def _terms_form(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The form's fields; a field sent several times (priorities) as a list."""
+    form = await request.form()
+    values: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            if key.endswith("_priorities"):
+                values.setdefault(key, []).append(value)
+            else:
+                values[key] = value
+    return values
+
+
+async def _save_terms(
+    request: Request[Any, Any, Any], contract_id: UUID, part: str
+) -> Response[Any]:
+    user = principal(request)
+    t = words(request, user)
+    client = rpc(request)
+    form = await _terms_form(request)
+    base, latest = await contract_base(client, contract_id, form.get("base_version"))
+    ladder: list[dict[str, Any]] | None = None
+    channels: dict[str, dict[str, Any]] | None = None
+    if part == "ladder":
+        ladder, steps, errors = parse_ladder(form, t)
+        changes: dict[str, Any] = {"escalation": tuple(steps)}
+    else:
+        channels, terms, quotas, errors = parse_channels(form, base, t)
+        changes = {"channels": terms, "quotas": quotas}
+    if not errors:
+        kept = {
+            "name": base.name,
+            "calendar_id": base.calendar_id,
+            "targets": base.targets,
+            "escalation": base.escalation,
+            "quotas": base.quotas,
+            "channels": base.channels,
+            "is_default": base.is_default,
+        }
+        try:
+            saved = await client.ask_as(
+                SaveContract(contract_id=contract_id, contract=ContractSpec(**{**kept, **changes})),
+                ContractView,
+            )
+        except ValidationError as error:
+            errors = {"form": "; ".join(i.message for i in validation_items(error))}
+        except RemoteFailure as error:
+            if not refusable(error):
+                raise
+            errors = refusal(error, t, lambda name: None)
+        else:
+            return back(
+                f"/admin/contracts/{contract_id}",
+                t(
+                    "Contract {name} saved as version {version}.",
+                    name=saved.name,
+                    version=saved.version,
+                ),
+            )
+    return await _contract_page(
+        request,
+        user,
+        contract=base,
+        latest=latest,
+        values=contract_values(base),
+        errors=errors,
+        status_code=422,
+        form_in_error=part,
+        ladder=ladder,
+        channels=channels,
+    )
+
+
+@post("/contracts/{contract_id:uuid}/escalation", include_in_schema=False)
+async def contract_ladder(request: Request[Any, Any, Any], contract_id: UUID) -> Response[Any]:
+    return await _save_terms(request, contract_id, "ladder")
+
+
+@post("/contracts/{contract_id:uuid}/channels", include_in_schema=False)
+async def contract_channels(request: Request[Any, Any, Any], contract_id: UUID) -> Response[Any]:
+    return await _save_terms(request, contract_id, "channels")
 
 
 # --- calendars -------------------------------------------------------------------------
@@ -333,6 +446,8 @@ ADMIN_PAGES = [
     contract_page,
     contract_create,
     contract_revise,
+    contract_ladder,
+    contract_channels,
     calendar_list,
     calendar_new_form,
     calendar_edit_form,
