@@ -2,19 +2,21 @@
 an agent saves the current filters under a name, opens them again from the link, is told
 why a save was refused (no name, nothing to save, a name already taken) and deletes the
 filter; a client sees only their own saved filters, gets a 404 page for a forged delete
-of someone else's, and is refused a 51st.
+of someone else's, and is refused a 51st. Beside them, the list's tree says what each
+number counts, and times read in the reader's own zone (profile) in both languages.
 
 A screenshot of the list with its saved filters lands in test-artifacts/screens/."""
 
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from .browser import log_in, new_context, screenshot
-from .conftest import DEMO_PASSWORD, RunningDesk
+from .browser import log_in, new_context, reload_until, screenshot
+from .conftest import DEMO_PASSWORD, RunningDesk, demo_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -138,3 +140,88 @@ async def test_save_reopen_refuse_and_delete_filters_in_the_browser(
 
     await client_context.close()
     await agent_context.close()
+
+
+async def _shows(page: Page, selector: str, words: str) -> bool:
+    """Whether the first element the selector finds shows the words (none: not yet)."""
+    found = page.locator(selector)
+    return await found.count() > 0 and words in await found.first.inner_text()
+
+
+async def _file(desk: RunningDesk, username: str, title: str) -> str:
+    token = await desk.token(username)
+    async with desk.client() as http:
+        filed = await http.post(
+            "/api/v1/incidents",
+            headers={"authorization": f"Bearer {token}"},
+            json={
+                "title": title,
+                "category_id": str(demo_id("category:fault/software")),
+                "priority": "normal",
+            },
+        )
+    assert filed.status_code == 201, filed.text
+    incident_id: str = filed.json()["id"]
+    return incident_id
+
+
+async def test_times_show_in_the_readers_zone_in_both_languages(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    """A zone of one's own in the profile (a bad one refused, naming the field, in the
+    reader's language); the incident's due times then carry that zone's abbreviation and
+    offset; without a choice, the organization's calendar zone (the demo's is UTC)."""
+    incident_id = await _file(desk, "carl", "Times in Moscow")
+    for login, language, bad, refused, zone, shown in (
+        (
+            "carl",
+            "ru",
+            "Марс/Олимп",
+            "Неизвестный часовой пояс",
+            "Europe/Moscow",
+            "MSK (UTC+03:00)",
+        ),
+        ("alice", "en", "Mars/Olympus", "Unknown time zone", "Asia/Kolkata", "IST (UTC+05:30)"),
+    ):
+        context = await new_context(browser)
+        page = await context.new_page()
+        await log_in(page, desk, login, DEMO_PASSWORD)
+        await page.goto(desk.base_url + "/profile")
+        form = page.locator("[data-testid=profile-form]")
+        await form.locator("#time_zone").fill(bad)
+        await form.locator("button[type=submit]").click()
+        await expect(page.locator("[data-testid=error-time_zone]")).to_contain_text(refused)
+        await form.locator("#time_zone").fill(zone)
+        await form.locator("button[type=submit]").click()
+        await expect(page.locator("[data-testid=flash]")).to_be_visible()
+        await expect(form.locator("#time_zone")).to_have_value(zone)
+        await screenshot(page, f"profile-time-zone-{language}")
+        if login == "carl":  # alice sees only her own incidents
+            await page.goto(f"{desk.base_url}/incidents/{incident_id}")
+            await reload_until(page, partial(_shows, page, "[data-testid=due-times]", shown))
+            # The page's history lines quote times the same way.
+            await expect(page.locator("[data-testid=history]")).to_contain_text(shown)
+            await screenshot(page, f"incident-time-zone-{language}")
+        # Back to the default: the organization's calendar zone.
+        await page.goto(desk.base_url + "/profile")
+        await form.locator("#time_zone").fill("")
+        await form.locator("button[type=submit]").click()
+        await expect(form.locator("#time_zone")).to_have_value("")
+        await context.close()
+
+
+async def test_the_staff_tree_says_what_each_number_counts(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    await _file(desk, "alice", "Counted in the tree")
+    for login, open_word in (("anna", "open"), ("boris", "открыто")):
+        context = await new_context(browser)
+        page = await context.new_page()
+        await log_in(page, desk, login, DEMO_PASSWORD)
+        await page.goto(desk.base_url + "/incidents")
+        tree = page.locator(".side .tree")
+        await reload_until(page, partial(_shows, page, "[data-testid=tree-total]", open_word))
+        await expect(tree.locator("[data-testid=tree-total]").first).to_contain_text(open_word)
+        await expect(page.locator(".side .legend")).to_be_visible()
+        await screenshot(page, f"incidents-tree-{'en' if login == 'anna' else 'ru'}")
+        await context.close()

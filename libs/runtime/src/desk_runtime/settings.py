@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from .local_time import zone_named
+
 # DESK_POSTGRES_URL_<SERVICE> (e.g. DESK_POSTGRES_URL_PORTAL_GATEWAY) puts one service on a
 # server of its own; the others keep DESK_POSTGRES_URL.
 SERVICE_URL_PREFIX = "DESK_POSTGRES_URL_"
@@ -164,6 +166,9 @@ class NotifySettings(_Group):
     retry_base_seconds: float = Field(default=30.0, gt=0, alias="notify_retry_base_seconds")
     max_attempts: int = Field(default=8, ge=1, le=50, alias="notify_max_attempts")
     template_dir: Path | None = Field(default=None, alias="template_dir")
+    # Changes on one incident for one recipient within this many seconds of each other
+    # make one message (public replies, files added one by one); 0 sends one each.
+    group_seconds: float = Field(default=5.0, ge=0, alias="notify_group_seconds")
 
 
 # The groups of the desk's settings, by the field that holds each.
@@ -243,6 +248,9 @@ class DeskSettings(BaseSettings):
     demo: bool = False
     # With `demo`: the month of past incidents and agents' shifts too (seeded once).
     demo_month: bool = True
+    # The zone times are shown in to people who chose none and whose organization's
+    # calendar names none (an IANA name, e.g. Europe/Moscow).
+    time_zone: str = "UTC"
     # How long the gateway waits for another service's answer before a 503.
     rpc_timeout_seconds: float = Field(default=5.0, gt=0)
     # How long a service keeps retrying PostgreSQL and RabbitMQ at start before giving up.
@@ -323,6 +331,13 @@ class DeskSettings(BaseSettings):
             if found:
                 data = {**data, "postgres_urls": found}
         return data
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if zone_named(value) is None:
+            raise ValueError(f"DESK_TIME_ZONE: {value!r} is not an IANA time zone")
+        return value
 
     @field_validator("postgres_url")
     @classmethod

@@ -41,6 +41,7 @@ async def write_entry(
     announce: bool = True,
     facts: dict[str, str] | None = None,
     article: tuple[UUID, int] | None = None,
+    files: tuple[str, ...] = (),
 ) -> UUID:
     """One history entry (announced when other services act on its kind). A system
     line passes its `facts` too, from which each reader's page words it in their
@@ -77,6 +78,7 @@ async def write_entry(
             assignee_id=assignee_id if assignee_id is not None else row["assignee_id"],
             article_id=article[0] if article else None,
             article_version=article[1] if article else None,
+            files=files,
         )
     )
     return entry_id

@@ -5,6 +5,7 @@ sending half (claims, leases, one `Message-ID` per delivery) is `sender.py`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 from weakref import WeakKeyDictionary
@@ -15,7 +16,7 @@ from desk_runtime.logging import get_logger
 from desk_runtime.service import Service, UnitOfWork
 from desk_runtime.settings import DeskSettings
 
-from . import preferences, store
+from . import grouping, preferences, store
 from .recipients import Recipient
 from .sms import sms_enabled
 from .templates import Templates
@@ -49,6 +50,27 @@ def use(service: Service, notifier: Notifier) -> None:
     _notifiers[service] = notifier
 
 
+def reading_zone(contact: Mapping[str, Any], incident: Mapping[str, Any], desk_zone: str) -> str:
+    """The zone a message quotes times in: the recipient's own choice, else, for a
+    client of the incident's organization, its contract calendar's zone, else the
+    desk's."""
+    ours = contact["organization_id"] is not None and (
+        contact["organization_id"] == incident.get("organization_id")
+    )
+    chosen: str = contact["time_zone"] or (ours and incident.get("time_zone")) or desk_zone
+    return chosen
+
+
+def _message(
+    notifier: Notifier, kind: str, channel: str, locale: Locale, context: dict[str, Any]
+) -> tuple[str, str, str | None]:
+    """Subject, text and HTML of one message (a text message has only its text)."""
+    if channel == "sms":
+        return "", notifier.templates.sms(kind, locale, context), None
+    mail = notifier.templates.email(kind, locale, context)
+    return mail.subject, mail.text, mail.html
+
+
 def notifier_of(service: Service) -> Notifier:
     return _notifiers[service]
 
@@ -61,10 +83,18 @@ async def queue(
     values: dict[str, Any] | None = None,
 ) -> int:
     """Queue the deliveries of the event being handled, with its service's notifier;
-    returns how many were new."""
+    returns how many were new. For a kind whose bursts are grouped, `values` is the
+    event's change (`grouping.change_values`), joined to the delivery that still gathers
+    for its (incident, recipient, channel) or starting one."""
     assert uow.envelope is not None
     notifier = _notifiers[uow.service]
-    queued = 0
+    window = notifier.settings.notify.group_seconds
+    grouped = grouping.groups(kind, window)
+    queued = joined = 0
+    # A change of a grouped kind sent alone reads as a group of one.
+    shown = values or {}
+    if values is not None and kind in grouping.GROUPED_KINDS:
+        shown = grouping.message_values([values])
     for person in people:
         contact = await store.contact_for(uow.conn, person.user_id, kind)
         if not contact["active"]:
@@ -84,8 +114,8 @@ async def queue(
             "response_due": incident["response_due"],
             "resolution_due": incident["resolution_due"],
             "recipient_name": contact["display_name"],
+            "time_zone": reading_zone(contact, incident, notifier.settings.time_zone),
             **notifier.links(incident["incident_id"]),
-            **(values or {}),
         }
         for channel in preferences.channels_for(Role(contact["role"]), kind, choices):
             if channel == "sms":
@@ -94,28 +124,98 @@ async def queue(
                 address = contact["email"]
             if not address:
                 continue
-            if channel == "sms":
-                subject, text = "", notifier.templates.sms(kind, locale, context)
-                html = None
-            else:
-                mail = notifier.templates.email(kind, locale, context)
-                subject, text, html = mail.subject, mail.text, mail.html
-            queued += await store.queue_delivery(
+            delivery = {
+                "kind": kind,
+                "incident_id": incident["incident_id"],
+                "recipient_id": person.user_id,
+                "channel": channel,
+                "address": address,
+                "locale": locale.value,
+                "reason": person.reason,
+            }
+            # The event's change, when deliveries of its kind gather changes.
+            change = values if grouped else None
+            if change is not None and await _join_group(
+                uow, notifier, delivery, locale, context, change
+            ):
+                joined += 1
+                continue
+            subject, text, html = _message(notifier, kind, channel, locale, {**context, **shown})
+            timing: dict[str, Any] = {}
+            if change is not None:
+                now = await store.now(uow.conn)
+                until = grouping.gathering_until(now, window)
+                timing = {"due_at": grouping.send_at(now, until, window), "gathering_until": until}
+            delivery_id = await store.queue_delivery(
                 uow.conn,
                 event_id=uow.envelope.message_id,
-                kind=kind,
-                incident_id=incident["incident_id"],
-                recipient_id=person.user_id,
-                channel=channel,
-                address=address,
-                locale=locale.value,
                 subject=subject,
                 text=text,
                 html=html,
-                reason=person.reason,
+                **delivery,
+                **timing,
             )
-    log.info("notifications_queued", event_kind=kind, deliveries=queued)
+            if delivery_id is None:
+                continue
+            queued += 1
+            if change is not None:
+                await store.add_change(
+                    uow.conn,
+                    delivery_id=delivery_id,
+                    event_id=uow.envelope.message_id,
+                    recipient_id=person.user_id,
+                    channel=channel,
+                    position=1,
+                    change=change,
+                )
+    log.info("notifications_queued", event_kind=kind, deliveries=queued, joined=joined)
     return queued
+
+
+async def _join_group(
+    uow: UnitOfWork,
+    notifier: Notifier,
+    delivery: dict[str, Any],
+    locale: Locale,
+    context: dict[str, Any],
+    change: dict[str, Any],
+) -> bool:
+    """Adds the event's change to the delivery still gathering for its incident,
+    recipient and channel, its message rewritten to list every change and its send
+    put off by one window (capped); whether the change is now carried by one (a
+    redelivered event's already is). False: nothing gathers, start a delivery."""
+    assert uow.envelope is not None
+    conn, event_id = uow.conn, uow.envelope.message_id
+    recipient_id, channel = delivery["recipient_id"], delivery["channel"]
+    if await store.change_known(conn, event_id, recipient_id, channel):
+        return True
+    group = await store.gathering(
+        conn, delivery["incident_id"], recipient_id, channel, delivery["kind"]
+    )
+    if group is None:
+        return False
+    changes = [*group["changes"], change]
+    subject, text, html = _message(
+        notifier,
+        delivery["kind"],
+        channel,
+        locale,
+        {**context, **grouping.message_values(changes)},
+    )
+    await store.add_change(
+        conn,
+        delivery_id=group["id"],
+        event_id=event_id,
+        recipient_id=recipient_id,
+        channel=channel,
+        position=len(changes),
+        change=change,
+    )
+    due_at = grouping.send_at(
+        group["now"], group["gathering_until"], notifier.settings.notify.group_seconds
+    )
+    await store.regroup(conn, group["id"], subject=subject, text=text, html=html, due_at=due_at)
+    return True
 
 
 async def queue_equipment_notice(
@@ -146,7 +246,13 @@ async def queue_plain_mail(
         return 0
     locale = Locale(contact["locale"])
     mail = notifier.templates.email(
-        kind, locale, {**values, "recipient_name": contact["display_name"]}
+        kind,
+        locale,
+        {
+            **values,
+            "recipient_name": contact["display_name"],
+            "time_zone": contact["time_zone"] or notifier.settings.time_zone,
+        },
     )
     new = await store.queue_delivery(
         uow.conn,
@@ -162,4 +268,4 @@ async def queue_plain_mail(
         html=mail.html,
         reason=person.reason,
     )
-    return int(new)
+    return int(new is not None)

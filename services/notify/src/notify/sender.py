@@ -58,10 +58,12 @@ STOP_GRACE_SECONDS = 10.0
 
 
 async def claim_due(conn: asyncpg.Connection, token: UUID, limit: int) -> list[asyncpg.Record]:
+    """Claims due rows under a lease; a claimed delivery gathers no more changes (what it
+    carries is what goes out, every time it is sent)."""
     rows: list[asyncpg.Record] = await conn.fetch(
         """
         UPDATE deliveries SET status = 'sending', attempts = attempts + 1,
-            next_attempt_at = now() + $2::interval, lease_token = $3
+            next_attempt_at = now() + $2::interval, lease_token = $3, gathering_until = NULL
         WHERE id IN (
             SELECT id FROM deliveries
             WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()

@@ -43,13 +43,13 @@ async def save_contact(conn: asyncpg.Connection, user: UserUpserted) -> None:
     await conn.execute(
         """
         INSERT INTO contacts (user_id, username, display_name, email, phone, locale, role,
-            organization_id, active, scope)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            organization_id, active, scope, time_zone)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
         ON CONFLICT (user_id) DO UPDATE SET username = EXCLUDED.username,
             display_name = EXCLUDED.display_name, email = EXCLUDED.email,
             phone = EXCLUDED.phone, locale = EXCLUDED.locale, role = EXCLUDED.role,
             organization_id = EXCLUDED.organization_id, active = EXCLUDED.active,
-            scope = EXCLUDED.scope, updated_at = now()
+            scope = EXCLUDED.scope, time_zone = EXCLUDED.time_zone, updated_at = now()
         """,
         user.user_id,
         user.username,
@@ -61,6 +61,7 @@ async def save_contact(conn: asyncpg.Connection, user: UserUpserted) -> None:
         user.organization_id,
         user.active,
         user.scope.value if user.scope else None,
+        user.time_zone,
     )
 
 
@@ -169,18 +170,21 @@ async def change_deadlines(
     response_due: datetime,
     resolution_due: datetime,
     computed_at: datetime,
+    time_zone: str | None = None,
 ) -> bool:
-    """The due times of the computation made `computed_at`, unless a later one's are
-    kept; whether they were applied."""
+    """The due times of the computation made `computed_at` (and its calendar's zone),
+    unless a later one's are kept; whether they were applied."""
     applied = await conn.fetchval(
         "UPDATE incidents SET response_due = $2, resolution_due = $3, "
-        "deadlines_computed_at = $4 WHERE incident_id = $1 "
+        "deadlines_computed_at = $4, time_zone = coalesce($5, time_zone) "
+        "WHERE incident_id = $1 "
         "AND (deadlines_computed_at IS NULL OR deadlines_computed_at <= $4) "
         "RETURNING true",
         incident_id,
         response_due,
         resolution_due,
         computed_at,
+        time_zone,
     )
     return bool(applied)
 
@@ -298,15 +302,19 @@ async def queue_delivery(
     text: str,
     html: str | None,
     reason: str,
-) -> bool:
-    """One delivery, unique on (event, recipient, channel): whether it is new (a
-    redelivered event inserts nothing)."""
-    inserted = await conn.fetchval(
+    due_at: datetime | None = None,
+    gathering_until: datetime | None = None,
+) -> UUID | None:
+    """One delivery, unique on (event, recipient, channel): its id when it is new (a
+    redelivered event inserts nothing). One that gathers changes is due at `due_at`
+    and takes more until `gathering_until` or the sender's claim."""
+    delivery_id: UUID | None = await conn.fetchval(
         """
         INSERT INTO deliveries (id, event_id, event_kind, incident_id, recipient_id,
-            channel, address, locale, subject, body_text, body_html, reason)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-        ON CONFLICT (event_id, recipient_id, channel) DO NOTHING RETURNING true
+            channel, address, locale, subject, body_text, body_html, reason,
+            next_attempt_at, gathering_until)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce($13, now()), $14)
+        ON CONFLICT (event_id, recipient_id, channel) DO NOTHING RETURNING id
         """,
         uuid4(),
         event_id,
@@ -320,8 +328,106 @@ async def queue_delivery(
         text,
         html,
         reason,
+        due_at,
+        gathering_until,
     )
-    return bool(inserted)
+    return delivery_id
+
+
+# --- changes gathered into one delivery (grouping.py) -------------------------------------
+
+
+async def change_known(
+    conn: asyncpg.Connection, event_id: UUID, recipient_id: UUID, channel: str
+) -> bool:
+    """Whether this event's change already rides a delivery to this recipient."""
+    return bool(
+        await conn.fetchval(
+            "SELECT true FROM delivery_changes "
+            "WHERE event_id = $1 AND recipient_id = $2 AND channel = $3",
+            event_id,
+            recipient_id,
+            channel,
+        )
+    )
+
+
+async def gathering(
+    conn: asyncpg.Connection, incident_id: UUID, recipient_id: UUID, channel: str, kind: str
+) -> asyncpg.Record | None:
+    """The delivery still taking changes for (incident, recipient, channel, kind), locked
+    until the transaction ends, with the changes it carries (oldest first). Two events
+    of one burst handled at once take their turns here (the advisory lock), so they
+    share one delivery; the sender's claim skips the locked row until then."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        f"notify-group:{incident_id}:{recipient_id}:{channel}:{kind}",
+    )
+    return await conn.fetchrow(
+        """
+        SELECT d.id, d.gathering_until, now() AS now,
+            coalesce((SELECT array_agg(c.change ORDER BY c.position)
+                      FROM delivery_changes c WHERE c.delivery_id = d.id), '{}') AS changes
+        FROM deliveries d
+        WHERE d.incident_id = $1 AND d.recipient_id = $2 AND d.channel = $3
+            AND d.event_kind = $4 AND d.status = 'pending' AND d.gathering_until IS NOT NULL
+        ORDER BY d.created_at DESC LIMIT 1
+        FOR UPDATE
+        """,
+        incident_id,
+        recipient_id,
+        channel,
+        kind,
+    )
+
+
+async def now(conn: asyncpg.Connection) -> datetime:
+    """The database's time: the sender compares due times with it."""
+    value: datetime = await conn.fetchval("SELECT now()")
+    return value
+
+
+async def add_change(
+    conn: asyncpg.Connection,
+    *,
+    delivery_id: UUID,
+    event_id: UUID,
+    recipient_id: UUID,
+    channel: str,
+    position: int,
+    change: dict[str, Any],
+) -> None:
+    await conn.execute(
+        "INSERT INTO delivery_changes (event_id, recipient_id, channel, delivery_id, "
+        "position, change) VALUES ($1, $2, $3, $4, $5, $6)",
+        event_id,
+        recipient_id,
+        channel,
+        delivery_id,
+        position,
+        change,
+    )
+
+
+async def regroup(
+    conn: asyncpg.Connection,
+    delivery_id: UUID,
+    *,
+    subject: str,
+    text: str,
+    html: str | None,
+    due_at: datetime,
+) -> None:
+    """The gathering delivery's message, rewritten to carry every change, due later."""
+    await conn.execute(
+        "UPDATE deliveries SET subject = $2, body_text = $3, body_html = $4, "
+        "next_attempt_at = $5 WHERE id = $1",
+        delivery_id,
+        subject,
+        text,
+        html,
+        due_at,
+    )
 
 
 # --- preferences --------------------------------------------------------------------------

@@ -11,20 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from desk_contracts.enums import Locale
+from desk_runtime.local_time import local_time, zone_for
 from jinja2 import (
     BaseLoader,
     Environment,
     FileSystemLoader,
     StrictUndefined,
     TemplateNotFound,
+    pass_context,
     select_autoescape,
 )
 from jinja2.loaders import split_template_path
+from jinja2.runtime import Context
 
 from . import sms_segments
 
@@ -59,11 +62,11 @@ CHANNEL_LABELS = {
 }
 
 
-def when(value: datetime | None) -> str:
-    """A due time as people read it; UTC, since users carry no time zone of their own."""
-    if value is None:
-        return "—"
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+@pass_context
+def when(context: Context, value: datetime | None) -> str:
+    """A time as its reader reads it: in the message's `time_zone` (the recipient's),
+    with the zone's abbreviation and offset, the way the portal's pages show it."""
+    return local_time(value, zone_for(context.get("time_zone")))
 
 
 def with_reference(subject: str, number: object) -> str:

@@ -232,6 +232,8 @@ async def start_notify(
                 "sms_token": "sms-secret",
                 "notify_retry_base_seconds": 0.1,
                 "notify_max_attempts": 3,
+                # One message per change unless a test opens a grouping window.
+                "notify_group_seconds": 0,
                 **overrides,
             }
         )

@@ -25,6 +25,8 @@ VALUES = {
     "rating_link": "http://desk.example/incidents/1#rating",
     "entry_text": "Please try again now.",
     "author_name": "Anna Agent",
+    "files": [],
+    "changes": [{"author_name": "Anna Agent", "entry_text": "Please try again now.", "files": []}],
     "clock": "resolution",
     "due_at": datetime(2026, 3, 3, 9, 0, tzinfo=UTC),
     "level": 2,
@@ -165,3 +167,12 @@ def test_a_complaint_and_a_low_rating_say_what_they_are() -> None:
     assert "2/5" in low.subject
     assert "Took a week." in low.text
     assert "2 из 5" in templates.email("low_rating", Locale.RU, VALUES).text
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+def test_times_are_in_the_recipients_zone_with_its_offset(locale: Locale) -> None:
+    moscow = {**VALUES, "time_zone": "Europe/Moscow"}
+    mail = Templates().email("incident_assigned", locale, moscow)
+    assert "2026-03-02 14:00 MSK (UTC+03:00)" in mail.text
+    assert "2026-03-02 14:00 MSK (UTC+03:00)" in mail.html
+    assert "11:00 UTC" not in mail.text

@@ -59,6 +59,8 @@ class User:
     organization_id: UUID | None
     scope: Scope | None
     active: bool
+    # The zone the user reads times in; None: the organization's, else the desk's.
+    time_zone: str | None = None
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> User:
@@ -73,6 +75,7 @@ class User:
             organization_id=row["organization_id"],
             scope=Scope(row["scope"]) if row["scope"] else None,
             active=row["active"],
+            time_zone=row.get("time_zone"),
         )
 
     @property
@@ -96,6 +99,7 @@ class User:
             organization_id=self.organization_id,
             scope=self.scope,
             active=self.active,
+            time_zone=self.time_zone,
         )
 
 

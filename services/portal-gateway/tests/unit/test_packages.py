@@ -331,4 +331,4 @@ def test_a_channels_hours_read_in_the_readers_words() -> None:
         "Пн-Пт 09:00-13:00, 14:00-18:00"
     )
     assert hours_words("24/7", ru_with_the_portal) == "круглосуточно"
-    assert hours_words("", english) == "closed"
+    assert hours_words("", english) == "no opening hours"

@@ -1,5 +1,6 @@
 """SQL for what routing learns of incidents outside its own decisions: each incident's
-open/closed state in the order the changes were made, and its resolution due time."""
+open/closed state in the order the changes were made, its resolution due time, and its
+number and title (for the backlog people read)."""
 
 from __future__ import annotations
 
@@ -66,4 +67,15 @@ async def note_deadline(
         incident_id,
         resolution_due,
         computed_at,
+    )
+
+
+async def note_names(conn: asyncpg.Connection, incident_id: UUID, number: str, title: str) -> None:
+    """The incident's number and title, from its registration."""
+    await conn.execute(
+        "INSERT INTO incident_names (incident_id, number, title) VALUES ($1, $2, $3) "
+        "ON CONFLICT (incident_id) DO NOTHING",
+        incident_id,
+        number,
+        title,
     )

@@ -33,6 +33,8 @@ PLACEMENTS_LOCK = 0x726F7574696E67  # "routing"
 # announced (never copied into the backlog row: a copy could miss an announcement that
 # arrives while the incident is being backlogged).
 BACKLOG_FROM = "backlog b LEFT JOIN incident_deadlines d USING (incident_id)"
+# The backlog as people read it: with each incident's number and title.
+BACKLOG_NAMED_FROM = f"{BACKLOG_FROM} LEFT JOIN incident_names n USING (incident_id)"
 BACKLOG_ORDER = "b.priority_rank, d.resolution_due NULLS LAST, b.registered_at, b.incident_id"
 
 
@@ -479,8 +481,8 @@ async def backlog_page(
 ) -> tuple[list[asyncpg.Record], int]:
     """A page of the backlog in the order it drains, and how many wait."""
     rows = await pool.fetch(
-        "SELECT b.*, d.resolution_due, count(*) OVER () AS total "
-        f"FROM {BACKLOG_FROM} ORDER BY {BACKLOG_ORDER} "
+        "SELECT b.*, d.resolution_due, n.number, n.title, count(*) OVER () AS total "
+        f"FROM {BACKLOG_NAMED_FROM} ORDER BY {BACKLOG_ORDER} "
         "LIMIT $1 OFFSET $2",
         limit,
         offset,

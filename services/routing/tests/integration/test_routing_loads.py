@@ -487,6 +487,8 @@ async def test_profile_changes_board_backlog_and_assignment_by_hand(
     assert isinstance(waiting, Backlog)
     assert [(i.position, i.incident_id) for i in waiting.items] == [(1, incident)]
     assert waiting.total == 1
+    # People read the backlog by number and title, learnt from the registration.
+    assert (waiting.items[0].number, waiting.items[0].title) == ("INC-1", "t")
 
     assignment = by_hand(incident, anna)
     with pytest.raises(RemoteFailure) as refused:

@@ -322,6 +322,7 @@ async def _arm_and_announce(
                 response_due=response_due,
                 resolution_due=resolution_due,
                 computed_at=now,
+                time_zone=result.calendar.time_zone,
             )
         )
 

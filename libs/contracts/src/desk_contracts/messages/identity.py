@@ -23,6 +23,9 @@ class UserUpserted(Event):
     organization_id: UUID | None = None
     scope: Scope | None = None
     active: bool = True
+    # The zone the user chose to read times in (IANA); None: their organization's or
+    # the desk's.
+    time_zone: str | None = None
 
 
 class OrganizationUpserted(Event):

@@ -161,6 +161,9 @@ class EntryAdded(Event):
     # The knowledge base article (and its version) a public staff reply links.
     article_id: UUID | None = None
     article_version: int | None = None
+    # The names of the files the entry carries (none from producers before this field),
+    # so a notification lists them in its reader's language.
+    files: tuple[str, ...] = ()
 
 
 # --- incident work and search (request/reply; intake answers) -------------------------

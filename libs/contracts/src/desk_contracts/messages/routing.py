@@ -135,6 +135,9 @@ class BacklogItem(Message):
     waiting_since: datetime
     # The assignee an escalation could not move the incident away from (never chosen).
     escalated_from: UUID | None = None
+    # What people call it, from its registration (none from routing before they were kept).
+    number: str | None = None
+    title: str | None = None
 
 
 class Backlog(Message):

@@ -30,6 +30,9 @@ class DeadlinesSet(Event):
     response_due: datetime
     resolution_due: datetime
     computed_at: datetime
+    # The zone of the contract's calendar (the organization's), in which its clients
+    # read times unless they chose their own; none from sla before it was announced.
+    time_zone: str | None = None
 
 
 class SlaReminderDue(Event):

@@ -6,11 +6,14 @@ comes as its English text and as facts a page words in its reader's language."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+
+from desk_runtime.local_time import UTC_ZONE, local_time
 
 
 def _at(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """The stored English wording quotes UTC; pages word the facts in the reader's zone."""
+    return local_time(instant, UTC_ZONE)
 
 
 def deadline_line(

@@ -76,6 +76,7 @@ async def add_entry(query: AddEntry, service: Service) -> EntryCreated:
             request_id=query.request_id,
             request_digest=digest,
             article=article,
+            files=tuple(f.filename for f in query.attachments),
         )
         if query.attachments:
             await store.insert_attachments(uow.conn, row["id"], entry_id, query.attachments, now)

@@ -50,7 +50,12 @@ async def on_deadlines(event: DeadlinesSet, uow: UnitOfWork) -> None:
     """Keeps the due times that the messages quote, the latest computation's (two
     announcements may arrive swapped)."""
     applied = await store.change_deadlines(
-        uow.conn, event.incident_id, event.response_due, event.resolution_due, event.computed_at
+        uow.conn,
+        event.incident_id,
+        event.response_due,
+        event.resolution_due,
+        event.computed_at,
+        event.time_zone,
     )
     if not applied:
         await store.overtaken(

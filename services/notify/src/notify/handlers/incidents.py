@@ -3,7 +3,7 @@ the client and resolution, public replies."""
 
 from __future__ import annotations
 
-from desk_contracts.enums import Role, Visibility
+from desk_contracts.enums import EntryKind, Role, Visibility
 from desk_contracts.messages import (
     EntryAdded,
     IncidentAssigned,
@@ -15,7 +15,7 @@ from desk_runtime.handlers import Handlers
 from desk_runtime.logging import get_logger
 from desk_runtime.service import UnitOfWork
 
-from .. import deliveries, recipients, store
+from .. import deliveries, grouping, recipients, store
 
 handlers = Handlers()
 log = get_logger(__name__)
@@ -101,10 +101,11 @@ async def on_entry(event: EntryAdded, uow: UnitOfWork) -> None:
     if not people:
         return
     incident = await store.known_incident(uow.conn, event.incident_id)
-    await deliveries.queue(
-        uow,
-        "public_reply",
-        incident,
-        people,
-        {"entry_text": event.text, "author_name": author_name or "Service Desk"},
+    change = grouping.change_values(
+        author_name=author_name or "Service Desk",
+        text=event.text,
+        files=event.files,
+        is_files_only=event.kind is EntryKind.ATTACHMENT,
     )
+    # Files added one by one, or replies in quick succession, make one message.
+    await deliveries.queue(uow, "public_reply", incident, people, change)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from desk_contracts.messages import IncidentRated, IncidentRegistered, QuotaUsedUp
 from desk_runtime.handlers import Handlers
+from desk_runtime.local_time import UTC_ZONE, local_time
 from desk_runtime.service import UnitOfWork
 
 from .. import deliveries, recipients, store
-from ..templates import when
 
 handlers = Handlers()
 
@@ -81,7 +81,9 @@ async def on_quota_used_up(event: QuotaUsedUp, uow: UnitOfWork) -> None:
             "per_month": event.per_month,
             "used": event.used,
             "renews_on": (
-                event.renews_on.isoformat() if event.renews_on else when(event.renews_at)
+                event.renews_on.isoformat()
+                if event.renews_on
+                else local_time(event.renews_at, UTC_ZONE)
             ),
             "contract_name": event.contract_name,
         },

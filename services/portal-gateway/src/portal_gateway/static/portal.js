@@ -7,19 +7,6 @@
     ru: { more: "Показать полностью", less: "Свернуть" },
   }[lang] || { more: "Show all", less: "Show less" };
 
-  function localTimes() {
-    const format = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
-    document.querySelectorAll("time[datetime]").forEach(function (node) {
-      const value = node.getAttribute("datetime");
-      if (!value) return;
-      const date = new Date(value);
-      if (!isNaN(date)) {
-        node.title = node.textContent;
-        node.textContent = format.format(date);
-      }
-    });
-  }
-
   function longEntries() {
     document.querySelectorAll("[data-long]").forEach(function (node) {
       if (node.scrollHeight <= 200) return;
@@ -190,7 +177,6 @@
     livePreview();
     insertArticles();
     liveSuggestions();
-    localTimes();
     longEntries();
     selectAll();
     stopDoubleSubmit();

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from ..domain.agents.words import RU as AGENTS_RU
 from ..domain.equipment.words import RU as EQUIPMENT_RU
+from ..domain.incidents.words import RU as INCIDENTS_RU
 from ..domain.knowledge.words import RU as KNOWLEDGE_RU
 from ..domain.mail.words import RU as MAIL_RU
 from ..domain.ops.words import RU as OPS_RU
@@ -524,6 +525,7 @@ _RU.update(MAIL_RU)
 _RU.update(AGENTS_RU)
 _RU.update(SLA_RU)
 _EN.update(SLA_EN)
+_RU.update(INCIDENTS_RU)
 
 _CATALOGUE: dict[str, dict[str, str]] = {"en": _EN, "ru": _RU}
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from desk_contracts.enums import Locale
+from desk_runtime.local_time import local_time, zone_for
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
 
@@ -72,6 +73,12 @@ def reader_translator(request: Request[Any, Any, Any], user: User) -> Callable[.
     return translator(language_of(request, user.locale.value))
 
 
+def desk_zone(request: Request[Any, Any, Any]) -> str:
+    """The zone of people who chose none (`DESK_TIME_ZONE`)."""
+    service = getattr(request.app.state, "service", None)
+    return service.settings.time_zone if service is not None else "UTC"
+
+
 def _upload_limit(request: Request[Any, Any, Any]) -> str:
     """The configured limit per file, as the upload forms state it."""
     service = getattr(request.app.state, "service", None)
@@ -92,9 +99,13 @@ def render(
     flash_error = flash.startswith(FLASH_ERROR_MARK)
     shown_flash = flash.removeprefix(FLASH_ERROR_MARK)
     now = datetime.now(UTC)
+    # The reader's own zone, else the one their sign-in found (organization's or desk's).
+    default_zone = getattr(request.state, "default_zone", None) or desk_zone(request)
+    zone = zone_for(getattr(user, "time_zone", None), default_zone)
 
     def when(value: datetime | None) -> str:
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+        """Every time on a page: in the reader's zone, with its abbreviation and offset."""
+        return local_time(value, zone)
 
     def time_left(value: datetime | None) -> str:
         if value is None:
@@ -116,6 +127,7 @@ def render(
         flash_error=flash_error,
         now=now,
         when=when,
+        default_zone=default_zone,
         time_left=time_left,
         size=human_size,
         line=entry_line,

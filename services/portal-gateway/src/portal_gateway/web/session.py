@@ -8,6 +8,8 @@ from litestar import Request
 
 from ..accounts import User
 from ..deps import authenticate, check_address, check_csrf
+from .render import desk_zone
+from .zones import default_zone
 
 
 class LoginRequired(Exception):
@@ -23,4 +25,8 @@ async def web_user(request: Request[Any, Any, Any]) -> User:
     check_address(request, session)
     await check_csrf(request, session)
     request.state.session = session
+    # Pages quote times in the reader's zone; without a choice, their organization's.
+    request.state.default_zone = await default_zone(
+        request.app.state.rpc, session.user, desk_zone(request)
+    )
     return session.user

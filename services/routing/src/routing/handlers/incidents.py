@@ -31,6 +31,7 @@ async def on_registered(event: IncidentRegistered, uow: UnitOfWork) -> None:
     """Gives the new incident to the least-loaded eligible agent or backlogs it, with
     the other registrations handled in the same transaction (one lock of the agents
     for all of them)."""
+    await states_store.note_names(uow.conn, event.incident_id, event.number, event.title)
     uow.gather(
         IncidentFacts(event.incident_id, event.category_path, event.priority, event.registered_at),
         assignment.place_registered,
@@ -105,6 +106,8 @@ async def get_backlog(request: GetBacklog, service: Service) -> Backlog:
                 category_path=tuple(row["category_path"]),
                 waiting_since=row["enqueued_at"],
                 escalated_from=row["escalated_from"],
+                number=row["number"],
+                title=row["title"],
             )
             for index, row in enumerate(rows)
         ),

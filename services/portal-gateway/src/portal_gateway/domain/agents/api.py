@@ -38,6 +38,8 @@ def _waiting(item: BacklogItem) -> WaitingIncident:
         category_path=list(item.category_path),
         waiting_since=item.waiting_since,
         escalated_from=item.escalated_from,
+        number=item.number,
+        title=item.title,
     )
 
 

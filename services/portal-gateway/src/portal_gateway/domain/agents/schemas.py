@@ -81,6 +81,9 @@ class WaitingIncident(BaseModel):
     category_path: list[str]
     waiting_since: datetime
     escalated_from: UUID | None
+    # None for an incident that waited before routing kept numbers and titles.
+    number: str | None = None
+    title: str | None = None
 
 
 class BacklogPage(BaseModel):

@@ -35,6 +35,8 @@ class Me(BaseModel):
     role: Role
     organization_id: UUID | None
     scope: Scope | None
+    # The zone chosen for reading times (IANA); null: the organization's or the desk's.
+    time_zone: str | None = None
 
 
 class LoginResponse(BaseModel):

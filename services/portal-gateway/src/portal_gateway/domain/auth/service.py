@@ -45,6 +45,7 @@ def me_of(user: User) -> Me:
         role=user.role,
         organization_id=user.organization_id,
         scope=user.scope,
+        time_zone=user.time_zone,
     )
 
 

@@ -170,7 +170,7 @@ def hours_words(week: str, t: Translate) -> str:
         except (ValueError, IndexError):
             named = days
         parts.append(f"{named} {windows.replace(',', ', ')}".strip())
-    return "; ".join(parts) or t("closed")
+    return "; ".join(parts) or t("no opening hours")
 
 
 def summary(view: ChannelPackageView, renews_on: str, t: Translate) -> str:

@@ -11,7 +11,7 @@ RU: dict[str, str] = {
     "chat": "чат",
     "onsite": "выезд специалиста",
     "24/7": "круглосуточно",
-    "closed": "не работает",
+    "no opening hours": "не работает",
     "not included": "не входит в пакет",
     "unlimited; {used} this month": "без ограничений; в этом месяце: {used}",
     "{used} of {quota} used, renews on {renews}": (

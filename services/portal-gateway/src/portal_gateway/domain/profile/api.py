@@ -35,7 +35,8 @@ class ProfileController(Controller):
 
     @patch("/", operation_id="changeMe")
     async def change(self, request: Request[Any, Any, Any], data: ProfileChange, user: User) -> Me:
-        """Change your own name, e-mail, phone or language (null removes e-mail or phone)."""
+        """Change your own name, e-mail, phone, language or time zone (null removes e-mail
+        or phone; a null time zone reads times in the organization's or the desk's)."""
         return me_of(await service.change_profile(gateway(request), user, data))
 
     @post("/password", operation_id="changeMyPassword", status_code=204)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from desk_contracts.enums import Locale
+from desk_runtime.local_time import zone_names
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 from pydantic import ValidationError
@@ -42,9 +43,11 @@ async def _page(
             "email": user.email or "",
             "phone": user.phone or "",
             "locale": user.locale.value,
+            "time_zone": user.time_zone or "",
         },
         errors=errors or {},
         locales=list(Locale),
+        time_zones=zone_names(),
         preferences=choices.preferences,
         kinds=sorted({p.event_kind for p in choices.preferences}, key=_kind_order(choices)),
     )
@@ -65,7 +68,8 @@ async def change_profile(request: Request[Any, Any, Any]) -> Response[Any]:
     user = principal(request)
     t = words(request, user)
     form = await form_values(request)
-    values = {k: form.get(k, "").strip() for k in ("display_name", "email", "phone", "locale")}
+    names = ("display_name", "email", "phone", "locale", "time_zone")
+    values = {k: form.get(k, "").strip() for k in names}
     data = {k: (v or None) for k, v in values.items()}
     errors = field_errors(ProfileChange, data, t)
     if errors:

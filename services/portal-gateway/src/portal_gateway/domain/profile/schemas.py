@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from desk_contracts.enums import Locale
 from desk_contracts.messages import Name
-from pydantic import Field
+from desk_runtime.local_time import zone_named
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from ...schemas import Body
 from ..accounts.schemas import Email, Password, Phone
@@ -17,6 +19,17 @@ class ProfileChange(Body):
     email: Email | None = None
     phone: Phone | None = None
     locale: Locale | None = None
+    # An IANA zone (`Europe/Moscow`); null goes back to the organization's or desk's.
+    time_zone: str | None = Field(default=None, max_length=64)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and zone_named(value) is None:
+            raise PydanticCustomError(
+                "time_zone", "Unknown time zone; pick one from the list, e.g. Europe/Moscow."
+            )
+        return value
 
 
 class PasswordChange(Body):

@@ -19,7 +19,8 @@ async def change_profile(service: Service, user: User, data: ProfileChange) -> U
             UPDATE users SET display_name = coalesce($2, display_name),
                 email = CASE WHEN $3 THEN $4 ELSE email END,
                 phone = CASE WHEN $5 THEN $6 ELSE phone END,
-                locale = coalesce($7, locale), updated_at = now()
+                locale = coalesce($7, locale),
+                time_zone = CASE WHEN $8 THEN $9 ELSE time_zone END, updated_at = now()
             WHERE id = $1 RETURNING *
             """,
             user.id,
@@ -29,6 +30,8 @@ async def change_profile(service: Service, user: User, data: ProfileChange) -> U
             "phone" in given,
             data.phone,
             data.locale.value if data.locale else None,
+            "time_zone" in given,
+            data.time_zone,
         )
         changed = User.from_row(row)
         await uow.publish(changed.upserted_event())

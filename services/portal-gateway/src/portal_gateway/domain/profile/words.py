@@ -4,6 +4,7 @@ from __future__ import annotations
 
 RU: dict[str, str] = {
     "Your profile": "Ваш профиль",
+    "Times are shown in it; empty: {zone}.": "В нём показываются время и сроки; пусто — {zone}.",
     "Your name": "Имя",
     "Notifications": "Уведомления",
     "Name, contact and language": "Имя, контакты и язык",
