@@ -31,9 +31,6 @@ def test_pydantic_messages_are_worded_in_russian_with_their_numbers() -> None:
 def test_the_catalogues_phrases_are_used_and_unknown_messages_stay() -> None:
     say = message_in("ru")
     assert say("This field is required.") == "Обязательное поле."
-    assert say("the incident is closed; file a new one") == (
-        say("the incident is closed; file a new one")
-    )
     assert say("no such thing as a frobnicator") == "no such thing as a frobnicator"
 
 
@@ -73,3 +70,21 @@ def test_an_api_refusal_speaks_the_readers_language_and_names_the_field() -> Non
     assert english.status_code == russian.status_code == 422
     assert english.json()["errors"] == [{"field": "title", "message": "Field required"}]
     assert russian.json()["errors"] == [{"field": "title", "message": "Обязательное поле"}]
+
+
+def test_the_services_refusals_reach_a_russian_reader_in_russian() -> None:
+    say = message_in("ru")
+    assert say("incident not found") == "Обращение не найдено"
+    assert say("the incident is closed; file a new one") == (
+        "Обращение закрыто: зарегистрируйте новое"
+    )
+    assert say("only the requester rates an incident") == "Оценку ставит только автор обращения"
+
+
+def test_no_refusal_shadows_a_word_of_the_pages() -> None:
+    from portal_gateway.refusal_words import REFUSALS_RU
+    from portal_gateway.web.i18n import translator
+
+    t = translator("ru")
+    shadowed = {k for k, v in REFUSALS_RU.items() if t(k) != v}
+    assert shadowed == set(), "worded by a page's catalogue already: drop them from refusals"

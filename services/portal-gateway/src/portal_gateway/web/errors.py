@@ -15,7 +15,7 @@ from litestar.response import Redirect
 
 from ..blobs import BadUpload, UploadTooLarge
 from ..outage import OUTAGES, RETRY_AFTER, UNAVAILABLE
-from .forms import failure_text, words
+from .forms import words
 from .render import render
 from .session import LoginRequired
 
@@ -46,7 +46,7 @@ def _on_http(request: Request[Any, Any, Any], error: HTTPException) -> Response[
     if error.status_code == 404:
         message = words(request)("The page you asked for does not exist or is not yours to see.")
         return _error_page(request, 404, message)
-    return _error_page(request, error.status_code, str(error.detail))
+    return _error_page(request, error.status_code, words(request)(str(error.detail)))
 
 
 def _on_remote(request: Request[Any, Any, Any], error: RemoteFailure) -> Response[Any]:
@@ -55,7 +55,11 @@ def _on_remote(request: Request[Any, Any, Any], error: RemoteFailure) -> Respons
     if error.failure.status == 404:
         message = words(request)("The page you asked for does not exist or is not yours to see.")
         return _error_page(request, 404, message)
-    return _error_page(request, error.failure.status, failure_text(error))
+    t = words(request)
+    failure = error.failure
+    fields = "; ".join(f"{item.field}: {t(item.message)}" for item in failure.errors)
+    message = t(failure.detail) + (f" ({fields})" if fields else "")
+    return _error_page(request, failure.status, message)
 
 
 def _on_unavailable(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:

@@ -16,6 +16,7 @@ from ..domain.profile.words import RU as PROFILE_RU
 from ..domain.sla.words import EN as SLA_EN
 from ..domain.sla.words import RU as SLA_RU
 from ..domain.staffing.words import RU as STAFFING_RU
+from ..refusal_words import REFUSALS_RU
 
 LANGUAGES = ("en", "ru")
 
@@ -514,6 +515,8 @@ _EN: dict[str, str] = {
     "escalation_contact": "escalation contact",
 }
 
+# The services' refusals first, so that a page's own word always wins over one of them.
+_RU.update({k: v for k, v in REFUSALS_RU.items() if k not in _RU})
 # Each area of the gateway keeps its own words beside its pages.
 _RU.update(STAFFING_RU)
 _RU.update(PACKAGES_RU)
