@@ -240,7 +240,7 @@ def demo_month_plan(
             user=lambda name: demo_id(f"user:{name}"),
             category=category_id,
             incident=lambda n: demo_id(f"history:incident:{n}"),
-            organization=demo_id(f"organization:{ACME}"),
+            organization=lambda key: demo_id(f"organization:{GLOBEX if key == 'globex' else ACME}"),
         ),
     )
 

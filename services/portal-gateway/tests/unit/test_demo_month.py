@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from uuid import NAMESPACE_URL, uuid4, uuid5
+from uuid import NAMESPACE_URL, uuid5
 
 from desk_contracts.enums import Status, Visibility
 from desk_contracts.messages import SeedIncidentHistory, SeedPresenceHistory
@@ -17,7 +17,7 @@ IDS = demo_month.Ids(
     user=lambda name: demo_id(f"user:{name}"),
     category=category_id,
     incident=lambda n: uuid5(NAMESPACE_URL, f"test:{n}"),
-    organization=uuid4(),
+    organization=lambda key: uuid5(NAMESPACE_URL, f"organization:{key}"),
 )
 INCIDENTS, STRETCHES = demo_month.plan(TODAY, IDS)
 MIDNIGHT = datetime(2026, 12, 3, tzinfo=UTC)
@@ -90,3 +90,12 @@ def test_the_messages_carry_it_within_their_limits() -> None:
     for start in range(0, len(INCIDENTS), HISTORY_BATCH):
         SeedIncidentHistory(incidents=INCIDENTS[start : start + HISTORY_BATCH])
     SeedPresenceHistory(stretches=STRETCHES)
+
+
+def test_both_demo_organizations_have_their_month() -> None:
+    by_organization = Counter(i.organization_id for i in INCIDENTS)
+    second = IDS.organization("globex")
+    assert set(by_organization) == {IDS.organization("acme"), second}
+    assert len(INCIDENTS) / 5 < by_organization[second] < len(INCIDENTS) / 3
+    greta = IDS.user("greta")
+    assert all((i.requester_id == greta) == (i.organization_id == second) for i in INCIDENTS)

@@ -92,9 +92,13 @@ TOPICS = (
 class Person:
     username: str
     locale: Locale
+    organization: str = "acme"
 
 
 CLIENTS = (Person("alice", Locale.EN), Person("carl", Locale.RU))
+# Every fourth incident is the second organization's (chosen by place, not by chance, so
+# the month's shape is the same with or without it).
+SECOND_ORGANIZATION = Person("greta", Locale.EN, "globex")
 
 # Agents' shifts (UTC) per weekday: anna early, boris late, boris alone on Saturdays.
 SHIFTS: dict[str, tuple[tuple[time, time] | None, ...]] = {
@@ -173,12 +177,12 @@ def _next_online(
 @dataclass(frozen=True)
 class Ids:
     """The demo's fixed ids: its users by name, categories by path, the month's
-    incidents by their place in it, its organization."""
+    incidents by their place in it, its organizations by key ("acme", "globex")."""
 
     user: Callable[[str], UUID]
     category: Callable[[tuple[str, ...]], UUID]
     incident: Callable[[int], UUID]
-    organization: UUID
+    organization: Callable[[str], UUID]
 
 
 def plan(today: datetime, ids: Ids) -> tuple[tuple[SeededIncident, ...], tuple[OnlineStretch, ...]]:
@@ -219,6 +223,8 @@ def _incident(
     priority = _pick(rng, PRIORITIES)
     channel = _pick(rng, CHANNELS)
     client = CLIENTS[rng.randrange(len(CLIENTS))]
+    if index % 4 == 3:
+        client = SECOND_ORGANIZATION
     takes_anna = any(topic.path[: len(p)] == p for p in ANNA_TAKES)
     candidates = [w for w in windows if w[0] == "boris" or takes_anna]
     placed = _next_online(at, candidates)
@@ -296,7 +302,7 @@ def _incident(
         priority=priority,
         channel=channel,
         requester_id=requester,
-        organization_id=ids.organization,
+        organization_id=ids.organization(client.organization),
         registered_at=at,
         assignee_id=staff,
         assigned_at=assigned_at,
