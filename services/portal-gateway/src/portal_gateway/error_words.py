@@ -85,6 +85,58 @@ _PYDANTIC_RU: tuple[tuple[re.Pattern[str], Wording], ...] = tuple(
 )
 
 
+_PRESENCE_RU = {"online": "в сети", "away": "отошёл", "offline": "не в сети"}
+
+
+def _blocker(text: str) -> str:
+    """One of routing's reasons an agent cannot take an incident by hand."""
+    if found := re.fullmatch(r"agent is at capacity \((\d+)/(\d+)\)", text):
+        return f"нагрузка сотрудника исчерпана ({found[1]}/{found[2]})"
+    if found := re.fullmatch(r"agent is (\w+)", text):
+        return f"сотрудник {_PRESENCE_RU.get(found[1], found[1])}"
+    if text == "the agent's user is deactivated":
+        return "учётная запись сотрудника отключена"
+    return text
+
+
+def _blockers(text: str) -> str:
+    return "; ".join(_blocker(part) for part in text.split("; "))
+
+
+# The services' refusals that carry values.
+_VALUED_RU: tuple[tuple[re.Pattern[str], Wording], ...] = tuple(
+    (re.compile(pattern), wording)
+    for pattern, wording in (
+        (
+            r"^cannot assign: (.+); a head or admin may override$",
+            lambda m: (
+                f"Назначить нельзя: {_blockers(m[1])}; руководитель или администратор "
+                "может назначить сверх этого"
+            ),
+        ),
+        (r"^cannot assign: (.+)$", lambda m: f"Назначить нельзя: {_blockers(m[1])}"),
+        (r"^a (\w+) incident cannot be assigned$", lambda m: "Такое обращение назначить нельзя"),
+        (
+            r"^only a failed notification can be sent again \(it is (\w+)\)$",
+            lambda m: (
+                f"Повторно отправить можно только неотправленное уведомление (его статус: {m[1]})"
+            ),
+        ),
+        (
+            r"^the article is at version (\d+), not (\d+): reload it and edit again$",
+            lambda m: (
+                f"Статья уже в версии {m[1]}, а не {m[2]}: обновите её и внесите правку снова"
+            ),
+        ),
+        (r"^not a CIDR: (.+)$", lambda m: f"Не адрес или сеть в записи CIDR: {m[1]}"),
+        (
+            r"^time_zone '(.+)' is not a known IANA time zone$",
+            lambda m: f"time_zone: «{m[1]}» — неизвестный часовой пояс IANA",
+        ),
+    )
+)
+
+
 def message_in(language: str) -> Callable[[str], str]:
     """`say(message)`: the message in `language` (as it was for English)."""
     if language == "en":
@@ -97,7 +149,7 @@ def message_in(language: str) -> Callable[[str], str]:
             return worded
         if message.startswith("Value error, "):
             return say(message.removeprefix("Value error, "))
-        for pattern, wording in _PYDANTIC_RU if language == "ru" else ():
+        for pattern, wording in (*_VALUED_RU, *_PYDANTIC_RU) if language == "ru" else ():
             if found := pattern.match(message):
                 return wording(found)
         return message

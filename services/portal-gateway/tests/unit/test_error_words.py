@@ -88,3 +88,16 @@ def test_no_refusal_shadows_a_word_of_the_pages() -> None:
     t = translator("ru")
     shadowed = {k for k, v in REFUSALS_RU.items() if t(k) != v}
     assert shadowed == set(), "worded by a page's catalogue already: drop them from refusals"
+
+
+def test_refusals_with_values_keep_their_values() -> None:
+    say = message_in("ru")
+    assert say(
+        "cannot assign: agent is away; agent is at capacity (3/3); a head or admin may override"
+    ) == (
+        "Назначить нельзя: сотрудник отошёл; нагрузка сотрудника исчерпана (3/3); "
+        "руководитель или администратор может назначить сверх этого"
+    )
+    assert say("the article is at version 4, not 3: reload it and edit again") == (
+        "Статья уже в версии 4, а не 3: обновите её и внесите правку снова"
+    )
