@@ -181,6 +181,7 @@ def build_http(service: Service, rpc: RpcClient) -> Litestar:
     )
     app.state.service = service
     app.state.rpc = rpc
+    api_docs.settle_variadic_tuples(app)
     return app
 
 

@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from .blobs import UploadTooLarge
 from .error_words import body_in
 from .outage import OUTAGES, RETRY_AFTER, UNAVAILABLE
-from .web.i18n import pick_language, translator
+from .web.i18n import accepted_language, pick_language, translator
 from .web.render import LANG_COOKIE
 
 log = get_logger(__name__)
@@ -26,11 +26,14 @@ def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[
 
 
 def _language(request: Request[Any, Any, Any]) -> str:
+    """The portal's switch, else a language the request asks for, else the account's."""
+    cookie = request.cookies.get(LANG_COOKIE)
+    asked = accepted_language(request.headers.get("accept-language"))
     user = getattr(getattr(request.state, "session", None), "user", None)
-    return pick_language(
-        request.cookies.get(LANG_COOKIE),
-        getattr(user, "locale", None),
-        request.headers.get("accept-language"),
+    return (
+        pick_language(cookie, None, asked)
+        if asked
+        else pick_language(cookie, getattr(user, "locale", None), None)
     )
 
 

@@ -554,8 +554,13 @@ def pick_language(cookie: str | None, user_locale: str | None, accept: str | Non
         return cookie
     if user_locale in LANGUAGES:
         return user_locale
+    return accepted_language(accept) or "en"
+
+
+def accepted_language(accept: str | None) -> str | None:
+    """The first of the desk's languages an `Accept-Language` header names, if any."""
     for part in (accept or "").split(","):
         code = part.split(";")[0].strip().lower()[:2]
         if code in LANGUAGES:
             return code
-    return "en"
+    return None
