@@ -21,7 +21,7 @@ from desk_contracts.messages import (
     SaveContract,
 )
 from desk_runtime.errors import validation_items
-from desk_runtime.rpc import RemoteFailure, RpcClient
+from desk_runtime.rpc import RpcClient
 from litestar import Request, Response, get, post
 from pydantic import ValidationError
 
@@ -41,7 +41,7 @@ from ...web.admin_forms import (
     reminder_text,
 )
 from ...web.contract_terms import channel_rows, ladder_rows, parse_channels, parse_ladder
-from ...web.forms import back, form_values, parse_uuid, refusable, refusal, saved_or_refused, words
+from ...web.forms import back, form_values, parse_uuid, saved_or_refused, words
 from ...web.render import render
 from ...web.views import category_labels
 from ..accounts.service import names_of, organization_names
@@ -234,14 +234,7 @@ async def _save_contract(
                 lambda name: contract_field(name, origin),
             )
             if saved is not None:
-                return back(
-                    f"/admin/contracts/{saved.contract_id}",
-                    t(
-                        "Contract {name} saved as version {version}.",
-                        name=saved.name,
-                        version=saved.version,
-                    ),
-                )
+                return _saved(saved, t)
     return await _contract_page(
         request,
         user,
@@ -250,6 +243,13 @@ async def _save_contract(
         values=values,
         errors=errors,
         status_code=422,
+    )
+
+
+def _saved(saved: ContractView, t: Any) -> Response[Any]:
+    return back(
+        f"/admin/contracts/{saved.contract_id}",
+        t("Contract {name} saved as version {version}.", name=saved.name, version=saved.version),
     )
 
 
@@ -307,25 +307,17 @@ async def _save_terms(
             "is_default": base.is_default,
         }
         try:
-            saved = await client.ask_as(
-                SaveContract(contract_id=contract_id, contract=ContractSpec(**{**kept, **changes})),
-                ContractView,
-            )
+            spec = ContractSpec(**{**kept, **changes})
         except ValidationError as error:
             errors = {"form": "; ".join(i.message for i in validation_items(error))}
-        except RemoteFailure as error:
-            if not refusable(error):
-                raise
-            errors = refusal(error, t, lambda name: None)
         else:
-            return back(
-                f"/admin/contracts/{contract_id}",
-                t(
-                    "Contract {name} saved as version {version}.",
-                    name=saved.name,
-                    version=saved.version,
-                ),
+            saved, errors = await saved_or_refused(
+                client.ask_as(SaveContract(contract_id=contract_id, contract=spec), ContractView),
+                t,
+                lambda name: None,
             )
+            if saved is not None:
+                return _saved(saved, t)
     return await _contract_page(
         request,
         user,
